@@ -1,0 +1,269 @@
+/*
+ * mvi/plugin.h -- the C ABI between mvi-host and a service plugin.
+ *
+ * A service is a shared library that mvi-host opens with local binding. The host and the plugin
+ * talk only through this header: plain C11, no C++ type, no exception, no shared allocator.
+ *
+ * ABI VERSION POLICY
+ *   MVI_ABI_VERSION_MAJOR changes when anything already shipped changes meaning or layout: a
+ *   signature, a field's type or position, a status code's meaning. MVI_ABI_VERSION_MINOR changes
+ *   when something is only added: a new function at the end of a table, a new field at the end of
+ *   a struct, a new status code or enumerator. A function whose signature must change gets a
+ *   `_v2` sibling; the shipped one is never edited.
+ *   The host accepts a plugin whose major equals the host's and whose minor is not newer than the
+ *   host's, and refuses every other plugin with a message that names both versions. Because every
+ *   struct that crosses starts with its size and only grows at the end, a plugin built against an
+ *   older minor keeps working: the host reads only the fields that the plugin's size covers, and a
+ *   plugin may read a host table field only when `size` shows the field is present.
+ *
+ * NAMING
+ *   mvi_*         types shared by both sides.
+ *   mvi_plugin_*  functions a plugin implements (exported symbols, or callbacks it registers);
+ *                 the host calls them.
+ *   mvi_host_api  the table of functions the host implements; the plugin calls them. A plugin
+ *                 links against no host symbol.
+ *
+ * STRINGS
+ *   Every string crosses as mvi_str: a pointer and a byte count, UTF-8, no NUL required. A
+ *   string argument is borrowed for the duration of the call only; whoever receives it copies
+ *   what it wants to keep. Nobody frees memory the other side allocated. Data the host hands
+ *   back to a plugin (a parameter value, say) reaches it through a mvi_plugin_receive_fn callback
+ *   that runs while the host's buffer is alive, so the plugin copies it there.
+ *
+ * THREADING
+ *   The host may call entrypoint handlers of one plugin concurrently from many threads. Every
+ *   function of mvi_host_api that takes a mvi_host handle may be called from any thread, at any
+ *   time between mvi_plugin_register returning MVI_OK and the library being closed.
+ */
+#ifndef MVI_PLUGIN_H
+#define MVI_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The ABI version this header describes (see the policy above). Since 1.0. */
+#define MVI_ABI_VERSION_MAJOR 1
+#define MVI_ABI_VERSION_MINOR 0
+
+/** Packs a major and minor into the value mvi_plugin_abi_version returns. Since 1.0. */
+#define MVI_ABI_VERSION_PACK(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)&0xFFFFu))
+#define MVI_ABI_VERSION_GET_MAJOR(packed) ((uint32_t)(packed) >> 16)
+#define MVI_ABI_VERSION_GET_MINOR(packed) ((uint32_t)(packed)&0xFFFFu)
+
+/** A borrowed UTF-8 string: `size` bytes at `data`, not NUL-terminated. `data` may be NULL only
+ *  when `size` is 0. OWNERSHIP: the side that passes it keeps it; LIFETIME: the call it is passed
+ *  to. Since 1.0. */
+typedef struct mvi_str {
+    const char* data;
+    size_t size;
+} mvi_str;
+
+/** Result of every fallible call. Values are fixed for ever; new ones may be added. Since 1.0. */
+typedef int32_t mvi_status;
+#define MVI_OK 0
+/** Something failed; a message says what (set through the function's own error channel). */
+#define MVI_ERROR 1
+/** An argument was malformed: bad JSON, empty name, NULL where a value is required. */
+#define MVI_INVALID_ARGUMENT 2
+/** The named thing (parameter, entrypoint, ...) does not exist. */
+#define MVI_NOT_FOUND 3
+/** A value did not match the declared type. */
+#define MVI_TYPE_MISMATCH 4
+/** The name is already taken (a second entrypoint or parameter with the same name). */
+#define MVI_ALREADY_EXISTS 5
+/** The call is not allowed in the current phase (a registration call after registration). */
+#define MVI_BAD_STATE 6
+
+/** Log levels for mvi_host_api.log. Since 1.0. */
+typedef int32_t mvi_log_level;
+#define MVI_LOG_DEBUG 0
+#define MVI_LOG_INFO 1
+#define MVI_LOG_WARNING 2
+#define MVI_LOG_ERROR 3
+
+/** Notification severities for mvi_host_api.notify. Since 1.0. */
+typedef int32_t mvi_severity;
+#define MVI_SEVERITY_INFO 0
+#define MVI_SEVERITY_WARNING 1
+#define MVI_SEVERITY_CRITICAL 2
+
+/** HTTP methods an entrypoint can be called with. Since 1.0. */
+typedef int32_t mvi_http_method;
+#define MVI_METHOD_POST 0
+#define MVI_METHOD_GET 1
+
+/** The host's handle for one loaded version of a service. OWNERSHIP: the host's. LIFETIME: from
+ *  the mvi_plugin_register call that hands it over until the library is closed; a plugin may keep
+ *  it in a global. THREADING: usable from any thread. Since 1.0. */
+typedef struct mvi_host mvi_host;
+
+/** Handle through which a plugin declares entrypoints and parameters. OWNERSHIP: the host's.
+ *  LIFETIME: only during the mvi_plugin_register call it is passed to. THREADING: only on the
+ *  thread running that call. Since 1.0. */
+typedef struct mvi_registrar mvi_registrar;
+
+/** One entrypoint invocation; the handler answers through it. OWNERSHIP: the host's. LIFETIME:
+ *  only during the handler call it is passed to. THREADING: only on that handler's thread.
+ *  Since 1.0. */
+typedef struct mvi_call mvi_call;
+
+/** Plugin-defined state attached to an entrypoint. The host never looks inside it and only
+ *  passes it back. The plugin defines the struct (or casts its own pointer). Since 1.0. */
+typedef struct mvi_plugin_userdata mvi_plugin_userdata;
+
+/** Plugin-defined sink for data the host hands back (see mvi_plugin_receive_fn). Since 1.0. */
+typedef struct mvi_plugin_buffer mvi_plugin_buffer;
+
+/** Receives a string from the host. `value` is borrowed: valid only during this callback, so the
+ *  plugin copies it into `buffer`. Called at most once per host call, on the caller's thread.
+ *  Must not call back into the host. Since 1.0. */
+typedef void (*mvi_plugin_receive_fn)(mvi_plugin_buffer* buffer, mvi_str value);
+
+/** An entrypoint handler. `arguments` is a JSON object text with one key per declared argument,
+ *  already validated by the host against the declared argument schemas. The handler answers with
+ *  exactly one of mvi_host_api.call_result or mvi_host_api.call_error, then returns MVI_OK.
+ *  Returning anything else without having called call_error makes the host answer 500.
+ *  OWNERSHIP: `arguments` is borrowed for the call. THREADING: called concurrently from any host
+ *  thread; must not throw or longjmp out. Since 1.0. */
+typedef mvi_status (*mvi_plugin_entrypoint_fn)(mvi_plugin_userdata* userdata, mvi_call* call,
+                                               mvi_str arguments);
+
+/** Declaration of one entrypoint, passed to mvi_host_api.add_entrypoint. All strings are copied
+ *  by the host during that call. `size` must be sizeof(mvi_entrypoint_decl) as the plugin was
+ *  built. Since 1.0. */
+typedef struct mvi_entrypoint_decl {
+    size_t size;
+    /** Route segment: lowercase letters, digits, underscores; unique within the service. */
+    mvi_str name;
+    /** MVI_METHOD_POST (arguments from the JSON body) or MVI_METHOD_GET (from the query). */
+    mvi_http_method method;
+    /** JSON array of {"name": string, "schema": JSON-schema, "required": bool}, in order. */
+    mvi_str arguments;
+    /** JSON schema of the value the handler answers with ({} accepts anything). */
+    mvi_str result_schema;
+    /** Human-readable description for generated docs (may be empty). */
+    mvi_str description;
+    /** The handler; must stay callable until the library is closed. */
+    mvi_plugin_entrypoint_fn handler;
+    /** Passed back to `handler` unchanged; owned by the plugin. */
+    mvi_plugin_userdata* userdata;
+} mvi_entrypoint_decl;
+
+/** Declaration of one runtime parameter, passed to mvi_host_api.add_parameter. All strings are
+ *  copied by the host during that call. Since 1.0. */
+typedef struct mvi_parameter_decl {
+    size_t size;
+    /** Parameter name: lowercase letters, digits, underscores; unique within the service. */
+    mvi_str name;
+    /** JSON text of the initial value; must match `schema`. */
+    mvi_str initial_value;
+    /** JSON schema every value must match ({} accepts anything). */
+    mvi_str schema;
+    /** When false the parameter is readable over HTTP but cannot be set there (405). */
+    bool exposed;
+} mvi_parameter_decl;
+
+/** A notification raised by a service, passed to mvi_host_api.notify. Since 1.0. */
+typedef struct mvi_notification {
+    size_t size;
+    mvi_severity severity;
+    /** The message shown to operators. */
+    mvi_str message;
+    /** JSON array of e-mail addresses to tell (may be empty: no e-mail). */
+    mvi_str emails;
+    /** Seconds during which a repeat of the same notification sends no e-mail again. */
+    double timer_seconds;
+} mvi_notification;
+
+/** The functions the host implements, handed to mvi_plugin_register. OWNERSHIP: the host's.
+ *  LIFETIME: until the library is closed; a plugin may keep the pointer in a global.
+ *  The table only grows at the end: check `size` before using a field added after 1.0.
+ *  Since 1.0. */
+typedef struct mvi_host_api {
+    /** sizeof(mvi_host_api) as the host was built. */
+    size_t size;
+
+    /* ---- registration: only during mvi_plugin_register, on its thread ---- */
+
+    /** Declares an entrypoint. Returns MVI_ALREADY_EXISTS for a duplicate name,
+     *  MVI_INVALID_ARGUMENT for a bad name, bad JSON or a NULL handler, MVI_BAD_STATE outside
+     *  registration. The host copies every string of `decl`. Since 1.0. */
+    mvi_status (*add_entrypoint)(mvi_registrar* registrar, const mvi_entrypoint_decl* decl);
+
+    /** Declares a parameter. Same status codes as add_entrypoint, plus MVI_TYPE_MISMATCH when the
+     *  initial value does not match the schema. Since 1.0. */
+    mvi_status (*add_parameter)(mvi_registrar* registrar, const mvi_parameter_decl* decl);
+
+    /** Records why registration failed; the host shows it as the version's error. Call before
+     *  returning a non-OK status from mvi_plugin_register. Since 1.0. */
+    void (*registration_error)(mvi_registrar* registrar, mvi_str message);
+
+    /* ---- answering a call: only inside an entrypoint handler, on its thread ---- */
+
+    /** Sets the handler's answer: `json` is the JSON text of the result, copied by the host.
+     *  Returns MVI_INVALID_ARGUMENT when `json` is not valid JSON, MVI_BAD_STATE when an answer
+     *  was already given. Since 1.0. */
+    mvi_status (*call_result)(mvi_call* call, mvi_str json);
+
+    /** Answers with an HTTP error: `http_status` in 400..599 and `detail` as JSON text (the
+     *  `detail` of the error body; a JSON string for a plain message). Copied by the host.
+     *  Returns MVI_INVALID_ARGUMENT for a status out of range or bad JSON (the host then answers
+     *  500), MVI_BAD_STATE when an answer was already given. Since 1.0. */
+    mvi_status (*call_error)(mvi_call* call, int32_t http_status, mvi_str detail);
+
+    /* ---- services of the host: any thread, any time after registration ---- */
+
+    /** Writes a line to this version's log. Never fails. Since 1.0. */
+    void (*log)(mvi_host* host, mvi_log_level level, mvi_str message);
+
+    /** Raises a notification for this version. Repeats of the same (message, severity) are
+     *  stacked by the host with a counter. Returns MVI_INVALID_ARGUMENT for a bad severity or
+     *  emails list. Since 1.0. */
+    mvi_status (*notify)(mvi_host* host, const mvi_notification* notification);
+
+    /** Reads a parameter's current value as JSON text, handed to `receive` (called once, on this
+     *  thread, before get_parameter returns). Returns MVI_NOT_FOUND for an unknown name.
+     *  Since 1.0. */
+    mvi_status (*get_parameter)(mvi_host* host, mvi_str name, mvi_plugin_receive_fn receive,
+                                mvi_plugin_buffer* buffer);
+
+    /** Sets a parameter from JSON text (copied). Returns MVI_NOT_FOUND for an unknown name,
+     *  MVI_INVALID_ARGUMENT for bad JSON, MVI_TYPE_MISMATCH when the value does not match the
+     *  parameter's schema. Since 1.0. */
+    mvi_status (*set_parameter)(mvi_host* host, mvi_str name, mvi_str value);
+} mvi_host_api;
+
+/* ---- the symbols a plugin exports (and nothing else) ---- */
+
+/** Returns MVI_ABI_VERSION_PACK(MVI_ABI_VERSION_MAJOR, MVI_ABI_VERSION_MINOR) as the plugin was
+ *  built. The host calls it first, before anything else, and refuses the plugin when the major
+ *  differs or the minor is newer than its own. THREADING: any thread; must not fail. Since 1.0. */
+typedef uint32_t (*mvi_plugin_abi_version_fn)(void);
+#define MVI_PLUGIN_ABI_VERSION_SYMBOL "mvi_plugin_abi_version"
+
+/** Called once per loaded library, after the ABI check. The plugin declares its entrypoints and
+ *  parameters through `api` and `registrar`, and may keep `api` and `host` for later calls.
+ *  Returns MVI_OK, or an error status after calling api->registration_error; the host then
+ *  refuses the version and closes the library. OWNERSHIP: all three pointers are the host's.
+ *  LIFETIME: `registrar` during this call only; `api` and `host` until the library is closed.
+ *  THREADING: one call, on one host thread; no handler runs before it returns. Since 1.0. */
+typedef mvi_status (*mvi_plugin_register_fn)(const mvi_host_api* api, mvi_host* host,
+                                             mvi_registrar* registrar);
+#define MVI_PLUGIN_REGISTER_SYMBOL "mvi_plugin_register"
+
+#if defined(_WIN32)
+#define MVI_PLUGIN_EXPORT __declspec(dllexport)
+#else
+#define MVI_PLUGIN_EXPORT __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MVI_PLUGIN_H */
