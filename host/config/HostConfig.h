@@ -1,0 +1,47 @@
+#pragma once
+
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mvi::host {
+
+/// The host's settings, read once at start from Poco's layered configuration.
+///
+/// Every key, its default and its meaning are listed in `HostConfig::defaults()`; the README's
+/// configuration table is that list. Each key can be overridden by an environment variable
+/// `MVI_<KEY>` (dots become underscores, upper case: `http.port` -> `MVI_HTTP_PORT`) and by the
+/// command line.
+struct HostConfig {
+    std::string httpHost;
+    unsigned httpPort = 0;
+    int httpMaxThreads = 0;
+    int httpMaxQueued = 0;
+    std::size_t httpMaxBodyBytes = 0;
+    int httpKeepAliveSeconds = 0;
+    std::string pluginsDir;
+    std::string dataDir;
+    std::size_t logsMemoryLines = 0;
+
+    /// One configuration key with its default value and a one-line description.
+    struct Key {
+        std::string name;
+        std::string defaultValue;
+        std::string description;
+    };
+
+    /// All keys the host reads, with defaults, in one place.
+    static const std::vector<Key>& defaults();
+
+    /// Reads every key from `config`; a key that is absent takes its default. Throws
+    /// Poco::SyntaxException with the key's name for a value of the wrong form.
+    static HostConfig from(const Poco::Util::AbstractConfiguration& config);
+
+    /// Copies `MVI_<KEY>` environment variables over the matching keys of `config`.
+    static void applyEnvironment(Poco::Util::AbstractConfiguration& config);
+};
+
+}  // namespace mvi::host

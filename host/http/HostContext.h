@@ -1,0 +1,19 @@
+#pragma once
+
+#include "config/HostConfig.h"
+#include "logs/LogStore.h"
+#include "notifications/NotificationStore.h"
+#include "plugin/ServiceRegistry.h"
+
+namespace mvi::host {
+
+/// What request handlers reach: the host's configuration and stores. Owned by `Host`, which
+/// outlives every handler.
+struct HostContext {
+    const HostConfig& config;
+    ServiceRegistry& registry;
+    LogStore& logs;
+    NotificationStore& notifications;
+};
+
+}  // namespace mvi::host

@@ -1,0 +1,119 @@
+#include "http/JsonHandler.h"
+
+#include <Poco/Net/NetException.h>
+#include <Poco/StreamCopier.h>
+#include <fmt/format.h>
+
+#include <istream>
+#include <sstream>
+
+namespace mvi::host {
+
+void JsonHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
+                                Poco::Net::HTTPServerResponse& response) {
+    try {
+        handle(request, response);
+        return;
+    } catch (const HttpError& error) {
+        sendErrorAfterFailure(request, response, error.status(), error.detail());
+    } catch (const Poco::Net::NetException&) {
+        // The client went away; nothing can be sent.
+    } catch (const std::exception& error) {
+        sendErrorAfterFailure(request, response, 500,
+                              fmt::format("internal error: {}", error.what()));
+    }
+}
+
+void JsonHandler::sendErrorAfterFailure(Poco::Net::HTTPServerRequest& request,
+                                        Poco::Net::HTTPServerResponse& response, int status,
+                                        const nlohmann::json& detail) {
+    if (response.sent()) {
+        return;
+    }
+    // An unread body would be taken for the next request on this connection: close it instead.
+    bool bodyPending = request.getChunkedTransferEncoding() ||
+                       (request.hasContentLength() && request.getContentLength64() > 0);
+    if (bodyPending && !bodyRead_) {
+        response.setKeepAlive(false);
+    }
+    sendError(response, status, detail);
+}
+
+void JsonHandler::sendJson(Poco::Net::HTTPServerResponse& response, int status,
+                           const nlohmann::json& body) {
+    std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    response.setContentType("application/json");
+    response.setContentLength(static_cast<std::streamsize>(text.size()));
+    response.sendBuffer(text.data(), text.size());
+}
+
+void JsonHandler::sendError(Poco::Net::HTTPServerResponse& response, int status,
+                            const nlohmann::json& detail) {
+    sendJson(response, status, {{"detail", detail}});
+}
+
+std::string JsonHandler::readBody(Poco::Net::HTTPServerRequest& request) {
+    const std::size_t limit = context_.config.httpMaxBodyBytes;
+    auto tooLarge = [&]() {
+        return HttpError(413, fmt::format("request body is larger than the limit of {} bytes",
+                                          limit));
+    };
+    if (request.hasContentLength() && request.getContentLength64() > 0 &&
+        static_cast<std::uint64_t>(request.getContentLength64()) > limit) {
+        throw tooLarge();
+    }
+    std::string body;
+    std::istream& stream = request.stream();
+    char block[16384];
+    while (stream) {
+        stream.read(block, sizeof block);
+        std::streamsize got = stream.gcount();
+        if (got <= 0) {
+            break;
+        }
+        if (body.size() + static_cast<std::size_t>(got) > limit) {
+            throw tooLarge();
+        }
+        body.append(block, static_cast<std::size_t>(got));
+    }
+    bodyRead_ = true;
+    return body;
+}
+
+nlohmann::json JsonHandler::readJsonBody(Poco::Net::HTTPServerRequest& request,
+                                         const nlohmann::json& emptyValue) {
+    std::string body = readBody(request);
+    if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+        return emptyValue;
+    }
+    try {
+        return nlohmann::json::parse(body);
+    } catch (const nlohmann::json::parse_error& error) {
+        throw HttpError(422, nlohmann::json::array({{{"loc", {"body", error.byte}},
+                                                      {"msg", "malformed JSON: " +
+                                                                  std::string(error.what())},
+                                                      {"type", "value_error.jsondecode"}}}));
+    }
+}
+
+void JsonHandler::requireMethod(const Poco::Net::HTTPServerRequest& request,
+                                Poco::Net::HTTPServerResponse& response,
+                                const std::string& allowed) {
+    std::istringstream methods(allowed);
+    std::string method;
+    while (std::getline(methods, method, ',')) {
+        if (request.getMethod() == method) {
+            return;
+        }
+    }
+    response.set("Allow", allowed);
+    throw HttpError(405, fmt::format("method {} not allowed here; use {}", request.getMethod(),
+                                     allowed));
+}
+
+void ErrorHandler::handle(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) {
+    sendError(response, status_, detail_);
+}
+
+}  // namespace mvi::host

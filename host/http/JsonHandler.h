@@ -1,0 +1,75 @@
+#pragma once
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "http/HostContext.h"
+#include "http/HttpError.h"
+
+namespace mvi::host {
+
+/// Base of every handler of the host's API: runs `handle` and turns any HttpError or other
+/// exception into a JSON error answer, so no request ends without a response.
+class JsonHandler : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit JsonHandler(HostContext& context) : context_(context) {}
+
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) final;
+
+    /// Sends `body` as JSON with `status`.
+    static void sendJson(Poco::Net::HTTPServerResponse& response, int status,
+                         const nlohmann::json& body);
+
+    /// Sends `{"detail": detail}` with `status`.
+    static void sendError(Poco::Net::HTTPServerResponse& response, int status,
+                          const nlohmann::json& detail);
+
+protected:
+    /// Serves one request; may throw HttpError.
+    virtual void handle(Poco::Net::HTTPServerRequest& request,
+                        Poco::Net::HTTPServerResponse& response) = 0;
+
+    /// Reads the whole body, refusing (413) more than the configured limit.
+    std::string readBody(Poco::Net::HTTPServerRequest& request);
+
+    /// Reads the body as JSON; 422 with a `detail` list when it is malformed. An empty body
+    /// reads as `emptyValue`.
+    nlohmann::json readJsonBody(Poco::Net::HTTPServerRequest& request,
+                                const nlohmann::json& emptyValue);
+
+    /// Throws 405 unless the request's method is one of `allowed` (comma-separated).
+    static void requireMethod(const Poco::Net::HTTPServerRequest& request,
+                              Poco::Net::HTTPServerResponse& response, const std::string& allowed);
+
+    HostContext& context_;
+
+private:
+    void sendErrorAfterFailure(Poco::Net::HTTPServerRequest& request,
+                               Poco::Net::HTTPServerResponse& response, int status,
+                               const nlohmann::json& detail);
+
+    /// Whether `readBody` consumed the request body (so the connection can be reused).
+    bool bodyRead_ = false;
+};
+
+/// Answers 404 (or another fixed error) for any request: routes that do not exist.
+class ErrorHandler : public JsonHandler {
+public:
+    ErrorHandler(HostContext& context, int status, std::string detail)
+        : JsonHandler(context), status_(status), detail_(std::move(detail)) {}
+
+protected:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override;
+
+private:
+    int status_;
+    std::string detail_;
+};
+
+}  // namespace mvi::host

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "http/JsonHandler.h"
+
+namespace mvi::host {
+
+/// `GET /services/`: every version of every service with its state.
+class ServiceListHandler : public JsonHandler {
+public:
+    using JsonHandler::JsonHandler;
+
+protected:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override;
+};
+
+/// `GET /services/~logs?name=&version=&tail=`: a version's log as plain text; the version
+/// defaults to the main one, `tail` to all kept lines.
+class LogsHandler : public JsonHandler {
+public:
+    using JsonHandler::JsonHandler;
+
+protected:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override;
+};
+
+/// `GET /notifications/`: the stacked notifications.
+class NotificationsHandler : public JsonHandler {
+public:
+    using JsonHandler::JsonHandler;
+
+protected:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override;
+};
+
+/// `GET /~version` and `GET /~health`.
+class HostInfoHandler : public JsonHandler {
+public:
+    HostInfoHandler(HostContext& context, bool health) : JsonHandler(context), health_(health) {}
+
+protected:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override;
+
+private:
+    bool health_;
+};
+
+}  // namespace mvi::host

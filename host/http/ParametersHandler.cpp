@@ -1,0 +1,57 @@
+#include "http/ParametersHandler.h"
+
+#include <fmt/format.h>
+
+#include "http/ServiceTarget.h"
+
+namespace mvi::host {
+
+void ParametersHandler::handle(Poco::Net::HTTPServerRequest& request,
+                               Poco::Net::HTTPServerResponse& response) {
+    ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
+    ServiceVersion& version = *target.version;
+    if (!parameter_) {
+        requireMethod(request, response, "GET");
+        sendJson(response, 200, version.parameters().values());
+        return;
+    }
+    requireMethod(request, response, "GET,POST");
+    auto declared = version.parameters().describe(*parameter_);
+    if (!declared) {
+        throw HttpError(404, fmt::format("service {} {} has no parameter '{}'", version.id().name,
+                                         version.id().version, *parameter_));
+    }
+    if (request.getMethod() == "GET") {
+        sendJson(response, 200, declared->value);
+        return;
+    }
+    if (!declared->exposed) {
+        response.set("Allow", "GET");
+        throw HttpError(405, fmt::format("parameter '{}' is not exposed: it cannot be set over "
+                                         "HTTP",
+                                         *parameter_));
+    }
+    nlohmann::json body = readJsonBody(request, nlohmann::json());
+    if (!body.is_object() || !body.contains("value")) {
+        throw HttpError(422, nlohmann::json::array({{{"loc", {"body", "value"}},
+                                                      {"msg", "field required"},
+                                                      {"type", "value_error.missing"}}}));
+    }
+    std::vector<ValidationError> errors;
+    if (version.parameters().set(*parameter_, body["value"], &errors) !=
+        ParameterSet::SetResult::Ok) {
+        throw HttpError(422, SchemaValidator::toDetail(errors));
+    }
+    version.log(LogLevel::Info, fmt::format("parameter {} set to {}", *parameter_,
+                                            body["value"].dump()));
+    for (const auto& shadow : target.shadows) {
+        // A shadow whose declaration differs keeps its value; the main's answer stands.
+        if (shadow->parameters().set(*parameter_, body["value"]) == ParameterSet::SetResult::Ok) {
+            shadow->log(LogLevel::Info, fmt::format("parameter {} set to {} (by name)", *parameter_,
+                                                    body["value"].dump()));
+        }
+    }
+    sendJson(response, 200, "OK");
+}
+
+}  // namespace mvi::host

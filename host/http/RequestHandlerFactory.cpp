@@ -1,0 +1,75 @@
+#include "http/RequestHandlerFactory.h"
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/URI.h>
+
+#include <string>
+#include <vector>
+
+#include "http/ManagerHandlers.h"
+#include "http/ParametersHandler.h"
+#include "http/ServiceCallHandler.h"
+
+namespace mvi::host {
+namespace {
+
+// Splits a decoded path into its non-empty segments; remembers a trailing slash.
+std::vector<std::string> segments(const std::string& path) {
+    std::vector<std::string> parts;
+    std::string current;
+    for (char c : path) {
+        if (c == '/') {
+            if (!current.empty()) {
+                parts.push_back(std::move(current));
+                current.clear();
+            }
+        } else {
+            current += c;
+        }
+    }
+    if (!current.empty()) {
+        parts.push_back(std::move(current));
+    }
+    return parts;
+}
+
+}  // namespace
+
+Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
+    const Poco::Net::HTTPServerRequest& request) {
+    std::string path;
+    try {
+        path = Poco::URI(request.getURI()).getPath();
+    } catch (const Poco::Exception&) {
+        return new ErrorHandler(context_, 400, "malformed request URI");
+    }
+    auto parts = segments(path);
+    if (parts.size() == 1 && parts[0] == "~version") {
+        return new HostInfoHandler(context_, false);
+    }
+    if (parts.size() == 1 && parts[0] == "~health") {
+        return new HostInfoHandler(context_, true);
+    }
+    if (parts.size() == 1 && parts[0] == "notifications") {
+        return new NotificationsHandler(context_);
+    }
+    if (parts.empty() || parts[0] != "services") {
+        return new ErrorHandler(context_, 404, "no route for " + path);
+    }
+    if (parts.size() == 1) {
+        return new ServiceListHandler(context_);
+    }
+    if (parts.size() == 2 && parts[1] == "~logs") {
+        return new LogsHandler(context_);
+    }
+    if (parts.size() >= 3 && parts[2] == "~parameters" && parts.size() <= 4) {
+        return new ParametersHandler(context_, parts[1],
+                                     parts.size() == 4 ? std::optional(parts[3]) : std::nullopt);
+    }
+    if (parts.size() == 3 && parts[2].rfind('~', 0) != 0) {
+        return new ServiceCallHandler(context_, parts[1], parts[2]);
+    }
+    return new ErrorHandler(context_, 404, "no route for " + path);
+}
+
+}  // namespace mvi::host

@@ -1,0 +1,62 @@
+#include "http/ServiceTarget.h"
+
+#include <fmt/format.h>
+
+#include "http/HttpError.h"
+
+namespace mvi::host {
+namespace {
+
+void requireReady(const ServiceVersion& version) {
+    VersionState state = version.state();
+    if (state == VersionState::Ready) {
+        return;
+    }
+    if (state == VersionState::Failed) {
+        throw HttpError(503, fmt::format("service {} {} failed to load: {}", version.id().name,
+                                         version.id().version, version.error()));
+    }
+    throw HttpError(503, fmt::format("service {} {} is {}", version.id().name,
+                                     version.id().version, versionStateName(state)));
+}
+
+}  // namespace
+
+ServiceTarget ServiceTarget::resolve(const ServiceRegistry& registry, const std::string& svc) {
+    ServiceTarget target;
+    target.table = registry.snapshot();
+    auto route = target.table->find(svc);
+    if (route != target.table->end()) {
+        target.byName = true;
+        target.version = route->second.main;
+        if (!target.version) {
+            throw HttpError(503, fmt::format("service {} has no main version; assign one with "
+                                             "PUT /services/~assign",
+                                             svc));
+        }
+        requireReady(*target.version);
+        for (const auto& [version, candidate] : route->second.versions) {
+            if (candidate != target.version && candidate->state() == VersionState::Ready) {
+                target.shadows.push_back(candidate);
+            }
+        }
+        return target;
+    }
+    auto id = parseServiceId(svc);
+    if (!id) {
+        throw HttpError(404, fmt::format("service '{}' not found", svc));
+    }
+    route = target.table->find(id->name);
+    if (route == target.table->end()) {
+        throw HttpError(404, fmt::format("service '{}' not found", id->name));
+    }
+    auto version = route->second.versions.find(id->version);
+    if (version == route->second.versions.end()) {
+        throw HttpError(404, fmt::format("service '{}' has no version {}", id->name, id->version));
+    }
+    target.version = version->second;
+    requireReady(*target.version);
+    return target;
+}
+
+}  // namespace mvi::host

@@ -1,0 +1,145 @@
+// mvi-host: serves MVI services loaded from shared libraries over HTTP.
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Exception.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/File.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Logger.h>
+#include <Poco/PatternFormatter.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+#include <Poco/Util/ServerApplication.h>
+
+#include <iostream>
+
+#include "Host.h"
+
+namespace {
+
+using Poco::Util::Option;
+
+class HostApplication : public Poco::Util::ServerApplication {
+protected:
+    void defineOptions(Poco::Util::OptionSet& options) override {
+        ServerApplication::defineOptions(options);
+        options.addOption(Option("help", "h", "Show this help and exit.")
+                              .required(false)
+                              .repeatable(false)
+                              .callback(Poco::Util::OptionCallback<HostApplication>(
+                                  this, &HostApplication::showHelp)));
+        options.addOption(Option("config", "c", "Read configuration from FILE.")
+                              .required(false)
+                              .repeatable(false)
+                              .argument("FILE")
+                              .binding("mvi.config_file"));
+        options.addOption(Option("host", "", "Address to listen on (http.host).")
+                              .required(false)
+                              .repeatable(false)
+                              .argument("ADDRESS")
+                              .binding("http.host"));
+        options.addOption(Option("port", "p", "Port to listen on; 0 picks one (http.port).")
+                              .required(false)
+                              .repeatable(false)
+                              .argument("PORT")
+                              .binding("http.port"));
+        options.addOption(Option("plugins-dir", "", "Folder of plugin files (plugins.dir).")
+                              .required(false)
+                              .repeatable(false)
+                              .argument("DIR")
+                              .binding("plugins.dir"));
+        options.addOption(Option("data-dir", "", "Folder for the host's state (data.dir).")
+                              .required(false)
+                              .repeatable(false)
+                              .argument("DIR")
+                              .binding("data.dir"));
+        options.addOption(Option("define", "D", "Set a configuration key: KEY=VALUE.")
+                              .required(false)
+                              .repeatable(true)
+                              .argument("KEY=VALUE")
+                              .callback(Poco::Util::OptionCallback<HostApplication>(
+                                  this, &HostApplication::define)));
+    }
+
+    void initialize(Application& self) override {
+        if (helpRequested_) {
+            return;
+        }
+        std::string file = config().getString("mvi.config_file", "");
+        if (file.empty() && Poco::File("config/mvi-host.properties").exists()) {
+            file = "config/mvi-host.properties";
+        }
+        if (!file.empty()) {
+            loadConfiguration(file, PRIO_DEFAULT);
+        }
+        // Environment between the file and the command line.
+        Poco::AutoPtr<Poco::Util::MapConfiguration> environment(
+            new Poco::Util::MapConfiguration);
+        mvi::host::HostConfig::applyEnvironment(*environment);
+        config().add(environment, PRIO_DEFAULT - 50);
+        ServerApplication::initialize(self);
+        setUpLogging();
+    }
+
+    int main(const std::vector<std::string>&) override {
+        if (helpRequested_) {
+            return EXIT_OK;
+        }
+        try {
+            mvi::host::Host host(mvi::host::HostConfig::from(config()));
+            host.loadPluginsFolder();
+            host.start();
+            std::cout << "mvi-host listening on http://" << host.config().httpHost << ":"
+                      << host.port() << std::endl;
+            waitForTerminationRequest();
+            host.stop();
+        } catch (const Poco::Exception& error) {
+            std::cerr << "mvi-host: " << error.displayText() << std::endl;
+            return EXIT_CONFIG;
+        } catch (const std::exception& error) {
+            std::cerr << "mvi-host: " << error.what() << std::endl;
+            return EXIT_SOFTWARE;
+        }
+        return EXIT_OK;
+    }
+
+private:
+    void showHelp(const std::string&, const std::string&) {
+        Poco::Util::HelpFormatter help(options());
+        help.setCommand(commandName());
+        help.setUsage("[OPTIONS]");
+        help.setHeader("Serves MVI services loaded from <name>_<version>.so plugin files.");
+        help.format(std::cout);
+        helpRequested_ = true;
+        stopOptionsProcessing();
+    }
+
+    void define(const std::string&, const std::string& value) {
+        auto equals = value.find('=');
+        if (equals == std::string::npos || equals == 0) {
+            throw Poco::InvalidArgumentException("--define expects KEY=VALUE, got " + value);
+        }
+        config().setString(value.substr(0, equals), value.substr(equals + 1));
+    }
+
+    void setUpLogging() {
+        Poco::AutoPtr<Poco::PatternFormatter> formatter(
+            new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %p %s: %t"));
+        Poco::AutoPtr<Poco::FormattingChannel> channel(
+            new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel));
+        Poco::Logger::root().setChannel(channel);
+        Poco::Logger::root().setLevel(config().getString("logs.level", "information"));
+        for (const char* name : {"mvi", "service"}) {
+            Poco::Logger::get(name).setChannel(channel);
+            Poco::Logger::get(name).setLevel(config().getString("logs.level", "information"));
+        }
+    }
+
+    bool helpRequested_ = false;
+};
+
+}  // namespace
+
+POCO_SERVER_MAIN(HostApplication)

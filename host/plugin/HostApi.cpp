@@ -1,0 +1,307 @@
+#include "plugin/HostApi.h"
+
+#include <fmt/format.h>
+
+#include <cstddef>
+#include <string_view>
+
+#include "core/ServiceId.h"
+#include "plugin/ServiceVersion.h"
+#include "schema/SchemaValidator.h"
+
+namespace mvi::host {
+namespace {
+
+std::string_view view(mvi_str text) {
+    return text.data == nullptr ? std::string_view() : std::string_view(text.data, text.size);
+}
+
+// Parses JSON text from a plugin; nothing on failure.
+std::optional<nlohmann::json> parseJson(mvi_str text) {
+    nlohmann::json value = nlohmann::json::parse(view(text), nullptr, false);
+    if (value.is_discarded()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+// Returns the plugin's struct when its declared size covers `needed` bytes.
+template <typename Decl>
+const Decl* checkedDecl(const Decl* decl, std::size_t needed) {
+    return decl != nullptr && decl->size >= needed ? decl : nullptr;
+}
+
+mvi_status refuse(mvi_registrar* registrar, mvi_status status, std::string problem) {
+    registrar->problems.push_back(std::move(problem));
+    return status;
+}
+
+mvi_status addEntrypoint(mvi_registrar* registrar, const mvi_entrypoint_decl* rawDecl) noexcept {
+    if (registrar == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        if (!registrar->open) {
+            return MVI_BAD_STATE;
+        }
+        const auto* decl = checkedDecl(rawDecl, sizeof(mvi_entrypoint_decl));
+        if (decl == nullptr) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          "entrypoint declaration is NULL or smaller than the ABI's");
+        }
+        std::string name(view(decl->name));
+        if (!isValidMemberName(name)) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          fmt::format("entrypoint name '{}' is invalid (lowercase letters, digits "
+                                      "and underscores, not starting with a digit)",
+                                      name));
+        }
+        if (decl->handler == nullptr) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          fmt::format("entrypoint '{}' has no handler", name));
+        }
+        if (decl->method != MVI_METHOD_POST && decl->method != MVI_METHOD_GET) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          fmt::format("entrypoint '{}' has unknown method {}", name, decl->method));
+        }
+        auto arguments = parseJson(decl->arguments);
+        if (!arguments) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          fmt::format("entrypoint '{}': arguments are not valid JSON", name));
+        }
+        if (auto problem = SchemaValidator::checkArguments(*arguments)) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          fmt::format("entrypoint '{}': {}", name, *problem));
+        }
+        auto resultSchema =
+            decl->result_schema.size == 0 ? nlohmann::json::object() : parseJson(decl->result_schema);
+        if (!resultSchema) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          fmt::format("entrypoint '{}': result schema is not valid JSON", name));
+        }
+        if (auto problem = SchemaValidator::checkSchema(*resultSchema)) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          fmt::format("entrypoint '{}': result schema: {}", name, *problem));
+        }
+        Entrypoint entrypoint{name,          decl->method,
+                              *arguments,    *resultSchema,
+                              std::string(view(decl->description)),
+                              decl->handler, decl->userdata};
+        if (!registrar->version->addEntrypoint(std::move(entrypoint))) {
+            return refuse(registrar, MVI_ALREADY_EXISTS,
+                          fmt::format("entrypoint '{}' is declared twice", name));
+        }
+        return MVI_OK;
+    } catch (const std::exception& error) {
+        return refuse(registrar, MVI_ERROR, error.what());
+    }
+}
+
+mvi_status addParameter(mvi_registrar* registrar, const mvi_parameter_decl* rawDecl) noexcept {
+    if (registrar == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        if (!registrar->open) {
+            return MVI_BAD_STATE;
+        }
+        const auto* decl = checkedDecl(rawDecl, sizeof(mvi_parameter_decl));
+        if (decl == nullptr) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          "parameter declaration is NULL or smaller than the ABI's");
+        }
+        std::string name(view(decl->name));
+        if (!isValidMemberName(name)) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          fmt::format("parameter name '{}' is invalid", name));
+        }
+        auto value = parseJson(decl->initial_value);
+        auto schema =
+            decl->schema.size == 0 ? nlohmann::json::object() : parseJson(decl->schema);
+        if (!value || !schema) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          fmt::format("parameter '{}': initial value or schema is not valid JSON",
+                                      name));
+        }
+        if (auto problem = SchemaValidator::checkSchema(*schema)) {
+            return refuse(registrar, MVI_INVALID_ARGUMENT,
+                          fmt::format("parameter '{}': schema: {}", name, *problem));
+        }
+        std::vector<ValidationError> errors;
+        SchemaValidator::validate(*schema, *value, nlohmann::json::array({"value"}), errors);
+        if (!errors.empty()) {
+            return refuse(registrar, MVI_TYPE_MISMATCH,
+                          fmt::format("parameter '{}': initial value does not match its schema: {}",
+                                      name, errors.front().msg));
+        }
+        if (!registrar->version->parameters().declare(
+                name, ParameterSet::Parameter{*value, *schema, decl->exposed})) {
+            return refuse(registrar, MVI_ALREADY_EXISTS,
+                          fmt::format("parameter '{}' is declared twice", name));
+        }
+        return MVI_OK;
+    } catch (const std::exception& error) {
+        return refuse(registrar, MVI_ERROR, error.what());
+    }
+}
+
+void registrationError(mvi_registrar* registrar, mvi_str message) noexcept {
+    if (registrar == nullptr) {
+        return;
+    }
+    try {
+        registrar->pluginError.assign(view(message));
+    } catch (...) {
+        // Out of memory while recording a message: the status still fails the version.
+    }
+}
+
+mvi_status callResult(mvi_call* call, mvi_str json) noexcept {
+    if (call == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        if (call->answered) {
+            return MVI_BAD_STATE;
+        }
+        auto value = parseJson(json);
+        if (!value) {
+            call->problem = "the service answered with text that is not valid JSON";
+            return MVI_INVALID_ARGUMENT;
+        }
+        call->answered = true;
+        call->status = 200;
+        call->body = std::move(*value);
+        return MVI_OK;
+    } catch (const std::exception& error) {
+        call->problem = error.what();
+        return MVI_ERROR;
+    }
+}
+
+mvi_status callError(mvi_call* call, int32_t httpStatus, mvi_str detail) noexcept {
+    if (call == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        if (call->answered) {
+            return MVI_BAD_STATE;
+        }
+        if (httpStatus < 400 || httpStatus > 599) {
+            call->problem = fmt::format("the service answered with status {}, not 400..599",
+                                        httpStatus);
+            return MVI_INVALID_ARGUMENT;
+        }
+        auto value = detail.size == 0 ? nlohmann::json() : parseJson(detail);
+        if (!value) {
+            call->problem = "the service answered an error whose detail is not valid JSON";
+            return MVI_INVALID_ARGUMENT;
+        }
+        call->answered = true;
+        call->status = httpStatus;
+        call->body = std::move(*value);
+        return MVI_OK;
+    } catch (const std::exception& error) {
+        call->problem = error.what();
+        return MVI_ERROR;
+    }
+}
+
+void log(mvi_host* host, mvi_log_level level, mvi_str message) noexcept {
+    if (host == nullptr) {
+        return;
+    }
+    try {
+        LogLevel hostLevel = level <= MVI_LOG_DEBUG     ? LogLevel::Debug
+                             : level == MVI_LOG_INFO    ? LogLevel::Info
+                             : level == MVI_LOG_WARNING ? LogLevel::Warning
+                                                        : LogLevel::Error;
+        host->version->log(hostLevel, std::string(view(message)));
+    } catch (...) {
+        // Logging never fails the caller.
+    }
+}
+
+mvi_status notify(mvi_host* host, const mvi_notification* rawNotification) noexcept {
+    if (host == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        const auto* notification = checkedDecl(rawNotification, sizeof(mvi_notification));
+        if (notification == nullptr || notification->severity < MVI_SEVERITY_INFO ||
+            notification->severity > MVI_SEVERITY_CRITICAL || notification->timer_seconds < 0) {
+            return MVI_INVALID_ARGUMENT;
+        }
+        std::vector<std::string> emails;
+        if (notification->emails.size != 0) {
+            auto list = parseJson(notification->emails);
+            if (!list || !list->is_array()) {
+                return MVI_INVALID_ARGUMENT;
+            }
+            for (const auto& email : *list) {
+                if (!email.is_string()) {
+                    return MVI_INVALID_ARGUMENT;
+                }
+                emails.push_back(email.get<std::string>());
+            }
+        }
+        host->version->notify(static_cast<Severity>(notification->severity),
+                              std::string(view(notification->message)), std::move(emails),
+                              notification->timer_seconds);
+        return MVI_OK;
+    } catch (...) {
+        return MVI_ERROR;
+    }
+}
+
+mvi_status getParameter(mvi_host* host, mvi_str name, mvi_plugin_receive_fn receive,
+                        mvi_plugin_buffer* buffer) noexcept {
+    if (host == nullptr || receive == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        auto value = host->version->parameters().get(std::string(view(name)));
+        if (!value) {
+            return MVI_NOT_FOUND;
+        }
+        std::string text = value->dump();
+        receive(buffer, mvi_str{text.data(), text.size()});
+        return MVI_OK;
+    } catch (...) {
+        return MVI_ERROR;
+    }
+}
+
+mvi_status setParameter(mvi_host* host, mvi_str name, mvi_str value) noexcept {
+    if (host == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        auto parsed = parseJson(value);
+        if (!parsed) {
+            return MVI_INVALID_ARGUMENT;
+        }
+        switch (host->version->parameters().set(std::string(view(name)), *parsed)) {
+            case ParameterSet::SetResult::Ok:
+                return MVI_OK;
+            case ParameterSet::SetResult::NotFound:
+                return MVI_NOT_FOUND;
+            case ParameterSet::SetResult::TypeMismatch:
+                return MVI_TYPE_MISMATCH;
+        }
+        return MVI_ERROR;
+    } catch (...) {
+        return MVI_ERROR;
+    }
+}
+
+const mvi_host_api kHostApi = {
+    sizeof(mvi_host_api), addEntrypoint, addParameter, registrationError, callResult,
+    callError,            log,           notify,       getParameter,      setParameter,
+};
+
+}  // namespace
+
+const mvi_host_api& hostApi() { return kHostApi; }
+
+}  // namespace mvi::host

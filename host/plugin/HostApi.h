@@ -1,0 +1,40 @@
+#pragma once
+
+#include <mvi/plugin.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace mvi::host {
+class ServiceVersion;
+}
+
+/// The host's side of the `mvi_registrar` handle: lives for one mvi_plugin_register call.
+struct mvi_registrar {
+    mvi::host::ServiceVersion* version = nullptr;
+    /// False once registration returned: later registration calls get MVI_BAD_STATE.
+    bool open = true;
+    /// Every declaration the host refused, in order; any entry fails the version.
+    std::vector<std::string> problems;
+    /// What the plugin said through registration_error.
+    std::string pluginError;
+};
+
+/// The host's side of the `mvi_call` handle: lives for one entrypoint handler call.
+struct mvi_call {
+    bool answered = false;
+    int status = 200;
+    /// The result for 2xx, the detail value otherwise.
+    nlohmann::json body;
+    /// Why the plugin's answer was refused, if it was.
+    std::string problem;
+};
+
+namespace mvi::host {
+
+/// The function table every plugin receives. It lives for the whole process; each function
+/// catches everything, so no exception ever reaches plugin code.
+const mvi_host_api& hostApi();
+
+}  // namespace mvi::host

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "schema/SchemaValidator.h"
+
+namespace mvi::host {
+
+/// The runtime parameters of one loaded version: declared by the plugin at registration, read
+/// and written by the plugin and over HTTP. Thread-safe.
+class ParameterSet {
+public:
+    /// One declared parameter.
+    struct Parameter {
+        nlohmann::json value;
+        nlohmann::json schema;
+        bool exposed = true;
+    };
+
+    /// Outcome of `set`.
+    enum class SetResult { Ok, NotFound, TypeMismatch };
+
+    /// Declares a parameter. Returns false when the name is already declared.
+    bool declare(const std::string& name, Parameter parameter);
+
+    /// The current value, or nothing for an unknown name.
+    std::optional<nlohmann::json> get(const std::string& name) const;
+
+    /// The declaration and current value, or nothing for an unknown name.
+    std::optional<Parameter> describe(const std::string& name) const;
+
+    /// All parameters as a JSON object name -> value.
+    nlohmann::json values() const;
+
+    /// Names of all parameters, sorted.
+    std::vector<std::string> names() const;
+
+    /// Validates `value` against the parameter's schema and stores it. On TypeMismatch the
+    /// validation errors (located at `["body", "value"]`) are appended to `errors` when given.
+    SetResult set(const std::string& name, const nlohmann::json& value,
+                  std::vector<ValidationError>* errors = nullptr);
+
+private:
+    mutable std::shared_mutex mutex_;
+    std::map<std::string, Parameter> parameters_;
+};
+
+}  // namespace mvi::host

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <Poco/Logger.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "core/ServiceId.h"
+#include "plugin/ServiceVersion.h"
+
+namespace mvi::host {
+
+/// Turns a plugin file into a `ServiceVersion`.
+///
+/// The file is copied to a private cache path unique to its content and to this load (the
+/// watched folder may be written carelessly; the cache never is, and a fresh path means the
+/// dynamic loader never hands back an already-loaded copy), checked, opened with
+/// `RTLD_NOW | RTLD_LOCAL`, its ABI version compared with the host's, and its registration
+/// function run. Anything that goes wrong yields a version in the `Failed` state with a reason
+/// a person can act on; `load` never throws.
+class PluginLoader {
+public:
+    /// `cacheDir` is emptied and created; `services` are handed to every loaded version.
+    PluginLoader(std::string cacheDir, HostServices services, Poco::Logger& logger);
+
+    /// Loads `sourcePath` as `id`. The result is Ready or Failed.
+    std::shared_ptr<ServiceVersion> load(const ServiceId& id, const std::string& sourcePath);
+
+private:
+    /// Copies `sourcePath` into the cache, hashing it on the way. Throws on I/O errors.
+    Artifact stage(const ServiceId& id, const std::string& sourcePath);
+
+    /// Opens, checks and registers; throws std::runtime_error with the reason on failure.
+    void open(ServiceVersion& version);
+
+    std::string cacheDir_;
+    HostServices services_;
+    Poco::Logger& logger_;
+    std::atomic<unsigned long long> loads_{0};
+};
+
+}  // namespace mvi::host

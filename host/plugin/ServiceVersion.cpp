@@ -1,0 +1,167 @@
+#include "plugin/ServiceVersion.h"
+
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <fmt/format.h>
+
+#include "plugin/HostApi.h"
+#include "schema/SchemaValidator.h"
+
+namespace mvi::host {
+namespace {
+
+nlohmann::json detail(nlohmann::json value) { return {{"detail", std::move(value)}}; }
+
+}  // namespace
+
+const char* versionStateName(VersionState state) {
+    switch (state) {
+        case VersionState::Loading:
+            return "loading";
+        case VersionState::Ready:
+            return "ready";
+        case VersionState::Draining:
+            return "draining";
+        case VersionState::Unloaded:
+            return "unloaded";
+        case VersionState::Failed:
+            return "failed";
+    }
+    return "failed";
+}
+
+ServiceVersion::ServiceVersion(ServiceId id, Artifact artifact, HostServices services)
+    : id_(std::move(id)), artifact_(std::move(artifact)), services_(services) {}
+
+ServiceVersion::~ServiceVersion() { closeLibrary(); }
+
+std::string ServiceVersion::error() const {
+    std::lock_guard lock(errorMutex_);
+    return error_;
+}
+
+void ServiceVersion::markReady() {
+    loadedAt_.update();
+    state_ = VersionState::Ready;
+}
+
+void ServiceVersion::markFailed(const std::string& reason) {
+    {
+        std::lock_guard lock(errorMutex_);
+        error_ = reason;
+    }
+    state_ = VersionState::Failed;
+    entrypoints_.clear();
+    closeLibrary();
+}
+
+const Entrypoint* ServiceVersion::entrypoint(const std::string& name) const {
+    auto found = entrypoints_.find(name);
+    return found == entrypoints_.end() ? nullptr : &found->second;
+}
+
+bool ServiceVersion::addEntrypoint(Entrypoint entrypoint) {
+    std::string name = entrypoint.name;
+    return entrypoints_.emplace(std::move(name), std::move(entrypoint)).second;
+}
+
+void ServiceVersion::attachLibrary(std::unique_ptr<SharedObject> library) {
+    library_ = std::move(library);
+}
+
+CallResult ServiceVersion::call(const Entrypoint& entrypoint, const nlohmann::json& arguments) {
+    auto errors = SchemaValidator::validateArguments(entrypoint.arguments, arguments);
+    if (!errors.empty()) {
+        return {422, detail(SchemaValidator::toDetail(errors))};
+    }
+    try {
+        std::string text = arguments.dump();
+        mvi_call call;
+        mvi_status status =
+            entrypoint.handler(entrypoint.userdata, &call, mvi_str{text.data(), text.size()});
+        if (!call.answered) {
+            std::string reason =
+                !call.problem.empty() ? call.problem
+                : status == MVI_OK
+                    ? "the service returned without an answer"
+                    : fmt::format("the service failed with status {}", status);
+            log(LogLevel::Error, fmt::format("entrypoint {}: {}", entrypoint.name, reason));
+            return {500, detail(reason)};
+        }
+        if (call.status != 200) {
+            return {call.status, detail(std::move(call.body))};
+        }
+        std::vector<ValidationError> resultErrors;
+        SchemaValidator::validate(entrypoint.resultSchema, call.body,
+                                  nlohmann::json::array({"response"}), resultErrors);
+        if (!resultErrors.empty()) {
+            std::string reason = fmt::format(
+                "the service answered a value that does not match its declared result type: {}",
+                resultErrors.front().msg);
+            log(LogLevel::Error, fmt::format("entrypoint {}: {}", entrypoint.name, reason));
+            return {500, detail(reason)};
+        }
+        return {200, std::move(call.body)};
+    } catch (const std::exception& error) {
+        return {500, detail(fmt::format("host error while calling the service: {}", error.what()))};
+    }
+}
+
+void ServiceVersion::log(LogLevel level, std::string message) {
+    services_.logs.append(id_, level, std::move(message));
+}
+
+void ServiceVersion::notify(Severity severity, const std::string& message,
+                            std::vector<std::string> emails, double timerSeconds) {
+    services_.notifications.raise(id_, severity, message, std::move(emails), timerSeconds);
+}
+
+nlohmann::json ServiceVersion::describe(bool isMain) const {
+    VersionState current = state();
+    nlohmann::json entrypoints = nlohmann::json::array();
+    for (const auto& [name, entrypoint] : entrypoints_) {
+        entrypoints.push_back({{"name", name},
+                               {"method", entrypoint.method == MVI_METHOD_GET ? "GET" : "POST"},
+                               {"arguments", entrypoint.arguments},
+                               {"result", entrypoint.resultSchema},
+                               {"description", entrypoint.description}});
+    }
+    std::string fileName = Poco::Path(artifact_.sourcePath).getFileName();
+    return {
+        {"name", id_.name},
+        {"version", id_.version},
+        {"main", isMain},
+        {"image", artifact_.sha256.empty() ? fileName
+                                           : fileName + "@sha256:" + artifact_.sha256.substr(0, 12)},
+        {"status", versionStateName(current)},
+        {"loaded_since", current == VersionState::Ready || current == VersionState::Draining
+                             ? nlohmann::json(Poco::DateTimeFormatter::format(
+                                   loadedAt_, "%Y-%m-%dT%H:%M:%S.%FZ"))
+                             : nlohmann::json()},
+        {"artifact",
+         {{"file", artifact_.sourcePath}, {"sha256", artifact_.sha256}, {"bytes", artifact_.bytes}}},
+        {"error", current == VersionState::Failed ? nlohmann::json(error()) : nlohmann::json()},
+        {"entrypoints", entrypoints},
+        {"parameters", parameters_.names()},
+    };
+}
+
+void ServiceVersion::closeLibrary() {
+    if (!library_) {
+        return;
+    }
+    std::string path = library_->path();
+    library_->close();
+    library_.reset();
+    if (SharedObject::isMapped(path)) {
+        log(LogLevel::Error, "the library could not be unmapped from the host process: " + path);
+    }
+    try {
+        Poco::File(path).remove();
+    } catch (const Poco::Exception&) {
+        // The cache is cleaned at the next start anyway.
+    }
+}
+
+}  // namespace mvi::host

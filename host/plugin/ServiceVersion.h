@@ -1,0 +1,148 @@
+#pragma once
+
+#include <mvi/plugin.h>
+#include <nlohmann/json.hpp>
+#include <Poco/Timestamp.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/ServiceId.h"
+#include "logs/LogStore.h"
+#include "notifications/NotificationStore.h"
+#include "plugin/ParameterSet.h"
+#include "plugin/SharedObject.h"
+
+namespace mvi::host {
+class ServiceVersion;
+}
+
+/// The host's side of the `mvi_host` handle: one per loaded version.
+struct mvi_host {
+    mvi::host::ServiceVersion* version;
+};
+
+namespace mvi::host {
+
+/// Where a loaded version stands in its life.
+enum class VersionState { Loading, Ready, Draining, Unloaded, Failed };
+
+/// Lower-case name of a state ("ready").
+const char* versionStateName(VersionState state);
+
+/// The file a version was loaded from.
+struct Artifact {
+    /// The file in the plugins folder (or wherever it came from).
+    std::string sourcePath;
+    /// Hex SHA-256 of its content.
+    std::string sha256;
+    /// The private copy that was actually opened.
+    std::string cachePath;
+    std::uint64_t bytes = 0;
+};
+
+/// One entrypoint as the plugin declared it.
+struct Entrypoint {
+    std::string name;
+    mvi_http_method method = MVI_METHOD_POST;
+    /// JSON array of {"name", "schema", "required"}.
+    nlohmann::json arguments;
+    nlohmann::json resultSchema;
+    std::string description;
+    mvi_plugin_entrypoint_fn handler = nullptr;
+    mvi_plugin_userdata* userdata = nullptr;
+};
+
+/// Outcome of calling an entrypoint: an HTTP status and the JSON body to send (the result for
+/// 2xx, `{"detail": ...}` otherwise).
+struct CallResult {
+    int status = 200;
+    nlohmann::json body;
+};
+
+/// The host stores a version writes to.
+struct HostServices {
+    LogStore& logs;
+    NotificationStore& notifications;
+};
+
+/// One loaded (or failed) version of a service: its library, what it declared, its parameters
+/// and its state. Held by `shared_ptr`; every request holds it for its whole life, so the
+/// library stays open until the last user lets go. Thread-safe after registration.
+class ServiceVersion {
+public:
+    ServiceVersion(ServiceId id, Artifact artifact, HostServices services);
+    ~ServiceVersion();
+
+    ServiceVersion(const ServiceVersion&) = delete;
+    ServiceVersion& operator=(const ServiceVersion&) = delete;
+
+    const ServiceId& id() const { return id_; }
+    const Artifact& artifact() const { return artifact_; }
+    VersionState state() const { return state_.load(); }
+    Poco::Timestamp loadedAt() const { return loadedAt_; }
+
+    /// Why the version failed, empty otherwise.
+    std::string error() const;
+
+    /// Marks the version ready to serve.
+    void markReady();
+
+    /// Marks the version failed with `reason` and closes its library.
+    void markFailed(const std::string& reason);
+
+    /// The entrypoint `name`, or nullptr.
+    const Entrypoint* entrypoint(const std::string& name) const;
+
+    /// All entrypoints by name.
+    const std::map<std::string, Entrypoint>& entrypoints() const { return entrypoints_; }
+
+    ParameterSet& parameters() { return parameters_; }
+    const ParameterSet& parameters() const { return parameters_; }
+
+    /// Validates `arguments` against the entrypoint's declaration, calls the plugin and checks
+    /// its answer. Never throws; every failure becomes an error status with a detail.
+    CallResult call(const Entrypoint& entrypoint, const nlohmann::json& arguments);
+
+    /// Writes a line to this version's log.
+    void log(LogLevel level, std::string message);
+
+    /// Raises a notification for this version.
+    void notify(Severity severity, const std::string& message, std::vector<std::string> emails,
+                double timerSeconds);
+
+    /// The `GET /services/` entry of this version.
+    nlohmann::json describe(bool isMain) const;
+
+    /// The handle the plugin receives.
+    mvi_host* handle() { return &handle_; }
+
+    // ---- used while loading ----
+
+    /// Takes ownership of the opened library.
+    void attachLibrary(std::unique_ptr<SharedObject> library);
+
+    /// Records a declared entrypoint. Returns false when the name is taken.
+    bool addEntrypoint(Entrypoint entrypoint);
+
+private:
+    void closeLibrary();
+
+    ServiceId id_;
+    Artifact artifact_;
+    HostServices services_;
+    mvi_host handle_{this};
+    std::atomic<VersionState> state_{VersionState::Loading};
+    Poco::Timestamp loadedAt_;
+    mutable std::mutex errorMutex_;
+    std::string error_;
+    std::map<std::string, Entrypoint> entrypoints_;
+    ParameterSet parameters_;
+    std::unique_ptr<SharedObject> library_;
+};
+
+}  // namespace mvi::host

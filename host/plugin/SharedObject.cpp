@@ -1,0 +1,31 @@
+#include "plugin/SharedObject.h"
+
+#include <dlfcn.h>
+
+#include <stdexcept>
+
+namespace mvi::host {
+
+SharedObject::SharedObject(const std::string& path) : path_(path) {
+    boost::dll::fs::error_code error;
+    library_.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
+                  error);
+    if (error) {
+        // The loader's own message (from dlerror) is the most precise reason.
+        const char* reason = dlerror();
+        throw std::runtime_error(reason ? reason : error.message());
+    }
+}
+
+void SharedObject::close() { library_.unload(); }
+
+bool SharedObject::isMapped(const std::string& path) {
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+    if (handle == nullptr) {
+        return false;
+    }
+    dlclose(handle);
+    return true;
+}
+
+}  // namespace mvi::host
