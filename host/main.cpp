@@ -80,7 +80,6 @@ protected:
         mvi::host::HostConfig::applyEnvironment(*environment);
         config().add(environment, PRIO_DEFAULT - 50);
         ServerApplication::initialize(self);
-        setUpLogging();
     }
 
     int main(const std::vector<std::string>&) override {
@@ -88,7 +87,9 @@ protected:
             return EXIT_OK;
         }
         try {
-            mvi::host::Host host(mvi::host::HostConfig::from(config()));
+            auto settings = mvi::host::HostConfig::from(config());
+            setUpLogging(settings.logsLevel);
+            mvi::host::Host host(settings);
             host.loadPluginsFolder();
             host.start();
             std::cout << "mvi-host listening on http://" << host.config().httpHost << ":"
@@ -124,16 +125,16 @@ private:
         config().setString(value.substr(0, equals), value.substr(equals + 1));
     }
 
-    void setUpLogging() {
+    static void setUpLogging(const std::string& level) {
         Poco::AutoPtr<Poco::PatternFormatter> formatter(
             new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %p %s: %t"));
         Poco::AutoPtr<Poco::FormattingChannel> channel(
             new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel));
         Poco::Logger::root().setChannel(channel);
-        Poco::Logger::root().setLevel(config().getString("logs.level", "information"));
+        Poco::Logger::root().setLevel(level);
         for (const char* name : {"mvi", "service"}) {
             Poco::Logger::get(name).setChannel(channel);
-            Poco::Logger::get(name).setLevel(config().getString("logs.level", "information"));
+            Poco::Logger::get(name).setLevel(level);
         }
     }
 

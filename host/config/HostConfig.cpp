@@ -33,6 +33,8 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"plugins.dir", "var/plugins", "Folder holding <name>_<version>.so files to serve."},
         {"data.dir", "var/data", "Folder for the host's state (cache of loaded libraries, ...)."},
         {"logs.memory_lines", "10000", "Log lines kept in memory per service version."},
+        {"logs.level", "information",
+         "Host log level: trace, debug, information, notice, warning, error, critical, fatal."},
     };
     return keys;
 }
@@ -75,6 +77,14 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.pluginsDir = text("plugins.dir");
     result.dataDir = text("data.dir");
     result.logsMemoryLines = static_cast<std::size_t>(integer("logs.memory_lines", 1, kIntMax));
+    result.logsLevel = text("logs.level");
+    static const std::vector<std::string> levels = {"trace",   "debug", "information",
+                                                    "notice",  "warning", "error",
+                                                    "critical", "fatal"};
+    if (std::find(levels.begin(), levels.end(), result.logsLevel) == levels.end()) {
+        throw Poco::SyntaxException("configuration key logs.level must be one of trace, debug, "
+                                    "information, notice, warning, error, critical, fatal");
+    }
     return result;
 }
 

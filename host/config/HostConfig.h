@@ -25,6 +25,7 @@ struct HostConfig {
     std::string pluginsDir;
     std::string dataDir;
     std::size_t logsMemoryLines = 0;
+    std::string logsLevel;
 
     /// One configuration key with its default value and a one-line description.
     struct Key {

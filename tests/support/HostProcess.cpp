@@ -1,0 +1,142 @@
+#include "HostProcess.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "TestPaths.h"
+
+namespace mvi::test {
+namespace fs = std::filesystem;
+
+std::string makeTemporaryDirectory() {
+    std::string pattern = (fs::temp_directory_path() / "mvi-test-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error(std::string("mkdtemp failed: ") + std::strerror(errno));
+    }
+    return pattern;
+}
+
+void installPlugin(const std::string& builtPath, const std::string& pluginsDir,
+                   const std::string& fileName) {
+    fs::path temporary = fs::path(pluginsDir) / ("." + fileName + ".tmp");
+    fs::copy_file(builtPath, temporary, fs::copy_options::overwrite_existing);
+    fs::rename(temporary, fs::path(pluginsDir) / fileName);
+}
+
+bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
+    auto end = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < end) {
+        if (condition()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return condition();
+}
+
+HostProcess::HostProcess(std::vector<std::string> extraArguments, std::string workDirectory)
+    : workDirectory_(workDirectory.empty() ? makeTemporaryDirectory() : std::move(workDirectory)),
+      pluginsDir_((fs::path(workDirectory_) / "plugins").string()),
+      dataDir_((fs::path(workDirectory_) / "data").string()) {
+    fs::create_directories(pluginsDir_);
+    std::vector<std::string> arguments = {MVI_HOST_BINARY, "--port", "0", "--plugins-dir",
+                                          pluginsDir_,     "--data-dir", dataDir_};
+    arguments.insert(arguments.end(), extraArguments.begin(), extraArguments.end());
+
+    int output[2];
+    if (pipe(output) != 0) {
+        throw std::runtime_error("pipe failed");
+    }
+    pid_ = fork();
+    if (pid_ < 0) {
+        throw std::runtime_error("fork failed");
+    }
+    if (pid_ == 0) {
+        dup2(output[1], STDOUT_FILENO);
+        close(output[0]);
+        close(output[1]);
+        if (chdir(workDirectory_.c_str()) != 0) {
+            _exit(126);
+        }
+        std::vector<char*> argv;
+        for (auto& argument : arguments) {
+            argv.push_back(argument.data());
+        }
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    close(output[1]);
+    // The host prints "mvi-host listening on http://ADDRESS:PORT" once it serves.
+    std::string line;
+    char c = 0;
+    while (read(output[0], &c, 1) == 1) {
+        if (c == '\n') {
+            if (line.rfind("mvi-host listening on", 0) == 0) {
+                break;
+            }
+            line.clear();
+        } else {
+            line += c;
+        }
+    }
+    close(output[0]);
+    auto colon = line.rfind(':');
+    if (line.rfind("mvi-host listening on", 0) != 0 || colon == std::string::npos) {
+        stop(true);
+        throw std::runtime_error("mvi-host did not start (output: '" + line + "')");
+    }
+    port_ = static_cast<unsigned>(std::stoul(line.substr(colon + 1)));
+}
+
+HostProcess::~HostProcess() {
+    stop();
+    std::error_code ignored;
+    if (std::getenv("MVI_TEST_KEEP") == nullptr) {
+        fs::remove_all(workDirectory_, ignored);
+    }
+}
+
+int HostProcess::stop(bool kill) {
+    if (pid_ <= 0) {
+        return 0;
+    }
+    ::kill(pid_, kill ? SIGKILL : SIGTERM);
+    int status = 0;
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > end) {
+            ::kill(pid_, SIGKILL);
+            waitpid(pid_, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+    return status;
+}
+
+}  // namespace mvi::test
+
+namespace mvi::test {
+
+std::string builtPlugin(const std::string& target) {
+    for (const char* directory : {MVI_PLUGINS_BUILD_DIR, MVI_FIXTURES_BUILD_DIR}) {
+        fs::path candidate = fs::path(directory) / (target + ".so");
+        if (fs::exists(candidate)) {
+            return candidate.string();
+        }
+    }
+    throw std::runtime_error("plugin " + target + " was not built");
+}
+
+}  // namespace mvi::test

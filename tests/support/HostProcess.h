@@ -1,0 +1,70 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "HttpClient.h"
+
+namespace mvi::test {
+
+/// A real `mvi-host` process on a free loopback port, with its own plugins and data folders
+/// under a fresh temporary directory. Stopped (SIGTERM, then SIGKILL after a grace period) when
+/// destroyed.
+class HostProcess {
+public:
+    /// Starts the host with `extraArguments` and waits until it prints its port.
+    explicit HostProcess(std::vector<std::string> extraArguments = {},
+                         std::string workDirectory = "");
+    ~HostProcess();
+
+    HostProcess(const HostProcess&) = delete;
+    HostProcess& operator=(const HostProcess&) = delete;
+
+    unsigned port() const { return port_; }
+    const std::string& pluginsDir() const { return pluginsDir_; }
+    const std::string& dataDir() const { return dataDir_; }
+    const std::string& workDirectory() const { return workDirectory_; }
+    pid_t pid() const { return pid_; }
+
+    /// Stops the host gracefully (or with SIGKILL when `kill` is set); returns its exit status.
+    int stop(bool kill = false);
+
+    Response post(const std::string& path, const nlohmann::json& body) const {
+        return postJson(port_, path, body);
+    }
+    Response get(const std::string& path) const { return mvi::test::get(port_, path); }
+
+private:
+    std::string workDirectory_;
+    std::string pluginsDir_;
+    std::string dataDir_;
+    pid_t pid_ = -1;
+    unsigned port_ = 0;
+};
+
+/// Copies a built plugin into `pluginsDir` as `fileName` (copy to a temporary name, then rename,
+/// as a careful deployer would).
+void installPlugin(const std::string& builtPath, const std::string& pluginsDir,
+                   const std::string& fileName);
+
+/// A fresh empty temporary directory.
+std::string makeTemporaryDirectory();
+
+/// Waits until `condition` holds, checking every 10 ms, for at most `deadline`. Returns whether
+/// it held.
+bool waitFor(const std::function<bool()>& condition,
+             std::chrono::milliseconds deadline = std::chrono::seconds(20));
+
+}  // namespace mvi::test
+
+namespace mvi::test {
+
+/// Path of a plugin the build produced: an example (`hello`) or a fixture
+/// (`fixture_counter_v1`).
+std::string builtPlugin(const std::string& target);
+
+}  // namespace mvi::test

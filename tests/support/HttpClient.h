@@ -1,0 +1,34 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+
+namespace mvi::test {
+
+/// One HTTP answer as the tests see it.
+struct Response {
+    int status = 0;
+    std::string body;
+    std::map<std::string, std::string> headers;
+
+    /// The body parsed as JSON (throws when it is not JSON).
+    nlohmann::json json() const { return nlohmann::json::parse(body); }
+
+    /// A header's value, empty when absent.
+    std::string header(const std::string& name) const;
+};
+
+/// Sends one request to 127.0.0.1:`port` over a new connection and reads the whole answer.
+Response request(unsigned port, const std::string& method, const std::string& path,
+                 const std::string& body = "",
+                 const std::string& contentType = "application/json");
+
+/// POSTs `body` as JSON.
+Response postJson(unsigned port, const std::string& path, const nlohmann::json& body);
+
+/// GETs `path`.
+Response get(unsigned port, const std::string& path);
+
+}  // namespace mvi::test

@@ -1,0 +1,131 @@
+// Loading real plugins in-process: the loader, the loaded version and the registry.
+
+#include <Poco/Logger.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "HostProcess.h"
+#include "plugin/PluginLoader.h"
+#include "plugin/ServiceRegistry.h"
+
+namespace mvi::host {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class PluginLoaderTest : public ::testing::Test {
+protected:
+    void SetUp() override { work_ = mvi::test::makeTemporaryDirectory(); }
+    void TearDown() override { fs::remove_all(work_); }
+
+    std::shared_ptr<ServiceVersion> load(const std::string& target, const ServiceId& id) {
+        return loader_.load(id, mvi::test::builtPlugin(target));
+    }
+
+    std::string work_;
+    LogStore logs_{100, Poco::Logger::get("test")};
+    NotificationStore notifications_;
+    PluginLoader loader_{(fs::path(mvi::test::makeTemporaryDirectory()) / "cache").string(),
+                         HostServices{logs_, notifications_}, Poco::Logger::get("test")};
+};
+
+TEST_F(PluginLoaderTest, LoadsRegistersAndCalls) {
+    auto version = load("fixture_counter_v1", {"counter", "1.0.0"});
+    ASSERT_EQ(version->state(), VersionState::Ready) << version->error();
+    EXPECT_EQ(version->artifact().sha256.size(), 64u);
+    EXPECT_TRUE(fs::exists(version->artifact().cachePath));
+    EXPECT_NE(version->artifact().cachePath, version->artifact().sourcePath);
+    const Entrypoint* hit = version->entrypoint("hit");
+    ASSERT_NE(hit, nullptr);
+    CallResult first = version->call(*hit, json::object());
+    ASSERT_EQ(first.status, 200) << first.body;
+    EXPECT_EQ(first.body["build"], "v1");
+    EXPECT_EQ(version->call(*hit, json::object()).body["count"],
+              first.body["count"].get<int>() + 1);
+    EXPECT_EQ(*version->parameters().get("secret"), 42);
+}
+
+TEST_F(PluginLoaderTest, TwoBuildsOfOneServiceKeepTheirOwnGlobals) {
+    auto v1 = load("fixture_counter_v1", {"counter", "1.0.0"});
+    auto v2 = load("fixture_counter_v2", {"counter", "2.0.0"});
+    // The same file twice must not share globals either: every load gets its own copy.
+    auto v1again = load("fixture_counter_v1", {"counter", "1.0.1"});
+    for (const auto& version : {v1, v2, v1again}) {
+        ASSERT_EQ(version->state(), VersionState::Ready) << version->error();
+    }
+    for (int i = 0; i < 3; ++i) {
+        v1->call(*v1->entrypoint("hit"), json::object());
+    }
+    CallResult fromV2 = v2->call(*v2->entrypoint("hit"), json::object());
+    CallResult fromV1again = v1again->call(*v1again->entrypoint("hit"), json::object());
+    EXPECT_EQ(fromV2.body, json({{"build", "v2"}, {"count", 1}}));
+    EXPECT_EQ(fromV1again.body, json({{"build", "v1"}, {"count", 1}}));
+}
+
+TEST_F(PluginLoaderTest, ClosingUnmapsTheLibrary) {
+    std::string cachePath;
+    {
+        auto version = load("fixture_counter_v1", {"counter", "1.0.0"});
+        cachePath = version->artifact().cachePath;
+        EXPECT_TRUE(SharedObject::isMapped(cachePath));
+    }
+    EXPECT_FALSE(SharedObject::isMapped(cachePath));
+    EXPECT_FALSE(fs::exists(cachePath));
+}
+
+TEST_F(PluginLoaderTest, FailuresCarryAReasonAndANotification) {
+    std::string garbage = (fs::path(work_) / "garbage_1.0.0.so").string();
+    std::ofstream(garbage) << "not a library";
+    auto notElf = loader_.load({"garbage", "1.0.0"}, garbage);
+    EXPECT_EQ(notElf->state(), VersionState::Failed);
+    EXPECT_NE(notElf->error().find("not an ELF"), std::string::npos);
+
+    auto missing = loader_.load({"missing", "1.0.0"}, (fs::path(work_) / "nope.so").string());
+    EXPECT_EQ(missing->state(), VersionState::Failed);
+    EXPECT_NE(missing->error().find("cannot read"), std::string::npos);
+
+    auto major = load("fixture_wrong_major", {"major", "1.0.0"});
+    EXPECT_EQ(major->state(), VersionState::Failed);
+    EXPECT_NE(major->error().find("incompatible plugin ABI"), std::string::npos);
+    EXPECT_TRUE(major->entrypoints().empty());
+    EXPECT_EQ(notifications_.list().size(), 3u);
+}
+
+TEST(ServiceRegistry, FirstReadyVersionIsMainAndSnapshotsAreStable) {
+    LogStore logs(10, Poco::Logger::get("test"));
+    NotificationStore notifications;
+    HostServices services{logs, notifications};
+    ServiceRegistry registry;
+    auto failed = std::make_shared<ServiceVersion>(ServiceId{"svc", "0.9.0"}, Artifact{}, services);
+    failed->markFailed("broken");
+    registry.publish(failed);
+    EXPECT_FALSE(registry.snapshot()->at("svc").main);
+
+    auto before = registry.snapshot();
+    auto v1 = std::make_shared<ServiceVersion>(ServiceId{"svc", "1.0.0"}, Artifact{}, services);
+    v1->markReady();
+    registry.publish(v1);
+    auto v2 = std::make_shared<ServiceVersion>(ServiceId{"svc", "2.0.0"}, Artifact{}, services);
+    v2->markReady();
+    registry.publish(v2);
+
+    EXPECT_EQ(before->count("svc"), 1u);
+    EXPECT_FALSE(before->at("svc").main);
+    EXPECT_EQ(registry.snapshot()->at("svc").main, v1);
+    EXPECT_EQ(registry.find({"svc", "2.0.0"}), v2);
+    EXPECT_EQ(registry.find({"svc", "3.0.0"}), nullptr);
+
+    json list = registry.describe();
+    ASSERT_EQ(list.size(), 3u);
+    EXPECT_EQ(list[0]["version"], "0.9.0");
+    EXPECT_EQ(list[0]["status"], "failed");
+    EXPECT_EQ(list[0]["error"], "broken");
+    EXPECT_EQ(list[1]["main"], true);
+    EXPECT_EQ(list[2]["main"], false);
+}
+
+}  // namespace
+}  // namespace mvi::host
