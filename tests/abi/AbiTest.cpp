@@ -1,0 +1,125 @@
+// mvi/plugin.h compiled as C++: the numbers and sizes that are fixed for ever. A failure here
+// means the ABI changed; if that was intended, the version policy at the top of the header says
+// which version number must change, and this table is updated with it.
+#include <mvi/plugin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include <gtest/gtest.h>
+
+TEST(AbiVersionTable, AbiVersion) {
+    EXPECT_EQ(MVI_ABI_VERSION_MAJOR, 1);
+    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 0);
+    EXPECT_EQ(MVI_ABI_VERSION_PACK(1, 0), 0x00010000u);
+    EXPECT_EQ(MVI_ABI_VERSION_PACK(2, 3), 0x00020003u);
+    EXPECT_EQ(MVI_ABI_VERSION_GET_MAJOR(0x00020003u), 2u);
+    EXPECT_EQ(MVI_ABI_VERSION_GET_MINOR(0x00020003u), 3u);
+    EXPECT_EQ(MVI_ABI_VERSION_GET_MAJOR(MVI_ABI_VERSION_PACK(0xFFFF, 0xFFFF)), 0xFFFFu);
+    EXPECT_EQ(MVI_ABI_VERSION_GET_MINOR(MVI_ABI_VERSION_PACK(0xFFFF, 0xFFFF)), 0xFFFFu);
+}
+
+TEST(AbiVersionTable, StatusCodes) {
+    EXPECT_EQ(MVI_OK, 0);
+    EXPECT_EQ(MVI_ERROR, 1);
+    EXPECT_EQ(MVI_INVALID_ARGUMENT, 2);
+    EXPECT_EQ(MVI_NOT_FOUND, 3);
+    EXPECT_EQ(MVI_TYPE_MISMATCH, 4);
+    EXPECT_EQ(MVI_ALREADY_EXISTS, 5);
+    EXPECT_EQ(MVI_BAD_STATE, 6);
+}
+
+TEST(AbiVersionTable, LogLevels) {
+    EXPECT_EQ(MVI_LOG_DEBUG, 0);
+    EXPECT_EQ(MVI_LOG_INFO, 1);
+    EXPECT_EQ(MVI_LOG_WARNING, 2);
+    EXPECT_EQ(MVI_LOG_ERROR, 3);
+}
+
+TEST(AbiVersionTable, Severities) {
+    EXPECT_EQ(MVI_SEVERITY_INFO, 0);
+    EXPECT_EQ(MVI_SEVERITY_WARNING, 1);
+    EXPECT_EQ(MVI_SEVERITY_CRITICAL, 2);
+}
+
+TEST(AbiVersionTable, HttpMethods) {
+    EXPECT_EQ(MVI_METHOD_POST, 0);
+    EXPECT_EQ(MVI_METHOD_GET, 1);
+}
+
+TEST(AbiVersionTable, SymbolNames) {
+    EXPECT_EQ(std::string(MVI_PLUGIN_ABI_VERSION_SYMBOL), "mvi_plugin_abi_version");
+    EXPECT_EQ(std::string(MVI_PLUGIN_REGISTER_SYMBOL), "mvi_plugin_register");
+}
+
+TEST(AbiTypes, ScalarTypesAreFixedWidth) {
+    EXPECT_TRUE((std::is_same_v<mvi_status, std::int32_t>));
+    EXPECT_TRUE((std::is_same_v<mvi_log_level, std::int32_t>));
+    EXPECT_TRUE((std::is_same_v<mvi_severity, std::int32_t>));
+    EXPECT_TRUE((std::is_same_v<mvi_http_method, std::int32_t>));
+    EXPECT_TRUE((std::is_same_v<mvi_plugin_abi_version_fn, std::uint32_t (*)()>));
+}
+
+TEST(AbiTypes, StructsAreStandardLayout) {
+    EXPECT_TRUE(std::is_standard_layout_v<mvi_str>);
+    EXPECT_TRUE(std::is_standard_layout_v<mvi_entrypoint_decl>);
+    EXPECT_TRUE(std::is_standard_layout_v<mvi_parameter_decl>);
+    EXPECT_TRUE(std::is_standard_layout_v<mvi_notification>);
+    EXPECT_TRUE(std::is_standard_layout_v<mvi_host_api>);
+    EXPECT_TRUE(std::is_trivially_copyable_v<mvi_entrypoint_decl>);
+    EXPECT_TRUE(std::is_trivially_copyable_v<mvi_host_api>);
+}
+
+// Sizes and offsets on LP64 (x86_64, aarch64), the platforms the host is built for.
+TEST(AbiLayout, SizesOnLp64) {
+    if (sizeof(void*) != 8 || sizeof(std::size_t) != 8) {
+        GTEST_SKIP() << "layout table is for LP64";
+    }
+    EXPECT_EQ(sizeof(mvi_str), 16u);
+    EXPECT_EQ(sizeof(mvi_entrypoint_decl), 96u);
+    EXPECT_EQ(sizeof(mvi_parameter_decl), 64u);
+    EXPECT_EQ(sizeof(mvi_notification), 56u);
+    EXPECT_EQ(sizeof(mvi_host_api), 80u);
+}
+
+TEST(AbiLayout, OffsetsOnLp64) {
+    if (sizeof(void*) != 8 || sizeof(std::size_t) != 8) {
+        GTEST_SKIP() << "layout table is for LP64";
+    }
+    EXPECT_EQ(offsetof(mvi_str, data), 0u);
+    EXPECT_EQ(offsetof(mvi_str, size), 8u);
+
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, size), 0u);
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, name), 8u);
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, method), 24u);
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, arguments), 32u);
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, result_schema), 48u);
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, description), 64u);
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, handler), 80u);
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, userdata), 88u);
+
+    EXPECT_EQ(offsetof(mvi_parameter_decl, size), 0u);
+    EXPECT_EQ(offsetof(mvi_parameter_decl, name), 8u);
+    EXPECT_EQ(offsetof(mvi_parameter_decl, initial_value), 24u);
+    EXPECT_EQ(offsetof(mvi_parameter_decl, schema), 40u);
+    EXPECT_EQ(offsetof(mvi_parameter_decl, exposed), 56u);
+
+    EXPECT_EQ(offsetof(mvi_notification, size), 0u);
+    EXPECT_EQ(offsetof(mvi_notification, severity), 8u);
+    EXPECT_EQ(offsetof(mvi_notification, message), 16u);
+    EXPECT_EQ(offsetof(mvi_notification, emails), 32u);
+    EXPECT_EQ(offsetof(mvi_notification, timer_seconds), 48u);
+
+    EXPECT_EQ(offsetof(mvi_host_api, size), 0u);
+    EXPECT_EQ(offsetof(mvi_host_api, add_entrypoint), 8u);
+    EXPECT_EQ(offsetof(mvi_host_api, add_parameter), 16u);
+    EXPECT_EQ(offsetof(mvi_host_api, registration_error), 24u);
+    EXPECT_EQ(offsetof(mvi_host_api, call_result), 32u);
+    EXPECT_EQ(offsetof(mvi_host_api, call_error), 40u);
+    EXPECT_EQ(offsetof(mvi_host_api, log), 48u);
+    EXPECT_EQ(offsetof(mvi_host_api, notify), 56u);
+    EXPECT_EQ(offsetof(mvi_host_api, get_parameter), 64u);
+    EXPECT_EQ(offsetof(mvi_host_api, set_parameter), 72u);
+}
