@@ -1,0 +1,244 @@
+#include "state/StateStore.h"
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Exception.h>
+
+#include <cstddef>
+#include <filesystem>
+#include <stdexcept>
+
+namespace mvi::host {
+namespace {
+
+using namespace Poco::Data::Keywords;
+
+/// How long a write waits for another process's write to finish before failing.
+constexpr std::size_t BUSY_TIMEOUT_SECONDS = 10;
+
+/// The schema, one step per version: step `i` brings a file from `user_version` i to i + 1.
+/// Steps are only ever appended; a shipped step never changes.
+const std::vector<std::vector<const char*>> MIGRATIONS = {
+    // 1: deployed versions, main marks, parameter values.
+    {
+        "CREATE TABLE deployments ("
+        "  name TEXT NOT NULL,"
+        "  version TEXT NOT NULL,"
+        "  sha256 TEXT NOT NULL,"
+        "  PRIMARY KEY (name, version)"
+        ") WITHOUT ROWID",
+        "CREATE TABLE mains ("
+        "  name TEXT NOT NULL PRIMARY KEY,"
+        "  version TEXT NOT NULL"
+        ") WITHOUT ROWID",
+        "CREATE TABLE parameters ("
+        "  name TEXT NOT NULL,"
+        "  version TEXT NOT NULL,"
+        "  parameter TEXT NOT NULL,"
+        "  value TEXT NOT NULL,"
+        "  PRIMARY KEY (name, version, parameter)"
+        ") WITHOUT ROWID",
+    },
+};
+
+/// Runs `action`, turning a Poco exception (whose what() carries only its class name) into a
+/// std::runtime_error that names the database and the failed operation and carries SQLite's
+/// message.
+template <typename Action>
+auto guarded(const std::string& path, const char* operation, Action&& action)
+    -> decltype(action()) {
+    try {
+        return action();
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("state database " + path + ": cannot " + operation + ": " +
+                                 e.displayText());
+    }
+}
+
+/// Runs `body` inside a transaction that takes the write lock up front (BEGIN IMMEDIATE), so
+/// that it waits out another process's write through the busy timeout rather than failing when
+/// a read lock would have to be upgraded. Commits when `body` returns, rolls back when it throws.
+template <typename Body>
+void inWriteTransaction(Poco::Data::Session& session, Body&& body) {
+    session << "BEGIN IMMEDIATE", now;
+    try {
+        body();
+        session << "COMMIT", now;
+    } catch (...) {
+        try {
+            session << "ROLLBACK", now;
+        } catch (const Poco::Exception&) {
+            // SQLite already ended the transaction; the original error is the one to report.
+        }
+        throw;
+    }
+}
+
+/// Opens a connection to `path` through Poco's SQLite connector, creating the parent folders.
+Poco::Data::Session openSession(const std::string& path) {
+    static const bool registered = [] {
+        Poco::Data::SQLite::Connector::registerConnector();
+        return true;
+    }();
+    static_cast<void>(registered);
+    try {
+        const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+        if (!parent.empty()) {
+            std::filesystem::create_directories(parent);
+        }
+    } catch (const std::filesystem::filesystem_error& e) {
+        throw std::runtime_error("state database " + path +
+                                 ": cannot create its folder: " + e.code().message());
+    }
+    return guarded(path, "open",
+                   [&] { return Poco::Data::Session(Poco::Data::SQLite::Connector::KEY, path); });
+}
+
+}  // namespace
+
+StateStore::StateStore(const std::string& path) : path_(path), session_(openSession(path)) {
+    guarded(path_, "open", [this] {
+        session_.setConnectionTimeout(BUSY_TIMEOUT_SECONDS);
+        // The first statement that reads the file: this is where a file that is not a database
+        // is refused.
+        std::string journalMode;
+        session_ << "PRAGMA journal_mode = WAL", into(journalMode), now;
+        session_ << "PRAGMA synchronous = FULL", now;
+        migrate();
+    });
+}
+
+void StateStore::migrate() {
+    int version = 0;
+    session_ << "PRAGMA user_version", into(version), now;
+    if (version == SCHEMA_VERSION) {
+        return;
+    }
+    inWriteTransaction(session_, [&] {
+        // Read again under the write lock: another process may have migrated in between.
+        session_ << "PRAGMA user_version", into(version), now;
+        if (version > SCHEMA_VERSION) {
+            throw std::runtime_error("state database " + path_ + ": schema version " +
+                                     std::to_string(version) + " is newer than this host's (" +
+                                     std::to_string(SCHEMA_VERSION) + ")");
+        }
+        if (version == SCHEMA_VERSION) {
+            return;
+        }
+        for (int step = version; step < SCHEMA_VERSION; ++step) {
+            for (const char* sql : MIGRATIONS.at(static_cast<std::size_t>(step))) {
+                session_ << sql, now;
+            }
+        }
+        // PRAGMA takes no bound parameters; the value is this build's own constant.
+        session_ << "PRAGMA user_version = " + std::to_string(SCHEMA_VERSION), now;
+    });
+}
+
+void StateStore::recordDeployment(const ServiceId& id, const std::string& sha256) {
+    std::lock_guard lock(mutex_);
+    guarded(path_, "record a deployment", [&] {
+        session_ << "INSERT INTO deployments (name, version, sha256) VALUES (?, ?, ?) "
+                    "ON CONFLICT (name, version) DO UPDATE SET sha256 = excluded.sha256",
+            useRef(id.name), useRef(id.version), useRef(sha256), now;
+    });
+}
+
+void StateStore::removeDeployment(const ServiceId& id) {
+    std::lock_guard lock(mutex_);
+    guarded(path_, "remove a deployment", [&] {
+        inWriteTransaction(session_, [&] {
+            session_ << "DELETE FROM parameters WHERE name = ? AND version = ?", useRef(id.name),
+                useRef(id.version), now;
+            session_ << "DELETE FROM mains WHERE name = ? AND version = ?", useRef(id.name),
+                useRef(id.version), now;
+            session_ << "DELETE FROM deployments WHERE name = ? AND version = ?", useRef(id.name),
+                useRef(id.version), now;
+        });
+    });
+}
+
+std::vector<std::pair<ServiceId, std::string>> StateStore::deployments() const {
+    std::vector<std::string> names;
+    std::vector<std::string> versions;
+    std::vector<std::string> hashes;
+    {
+        std::lock_guard lock(mutex_);
+        guarded(path_, "list deployments", [&] {
+            session_ << "SELECT name, version, sha256 FROM deployments ORDER BY name, version",
+                into(names), into(versions), into(hashes), now;
+        });
+    }
+    std::vector<std::pair<ServiceId, std::string>> result;
+    result.reserve(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        result.emplace_back(ServiceId{names[i], versions[i]}, hashes[i]);
+    }
+    return result;
+}
+
+void StateStore::setMain(const std::string& name, const std::optional<std::string>& version) {
+    std::lock_guard lock(mutex_);
+    guarded(path_, "set the main version", [&] {
+        if (version) {
+            session_ << "INSERT INTO mains (name, version) VALUES (?, ?) "
+                        "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+                useRef(name), useRef(*version), now;
+        } else {
+            session_ << "DELETE FROM mains WHERE name = ?", useRef(name), now;
+        }
+    });
+}
+
+std::optional<std::string> StateStore::main(const std::string& name) const {
+    std::vector<std::string> versions;
+    {
+        std::lock_guard lock(mutex_);
+        guarded(path_, "read the main version", [&] {
+            session_ << "SELECT version FROM mains WHERE name = ?", useRef(name), into(versions),
+                now;
+        });
+    }
+    if (versions.empty()) {
+        return std::nullopt;
+    }
+    return versions.front();
+}
+
+void StateStore::saveParameter(const ServiceId& id, const std::string& parameter,
+                               const nlohmann::json& value) {
+    const std::string text = value.dump();
+    std::lock_guard lock(mutex_);
+    guarded(path_, "save a parameter value", [&] {
+        session_ << "INSERT INTO parameters (name, version, parameter, value) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (name, version, parameter) DO UPDATE SET value = excluded.value",
+            useRef(id.name), useRef(id.version), useRef(parameter), useRef(text), now;
+    });
+}
+
+std::map<std::string, nlohmann::json> StateStore::parameters(const ServiceId& id) const {
+    std::vector<std::string> names;
+    std::vector<std::string> texts;
+    {
+        std::lock_guard lock(mutex_);
+        guarded(path_, "read parameter values", [&] {
+            session_ << "SELECT parameter, value FROM parameters WHERE name = ? AND version = ?",
+                useRef(id.name), useRef(id.version), into(names), into(texts), now;
+        });
+    }
+    std::map<std::string, nlohmann::json> result;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        try {
+            result.emplace(names[i], nlohmann::json::parse(texts[i]));
+        } catch (const nlohmann::json::parse_error& e) {
+            throw std::runtime_error("state database " + path_ + ": value of parameter " +
+                                     names[i] + " of " + id.str() + " is not JSON: " + e.what());
+        }
+    }
+    return result;
+}
+
+const std::string& StateStore::path() const {
+    return path_;
+}
+
+}  // namespace mvi::host

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <Poco/Data/Session.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/ServiceId.h"
+
+namespace mvi::host {
+
+/// The host's durable state in one SQLite file: which versions are deployed (with the content
+/// hash of each plugin file), which version of each service is main, and the parameter values set
+/// through the API. Every write is committed before the call returns, so the state survives a
+/// crash or `kill -9` of the host.
+///
+/// The schema is versioned with SQLite's `user_version`; opening a file written by an older host
+/// migrates it forward, and a file written by a newer host is refused.
+///
+/// Thread-safe: all calls share one connection behind a mutex. Several processes may open the
+/// same file; they wait for each other's writes (busy timeout) instead of failing at once.
+class StateStore {
+  public:
+    /// Newest schema version this host writes (the file's `user_version`).
+    static constexpr int SCHEMA_VERSION = 1;
+
+    /// Opens (creating when missing, along with parent folders) the database at `path`; WAL
+    /// journal, synchronous=FULL, busy timeout; creates/migrates the schema. Throws
+    /// std::runtime_error naming the path and SQLite's message on failure (e.g. not a database
+    /// file, or a schema newer than SCHEMA_VERSION).
+    explicit StateStore(const std::string& path);
+
+    StateStore(const StateStore&) = delete;
+    StateStore& operator=(const StateStore&) = delete;
+
+    /// Records that (name, version) is deployed, with the content hash of its file (upsert).
+    void recordDeployment(const ServiceId& id, const std::string& sha256);
+
+    /// Forgets a deployment and every parameter value saved for it; clears the main mark if it
+    /// was main. All three changes are committed together.
+    void removeDeployment(const ServiceId& id);
+
+    /// Deployed versions with their hashes, ordered by name, then version text.
+    std::vector<std::pair<ServiceId, std::string>> deployments() const;
+
+    /// Marks `version` as the main one of `name`; std::nullopt clears the mark.
+    void setMain(const std::string& name, const std::optional<std::string>& version);
+
+    /// The main version recorded for `name`.
+    std::optional<std::string> main(const std::string& name) const;
+
+    /// Saves one parameter value (JSON) for a version (upsert). Throws nlohmann::json's
+    /// type_error when a string in `value` is not valid UTF-8.
+    void saveParameter(const ServiceId& id, const std::string& parameter,
+                       const nlohmann::json& value);
+
+    /// All parameter values saved for a version.
+    std::map<std::string, nlohmann::json> parameters(const ServiceId& id) const;
+
+    /// The database file's path.
+    const std::string& path() const;
+
+  private:
+    /// Brings the schema from the file's `user_version` up to SCHEMA_VERSION in one committed
+    /// transaction under the write lock; refuses a file whose schema is newer.
+    void migrate();
+
+    std::string path_;
+    mutable std::mutex mutex_;
+    mutable Poco::Data::Session session_;
+};
+
+}  // namespace mvi::host
