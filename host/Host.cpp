@@ -1,14 +1,10 @@
 #include "Host.h"
 
-#include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Path.h>
 #include <fmt/format.h>
-
-#include <algorithm>
-#include <vector>
 
 #include "http/RequestHandlerFactory.h"
 
@@ -20,15 +16,24 @@ std::string prepareDirectory(const std::string& path) {
     return path;
 }
 
+std::string inDirectory(const std::string& directory, const std::string& name) {
+    return Poco::Path(Poco::Path::forDirectory(directory), name).toString();
+}
+
 }  // namespace
 
 Host::Host(HostConfig config, Poco::Logger& logger)
     : config_(std::move(config)),
       logger_(logger),
       logs_(config_.logsMemoryLines, Poco::Logger::get("service")),
-      loader_(Poco::Path(prepareDirectory(config_.dataDir), "cache").toString(),
-              HostServices{logs_, notifications_}, logger_),
-      context_{config_, registry_, logs_, notifications_},
+      state_(inDirectory(prepareDirectory(config_.dataDir), "mvi.db")),
+      unloader_(logger_),
+      registry_(*ServiceRegistry::parsePromotion(config_.reloadPromote)),
+      loader_(inDirectory(config_.dataDir, "cache"), HostServices{logs_, notifications_},
+              unloader_, logger_),
+      deployer_(registry_, loader_, state_, logger_),
+      mirror_(config_.mirrorQueueCapacity, static_cast<unsigned>(config_.mirrorThreads)),
+      context_{config_, registry_, logs_, notifications_, deployer_, mirror_},
       threads_("http", 2, config_.httpMaxThreads) {
     prepareDirectory(config_.pluginsDir);
 }
@@ -36,35 +41,38 @@ Host::Host(HostConfig config, Poco::Logger& logger)
 Host::~Host() { stop(); }
 
 void Host::loadPluginsFolder() {
-    std::vector<std::pair<ServiceId, std::string>> found;
-    for (Poco::DirectoryIterator it(config_.pluginsDir), end; it != end; ++it) {
-        const std::string& fileName = it.name();
-        if (fileName.empty() || fileName.front() == '.' || !it->isFile()) {
-            continue;
-        }
-        auto id = parsePluginFileName(fileName);
-        if (!id) {
-            logger_.warning(fmt::format("ignoring {}: plugin files are named "
-                                        "<name>_<version>.so (e.g. hello_1.0.0.so)",
-                                        it->path()));
-            continue;
-        }
-        found.emplace_back(*id, it->path());
+    if (config_.reloadWatch && !watcher_) {
+        // Watching starts first, so a file dropped during the scan is not missed.
+        PluginWatcher::Settings settings;
+        settings.closeQuiet = std::chrono::milliseconds(config_.reloadCloseQuietMs);
+        settings.openWriteQuiet = std::chrono::milliseconds(config_.reloadOpenWriteQuietMs);
+        watcher_ = std::make_unique<PluginWatcher>(
+            config_.pluginsDir,
+            [this](const std::string& fileName, PluginWatcher::Change change) {
+                onPluginChange(fileName, change);
+            },
+            [this] { deployer_.syncFolder(config_.pluginsDir); }, settings);
+        watcher_->start();
     }
-    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
-        return a.first.name != b.first.name
-                   ? a.first.name < b.first.name
-                   : compareVersions(a.first.version, b.first.version) < 0;
-    });
-    for (const auto& [id, path] : found) {
-        deploy(id, path);
-    }
+    deployer_.syncFolder(config_.pluginsDir);
+    deployer_.restoreMains();
 }
 
-std::shared_ptr<ServiceVersion> Host::deploy(const ServiceId& id, const std::string& path) {
-    auto version = loader_.load(id, path);
-    registry_.publish(version);
-    return version;
+void Host::onPluginChange(const std::string& fileName, PluginWatcher::Change change) {
+    auto id = parsePluginFileName(fileName);
+    if (!id) {
+        return;
+    }
+    std::string path = inDirectory(config_.pluginsDir, fileName);
+    if (change == PluginWatcher::Change::Ready) {
+        deployer_.deployFile(*id, path);
+        return;
+    }
+    // Only a version that was loaded from this very file is undeployed with it.
+    auto current = registry_.find(*id);
+    if (current && current->artifact().sourcePath == path) {
+        deployer_.undeploy(*id);
+    }
 }
 
 void Host::start() {
@@ -88,6 +96,9 @@ void Host::start() {
 }
 
 void Host::stop() {
+    if (watcher_) {
+        watcher_->stop();
+    }
     if (server_) {
         server_->stopAll(true);
         server_.reset();

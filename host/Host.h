@@ -9,35 +9,39 @@
 
 #include "config/HostConfig.h"
 #include "http/HostContext.h"
+#include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
+#include "mirror/Mirror.h"
 #include "notifications/NotificationStore.h"
 #include "plugin/PluginLoader.h"
 #include "plugin/ServiceRegistry.h"
+#include "plugin/Unloader.h"
+#include "reload/PluginWatcher.h"
+#include "state/StateStore.h"
 
 namespace mvi::host {
 
-/// The whole host: stores, registry, loader and HTTP server, in the order they must be built
-/// and torn down. `mvi-host`'s main and the tests both drive it through this class.
+/// The whole host: stores, registry, loader, watcher and HTTP server, in the order they must be
+/// built and torn down. `mvi-host`'s main and the tests both drive it through this class.
 class Host {
 public:
-    /// Creates the data and plugins folders when missing. Serves nothing until `start`.
+    /// Creates the data and plugins folders when missing and opens the state database. Serves
+    /// nothing until `start`.
     explicit Host(HostConfig config, Poco::Logger& logger = Poco::Logger::get("mvi"));
     ~Host();
 
     Host(const Host&) = delete;
     Host& operator=(const Host&) = delete;
 
-    /// Loads every `<name>_<version>.so` in the plugins folder; other files are ignored with a
-    /// log line. A file that fails to load is recorded as a failed version.
+    /// Watches the plugins folder (when `reload.watch` is on), loads every
+    /// `<name>_<version>.so` in it and restores the recorded main versions. Other files are
+    /// ignored with a log line; a file that fails to load is recorded as a failed version.
     void loadPluginsFolder();
-
-    /// Loads one plugin file as `id` and publishes it.
-    std::shared_ptr<ServiceVersion> deploy(const ServiceId& id, const std::string& path);
 
     /// Binds the configured address and starts serving.
     void start();
 
-    /// Stops accepting and waits for running requests to finish.
+    /// Stops watching and serving, waiting for running requests to finish.
     void stop();
 
     /// The bound port (useful when the configured port is 0).
@@ -45,18 +49,24 @@ public:
 
     const HostConfig& config() const { return config_; }
     ServiceRegistry& registry() { return registry_; }
-    LogStore& logs() { return logs_; }
-    NotificationStore& notifications() { return notifications_; }
+    Deployer& deployer() { return deployer_; }
 
 private:
+    void onPluginChange(const std::string& fileName, PluginWatcher::Change change);
+
     HostConfig config_;
     Poco::Logger& logger_;
     LogStore logs_;
     NotificationStore notifications_;
+    StateStore state_;
+    Unloader unloader_;
     ServiceRegistry registry_;
     PluginLoader loader_;
+    Deployer deployer_;
+    Mirror mirror_;
     HostContext context_;
     Poco::ThreadPool threads_;
+    std::unique_ptr<PluginWatcher> watcher_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 

@@ -35,6 +35,17 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"logs.memory_lines", "10000", "Log lines kept in memory per service version."},
         {"logs.level", "information",
          "Host log level: trace, debug, information, notice, warning, error, critical, fatal."},
+        {"reload.watch", "true", "Watch the plugins folder and deploy changes live."},
+        {"reload.promote", "first",
+         "Which version is main: first (the first loaded; later ones are shadows) or newest "
+         "(every newly loaded higher version becomes main)."},
+        {"reload.close_quiet_ms", "25",
+         "Quiet time after a writer closes a plugin file before it is loaded."},
+        {"reload.open_write_quiet_ms", "2000",
+         "Quiet time before loading a file whose writer never closed it."},
+        {"mirror.queue_capacity", "1024",
+         "Mirrored copies waiting for a shadow; beyond this they are dropped and counted."},
+        {"mirror.threads", "2", "Threads serving mirrored copies to shadows."},
     };
     return keys;
 }
@@ -78,6 +89,21 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.dataDir = text("data.dir");
     result.logsMemoryLines = static_cast<std::size_t>(integer("logs.memory_lines", 1, kIntMax));
     result.logsLevel = text("logs.level");
+    std::string watch = text("reload.watch");
+    if (watch != "true" && watch != "false") {
+        throw Poco::SyntaxException("configuration key reload.watch must be true or false");
+    }
+    result.reloadWatch = watch == "true";
+    result.reloadPromote = text("reload.promote");
+    if (result.reloadPromote != "first" && result.reloadPromote != "newest") {
+        throw Poco::SyntaxException("configuration key reload.promote must be first or newest");
+    }
+    result.reloadCloseQuietMs = static_cast<int>(integer("reload.close_quiet_ms", 0, 60000));
+    result.reloadOpenWriteQuietMs =
+        static_cast<int>(integer("reload.open_write_quiet_ms", 1, 3600000));
+    result.mirrorQueueCapacity =
+        static_cast<std::size_t>(integer("mirror.queue_capacity", 1, kIntMax));
+    result.mirrorThreads = static_cast<int>(integer("mirror.threads", 1, 64));
     static const std::vector<std::string> levels = {"trace",   "debug", "information",
                                                     "notice",  "warning", "error",
                                                     "critical", "fatal"};

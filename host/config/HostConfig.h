@@ -26,6 +26,12 @@ struct HostConfig {
     std::string dataDir;
     std::size_t logsMemoryLines = 0;
     std::string logsLevel;
+    bool reloadWatch = true;
+    std::string reloadPromote;
+    int reloadCloseQuietMs = 0;
+    int reloadOpenWriteQuietMs = 0;
+    std::size_t mirrorQueueCapacity = 0;
+    int mirrorThreads = 0;
 
     /// One configuration key with its default value and a one-line description.
     struct Key {

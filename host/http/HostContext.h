@@ -1,6 +1,8 @@
 #pragma once
 
 #include "config/HostConfig.h"
+#include "lifecycle/Deployer.h"
+#include "mirror/Mirror.h"
 #include "logs/LogStore.h"
 #include "notifications/NotificationStore.h"
 #include "plugin/ServiceRegistry.h"
@@ -14,6 +16,8 @@ struct HostContext {
     ServiceRegistry& registry;
     LogStore& logs;
     NotificationStore& notifications;
+    Deployer& deployer;
+    Mirror& mirror;
 };
 
 }  // namespace mvi::host

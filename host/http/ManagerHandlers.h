@@ -14,6 +14,16 @@ protected:
                 Poco::Net::HTTPServerResponse& response) override;
 };
 
+/// `PUT /services/~assign` with `{"name", "version"}`: makes that version main, atomically.
+class AssignHandler : public JsonHandler {
+public:
+    using JsonHandler::JsonHandler;
+
+protected:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override;
+};
+
 /// `GET /services/~logs?name=&version=&tail=`: a version's log as plain text; the version
 /// defaults to the main one, `tail` to all kept lines.
 class LogsHandler : public JsonHandler {

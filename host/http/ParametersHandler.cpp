@@ -38,7 +38,7 @@ void ParametersHandler::handle(Poco::Net::HTTPServerRequest& request,
                                                       {"type", "value_error.missing"}}}));
     }
     std::vector<ValidationError> errors;
-    if (version.parameters().set(*parameter_, body["value"], &errors) !=
+    if (context_.deployer.setParameter(version, *parameter_, body["value"], &errors) !=
         ParameterSet::SetResult::Ok) {
         throw HttpError(422, SchemaValidator::toDetail(errors));
     }
@@ -46,7 +46,8 @@ void ParametersHandler::handle(Poco::Net::HTTPServerRequest& request,
                                             body["value"].dump()));
     for (const auto& shadow : target.shadows) {
         // A shadow whose declaration differs keeps its value; the main's answer stands.
-        if (shadow->parameters().set(*parameter_, body["value"]) == ParameterSet::SetResult::Ok) {
+        if (context_.deployer.setParameter(*shadow, *parameter_, body["value"]) ==
+            ParameterSet::SetResult::Ok) {
             shadow->log(LogLevel::Info, fmt::format("parameter {} set to {} (by name)", *parameter_,
                                                     body["value"].dump()));
         }

@@ -59,6 +59,9 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
     if (parts.size() == 1) {
         return new ServiceListHandler(context_);
     }
+    if (parts.size() == 2 && parts[1] == "~assign") {
+        return new AssignHandler(context_);
+    }
     if (parts.size() == 2 && parts[1] == "~logs") {
         return new LogsHandler(context_);
     }

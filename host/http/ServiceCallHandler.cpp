@@ -46,7 +46,14 @@ void ServiceCallHandler::handle(Poco::Net::HTTPServerRequest& request,
     nlohmann::json arguments = isGet ? argumentsFromQuery(*entrypoint, Poco::URI(request.getURI()))
                                      : readJsonBody(request, nlohmann::json::object());
     CallResult result = target.version->call(*entrypoint, arguments);
+    target.version->countRequest(result.status >= 500);
     sendJson(response, result.status, result.body);
+    // The main version has answered; now each shadow gets its copy.
+    for (std::size_t i = 0; i < target.shadows.size(); ++i) {
+        bool last = i + 1 == target.shadows.size();
+        context_.mirror.enqueue(Mirror::Copy{std::move(target.shadows[i]), entrypoint_,
+                                             last ? std::move(arguments) : arguments});
+    }
 }
 
 }  // namespace mvi::host

@@ -21,8 +21,9 @@ constexpr std::array<char, 4> kElfMagic = {'\x7f', 'E', 'L', 'F'};
 
 }  // namespace
 
-PluginLoader::PluginLoader(std::string cacheDir, HostServices services, Poco::Logger& logger)
-    : cacheDir_(std::move(cacheDir)), services_(services), logger_(logger) {
+PluginLoader::PluginLoader(std::string cacheDir, HostServices services, Unloader& unloader,
+                           Poco::Logger& logger)
+    : cacheDir_(std::move(cacheDir)), services_(services), unloader_(unloader), logger_(logger) {
     Poco::File cache(cacheDir_);
     if (cache.exists()) {
         cache.remove(true);
@@ -37,7 +38,7 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
     std::shared_ptr<ServiceVersion> version;
     try {
         artifact = stage(id, sourcePath);
-        version = std::make_shared<ServiceVersion>(id, artifact, services_);
+        version = unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
         open(*version);
         version->markReady();
         logger_.information(fmt::format("loaded {} {} from {} (sha256 {})", id.name, id.version,
@@ -46,7 +47,7 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
                                                  artifact.sha256.substr(0, 12)));
     } catch (const std::exception& error) {
         if (!version) {
-            version = std::make_shared<ServiceVersion>(id, artifact, services_);
+            version = unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
         }
         std::string reason = error.what();
         version->markFailed(reason);

@@ -8,6 +8,7 @@
 
 #include "core/ServiceId.h"
 #include "plugin/ServiceVersion.h"
+#include "plugin/Unloader.h"
 
 namespace mvi::host {
 
@@ -21,8 +22,10 @@ namespace mvi::host {
 /// a person can act on; `load` never throws.
 class PluginLoader {
 public:
-    /// `cacheDir` is emptied and created; `services` are handed to every loaded version.
-    PluginLoader(std::string cacheDir, HostServices services, Poco::Logger& logger);
+    /// `cacheDir` is emptied and created; `services` are handed to every loaded version; every
+    /// version is closed by `unloader` once its last user lets go.
+    PluginLoader(std::string cacheDir, HostServices services, Unloader& unloader,
+                 Poco::Logger& logger);
 
     /// Loads `sourcePath` as `id`. The result is Ready or Failed.
     std::shared_ptr<ServiceVersion> load(const ServiceId& id, const std::string& sourcePath);
@@ -36,6 +39,7 @@ private:
 
     std::string cacheDir_;
     HostServices services_;
+    Unloader& unloader_;
     Poco::Logger& logger_;
     std::atomic<unsigned long long> loads_{0};
 };

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,18 @@ namespace mvi::host {
 /// Readers take an immutable snapshot (one atomic load, no lock held while serving); writers
 /// copy the table, change the copy and publish it atomically, one writer at a time. So a load or
 /// an unload never blocks requests, and a request sees either the old or the new table whole.
+/// A version taken out of the table is marked draining and listed until its last user is gone.
 class ServiceRegistry {
 public:
+    /// Which version becomes main when a new one arrives.
+    enum class Promotion {
+        /// The first ready version of a name is main; later ones are shadows (the original's
+        /// rule).
+        First,
+        /// Every new ready version higher than the main one becomes main.
+        Newest,
+    };
+
     /// All versions of one service name.
     struct Route {
         /// The version that answers calls by name; null when the name has none.
@@ -29,26 +40,62 @@ public:
     };
     using Table = std::map<std::string, Route>;
 
-    ServiceRegistry();
+    /// What `publish` did.
+    struct PublishResult {
+        /// False when a failed load was not put in place of a ready version.
+        bool published = false;
+        /// The version it took the place of, now draining.
+        std::shared_ptr<ServiceVersion> replaced;
+    };
+
+    /// Outcome of `assign`.
+    enum class AssignResult { Ok, UnknownService, UnknownVersion, NotReady };
+
+    explicit ServiceRegistry(Promotion promotion = Promotion::First);
+
+    /// Parses "first" / "newest"; nothing for anything else.
+    static std::optional<Promotion> parsePromotion(const std::string& text);
 
     /// The current table. Holding the snapshot keeps its versions alive.
     std::shared_ptr<const Table> snapshot() const;
 
-    /// Adds (or replaces) a version. A ready version becomes main when its name has none.
-    /// Returns the version it replaced, if any.
-    std::shared_ptr<ServiceVersion> publish(std::shared_ptr<ServiceVersion> version);
+    /// Puts a newly loaded version in place. A failed version never replaces a ready one: the
+    /// ready one keeps serving and records the failure as its reload error. The version it
+    /// replaces is marked draining; main moves to the new version when the replaced one was main,
+    /// and otherwise follows the promotion policy.
+    PublishResult publish(std::shared_ptr<ServiceVersion> version);
+
+    /// Takes a version out of the table (it drains). When it was main, the name has no main
+    /// unless the promotion policy is Newest (then the highest ready version is main). Returns
+    /// the removed version, or null when unknown.
+    std::shared_ptr<ServiceVersion> remove(const ServiceId& id);
+
+    /// Makes `id` the main version of its name, atomically.
+    AssignResult assign(const ServiceId& id);
 
     /// The version `id`, or null.
     std::shared_ptr<ServiceVersion> find(const ServiceId& id) const;
 
-    /// The `GET /services/` list, sorted by name then version.
+    /// The main version of `name`, if it has one.
+    std::optional<std::string> mainVersion(const std::string& name) const;
+
+    /// The `GET /services/` list, sorted by name then version, draining versions included.
     nlohmann::json describe() const;
 
 private:
-    static std::shared_ptr<const Table> load(const std::shared_ptr<const Table>& table);
+    /// Copies the table for a change; call with writeMutex_ held.
+    std::shared_ptr<Table> copyForChange() const;
+    /// Publishes a changed table; call with writeMutex_ held.
+    void install(std::shared_ptr<Table> next);
+    /// Marks `version` draining and remembers it until it is gone; call with writeMutex_ held.
+    void retire(const std::shared_ptr<ServiceVersion>& version);
+    /// The highest ready version of a route, or null.
+    static std::shared_ptr<ServiceVersion> newestReady(const Route& route);
 
-    std::mutex writeMutex_;
+    Promotion promotion_;
+    mutable std::mutex writeMutex_;
     std::shared_ptr<const Table> table_;
+    std::vector<std::weak_ptr<ServiceVersion>> draining_;
 };
 
 }  // namespace mvi::host

@@ -36,6 +36,39 @@ ServiceVersion::ServiceVersion(ServiceId id, Artifact artifact, HostServices ser
 
 ServiceVersion::~ServiceVersion() { closeLibrary(); }
 
+void ServiceVersion::markDraining() {
+    VersionState expected = VersionState::Ready;
+    if (state_.compare_exchange_strong(expected, VersionState::Draining)) {
+        log(LogLevel::Info, fmt::format("draining (build sha256 {})", artifact_.sha256.substr(0, 12)));
+    }
+}
+
+void ServiceVersion::setReloadError(const std::string& reason) {
+    std::lock_guard lock(errorMutex_);
+    reloadError_ = reason;
+}
+
+bool ServiceVersion::unload() {
+    if (!library_) {
+        return true;
+    }
+    std::string build = artifact_.sha256.substr(0, 12);
+    bool unmapped = closeLibrary();
+    state_ = VersionState::Unloaded;
+    if (unmapped) {
+        log(LogLevel::Info, fmt::format("unloaded (build sha256 {}; library unmapped)", build));
+    } else {
+        std::string message = fmt::format(
+            "build sha256 {} could not be unmapped from the host process after closing: it keeps "
+            "its memory until the host restarts (a unique symbol or thread-local destructor pins "
+            "it; build plugins with mvi_add_plugin)",
+            build);
+        log(LogLevel::Error, message);
+        services_.notifications.raise(id_, Severity::Critical, message);
+    }
+    return unmapped;
+}
+
 std::string ServiceVersion::error() const {
     std::lock_guard lock(errorMutex_);
     return error_;
@@ -128,6 +161,11 @@ nlohmann::json ServiceVersion::describe(bool isMain) const {
                                {"description", entrypoint.description}});
     }
     std::string fileName = Poco::Path(artifact_.sourcePath).getFileName();
+    std::string reloadError;
+    {
+        std::lock_guard lock(errorMutex_);
+        reloadError = reloadError_;
+    }
     return {
         {"name", id_.name},
         {"version", id_.version},
@@ -140,28 +178,36 @@ nlohmann::json ServiceVersion::describe(bool isMain) const {
                                    loadedAt_, "%Y-%m-%dT%H:%M:%S.%FZ"))
                              : nlohmann::json()},
         {"artifact",
-         {{"file", artifact_.sourcePath}, {"sha256", artifact_.sha256}, {"bytes", artifact_.bytes}}},
+         {{"file", artifact_.sourcePath},
+          {"sha256", artifact_.sha256},
+          {"bytes", artifact_.bytes},
+          {"cache_path", artifact_.cachePath}}},
         {"error", current == VersionState::Failed ? nlohmann::json(error()) : nlohmann::json()},
+        {"reload_error", reloadError.empty() ? nlohmann::json() : nlohmann::json(reloadError)},
+        {"stats",
+         {{"requests", requests_.load()},
+          {"errors", errors_.load()},
+          {"mirrored", mirrored_.load()},
+          {"mirror_errors", mirrorErrors_.load()}}},
         {"entrypoints", entrypoints},
         {"parameters", parameters_.names()},
     };
 }
 
-void ServiceVersion::closeLibrary() {
+bool ServiceVersion::closeLibrary() {
     if (!library_) {
-        return;
+        return true;
     }
     std::string path = library_->path();
     library_->close();
     library_.reset();
-    if (SharedObject::isMapped(path)) {
-        log(LogLevel::Error, "the library could not be unmapped from the host process: " + path);
-    }
+    bool unmapped = !SharedObject::isMapped(path);
     try {
         Poco::File(path).remove();
     } catch (const Poco::Exception&) {
         // The cache is cleaned at the next start anyway.
     }
+    return unmapped;
 }
 
 }  // namespace mvi::host

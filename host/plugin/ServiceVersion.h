@@ -95,6 +95,36 @@ public:
     /// Marks the version failed with `reason` and closes its library.
     void markFailed(const std::string& reason);
 
+    /// Marks the version as taken out of routing: it finishes what it holds, then unloads.
+    void markDraining();
+
+    /// Records why a newer file for this version could not replace it (it keeps serving).
+    void setReloadError(const std::string& reason);
+
+    /// True while the library is open.
+    bool hasLibrary() const { return library_ != nullptr; }
+
+    /// Closes the library and checks that the dynamic loader really unmapped it; logs either
+    /// way and raises a Critical notification when it did not. Returns whether it is unmapped.
+    /// Called by the Unloader once the last user is gone.
+    bool unload();
+
+    /// Counts one call answered by this version as main or by version (`failed`: status >= 500).
+    void countRequest(bool failed) {
+        ++requests_;
+        if (failed) {
+            ++errors_;
+        }
+    }
+
+    /// Counts one mirrored copy this version served as a shadow.
+    void countMirrored(bool failed) {
+        ++mirrored_;
+        if (failed) {
+            ++mirrorErrors_;
+        }
+    }
+
     /// The entrypoint `name`, or nullptr.
     const Entrypoint* entrypoint(const std::string& name) const;
 
@@ -130,7 +160,8 @@ public:
     bool addEntrypoint(Entrypoint entrypoint);
 
 private:
-    void closeLibrary();
+    /// Closes the library; returns whether the loader really unmapped it.
+    bool closeLibrary();
 
     ServiceId id_;
     Artifact artifact_;
@@ -140,6 +171,11 @@ private:
     Poco::Timestamp loadedAt_;
     mutable std::mutex errorMutex_;
     std::string error_;
+    std::string reloadError_;
+    std::atomic<std::uint64_t> requests_{0};
+    std::atomic<std::uint64_t> errors_{0};
+    std::atomic<std::uint64_t> mirrored_{0};
+    std::atomic<std::uint64_t> mirrorErrors_{0};
     std::map<std::string, Entrypoint> entrypoints_;
     ParameterSet parameters_;
     std::unique_ptr<SharedObject> library_;

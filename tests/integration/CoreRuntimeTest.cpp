@@ -7,6 +7,7 @@
 #include <string>
 
 #include "HostProcess.h"
+#include "TestPaths.h"
 
 namespace mvi::test {
 namespace {
@@ -102,9 +103,18 @@ TEST_F(CoreRuntime, ExtraArgumentIs422) {
 }
 
 TEST_F(CoreRuntime, ArgumentsReachThePluginAsSent) {
-    Response response = host().post("/services/misbehaving/echo_args", {{"value", {1, "two"}}});
+    json arguments = {{"text", "two"}, {"values", {1, 2.5}}, {"point", {{"x", 1}, {"y", -2.5}}}};
+    Response response = host().post("/services/misbehaving/echo_args", arguments);
     ASSERT_EQ(response.status, 200) << response.body;
-    EXPECT_EQ(response.json(), json({{"value", {1, "two"}}}));
+    EXPECT_EQ(response.json(), arguments);
+
+    // A nested value of the wrong type is located precisely.
+    Response nested = host().post("/services/misbehaving/echo_args", {{"point", {{"x", "1"}, {"y", 2}}}});
+    ASSERT_EQ(nested.status, 422) << nested.body;
+    EXPECT_EQ(nested.json()["detail"][0]["loc"], json({"body", "point", "x"}));
+    // An integer is accepted where a number is declared, not the other way round.
+    EXPECT_EQ(host().post("/services/misbehaving/echo_args", {{"values", {1, 2}}}).status, 200);
+    EXPECT_EQ(host().post("/services/misbehaving/echo_args", {{"count", 1.5}}).status, 422);
 }
 
 TEST_F(CoreRuntime, UnknownServiceAndEntrypointAre404) {

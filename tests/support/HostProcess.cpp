@@ -8,7 +8,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -101,7 +105,7 @@ HostProcess::HostProcess(std::vector<std::string> extraArguments, std::string wo
 HostProcess::~HostProcess() {
     stop();
     std::error_code ignored;
-    if (std::getenv("MVI_TEST_KEEP") == nullptr) {
+    if (!keepWorkDirectory_ && std::getenv("MVI_TEST_KEEP") == nullptr) {
         fs::remove_all(workDirectory_, ignored);
     }
 }
@@ -137,6 +141,61 @@ std::string builtPlugin(const std::string& target) {
         }
     }
     throw std::runtime_error("plugin " + target + " was not built");
+}
+
+}  // namespace mvi::test
+
+namespace mvi::test {
+
+nlohmann::json serviceEntry(const HostProcess& host, const std::string& name,
+                            const std::string& version) {
+    Response response = host.get("/services/");
+    if (response.status != 200) {
+        return nullptr;
+    }
+    for (const auto& entry : response.json()) {
+        if (entry["name"] == name && entry["version"] == version && entry["status"] != "draining") {
+            return entry;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<std::string> mappedFilesUnder(pid_t pid, const std::string& directory) {
+    std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+    std::set<std::string> files;
+    std::string prefix = fs::weakly_canonical(directory).string();
+    for (std::string line; std::getline(maps, line);) {
+        auto slash = line.find('/');
+        if (slash == std::string::npos) {
+            continue;
+        }
+        std::string path = line.substr(slash);
+        const std::string deleted = " (deleted)";
+        if (path.size() > deleted.size() &&
+            path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0) {
+            path.resize(path.size() - deleted.size());
+        }
+        if (path.rfind(prefix, 0) == 0) {
+            files.insert(path);
+        }
+    }
+    return {files.begin(), files.end()};
+}
+
+void slowCopy(const std::string& source, const std::string& destination,
+              std::chrono::milliseconds pause) {
+    std::ifstream input(source, std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
+    std::ofstream output(destination, std::ios::binary | std::ios::trunc);
+    const std::size_t chunks = 4;
+    std::size_t chunk = content.size() / chunks + 1;
+    for (std::size_t offset = 0; offset < content.size(); offset += chunk) {
+        output.write(content.data() + offset,
+                     static_cast<std::streamsize>(std::min(chunk, content.size() - offset)));
+        output.flush();
+        std::this_thread::sleep_for(pause);
+    }
 }
 
 }  // namespace mvi::test

@@ -30,6 +30,10 @@ public:
     const std::string& workDirectory() const { return workDirectory_; }
     pid_t pid() const { return pid_; }
 
+    /// Leaves the work directory in place when this object is destroyed (to start another host
+    /// on the same state).
+    void keepWorkDirectory() { keepWorkDirectory_ = true; }
+
     /// Stops the host gracefully (or with SIGKILL when `kill` is set); returns its exit status.
     int stop(bool kill = false);
 
@@ -44,6 +48,7 @@ private:
     std::string dataDir_;
     pid_t pid_ = -1;
     unsigned port_ = 0;
+    bool keepWorkDirectory_ = false;
 };
 
 /// Copies a built plugin into `pluginsDir` as `fileName` (copy to a temporary name, then rename,
@@ -66,5 +71,21 @@ namespace mvi::test {
 /// Path of a plugin the build produced: an example (`hello`) or a fixture
 /// (`fixture_counter_v1`).
 std::string builtPlugin(const std::string& target);
+
+}  // namespace mvi::test
+
+namespace mvi::test {
+
+/// The `GET /services/` entry of (name, version) that is not draining; null when absent.
+nlohmann::json serviceEntry(const HostProcess& host, const std::string& name,
+                            const std::string& version);
+
+/// Files under `directory` that process `pid` has mapped (from /proc/PID/maps).
+std::vector<std::string> mappedFilesUnder(pid_t pid, const std::string& directory);
+
+/// Writes `source` to `destination` in place (no rename) in chunks, pausing between them, as a
+/// slow copy would.
+void slowCopy(const std::string& source, const std::string& destination,
+              std::chrono::milliseconds pause);
 
 }  // namespace mvi::test

@@ -28,8 +28,10 @@ protected:
     std::string work_;
     LogStore logs_{100, Poco::Logger::get("test")};
     NotificationStore notifications_;
+    Unloader unloader_{Poco::Logger::get("test")};
     PluginLoader loader_{(fs::path(mvi::test::makeTemporaryDirectory()) / "cache").string(),
-                         HostServices{logs_, notifications_}, Poco::Logger::get("test")};
+                         HostServices{logs_, notifications_}, unloader_,
+                         Poco::Logger::get("test")};
 };
 
 TEST_F(PluginLoaderTest, LoadsRegistersAndCalls) {
@@ -65,15 +67,20 @@ TEST_F(PluginLoaderTest, TwoBuildsOfOneServiceKeepTheirOwnGlobals) {
     EXPECT_EQ(fromV1again.body, json({{"build", "v1"}, {"count", 1}}));
 }
 
-TEST_F(PluginLoaderTest, ClosingUnmapsTheLibrary) {
+TEST_F(PluginLoaderTest, TheLastReleaseUnloadsOnTheUnloaderThread) {
     std::string cachePath;
     {
         auto version = load("fixture_counter_v1", {"counter", "1.0.0"});
         cachePath = version->artifact().cachePath;
         EXPECT_TRUE(SharedObject::isMapped(cachePath));
     }
+    ASSERT_TRUE(mvi::test::waitFor([&] { return unloader_.unloaded() == 1; }));
+    EXPECT_EQ(unloader_.stuck(), 0u);
     EXPECT_FALSE(SharedObject::isMapped(cachePath));
     EXPECT_FALSE(fs::exists(cachePath));
+    auto lines = logs_.tail(ServiceId{"counter", "1.0.0"}, 1);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_NE(lines[0].message.find("library unmapped"), std::string::npos);
 }
 
 TEST_F(PluginLoaderTest, FailuresCarryAReasonAndANotification) {

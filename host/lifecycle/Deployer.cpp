@@ -1,0 +1,166 @@
+#include "lifecycle/Deployer.h"
+
+#include <Poco/DirectoryIterator.h>
+#include <Poco/Path.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+namespace mvi::host {
+
+Deployer::Deployer(ServiceRegistry& registry, PluginLoader& loader, StateStore& state,
+                   Poco::Logger& logger)
+    : registry_(registry), loader_(loader), state_(state), logger_(logger) {}
+
+std::mutex& Deployer::lockFor(const std::string& name) {
+    std::lock_guard lock(locksMutex_);
+    auto& slot = locks_[name];
+    if (!slot) {
+        slot = std::make_unique<std::mutex>();
+    }
+    return *slot;
+}
+
+void Deployer::recordMain(const std::string& name) {
+    if (startingUp_) {
+        return;
+    }
+    state_.setMain(name, registry_.mainVersion(name));
+}
+
+std::shared_ptr<ServiceVersion> Deployer::deployFile(const ServiceId& id,
+                                                     const std::string& path) {
+    std::lock_guard lock(lockFor(id.name));
+    auto version = loader_.load(id, path);
+    auto current = registry_.find(id);
+    if (current && current->state() == VersionState::Ready &&
+        version->state() == VersionState::Ready &&
+        current->artifact().sha256 == version->artifact().sha256) {
+        logger_.information(fmt::format("{} {}: {} is unchanged, the serving build stays",
+                                        id.name, id.version, path));
+        return current;
+    }
+    if (version->state() == VersionState::Ready) {
+        for (const auto& [parameter, value] : state_.parameters(id)) {
+            if (version->parameters().set(parameter, value) != ParameterSet::SetResult::Ok) {
+                version->log(LogLevel::Warning,
+                             fmt::format("saved value {} of parameter {} does not fit this build; "
+                                         "it keeps its initial value",
+                                         value.dump(), parameter));
+            }
+        }
+    }
+    auto result = registry_.publish(version);
+    if (!result.published) {
+        logger_.warning(fmt::format("{} {}: the new file failed to load; the serving build stays",
+                                    id.name, id.version));
+        return current;
+    }
+    if (version->state() == VersionState::Ready) {
+        state_.recordDeployment(id, version->artifact().sha256);
+        if (result.replaced) {
+            version->log(LogLevel::Info,
+                         fmt::format("swapped in build sha256 {} (replacing {})",
+                                     version->artifact().sha256.substr(0, 12),
+                                     result.replaced->artifact().sha256.substr(0, 12)));
+        }
+    }
+    if (startingUp_ && version->state() == VersionState::Ready && state_.main(id.name) == id.version) {
+        registry_.assign(id);
+    }
+    recordMain(id.name);
+    return version;
+}
+
+bool Deployer::undeploy(const ServiceId& id) {
+    std::lock_guard lock(lockFor(id.name));
+    auto removed = registry_.remove(id);
+    if (!removed) {
+        return false;
+    }
+    state_.removeDeployment(id);
+    recordMain(id.name);
+    logger_.information(fmt::format("{} {}: undeployed", id.name, id.version));
+    return true;
+}
+
+ServiceRegistry::AssignResult Deployer::assign(const ServiceId& id) {
+    std::lock_guard lock(lockFor(id.name));
+    auto result = registry_.assign(id);
+    if (result == ServiceRegistry::AssignResult::Ok) {
+        recordMain(id.name);
+        if (auto version = registry_.find(id)) {
+            version->log(LogLevel::Info, "assigned as main version");
+        }
+    }
+    return result;
+}
+
+void Deployer::restoreMains() {
+    startingUp_ = false;
+    auto table = registry_.snapshot();
+    for (const auto& [name, route] : *table) {
+        std::lock_guard lock(lockFor(name));
+        auto recorded = state_.main(name);
+        if (recorded && route.versions.count(*recorded) != 0 &&
+            registry_.assign(ServiceId{name, *recorded}) == ServiceRegistry::AssignResult::Ok) {
+            continue;
+        }
+        recordMain(name);
+    }
+}
+
+ParameterSet::SetResult Deployer::setParameter(ServiceVersion& version,
+                                               const std::string& parameter,
+                                               const nlohmann::json& value,
+                                               std::vector<ValidationError>* errors) {
+    auto result = version.parameters().set(parameter, value, errors);
+    if (result == ParameterSet::SetResult::Ok) {
+        state_.saveParameter(version.id(), parameter, value);
+    }
+    return result;
+}
+
+void Deployer::syncFolder(const std::string& directory) {
+    std::set<std::string> present;
+    std::vector<std::pair<ServiceId, std::string>> files;
+    for (Poco::DirectoryIterator it(directory), end; it != end; ++it) {
+        if (it.name().empty() || it.name().front() == '.' || !it->isFile()) {
+            continue;
+        }
+        if (auto id = parsePluginFileName(it.name())) {
+            present.insert(it->path());
+            files.emplace_back(*id, it->path());
+        } else {
+            logger_.warning(fmt::format("ignoring {}: plugin files are named "
+                                        "<name>_<version>.so (e.g. hello_1.0.0.so)",
+                                        it->path()));
+        }
+    }
+    // Lowest versions first, so that under the "first" policy the first version is main.
+    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+        return a.first.name != b.first.name
+                   ? a.first.name < b.first.name
+                   : compareVersions(a.first.version, b.first.version) < 0;
+    });
+    for (const auto& [id, path] : files) {
+        deployFile(id, path);
+    }
+    std::string prefix = Poco::Path(directory).makeDirectory().toString();
+    std::vector<ServiceId> gone;
+    for (const auto& [name, route] : *registry_.snapshot()) {
+        for (const auto& [version, candidate] : route.versions) {
+            const std::string& source = candidate->artifact().sourcePath;
+            if (source.rfind(prefix, 0) == 0 && present.count(source) == 0) {
+                gone.push_back(candidate->id());
+            }
+        }
+    }
+    for (const ServiceId& id : gone) {
+        undeploy(id);
+    }
+}
+
+}  // namespace mvi::host

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <Poco/Logger.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/ServiceId.h"
+#include "plugin/PluginLoader.h"
+#include "plugin/ServiceRegistry.h"
+#include "state/StateStore.h"
+
+namespace mvi::host {
+
+/// Every lifecycle operation on a version: deploy a file, undeploy, assign main, set a
+/// parameter durably, and bring the table in line with the plugins folder.
+///
+/// Operations on one service name run one at a time (a lock per name); operations on different
+/// names run side by side, and none of them blocks requests, which only read the registry's
+/// snapshots. Each operation records its outcome in the state store, so a restart (even after
+/// `kill -9`) brings back the same versions, the same mains and the same parameter values.
+class Deployer {
+public:
+    Deployer(ServiceRegistry& registry, PluginLoader& loader, StateStore& state,
+             Poco::Logger& logger);
+
+    /// Loads `path` as `id` and puts it in place (replacing the build serving `id`, if any, which
+    /// then drains). A file whose content equals the build already serving `id` is left alone.
+    /// A file that fails to load leaves a ready build of `id` serving, with the failure shown as
+    /// its reload error. Parameter values saved for `id` are applied to the new build.
+    std::shared_ptr<ServiceVersion> deployFile(const ServiceId& id, const std::string& path);
+
+    /// Takes `id` out of service (it drains, then unloads) and forgets its saved state. Returns
+    /// false when `id` is not deployed.
+    bool undeploy(const ServiceId& id);
+
+    /// Makes `id` main and records it.
+    ServiceRegistry::AssignResult assign(const ServiceId& id);
+
+    /// Ends start-up: restores the recorded main of every loaded name. Until then, deploying
+    /// leaves the recorded mains alone (and makes a version main as soon as it loads when it
+    /// is the recorded main of its name), so the first scan cannot overwrite them.
+    void restoreMains();
+
+    /// Sets a parameter on `version` and saves it. Returns the ParameterSet result.
+    ParameterSet::SetResult setParameter(ServiceVersion& version, const std::string& parameter,
+                                         const nlohmann::json& value,
+                                         std::vector<ValidationError>* errors = nullptr);
+
+    /// Brings the table in line with `directory`: loads new and changed files, undeploys
+    /// versions whose file (in that folder) is gone.
+    void syncFolder(const std::string& directory);
+
+private:
+    std::mutex& lockFor(const std::string& name);
+    void recordMain(const std::string& name);
+
+    ServiceRegistry& registry_;
+    PluginLoader& loader_;
+    StateStore& state_;
+    Poco::Logger& logger_;
+    std::atomic<bool> startingUp_{true};
+    std::mutex locksMutex_;
+    std::map<std::string, std::unique_ptr<std::mutex>> locks_;
+};
+
+}  // namespace mvi::host

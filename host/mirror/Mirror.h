@@ -1,0 +1,66 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mvi::host {
+
+class ServiceVersion;
+
+/// Sends copies of by-name calls to shadow versions, after the main version has answered.
+///
+/// A bounded queue served by a small pool of threads: enqueueing never waits, and when the
+/// queue is full the copy is dropped and counted. A slow or failing shadow therefore never
+/// changes the main version's answer, nor its latency beyond the enqueueing. Each queued copy
+/// holds its shadow alive until it has been served.
+class Mirror {
+public:
+    /// Copies a by-name call is worth: the shadow, the entrypoint and the arguments.
+    struct Copy {
+        std::shared_ptr<ServiceVersion> shadow;
+        std::string entrypoint;
+        nlohmann::json arguments;
+    };
+
+    Mirror(std::size_t capacity, unsigned threads);
+    /// Stops the pool; copies still queued are dropped.
+    ~Mirror();
+
+    Mirror(const Mirror&) = delete;
+    Mirror& operator=(const Mirror&) = delete;
+
+    /// Queues a copy; false (and counted as dropped) when the queue is full.
+    bool enqueue(Copy copy);
+
+    /// Copies served by a shadow (whatever it answered).
+    std::uint64_t sent() const { return sent_; }
+    /// Copies a shadow answered with a status of 500 or more, or could not serve.
+    std::uint64_t failed() const { return failed_; }
+    /// Copies dropped because the queue was full.
+    std::uint64_t dropped() const { return dropped_; }
+
+private:
+    void run();
+
+    std::size_t capacity_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Copy> queue_;
+    bool stopping_ = false;
+    std::atomic<std::uint64_t> sent_{0};
+    std::atomic<std::uint64_t> failed_{0};
+    std::atomic<std::uint64_t> dropped_{0};
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace mvi::host

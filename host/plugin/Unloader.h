@@ -1,0 +1,54 @@
+#pragma once
+
+#include <Poco/Logger.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace mvi::host {
+
+class ServiceVersion;
+
+/// Closes retired versions on a thread of its own.
+///
+/// A version's `shared_ptr` is created with `Unloader::manage`: when the last holder (routing
+/// table, request, mirrored copy) lets go, the version is handed here instead of being destroyed
+/// on that holder's thread (an HTTP thread, say). This thread destroys it, which closes the
+/// library and checks that the dynamic loader really unmapped it.
+class Unloader {
+public:
+    explicit Unloader(Poco::Logger& logger);
+    /// Destroys everything still queued, then stops the thread.
+    ~Unloader();
+
+    Unloader(const Unloader&) = delete;
+    Unloader& operator=(const Unloader&) = delete;
+
+    /// Wraps a new version in a `shared_ptr` whose last release hands it to this unloader.
+    std::shared_ptr<ServiceVersion> manage(std::unique_ptr<ServiceVersion> version);
+
+    /// Versions destroyed so far.
+    std::uint64_t unloaded() const;
+
+    /// Versions whose library was still mapped after closing.
+    std::uint64_t stuck() const;
+
+private:
+    void retire(ServiceVersion* version);
+    void run();
+
+    Poco::Logger& logger_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<ServiceVersion*> queue_;
+    bool stopping_ = false;
+    std::uint64_t unloaded_ = 0;
+    std::uint64_t stuck_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace mvi::host
