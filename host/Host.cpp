@@ -29,8 +29,8 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       state_(inDirectory(prepareDirectory(config_.dataDir), "mvi.db")),
       unloader_(logger_),
       registry_(*ServiceRegistry::parsePromotion(config_.reloadPromote)),
-      loader_(inDirectory(config_.dataDir, "cache"), HostServices{logs_, notifications_},
-              unloader_, logger_),
+      loader_(inDirectory(config_.dataDir, "cache"), HostServices{logs_, notifications_}, unloader_,
+              logger_),
       deployer_(registry_, loader_, state_, logger_),
       mirror_(config_.mirrorQueueCapacity, static_cast<unsigned>(config_.mirrorThreads)),
       context_{config_, registry_, logs_, notifications_, deployer_, mirror_},
@@ -38,7 +38,9 @@ Host::Host(HostConfig config, Poco::Logger& logger)
     prepareDirectory(config_.pluginsDir);
 }
 
-Host::~Host() { stop(); }
+Host::~Host() {
+    stop();
+}
 
 void Host::loadPluginsFolder() {
     if (config_.reloadWatch && !watcher_) {
@@ -89,8 +91,8 @@ void Host::start() {
     params->setMaxKeepAliveRequests(0);
     params->setKeepAliveTimeout(Poco::Timespan(config_.httpKeepAliveSeconds, 0));
     params->setServerName("mvi-host");
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(context_),
-                                                      threads_, socket, params);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(context_), threads_,
+                                                      socket, params);
     server_->start();
     logger_.information(fmt::format("serving on http://{}:{}", config_.httpHost, port()));
 }
@@ -105,6 +107,8 @@ void Host::stop() {
     }
 }
 
-unsigned Host::port() const { return server_ ? server_->port() : 0; }
+unsigned Host::port() const {
+    return server_ ? server_->port() : 0;
+}
 
 }  // namespace mvi::host

@@ -24,7 +24,7 @@ namespace mvi::host {
 /// The whole host: stores, registry, loader, watcher and HTTP server, in the order they must be
 /// built and torn down. `mvi-host`'s main and the tests both drive it through this class.
 class Host {
-public:
+  public:
     /// Creates the data and plugins folders when missing and opens the state database. Serves
     /// nothing until `start`.
     explicit Host(HostConfig config, Poco::Logger& logger = Poco::Logger::get("mvi"));
@@ -51,7 +51,7 @@ public:
     ServiceRegistry& registry() { return registry_; }
     Deployer& deployer() { return deployer_; }
 
-private:
+  private:
     void onPluginChange(const std::string& fileName, PluginWatcher::Change change);
 
     HostConfig config_;

@@ -1,8 +1,8 @@
 // mvi-host: serves MVI services loaded from shared libraries over HTTP.
 
 #include <Poco/AutoPtr.h>
-#include <Poco/Exception.h>
 #include <Poco/ConsoleChannel.h>
+#include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/FormattingChannel.h>
 #include <Poco/Logger.h>
@@ -22,7 +22,7 @@ namespace {
 using Poco::Util::Option;
 
 class HostApplication : public Poco::Util::ServerApplication {
-protected:
+  protected:
     void defineOptions(Poco::Util::OptionSet& options) override {
         ServerApplication::defineOptions(options);
         options.addOption(Option("help", "h", "Show this help and exit.")
@@ -75,8 +75,7 @@ protected:
             loadConfiguration(file, PRIO_DEFAULT);
         }
         // Environment between the file and the command line.
-        Poco::AutoPtr<Poco::Util::MapConfiguration> environment(
-            new Poco::Util::MapConfiguration);
+        Poco::AutoPtr<Poco::Util::MapConfiguration> environment(new Poco::Util::MapConfiguration);
         mvi::host::HostConfig::applyEnvironment(*environment);
         config().add(environment, PRIO_DEFAULT - 50);
         ServerApplication::initialize(self);
@@ -106,7 +105,7 @@ protected:
         return EXIT_OK;
     }
 
-private:
+  private:
     void showHelp(const std::string&, const std::string&) {
         Poco::Util::HelpFormatter help(options());
         help.setCommand(commandName());

@@ -27,7 +27,8 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"http.port", "8080", "Port to listen on; 0 picks a free one and prints it."},
         {"http.max_threads", "256",
          "Most requests served at once (Poco holds one thread per keep-alive connection)."},
-        {"http.max_queued", "1024", "Connections waiting for a thread before new ones are refused."},
+        {"http.max_queued", "1024",
+         "Connections waiting for a thread before new ones are refused."},
         {"http.max_body_bytes", "10485760", "Largest request body; larger ones get 413."},
         {"http.keep_alive_seconds", "60", "Idle time after which a keep-alive connection closes."},
         {"plugins.dir", "var/plugins", "Folder holding <name>_<version>.so files to serve."},
@@ -82,8 +83,8 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.httpPort = static_cast<unsigned>(integer("http.port", 0, 65535));
     result.httpMaxThreads = static_cast<int>(integer("http.max_threads", 1, kIntMax));
     result.httpMaxQueued = static_cast<int>(integer("http.max_queued", 1, kIntMax));
-    result.httpMaxBodyBytes =
-        static_cast<std::size_t>(integer("http.max_body_bytes", 1, std::numeric_limits<long long>::max()));
+    result.httpMaxBodyBytes = static_cast<std::size_t>(
+        integer("http.max_body_bytes", 1, std::numeric_limits<long long>::max()));
     result.httpKeepAliveSeconds = static_cast<int>(integer("http.keep_alive_seconds", 1, kIntMax));
     result.pluginsDir = text("plugins.dir");
     result.dataDir = text("data.dir");
@@ -104,12 +105,12 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.mirrorQueueCapacity =
         static_cast<std::size_t>(integer("mirror.queue_capacity", 1, kIntMax));
     result.mirrorThreads = static_cast<int>(integer("mirror.threads", 1, 64));
-    static const std::vector<std::string> levels = {"trace",   "debug", "information",
-                                                    "notice",  "warning", "error",
-                                                    "critical", "fatal"};
+    static const std::vector<std::string> levels = {"trace",   "debug", "information", "notice",
+                                                    "warning", "error", "critical",    "fatal"};
     if (std::find(levels.begin(), levels.end(), result.logsLevel) == levels.end()) {
-        throw Poco::SyntaxException("configuration key logs.level must be one of trace, debug, "
-                                    "information, notice, warning, error, critical, fatal");
+        throw Poco::SyntaxException(
+            "configuration key logs.level must be one of trace, debug, "
+            "information, notice, warning, error, critical, fatal");
     }
     return result;
 }

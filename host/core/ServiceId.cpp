@@ -7,7 +7,9 @@
 namespace mvi::host {
 namespace {
 
-bool isLowerOrDigit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool isLowerOrDigit(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 bool isDigits(std::string_view text) {
     return !text.empty() &&
@@ -150,8 +152,7 @@ std::optional<ServiceId> parseServiceId(std::string_view text) {
     if (underscore == std::string_view::npos) {
         return std::nullopt;
     }
-    ServiceId id{std::string(text.substr(0, underscore)),
-                 std::string(text.substr(underscore + 1))};
+    ServiceId id{std::string(text.substr(0, underscore)), std::string(text.substr(underscore + 1))};
     if (!isValidServiceName(id.name) || !isValidVersion(id.version)) {
         return std::nullopt;
     }

@@ -2,8 +2,8 @@
 
 #include "config/HostConfig.h"
 #include "lifecycle/Deployer.h"
-#include "mirror/Mirror.h"
 #include "logs/LogStore.h"
+#include "mirror/Mirror.h"
 #include "notifications/NotificationStore.h"
 #include "plugin/ServiceRegistry.h"
 

@@ -11,7 +11,7 @@ namespace mvi::host {
 /// Thrown by request handlers to answer an HTTP error; the handler base turns it into
 /// `{"detail": ...}` with that status.
 class HttpError : public std::runtime_error {
-public:
+  public:
     HttpError(int status, nlohmann::json detail)
         : std::runtime_error(detail.is_string() ? detail.get<std::string>() : detail.dump()),
           status_(status),
@@ -20,7 +20,7 @@ public:
     int status() const { return status_; }
     const nlohmann::json& detail() const { return detail_; }
 
-private:
+  private:
     int status_;
     nlohmann::json detail_;
 };

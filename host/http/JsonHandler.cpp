@@ -56,8 +56,8 @@ void JsonHandler::sendError(Poco::Net::HTTPServerResponse& response, int status,
 std::string JsonHandler::readBody(Poco::Net::HTTPServerRequest& request) {
     const std::size_t limit = context_.config.httpMaxBodyBytes;
     auto tooLarge = [&]() {
-        return HttpError(413, fmt::format("request body is larger than the limit of {} bytes",
-                                          limit));
+        return HttpError(413,
+                         fmt::format("request body is larger than the limit of {} bytes", limit));
     };
     if (request.hasContentLength() && request.getContentLength64() > 0 &&
         static_cast<std::uint64_t>(request.getContentLength64()) > limit) {
@@ -90,10 +90,10 @@ nlohmann::json JsonHandler::readJsonBody(Poco::Net::HTTPServerRequest& request,
     try {
         return nlohmann::json::parse(body);
     } catch (const nlohmann::json::parse_error& error) {
-        throw HttpError(422, nlohmann::json::array({{{"loc", {"body", error.byte}},
-                                                      {"msg", "malformed JSON: " +
-                                                                  std::string(error.what())},
-                                                      {"type", "value_error.jsondecode"}}}));
+        throw HttpError(
+            422, nlohmann::json::array({{{"loc", {"body", error.byte}},
+                                         {"msg", "malformed JSON: " + std::string(error.what())},
+                                         {"type", "value_error.jsondecode"}}}));
     }
 }
 
@@ -108,8 +108,8 @@ void JsonHandler::requireMethod(const Poco::Net::HTTPServerRequest& request,
         }
     }
     response.set("Allow", allowed);
-    throw HttpError(405, fmt::format("method {} not allowed here; use {}", request.getMethod(),
-                                     allowed));
+    throw HttpError(
+        405, fmt::format("method {} not allowed here; use {}", request.getMethod(), allowed));
 }
 
 void ErrorHandler::handle(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) {

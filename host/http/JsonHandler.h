@@ -15,7 +15,7 @@ namespace mvi::host {
 /// Base of every handler of the host's API: runs `handle` and turns any HttpError or other
 /// exception into a JSON error answer, so no request ends without a response.
 class JsonHandler : public Poco::Net::HTTPRequestHandler {
-public:
+  public:
     explicit JsonHandler(HostContext& context) : context_(context) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request,
@@ -29,7 +29,7 @@ public:
     static void sendError(Poco::Net::HTTPServerResponse& response, int status,
                           const nlohmann::json& detail);
 
-protected:
+  protected:
     /// Serves one request; may throw HttpError.
     virtual void handle(Poco::Net::HTTPServerRequest& request,
                         Poco::Net::HTTPServerResponse& response) = 0;
@@ -48,7 +48,7 @@ protected:
 
     HostContext& context_;
 
-private:
+  private:
     void sendErrorAfterFailure(Poco::Net::HTTPServerRequest& request,
                                Poco::Net::HTTPServerResponse& response, int status,
                                const nlohmann::json& detail);
@@ -59,15 +59,15 @@ private:
 
 /// Answers 404 (or another fixed error) for any request: routes that do not exist.
 class ErrorHandler : public JsonHandler {
-public:
+  public:
     ErrorHandler(HostContext& context, int status, std::string detail)
         : JsonHandler(context), status_(status), detail_(std::move(detail)) {}
 
-protected:
+  protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
 
-private:
+  private:
     int status_;
     std::string detail_;
 };

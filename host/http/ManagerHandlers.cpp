@@ -7,7 +7,6 @@
 
 #include <limits>
 
-
 #ifndef MVI_HOST_VERSION
 #define MVI_HOST_VERSION "0.0.0"
 #endif
@@ -53,11 +52,11 @@ void AssignHandler::handle(Poco::Net::HTTPServerRequest& request,
         case ServiceRegistry::AssignResult::UnknownService:
             throw HttpError(404, fmt::format("service '{}' not found", id.name));
         case ServiceRegistry::AssignResult::UnknownVersion:
-            throw HttpError(404, fmt::format("service '{}' has no version {}", id.name,
-                                             id.version));
+            throw HttpError(404,
+                            fmt::format("service '{}' has no version {}", id.name, id.version));
         case ServiceRegistry::AssignResult::NotReady:
-            throw HttpError(409, fmt::format("service {} {} is not ready to be main", id.name,
-                                             id.version));
+            throw HttpError(
+                409, fmt::format("service {} {} is not ready to be main", id.name, id.version));
     }
 }
 
@@ -75,18 +74,18 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
         } else if (key == "tail" && value != "all") {
             Poco::UInt64 count = 0;
             if (!Poco::NumberParser::tryParseUnsigned64(value, count)) {
-                throw HttpError(422, nlohmann::json::array(
-                                         {{{"loc", {"query", "tail"}},
-                                           {"msg", "value is not a valid integer"},
-                                           {"type", "type_error.integer"}}}));
+                throw HttpError(422,
+                                nlohmann::json::array({{{"loc", {"query", "tail"}},
+                                                        {"msg", "value is not a valid integer"},
+                                                        {"type", "type_error.integer"}}}));
             }
             tail = static_cast<std::size_t>(count);
         }
     }
     if (name.empty()) {
         throw HttpError(422, nlohmann::json::array({{{"loc", {"query", "name"}},
-                                                      {"msg", "field required"},
-                                                      {"type", "value_error.missing"}}}));
+                                                     {"msg", "field required"},
+                                                     {"type", "value_error.missing"}}}));
     }
     // Logs stay readable whatever state the version is in: a failed load explains itself there.
     ServiceId id{name, version};
@@ -97,8 +96,8 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
     }
     if (version.empty()) {
         if (!route->second.main) {
-            throw HttpError(404, fmt::format("service {} has no main version; name the version",
-                                             name));
+            throw HttpError(404,
+                            fmt::format("service {} has no main version; name the version", name));
         }
         id = route->second.main->id();
     } else if (route->second.versions.count(version) == 0) {

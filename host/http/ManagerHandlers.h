@@ -6,20 +6,20 @@ namespace mvi::host {
 
 /// `GET /services/`: every version of every service with its state.
 class ServiceListHandler : public JsonHandler {
-public:
+  public:
     using JsonHandler::JsonHandler;
 
-protected:
+  protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
 };
 
 /// `PUT /services/~assign` with `{"name", "version"}`: makes that version main, atomically.
 class AssignHandler : public JsonHandler {
-public:
+  public:
     using JsonHandler::JsonHandler;
 
-protected:
+  protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
 };
@@ -27,34 +27,34 @@ protected:
 /// `GET /services/~logs?name=&version=&tail=`: a version's log as plain text; the version
 /// defaults to the main one, `tail` to all kept lines.
 class LogsHandler : public JsonHandler {
-public:
+  public:
     using JsonHandler::JsonHandler;
 
-protected:
+  protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
 };
 
 /// `GET /notifications/`: the stacked notifications.
 class NotificationsHandler : public JsonHandler {
-public:
+  public:
     using JsonHandler::JsonHandler;
 
-protected:
+  protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
 };
 
 /// `GET /~version` and `GET /~health`.
 class HostInfoHandler : public JsonHandler {
-public:
+  public:
     HostInfoHandler(HostContext& context, bool health) : JsonHandler(context), health_(health) {}
 
-protected:
+  protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
 
-private:
+  private:
     bool health_;
 };
 

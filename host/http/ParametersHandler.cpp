@@ -34,16 +34,16 @@ void ParametersHandler::handle(Poco::Net::HTTPServerRequest& request,
     nlohmann::json body = readJsonBody(request, nlohmann::json());
     if (!body.is_object() || !body.contains("value")) {
         throw HttpError(422, nlohmann::json::array({{{"loc", {"body", "value"}},
-                                                      {"msg", "field required"},
-                                                      {"type", "value_error.missing"}}}));
+                                                     {"msg", "field required"},
+                                                     {"type", "value_error.missing"}}}));
     }
     std::vector<ValidationError> errors;
     if (context_.deployer.setParameter(version, *parameter_, body["value"], &errors) !=
         ParameterSet::SetResult::Ok) {
         throw HttpError(422, SchemaValidator::toDetail(errors));
     }
-    version.log(LogLevel::Info, fmt::format("parameter {} set to {}", *parameter_,
-                                            body["value"].dump()));
+    version.log(LogLevel::Info,
+                fmt::format("parameter {} set to {}", *parameter_, body["value"].dump()));
     for (const auto& shadow : target.shadows) {
         // A shadow whose declaration differs keeps its value; the main's answer stands.
         if (context_.deployer.setParameter(*shadow, *parameter_, body["value"]) ==

@@ -11,16 +11,16 @@ namespace mvi::host {
 /// `POST .../~parameters/<p>` with `{"value": v}`. Set by name, the value reaches the main
 /// version and every shadow.
 class ParametersHandler : public JsonHandler {
-public:
+  public:
     ParametersHandler(HostContext& context, std::string service,
                       std::optional<std::string> parameter)
         : JsonHandler(context), service_(std::move(service)), parameter_(std::move(parameter)) {}
 
-protected:
+  protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
 
-private:
+  private:
     std::string service_;
     std::optional<std::string> parameter_;
 };

@@ -37,9 +37,9 @@ void ServiceCallHandler::handle(Poco::Net::HTTPServerRequest& request,
     ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
     const Entrypoint* entrypoint = target.version->entrypoint(entrypoint_);
     if (entrypoint == nullptr) {
-        throw HttpError(404, fmt::format("service {} {} has no entrypoint '{}'",
-                                         target.version->id().name, target.version->id().version,
-                                         entrypoint_));
+        throw HttpError(
+            404, fmt::format("service {} {} has no entrypoint '{}'", target.version->id().name,
+                             target.version->id().version, entrypoint_));
     }
     bool isGet = entrypoint->method == MVI_METHOD_GET;
     requireMethod(request, response, isGet ? "GET" : "POST");

@@ -16,8 +16,8 @@ void requireReady(const ServiceVersion& version) {
         throw HttpError(503, fmt::format("service {} {} failed to load: {}", version.id().name,
                                          version.id().version, version.error()));
     }
-    throw HttpError(503, fmt::format("service {} {} is {}", version.id().name,
-                                     version.id().version, versionStateName(state)));
+    throw HttpError(503, fmt::format("service {} {} is {}", version.id().name, version.id().version,
+                                     versionStateName(state)));
 }
 
 }  // namespace

@@ -30,16 +30,15 @@ void Deployer::recordMain(const std::string& name) {
     state_.setMain(name, registry_.mainVersion(name));
 }
 
-std::shared_ptr<ServiceVersion> Deployer::deployFile(const ServiceId& id,
-                                                     const std::string& path) {
+std::shared_ptr<ServiceVersion> Deployer::deployFile(const ServiceId& id, const std::string& path) {
     std::lock_guard lock(lockFor(id.name));
     auto version = loader_.load(id, path);
     auto current = registry_.find(id);
     if (current && current->state() == VersionState::Ready &&
         version->state() == VersionState::Ready &&
         current->artifact().sha256 == version->artifact().sha256) {
-        logger_.information(fmt::format("{} {}: {} is unchanged, the serving build stays",
-                                        id.name, id.version, path));
+        logger_.information(fmt::format("{} {}: {} is unchanged, the serving build stays", id.name,
+                                        id.version, path));
         return current;
     }
     if (version->state() == VersionState::Ready) {
@@ -67,7 +66,8 @@ std::shared_ptr<ServiceVersion> Deployer::deployFile(const ServiceId& id,
                                      result.replaced->artifact().sha256.substr(0, 12)));
         }
     }
-    if (startingUp_ && version->state() == VersionState::Ready && state_.main(id.name) == id.version) {
+    if (startingUp_ && version->state() == VersionState::Ready &&
+        state_.main(id.name) == id.version) {
         registry_.assign(id);
     }
     recordMain(id.name);
@@ -134,16 +134,16 @@ void Deployer::syncFolder(const std::string& directory) {
             present.insert(it->path());
             files.emplace_back(*id, it->path());
         } else {
-            logger_.warning(fmt::format("ignoring {}: plugin files are named "
-                                        "<name>_<version>.so (e.g. hello_1.0.0.so)",
-                                        it->path()));
+            logger_.warning(
+                fmt::format("ignoring {}: plugin files are named "
+                            "<name>_<version>.so (e.g. hello_1.0.0.so)",
+                            it->path()));
         }
     }
     // Lowest versions first, so that under the "first" policy the first version is main.
     std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
-        return a.first.name != b.first.name
-                   ? a.first.name < b.first.name
-                   : compareVersions(a.first.version, b.first.version) < 0;
+        return a.first.name != b.first.name ? a.first.name < b.first.name
+                                            : compareVersions(a.first.version, b.first.version) < 0;
     });
     for (const auto& [id, path] : files) {
         deployFile(id, path);

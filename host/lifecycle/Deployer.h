@@ -24,7 +24,7 @@ namespace mvi::host {
 /// snapshots. Each operation records its outcome in the state store, so a restart (even after
 /// `kill -9`) brings back the same versions, the same mains and the same parameter values.
 class Deployer {
-public:
+  public:
     Deployer(ServiceRegistry& registry, PluginLoader& loader, StateStore& state,
              Poco::Logger& logger);
 
@@ -55,7 +55,7 @@ public:
     /// versions whose file (in that folder) is gone.
     void syncFolder(const std::string& directory);
 
-private:
+  private:
     std::mutex& lockFor(const std::string& name);
     void recordMain(const std::string& name);
 

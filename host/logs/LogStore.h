@@ -34,7 +34,7 @@ struct LogLine {
 /// each. Every line also goes to the host's own log, prefixed with the service's name and
 /// version. Thread-safe.
 class LogStore {
-public:
+  public:
     LogStore(std::size_t linesPerService, Poco::Logger& hostLogger);
 
     /// Records a line for `service`.
@@ -43,7 +43,7 @@ public:
     /// The last `count` lines of `service`, oldest first.
     std::vector<LogLine> tail(const ServiceId& service, std::size_t count) const;
 
-private:
+  private:
     std::size_t linesPerService_;
     Poco::Logger& hostLogger_;
     mutable std::mutex mutex_;

@@ -24,7 +24,7 @@ class ServiceVersion;
 /// changes the main version's answer, nor its latency beyond the enqueueing. Each queued copy
 /// holds its shadow alive until it has been served.
 class Mirror {
-public:
+  public:
     /// Copies a by-name call is worth: the shadow, the entrypoint and the arguments.
     struct Copy {
         std::shared_ptr<ServiceVersion> shadow;
@@ -49,7 +49,7 @@ public:
     /// Copies dropped because the queue was full.
     std::uint64_t dropped() const { return dropped_; }
 
-private:
+  private:
     void run();
 
     std::size_t capacity_;

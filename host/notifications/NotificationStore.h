@@ -38,7 +38,7 @@ struct Notification {
 
 /// All notifications, keyed by a stable id derived from what identifies a stack. Thread-safe.
 class NotificationStore {
-public:
+  public:
     /// Adds a notification or stacks it onto an equal one. Returns the stack after the change.
     Notification raise(const ServiceId& service, Severity severity, const std::string& message,
                        std::vector<std::string> emails = {}, double timerSeconds = 0);
@@ -52,7 +52,7 @@ public:
     /// Removes every notification.
     void clear();
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::map<std::string, Notification> notifications_;
 };

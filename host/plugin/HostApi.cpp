@@ -73,8 +73,8 @@ mvi_status addEntrypoint(mvi_registrar* registrar, const mvi_entrypoint_decl* ra
             return refuse(registrar, MVI_INVALID_ARGUMENT,
                           fmt::format("entrypoint '{}': {}", name, *problem));
         }
-        auto resultSchema =
-            decl->result_schema.size == 0 ? nlohmann::json::object() : parseJson(decl->result_schema);
+        auto resultSchema = decl->result_schema.size == 0 ? nlohmann::json::object()
+                                                          : parseJson(decl->result_schema);
         if (!resultSchema) {
             return refuse(registrar, MVI_INVALID_ARGUMENT,
                           fmt::format("entrypoint '{}': result schema is not valid JSON", name));
@@ -83,10 +83,13 @@ mvi_status addEntrypoint(mvi_registrar* registrar, const mvi_entrypoint_decl* ra
             return refuse(registrar, MVI_INVALID_ARGUMENT,
                           fmt::format("entrypoint '{}': result schema: {}", name, *problem));
         }
-        Entrypoint entrypoint{name,          decl->method,
-                              *arguments,    *resultSchema,
+        Entrypoint entrypoint{name,
+                              decl->method,
+                              *arguments,
+                              *resultSchema,
                               std::string(view(decl->description)),
-                              decl->handler, decl->userdata};
+                              decl->handler,
+                              decl->userdata};
         if (!registrar->version->addEntrypoint(std::move(entrypoint))) {
             return refuse(registrar, MVI_ALREADY_EXISTS,
                           fmt::format("entrypoint '{}' is declared twice", name));
@@ -116,12 +119,11 @@ mvi_status addParameter(mvi_registrar* registrar, const mvi_parameter_decl* rawD
                           fmt::format("parameter name '{}' is invalid", name));
         }
         auto value = parseJson(decl->initial_value);
-        auto schema =
-            decl->schema.size == 0 ? nlohmann::json::object() : parseJson(decl->schema);
+        auto schema = decl->schema.size == 0 ? nlohmann::json::object() : parseJson(decl->schema);
         if (!value || !schema) {
-            return refuse(registrar, MVI_INVALID_ARGUMENT,
-                          fmt::format("parameter '{}': initial value or schema is not valid JSON",
-                                      name));
+            return refuse(
+                registrar, MVI_INVALID_ARGUMENT,
+                fmt::format("parameter '{}': initial value or schema is not valid JSON", name));
         }
         if (auto problem = SchemaValidator::checkSchema(*schema)) {
             return refuse(registrar, MVI_INVALID_ARGUMENT,
@@ -188,8 +190,8 @@ mvi_status callError(mvi_call* call, int32_t httpStatus, mvi_str detail) noexcep
             return MVI_BAD_STATE;
         }
         if (httpStatus < 400 || httpStatus > 599) {
-            call->problem = fmt::format("the service answered with status {}, not 400..599",
-                                        httpStatus);
+            call->problem =
+                fmt::format("the service answered with status {}, not 400..599", httpStatus);
             return MVI_INVALID_ARGUMENT;
         }
         auto value = detail.size == 0 ? nlohmann::json() : parseJson(detail);
@@ -296,12 +298,15 @@ mvi_status setParameter(mvi_host* host, mvi_str name, mvi_str value) noexcept {
 }
 
 const mvi_host_api kHostApi = {
-    sizeof(mvi_host_api), addEntrypoint, addParameter, registrationError, callResult,
-    callError,            log,           notify,       getParameter,      setParameter,
+    sizeof(mvi_host_api), addEntrypoint, addParameter, registrationError,
+    callResult,           callError,     log,          notify,
+    getParameter,         setParameter,
 };
 
 }  // namespace
 
-const mvi_host_api& hostApi() { return kHostApi; }
+const mvi_host_api& hostApi() {
+    return kHostApi;
+}
 
 }  // namespace mvi::host

@@ -15,7 +15,7 @@ namespace mvi::host {
 /// The runtime parameters of one loaded version: declared by the plugin at registration, read
 /// and written by the plugin and over HTTP. Thread-safe.
 class ParameterSet {
-public:
+  public:
     /// One declared parameter.
     struct Parameter {
         nlohmann::json value;
@@ -46,7 +46,7 @@ public:
     SetResult set(const std::string& name, const nlohmann::json& value,
                   std::vector<ValidationError>* errors = nullptr);
 
-private:
+  private:
     mutable std::shared_mutex mutex_;
     std::map<std::string, Parameter> parameters_;
 };

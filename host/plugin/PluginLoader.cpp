@@ -72,9 +72,8 @@ Artifact PluginLoader::stage(const ServiceId& id, const std::string& sourcePath)
     }
     Artifact artifact;
     artifact.sourcePath = sourcePath;
-    std::string temporary = Poco::Path(cacheDir_, fmt::format(".{}.{}.part", id.str(),
-                                                              ++loads_))
-                                .toString();
+    std::string temporary =
+        Poco::Path(cacheDir_, fmt::format(".{}.{}.part", id.str(), ++loads_)).toString();
     {
         std::ofstream output(temporary, std::ios::binary | std::ios::trunc);
         if (!output) {
@@ -113,12 +112,12 @@ void PluginLoader::open(ServiceVersion& version) {
         std::array<char, 4> magic{};
         file.read(magic.data(), magic.size());
         if (file.gcount() != 4 || magic != kElfMagic) {
-            throw std::runtime_error("not an ELF shared object (is this really a compiled plugin?)");
+            throw std::runtime_error(
+                "not an ELF shared object (is this really a compiled plugin?)");
         }
     }
     auto library = std::make_unique<SharedObject>(artifact.cachePath);
-    auto* abiVersion =
-        library->function<uint32_t()>(MVI_PLUGIN_ABI_VERSION_SYMBOL);
+    auto* abiVersion = library->function<uint32_t()>(MVI_PLUGIN_ABI_VERSION_SYMBOL);
     if (abiVersion == nullptr) {
         throw std::runtime_error(
             "missing symbol mvi_plugin_abi_version: not an MVI plugin (build it with "
@@ -136,8 +135,9 @@ void PluginLoader::open(ServiceVersion& version) {
     auto* registerFn = library->function<std::remove_pointer_t<mvi_plugin_register_fn>>(
         MVI_PLUGIN_REGISTER_SYMBOL);
     if (registerFn == nullptr) {
-        throw std::runtime_error("missing symbol mvi_plugin_register: the plugin declares no "
-                                 "service");
+        throw std::runtime_error(
+            "missing symbol mvi_plugin_register: the plugin declares no "
+            "service");
     }
     version.attachLibrary(std::move(library));
 

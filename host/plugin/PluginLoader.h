@@ -21,7 +21,7 @@ namespace mvi::host {
 /// function run. Anything that goes wrong yields a version in the `Failed` state with a reason
 /// a person can act on; `load` never throws.
 class PluginLoader {
-public:
+  public:
     /// `cacheDir` is emptied and created; `services` are handed to every loaded version; every
     /// version is closed by `unloader` once its last user lets go.
     PluginLoader(std::string cacheDir, HostServices services, Unloader& unloader,
@@ -30,7 +30,7 @@ public:
     /// Loads `sourcePath` as `id`. The result is Ready or Failed.
     std::shared_ptr<ServiceVersion> load(const ServiceId& id, const std::string& sourcePath);
 
-private:
+  private:
     /// Copies `sourcePath` into the cache, hashing it on the way. Throws on I/O errors.
     Artifact stage(const ServiceId& id, const std::string& sourcePath);
 

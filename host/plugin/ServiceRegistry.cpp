@@ -7,8 +7,7 @@ namespace mvi::host {
 ServiceRegistry::ServiceRegistry(Promotion promotion)
     : promotion_(promotion), table_(std::make_shared<const Table>()) {}
 
-std::optional<ServiceRegistry::Promotion> ServiceRegistry::parsePromotion(
-    const std::string& text) {
+std::optional<ServiceRegistry::Promotion> ServiceRegistry::parsePromotion(const std::string& text) {
     if (text == "first") {
         return Promotion::First;
     }
@@ -72,9 +71,11 @@ ServiceRegistry::PublishResult ServiceRegistry::publish(std::shared_ptr<ServiceV
     Route& route = (*next)[id.name];
     route.versions[id.version] = version;
     if (result.replaced && route.main == result.replaced) {
-        route.main = ready ? version : (promotion_ == Promotion::Newest ? newestReady(route) : nullptr);
-    } else if (ready && (!route.main || (promotion_ == Promotion::Newest &&
-                                         compareVersions(id.version, route.main->id().version) > 0))) {
+        route.main =
+            ready ? version : (promotion_ == Promotion::Newest ? newestReady(route) : nullptr);
+    } else if (ready &&
+               (!route.main || (promotion_ == Promotion::Newest &&
+                                compareVersions(id.version, route.main->id().version) > 0))) {
         route.main = version;
     }
     install(std::move(next));

@@ -21,7 +21,7 @@ namespace mvi::host {
 /// an unload never blocks requests, and a request sees either the old or the new table whole.
 /// A version taken out of the table is marked draining and listed until its last user is gone.
 class ServiceRegistry {
-public:
+  public:
     /// Which version becomes main when a new one arrives.
     enum class Promotion {
         /// The first ready version of a name is main; later ones are shadows (the original's
@@ -82,7 +82,7 @@ public:
     /// The `GET /services/` list, sorted by name then version, draining versions included.
     nlohmann::json describe() const;
 
-private:
+  private:
     /// Copies the table for a change; call with writeMutex_ held.
     std::shared_ptr<Table> copyForChange() const;
     /// Publishes a changed table; call with writeMutex_ held.

@@ -11,7 +11,9 @@
 namespace mvi::host {
 namespace {
 
-nlohmann::json detail(nlohmann::json value) { return {{"detail", std::move(value)}}; }
+nlohmann::json detail(nlohmann::json value) {
+    return {{"detail", std::move(value)}};
+}
 
 }  // namespace
 
@@ -34,12 +36,15 @@ const char* versionStateName(VersionState state) {
 ServiceVersion::ServiceVersion(ServiceId id, Artifact artifact, HostServices services)
     : id_(std::move(id)), artifact_(std::move(artifact)), services_(services) {}
 
-ServiceVersion::~ServiceVersion() { closeLibrary(); }
+ServiceVersion::~ServiceVersion() {
+    closeLibrary();
+}
 
 void ServiceVersion::markDraining() {
     VersionState expected = VersionState::Ready;
     if (state_.compare_exchange_strong(expected, VersionState::Draining)) {
-        log(LogLevel::Info, fmt::format("draining (build sha256 {})", artifact_.sha256.substr(0, 12)));
+        log(LogLevel::Info,
+            fmt::format("draining (build sha256 {})", artifact_.sha256.substr(0, 12)));
     }
 }
 
@@ -114,11 +119,10 @@ CallResult ServiceVersion::call(const Entrypoint& entrypoint, const nlohmann::js
         mvi_status status =
             entrypoint.handler(entrypoint.userdata, &call, mvi_str{text.data(), text.size()});
         if (!call.answered) {
-            std::string reason =
-                !call.problem.empty() ? call.problem
-                : status == MVI_OK
-                    ? "the service returned without an answer"
-                    : fmt::format("the service failed with status {}", status);
+            std::string reason = !call.problem.empty() ? call.problem
+                                 : status == MVI_OK
+                                     ? "the service returned without an answer"
+                                     : fmt::format("the service failed with status {}", status);
             log(LogLevel::Error, fmt::format("entrypoint {}: {}", entrypoint.name, reason));
             return {500, detail(reason)};
         }
@@ -170,13 +174,14 @@ nlohmann::json ServiceVersion::describe(bool isMain) const {
         {"name", id_.name},
         {"version", id_.version},
         {"main", isMain},
-        {"image", artifact_.sha256.empty() ? fileName
-                                           : fileName + "@sha256:" + artifact_.sha256.substr(0, 12)},
+        {"image", artifact_.sha256.empty()
+                      ? fileName
+                      : fileName + "@sha256:" + artifact_.sha256.substr(0, 12)},
         {"status", versionStateName(current)},
-        {"loaded_since", current == VersionState::Ready || current == VersionState::Draining
-                             ? nlohmann::json(Poco::DateTimeFormatter::format(
-                                   loadedAt_, "%Y-%m-%dT%H:%M:%S.%FZ"))
-                             : nlohmann::json()},
+        {"loaded_since",
+         current == VersionState::Ready || current == VersionState::Draining
+             ? nlohmann::json(Poco::DateTimeFormatter::format(loadedAt_, "%Y-%m-%dT%H:%M:%S.%FZ"))
+             : nlohmann::json()},
         {"artifact",
          {{"file", artifact_.sourcePath},
           {"sha256", artifact_.sha256},

@@ -1,8 +1,8 @@
 #pragma once
 
+#include <Poco/Timestamp.h>
 #include <mvi/plugin.h>
 #include <nlohmann/json.hpp>
-#include <Poco/Timestamp.h>
 
 #include <atomic>
 #include <cstdint>
@@ -74,7 +74,7 @@ struct HostServices {
 /// and its state. Held by `shared_ptr`; every request holds it for its whole life, so the
 /// library stays open until the last user lets go. Thread-safe after registration.
 class ServiceVersion {
-public:
+  public:
     ServiceVersion(ServiceId id, Artifact artifact, HostServices services);
     ~ServiceVersion();
 
@@ -159,7 +159,7 @@ public:
     /// Records a declared entrypoint. Returns false when the name is taken.
     bool addEntrypoint(Entrypoint entrypoint);
 
-private:
+  private:
     /// Closes the library; returns whether the loader really unmapped it.
     bool closeLibrary();
 

@@ -8,8 +8,7 @@ namespace mvi::host {
 
 SharedObject::SharedObject(const std::string& path) : path_(path) {
     boost::dll::fs::error_code error;
-    library_.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
-                  error);
+    library_.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
     if (error) {
         // The loader's own message (from dlerror) is the most precise reason.
         const char* reason = dlerror();
@@ -17,7 +16,9 @@ SharedObject::SharedObject(const std::string& path) : path_(path) {
     }
 }
 
-void SharedObject::close() { library_.unload(); }
+void SharedObject::close() {
+    library_.unload();
+}
 
 bool SharedObject::isMapped(const std::string& path) {
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);

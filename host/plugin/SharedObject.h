@@ -15,7 +15,7 @@ namespace mvi::host {
 /// as they are opened from different paths. The library closes when this object is destroyed or
 /// `close()` is called; `isMapped()` then tells whether the dynamic loader really let it go.
 class SharedObject {
-public:
+  public:
     /// Opens `path`. Throws std::runtime_error with the loader's message on failure.
     explicit SharedObject(const std::string& path);
 
@@ -40,7 +40,7 @@ public:
     /// True when a library opened from `path` is still mapped into this process.
     static bool isMapped(const std::string& path);
 
-private:
+  private:
     std::string path_;
     boost::dll::shared_library library_;
 };

@@ -20,7 +20,7 @@ class ServiceVersion;
 /// on that holder's thread (an HTTP thread, say). This thread destroys it, which closes the
 /// library and checks that the dynamic loader really unmapped it.
 class Unloader {
-public:
+  public:
     explicit Unloader(Poco::Logger& logger);
     /// Destroys everything still queued, then stops the thread.
     ~Unloader();
@@ -37,7 +37,7 @@ public:
     /// Versions whose library was still mapped after closing.
     std::uint64_t stuck() const;
 
-private:
+  private:
     void retire(ServiceVersion* version);
     void run();
 

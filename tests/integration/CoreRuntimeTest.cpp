@@ -17,14 +17,14 @@ using nlohmann::json;
 
 // One host serving the examples and the misbehaving fixture, shared by the read-mostly tests.
 class CoreRuntime : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         std::string work = makeTemporaryDirectory();
         fs::create_directories(fs::path(work) / "plugins");
-        for (auto [target, file] : {std::pair{"hello", "hello_1.0.0.so"},
-                                    std::pair{"c_echo", "c_echo_1.0.0.so"},
-                                    std::pair{"fixture_misbehaving", "misbehaving_1.0.0.so"},
-                                    std::pair{"fixture_counter_v1", "counter_1.0.0.so"}}) {
+        for (auto [target, file] :
+             {std::pair{"hello", "hello_1.0.0.so"}, std::pair{"c_echo", "c_echo_1.0.0.so"},
+              std::pair{"fixture_misbehaving", "misbehaving_1.0.0.so"},
+              std::pair{"fixture_counter_v1", "counter_1.0.0.so"}}) {
             installPlugin(builtPlugin(target), (fs::path(work) / "plugins").string(), file);
         }
         host_ = new HostProcess({"--define", "http.max_body_bytes=4096"}, work);
@@ -109,7 +109,8 @@ TEST_F(CoreRuntime, ArgumentsReachThePluginAsSent) {
     EXPECT_EQ(response.json(), arguments);
 
     // A nested value of the wrong type is located precisely.
-    Response nested = host().post("/services/misbehaving/echo_args", {{"point", {{"x", "1"}, {"y", 2}}}});
+    Response nested =
+        host().post("/services/misbehaving/echo_args", {{"point", {{"x", "1"}, {"y", 2}}}});
     ASSERT_EQ(nested.status, 422) << nested.body;
     EXPECT_EQ(nested.json()["detail"][0]["loc"], json({"body", "point", "x"}));
     // An integer is accepted where a number is declared, not the other way round.
@@ -246,8 +247,7 @@ TEST(SeedTutorial, HelloBehavesLikeTheOriginal) {
     EXPECT_EQ(stack["service_version"], "1.0.0");
     EXPECT_EQ(stack["severity"], 1);
     EXPECT_EQ(stack["severity_name"], "WARNING");
-    EXPECT_EQ(stack["msg"],
-              "Someone is trying to greet the World, too time consuming. Skipping!");
+    EXPECT_EQ(stack["msg"], "Someone is trying to greet the World, too time consuming. Skipping!");
     EXPECT_EQ(stack["counter"], 2);
 
     Response logs = get(host.port(), "/services/~logs?name=hello&tail=50");
@@ -315,7 +315,8 @@ TEST(LoadFailures, EachIsReportedAndTheOthersKeepServing) {
         EXPECT_EQ(item["main"], false) << c.name;
         EXPECT_NE(item["error"].get<std::string>().find(c.expected), std::string::npos)
             << c.name << ": " << item["error"];
-        Response call = host.post("/services/" + std::string(c.name) + "_1.0.0/ping", json::object());
+        Response call =
+            host.post("/services/" + std::string(c.name) + "_1.0.0/ping", json::object());
         EXPECT_EQ(call.status, 503) << c.name;
     }
     json notElf = entry("notelf");

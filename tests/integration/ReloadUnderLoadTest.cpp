@@ -103,8 +103,9 @@ TEST(ReloadUnderLoad, FiftySwapsWithoutAFailedOrStaleResponse) {
         swap.start = Clock::now();
         if (i % 3 == 2) {
             mainVersion = mainVersion == "1.0.0" ? "2.0.0" : "1.0.0";
-            Response assigned = request(host.port(), "PUT", "/services/~assign",
-                                        json({{"name", "counter"}, {"version", mainVersion}}).dump());
+            Response assigned =
+                request(host.port(), "PUT", "/services/~assign",
+                        json({{"name", "counter"}, {"version", mainVersion}}).dump());
             ASSERT_EQ(assigned.status, 200) << assigned.body;
         } else {
             build100 = build100 == "v1" ? "v2" : "v1";
@@ -112,7 +113,8 @@ TEST(ReloadUnderLoad, FiftySwapsWithoutAFailedOrStaleResponse) {
             ASSERT_TRUE(waitFor([&] {
                 Response answer = host.post("/services/counter_1.0.0/version", json::object());
                 return answer.status == 200 && answer.json() == build100;
-            })) << "swap " << i << " never completed";
+            })) << "swap "
+                << i << " never completed";
         }
         swap.done = Clock::now();
         swap.build = mainVersion == "1.0.0" ? build100 : "v3";

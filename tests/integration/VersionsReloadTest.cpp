@@ -31,7 +31,7 @@ std::unique_ptr<HostProcess> startHost(
 std::string buildOf(const HostProcess& host, const std::string& svc) {
     Response response = host.post("/services/" + svc + "/version", json::object());
     return response.status == 200 ? response.json().get<std::string>()
-                                   : "status " + std::to_string(response.status);
+                                  : "status " + std::to_string(response.status);
 }
 
 bool servesBuild(const HostProcess& host, const std::string& svc, const std::string& build) {
@@ -101,8 +101,7 @@ TEST(Reload, SlowCopyIsLoadedOnlyWhenComplete) {
     EXPECT_EQ(entry["artifact"]["bytes"].get<std::uintmax_t>(),
               fs::file_size(builtPlugin("fixture_counter_v2")));
     // No attempt on half a file ever failed.
-    EXPECT_EQ(host->get("/notifications/").json().size(), 0u)
-        << host->get("/notifications/").body;
+    EXPECT_EQ(host->get("/notifications/").json().size(), 0u) << host->get("/notifications/").body;
 }
 
 TEST(Reload, ReplacingAFileSwapsBuildsAndUnmapsTheOldOne) {
@@ -131,7 +130,8 @@ TEST(Reload, ReplacingAFileSwapsBuildsAndUnmapsTheOldOne) {
     EXPECT_NE(newCache, oldCache);
     ASSERT_TRUE(waitFor([&] {
         return mappedFilesUnder(host->pid(), cacheDir) == std::vector<std::string>{newCache};
-    })) << "still mapped: " << mappedFilesUnder(host->pid(), cacheDir).size();
+    })) << "still mapped: "
+        << mappedFilesUnder(host->pid(), cacheDir).size();
     ASSERT_TRUE(waitFor([&] {
         return get(host->port(), "/services/~logs?name=counter").body.find("library unmapped") !=
                std::string::npos;
@@ -139,8 +139,8 @@ TEST(Reload, ReplacingAFileSwapsBuildsAndUnmapsTheOldOne) {
 }
 
 TEST(Reload, DeletingFilesDrainsAndUnloads) {
-    auto host = startHost({{"fixture_counter_v1", "counter_1.0.0.so"},
-                           {"fixture_counter_v2", "counter_2.0.0.so"}});
+    auto host = startHost(
+        {{"fixture_counter_v1", "counter_1.0.0.so"}, {"fixture_counter_v2", "counter_2.0.0.so"}});
     std::string cacheDir = (fs::path(host->dataDir()) / "cache").string();
     ASSERT_EQ(mappedFilesUnder(host->pid(), cacheDir).size(), 2u);
 
@@ -184,9 +184,8 @@ TEST(Reload, BrokenFilesLeaveServingVersionsUntouched) {
         std::ofstream garbage(plugin(*host, "counter_1.0.0.so"), std::ios::trunc);
         garbage << "definitely not ELF";
     }
-    ASSERT_TRUE(waitFor([&] {
-        return !serviceEntry(*host, "counter", "1.0.0")["reload_error"].is_null();
-    }));
+    ASSERT_TRUE(waitFor(
+        [&] { return !serviceEntry(*host, "counter", "1.0.0")["reload_error"].is_null(); }));
     json entry = serviceEntry(*host, "counter", "1.0.0");
     EXPECT_EQ(entry["status"], "ready");
     EXPECT_NE(entry["reload_error"].get<std::string>().find("not an ELF"), std::string::npos);
@@ -196,8 +195,7 @@ TEST(Reload, BrokenFilesLeaveServingVersionsUntouched) {
     ASSERT_TRUE(waitFor([&] { return !serviceEntry(*host, "counter", "2.0.0").is_null(); }));
     entry = serviceEntry(*host, "counter", "2.0.0");
     EXPECT_EQ(entry["status"], "failed");
-    EXPECT_NE(entry["error"].get<std::string>().find("incompatible plugin ABI"),
-              std::string::npos);
+    EXPECT_NE(entry["error"].get<std::string>().find("incompatible plugin ABI"), std::string::npos);
     EXPECT_EQ(assign(*host, {{"name", "counter"}, {"version", "2.0.0"}}).status, 409);
     EXPECT_EQ(buildOf(*host, "counter"), "v1");
 }
@@ -226,8 +224,8 @@ TEST(Reload, TemporaryAndHiddenFilesAreIgnoredAndBurstsAllLoad) {
 }
 
 TEST(Restart, VersionsMainsAndParametersSurviveKillNine) {
-    auto host = startHost({{"fixture_counter_v1", "counter_1.0.0.so"},
-                           {"fixture_counter_v2", "counter_2.0.0.so"}});
+    auto host = startHost(
+        {{"fixture_counter_v1", "counter_1.0.0.so"}, {"fixture_counter_v2", "counter_2.0.0.so"}});
     ASSERT_EQ(buildOf(*host, "counter"), "v1");
     ASSERT_EQ(assign(*host, {{"name", "counter"}, {"version", "2.0.0"}}).status, 200);
     ASSERT_EQ(host->post("/services/counter_2.0.0/~parameters/label", {{"value", "kept"}}).status,

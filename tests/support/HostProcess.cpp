@@ -5,10 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -52,7 +52,7 @@ HostProcess::HostProcess(std::vector<std::string> extraArguments, std::string wo
       pluginsDir_((fs::path(workDirectory_) / "plugins").string()),
       dataDir_((fs::path(workDirectory_) / "data").string()) {
     fs::create_directories(pluginsDir_);
-    std::vector<std::string> arguments = {MVI_HOST_BINARY, "--port", "0", "--plugins-dir",
+    std::vector<std::string> arguments = {MVI_HOST_BINARY, "--port",     "0",     "--plugins-dir",
                                           pluginsDir_,     "--data-dir", dataDir_};
     arguments.insert(arguments.end(), extraArguments.begin(), extraArguments.end());
 

@@ -15,7 +15,7 @@ namespace mvi::test {
 /// under a fresh temporary directory. Stopped (SIGTERM, then SIGKILL after a grace period) when
 /// destroyed.
 class HostProcess {
-public:
+  public:
     /// Starts the host with `extraArguments` and waits until it prints its port.
     explicit HostProcess(std::vector<std::string> extraArguments = {},
                          std::string workDirectory = "");
@@ -42,7 +42,7 @@ public:
     }
     Response get(const std::string& path) const { return mvi::test::get(port_, path); }
 
-private:
+  private:
     std::string workDirectory_;
     std::string pluginsDir_;
     std::string dataDir_;

@@ -39,6 +39,8 @@ Response postJson(unsigned port, const std::string& path, const nlohmann::json& 
     return request(port, "POST", path, body.dump());
 }
 
-Response get(unsigned port, const std::string& path) { return request(port, "GET", path); }
+Response get(unsigned port, const std::string& path) {
+    return request(port, "GET", path);
+}
 
 }  // namespace mvi::test

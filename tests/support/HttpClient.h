@@ -22,8 +22,7 @@ struct Response {
 
 /// Sends one request to 127.0.0.1:`port` over a new connection and reads the whole answer.
 Response request(unsigned port, const std::string& method, const std::string& path,
-                 const std::string& body = "",
-                 const std::string& contentType = "application/json");
+                 const std::string& body = "", const std::string& contentType = "application/json");
 
 /// POSTs `body` as JSON.
 Response postJson(unsigned port, const std::string& path, const nlohmann::json& body);

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 class PluginLoaderTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { work_ = mvi::test::makeTemporaryDirectory(); }
     void TearDown() override { fs::remove_all(work_); }
 
@@ -30,8 +30,7 @@ protected:
     NotificationStore notifications_;
     Unloader unloader_{Poco::Logger::get("test")};
     PluginLoader loader_{(fs::path(mvi::test::makeTemporaryDirectory()) / "cache").string(),
-                         HostServices{logs_, notifications_}, unloader_,
-                         Poco::Logger::get("test")};
+                         HostServices{logs_, notifications_}, unloader_, Poco::Logger::get("test")};
 };
 
 TEST_F(PluginLoaderTest, LoadsRegistersAndCalls) {

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-    build-essential cmake pkg-config binutils curl ca-certificates
+    build-essential cmake pkg-config binutils curl ca-certificates git clang-format wrk
     libpoco-dev libboost-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev
 )
 

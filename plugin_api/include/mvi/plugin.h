@@ -51,7 +51,8 @@ extern "C" {
 #define MVI_ABI_VERSION_MINOR 0
 
 /** Packs a major and minor into the value mvi_plugin_abi_version returns. Since 1.0. */
-#define MVI_ABI_VERSION_PACK(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)&0xFFFFu))
+#define MVI_ABI_VERSION_PACK(major, minor) \
+    ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)&0xFFFFu))
 #define MVI_ABI_VERSION_GET_MAJOR(packed) ((uint32_t)(packed) >> 16)
 #define MVI_ABI_VERSION_GET_MINOR(packed) ((uint32_t)(packed)&0xFFFFu)
 
