@@ -3,9 +3,12 @@
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
 #include <Poco/Util/MapConfiguration.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+
+#include "TestPaths.h"
 
 namespace mvi::host {
 namespace {
@@ -49,6 +52,17 @@ TEST(HostConfig, EnvironmentOverridesUseMviPrefix) {
     HostConfig result = HostConfig::from(*config);
     EXPECT_EQ(result.httpPort, 7777u);
     EXPECT_EQ(result.dataDir, "/tmp/mvi-data");
+}
+
+TEST(HostConfig, TheShippedFileListsEveryKeyWithItsDefault) {
+    Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> file(
+        new Poco::Util::PropertyFileConfiguration(std::string(MVI_SOURCE_DIR) +
+                                                  "/config/mvi-host.properties"));
+    for (const auto& key : HostConfig::defaults()) {
+        ASSERT_TRUE(file->hasProperty(key.name)) << key.name;
+        EXPECT_EQ(file->getString(key.name), key.defaultValue) << key.name;
+    }
+    EXPECT_NO_THROW(HostConfig::from(*file));
 }
 
 }  // namespace
