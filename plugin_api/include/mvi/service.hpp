@@ -1,0 +1,782 @@
+// mvi/service.hpp -- the MVI C++ service SDK: header-only, C++17, on top of the C ABI in
+// mvi/plugin.h. One macro declares a service; its body declares typed entrypoints and runtime
+// parameters, and the SDK derives their JSON schemas from the C++ types:
+//
+//     #include <mvi/service.hpp>
+//
+//     MVI_SERVICE(service) {
+//         service.add_parameter("greeting_phrase", "Hello");
+//         service.entrypoint("hello", {"name"}, [&](const std::string& name) -> std::string {
+//             mvi::log::info("Greeting someone with the name: {}", name);
+//             return service.get_parameter<std::string>("greeting_phrase") + " " + name;
+//         });
+//     }
+//
+// Build the file with mvi_add_plugin() (plugin_api/cmake/MviPlugin.cmake); one shared library
+// holds one service. Every call from the host into service code passes a noexcept barrier that
+// turns exceptions into HTTP answers or registration errors; no exception crosses the ABI.
+// See mvi/log.hpp for the rules on thread_local and statics in plugin code, and mvi/testing.hpp
+// for unit-testing a service without the server.
+#ifndef MVI_SERVICE_HPP
+#define MVI_SERVICE_HPP
+
+#include <mvi/plugin.h>
+#include <mvi/convert.hpp>
+#include <mvi/error.hpp>
+#include <mvi/log.hpp>
+#include <mvi/schema.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace mvi {
+
+/// The HTTP method an entrypoint is called with.
+enum class Method : std::int32_t {
+    Post = MVI_METHOD_POST,  ///< Arguments come from the JSON body (the default).
+    Get = MVI_METHOD_GET,    ///< Arguments come from the query string.
+};
+
+class Service;
+
+namespace detail {
+
+inline Service& service_instance();
+inline mvi_status register_service(const mvi_host_api* api, mvi_host* host,
+                                   mvi_registrar* registrar, void (*setup)(Service&)) noexcept;
+inline mvi_status entrypoint_trampoline(mvi_plugin_userdata* userdata, mvi_call* call,
+                                        mvi_str arguments) noexcept;
+
+/// The size of the host table this SDK needs: every function of ABI 1.0.
+inline constexpr std::size_t kRequiredHostApiSize =
+    offsetof(mvi_host_api, set_parameter) + sizeof(mvi_host_api::set_parameter);
+
+/// Serialises JSON for the host; invalid UTF-8 is replaced instead of throwing.
+inline std::string dump_json(const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+/// True for a valid entrypoint, parameter or argument name: lowercase ASCII letters, digits and
+/// underscores, not empty and not starting with a digit.
+inline bool is_valid_name(std::string_view name) noexcept {
+    if (name.empty() || (name.front() >= '0' && name.front() <= '9')) {
+        return false;
+    }
+    for (const char c : name) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// ---- the signature of an entrypoint's callable ----
+
+template <class R, class... A>
+struct signature {
+    static constexpr bool valid = true;
+    using result = R;
+    using arguments = std::tuple<A...>;
+    static constexpr std::size_t arity = sizeof...(A);
+};
+
+template <class M>
+struct member_signature {
+    static constexpr bool valid = false;
+};
+template <class C, class R, class... A>
+struct member_signature<R (C::*)(A...)> : signature<R, A...> {};
+template <class C, class R, class... A>
+struct member_signature<R (C::*)(A...) const> : signature<R, A...> {};
+template <class C, class R, class... A>
+struct member_signature<R (C::*)(A...) noexcept> : signature<R, A...> {};
+template <class C, class R, class... A>
+struct member_signature<R (C::*)(A...) const noexcept> : signature<R, A...> {};
+
+template <class F, class = void>
+struct callable_traits {
+    static constexpr bool valid = false;
+};
+template <class R, class... A>
+struct callable_traits<R (*)(A...), void> : signature<R, A...> {};
+template <class R, class... A>
+struct callable_traits<R (*)(A...) noexcept, void> : signature<R, A...> {};
+template <class F>
+struct callable_traits<F, std::void_t<decltype(&F::operator())>>
+    : member_signature<decltype(&F::operator())> {};
+
+template <class T>
+using parameter_type_t = std::conditional_t<std::is_same_v<std::decay_t<T>, const char*> ||
+                                                std::is_same_v<std::decay_t<T>, char*> ||
+                                                std::is_same_v<std::decay_t<T>, std::string_view>,
+                                            std::string, std::decay_t<T>>;
+
+/// Passes a converted argument to the user's function: as an lvalue to a reference parameter,
+/// moved into a by-value or rvalue-reference parameter.
+template <class Parameter, class V>
+decltype(auto) pass_argument(V& value) {
+    if constexpr (std::is_lvalue_reference_v<Parameter>) {
+        return static_cast<V&>(value);
+    } else {
+        return static_cast<V&&>(value);
+    }
+}
+
+/// One entry of a 422 detail list: {"loc": ["body", argument, path...], "msg", "type"}.
+inline nlohmann::json argument_error(const std::string& argument,
+                                     const std::vector<nlohmann::json>& path,
+                                     const std::string& message, const char* type) {
+    nlohmann::json location = nlohmann::json::array({"body", argument});
+    for (const auto& key : path) {
+        location.push_back(key);
+    }
+    return {{"loc", std::move(location)}, {"msg", message}, {"type", type}};
+}
+
+/// Parses a call's arguments: a JSON object (an empty text counts as {}), else HttpError 422.
+inline nlohmann::json parse_arguments(mvi_str arguments) {
+    const std::string_view text = to_string_view(arguments);
+    if (text.empty()) {
+        return nlohmann::json::object();
+    }
+    nlohmann::json parsed = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    if (parsed.is_discarded()) {
+        throw HttpError(422, nlohmann::json::array({{{"loc", nlohmann::json::array({"body"})},
+                                                     {"msg", "the arguments are not valid JSON"},
+                                                     {"type", "value_error.jsondecode"}}}));
+    }
+    if (!parsed.is_object()) {
+        throw HttpError(
+            422,
+            nlohmann::json::array(
+                {{{"loc", nlohmann::json::array({"body"})},
+                  {"msg", std::string("expected an object with one member per argument, got ") +
+                              json_kind(parsed)},
+                  {"type", "type_error"}}}));
+    }
+    return parsed;
+}
+
+/// Answers a call with an HTTP error; never throws. A status outside 400..599 becomes 500.
+inline void answer_error(const mvi_host_api* api, mvi_call* call, int status,
+                         const nlohmann::json& detail) noexcept {
+    try {
+        if (status < 400 || status > 599) {
+            const std::string text = dump_json(
+                fmt::format("invalid HTTP status {} in an error answer; detail: {}", status,
+                            detail.is_string() ? detail.get<std::string>() : dump_json(detail)));
+            api->call_error(call, 500, to_mvi_str(text));
+            return;
+        }
+        const std::string text = dump_json(detail);
+        if (api->call_error(call, status, to_mvi_str(text)) != MVI_INVALID_ARGUMENT) {
+            return;
+        }
+    } catch (...) {
+    }
+    constexpr std::string_view fallback = "\"internal error\"";
+    api->call_error(call, 500, to_mvi_str(fallback));
+}
+
+/// Answers a call with an HTTP error whose detail is a plain message; never throws.
+inline void answer_error(const mvi_host_api* api, mvi_call* call, int status,
+                         const char* message) noexcept {
+    try {
+        answer_error(api, call, status, nlohmann::json(message));
+    } catch (...) {
+        constexpr std::string_view fallback = "\"internal error\"";
+        api->call_error(call, 500, to_mvi_str(fallback));
+    }
+}
+
+/// Answers a call with its result.
+inline void answer_result(const mvi_host_api* api, mvi_call* call, const nlohmann::json& value) {
+    const std::string text = dump_json(value);
+    if (api->call_result(call, to_mvi_str(text)) == MVI_INVALID_ARGUMENT) {
+        answer_error(api, call, 500, "the result could not be encoded as JSON");
+    }
+}
+
+}  // namespace detail
+
+/// One declared entrypoint. Service::entrypoint returns it so options can be chained:
+///
+///     service.entrypoint("pi", [] { return 3.14159; })
+///         .method(mvi::Method::Get)
+///         .description("The circle constant.");
+class Entrypoint {
+  public:
+    Entrypoint(const Entrypoint&) = delete;
+    Entrypoint& operator=(const Entrypoint&) = delete;
+    /// Destroys the entrypoint (when the library is closed or the service registers again).
+    virtual ~Entrypoint() = default;
+
+    /// Sets the human-readable description shown in the generated API docs.
+    Entrypoint& description(std::string text) {
+        description_ = std::move(text);
+        return *this;
+    }
+
+    /// Sets the HTTP method (Method::Post by default).
+    Entrypoint& method(Method http_method) {
+        method_ = http_method;
+        return *this;
+    }
+
+    /// The entrypoint's name (its route segment).
+    const std::string& name() const noexcept { return name_; }
+
+    /// The description set with description(std::string).
+    const std::string& description() const noexcept { return description_; }
+
+    /// The HTTP method set with method(Method).
+    Method method() const noexcept { return method_; }
+
+    /// The declared arguments: a JSON array of {"name", "schema", "required"}, in order.
+    const nlohmann::json& arguments() const noexcept { return arguments_; }
+
+    /// The JSON schema of the result.
+    const nlohmann::json& result_schema() const noexcept { return result_schema_; }
+
+  protected:
+    /// Creates an entrypoint with its name, argument declarations and result schema.
+    Entrypoint(std::string name, nlohmann::json arguments, nlohmann::json result_schema)
+        : name_(std::move(name)),
+          arguments_(std::move(arguments)),
+          result_schema_(std::move(result_schema)) {}
+
+    /// Answers one call: converts the arguments, runs the function, answers through the host.
+    /// Never throws; returns MVI_OK once an answer was given.
+    virtual mvi_status handle(mvi_call* call, mvi_str arguments) noexcept = 0;
+
+  private:
+    friend mvi_status detail::entrypoint_trampoline(mvi_plugin_userdata*, mvi_call*,
+                                                    mvi_str) noexcept;
+
+    std::string name_;
+    std::string description_;
+    Method method_ = Method::Post;
+    nlohmann::json arguments_;
+    nlohmann::json result_schema_;
+};
+
+namespace detail {
+
+/// The C handler of every SDK entrypoint: forwards to Entrypoint::handle.
+inline mvi_status entrypoint_trampoline(mvi_plugin_userdata* userdata, mvi_call* call,
+                                        mvi_str arguments) noexcept {
+    if (userdata == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    return reinterpret_cast<Entrypoint*>(userdata)->handle(call, arguments);
+}
+
+/// An entrypoint whose argument and result types come from the callable F.
+template <class F>
+class TypedEntrypoint final : public Entrypoint {
+    using Traits = callable_traits<F>;
+    using Result = typename Traits::result;
+    static constexpr std::size_t kArity = Traits::arity;
+    using Indexes = std::make_index_sequence<kArity>;
+
+    template <std::size_t I>
+    using Parameter = std::tuple_element_t<I, typename Traits::arguments>;
+    template <std::size_t I>
+    using Value = std::remove_cv_t<std::remove_reference_t<Parameter<I>>>;
+
+  public:
+    TypedEntrypoint(std::string name, std::vector<std::string> argument_names, F function)
+        : Entrypoint(std::move(name), declare_arguments(argument_names, Indexes{}),
+                     declare_result()),
+          argument_names_(std::move(argument_names)),
+          function_(std::move(function)) {}
+
+  private:
+    template <std::size_t... I>
+    static nlohmann::json declare_arguments(const std::vector<std::string>& names,
+                                            std::index_sequence<I...>) {
+        (void)names;
+        nlohmann::json list = nlohmann::json::array();
+        (list.push_back({{"name", names[I]},
+                         {"schema", schema_of<Value<I>>()},
+                         {"required", !is_optional<Value<I>>::value}}),
+         ...);
+        return list;
+    }
+
+    static nlohmann::json declare_result() {
+        if constexpr (std::is_void_v<Result>) {
+            return {{"type", "null"}};
+        } else {
+            return schema_of<std::remove_cv_t<std::remove_reference_t<Result>>>();
+        }
+    }
+
+    template <class T>
+    static void convert_argument(const nlohmann::json& arguments, const std::string& name,
+                                 std::optional<T>& out, nlohmann::json& errors) {
+        const auto it = arguments.find(name);
+        if (it == arguments.end()) {
+            if constexpr (is_optional<T>::value) {
+                out.emplace(std::nullopt);
+            } else {
+                errors.push_back(argument_error(name, {}, "field required", "value_error.missing"));
+            }
+            return;
+        }
+        try {
+            out.emplace(from_json_value<T>(*it));
+        } catch (const ConversionError& error) {
+            errors.push_back(argument_error(name, error.path(), error.reason(), "type_error"));
+        } catch (const std::bad_alloc&) {
+            throw;
+        } catch (const std::exception& error) {
+            errors.push_back(argument_error(name, {}, error.what(), "type_error"));
+        }
+    }
+
+    template <std::size_t... I>
+    std::tuple<std::optional<Value<I>>...> convert_arguments(const nlohmann::json& arguments,
+                                                             std::index_sequence<I...>) const {
+        (void)arguments;
+        std::tuple<std::optional<Value<I>>...> values;
+        nlohmann::json errors = nlohmann::json::array();
+        (convert_argument(arguments, argument_names_[I], std::get<I>(values), errors), ...);
+        if (!errors.empty()) {
+            throw HttpError(422, std::move(errors));
+        }
+        return values;
+    }
+
+    template <class Values, std::size_t... I>
+    decltype(auto) invoke(Values& values, std::index_sequence<I...>) {
+        (void)values;
+        return std::invoke(function_, pass_argument<Parameter<I>>(*std::get<I>(values))...);
+    }
+
+    mvi_status handle(mvi_call* call, mvi_str arguments) noexcept override {
+        const mvi_host_api* api = registered_host().first;
+        if (api == nullptr) {
+            return MVI_BAD_STATE;
+        }
+        try {
+            auto values = convert_arguments(parse_arguments(arguments), Indexes{});
+            if constexpr (std::is_void_v<Result>) {
+                invoke(values, Indexes{});
+                answer_result(api, call, nullptr);
+            } else {
+                answer_result(api, call, to_json_value(invoke(values, Indexes{})));
+            }
+        } catch (const HttpError& error) {
+            answer_error(api, call, error.status(), error.detail());
+        } catch (const std::exception& error) {
+            answer_error(api, call, 500, error.what());
+        } catch (...) {
+            answer_error(api, call, 500, "unknown error");
+        }
+        return MVI_OK;
+    }
+
+    std::vector<std::string> argument_names_;
+    F function_;
+};
+
+}  // namespace detail
+
+/// The service being declared: MVI_SERVICE hands its setup body a reference to the plugin's one
+/// Service. Declarations (entrypoint, add_parameter) are allowed only inside that body; the
+/// other members work from any thread once the host registered the service.
+class Service {
+  public:
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
+
+    /// Declares entrypoint `name` (lowercase letters, digits, underscores) that runs `function`:
+    /// a lambda, function object or function pointer with one fixed signature. Its argument
+    /// types and result type give the declared JSON schemas, and `argument_names` names its
+    /// arguments in order (one name per argument). A std::optional argument is not required:
+    /// missing or null gives std::nullopt. A void result answers null. Returns the entrypoint
+    /// so `.description(...)` and `.method(...)` can follow. Throws mvi::Error (which fails the
+    /// registration with its message) for a bad or duplicate name or a wrong number of names.
+    template <class F>
+    Entrypoint& entrypoint(std::string name, std::vector<std::string> argument_names,
+                           F&& function) {
+        using Function = std::decay_t<F>;
+        using Traits = detail::callable_traits<Function>;
+        static_assert(Traits::valid,
+                      "mvi: an entrypoint needs a lambda, function object or function pointer "
+                      "with one fixed signature (no auto parameters, no overloads)");
+        require_setup("entrypoint", name);
+        if (!detail::is_valid_name(name)) {
+            throw Error(fmt::format("entrypoint name '{}' is invalid: use lowercase letters, "
+                                    "digits and underscores, not starting with a digit",
+                                    name),
+                        MVI_INVALID_ARGUMENT);
+        }
+        for (const auto& existing : entrypoints_) {
+            if (existing->name() == name) {
+                throw Error(fmt::format("entrypoint '{}' is declared twice", name),
+                            MVI_ALREADY_EXISTS);
+            }
+        }
+        if (argument_names.size() != Traits::arity) {
+            throw Error(fmt::format("entrypoint '{}': {} argument name(s) given, but its function "
+                                    "takes {} argument(s)",
+                                    name, argument_names.size(), Traits::arity),
+                        MVI_INVALID_ARGUMENT);
+        }
+        for (std::size_t i = 0; i < argument_names.size(); ++i) {
+            if (!detail::is_valid_name(argument_names[i])) {
+                throw Error(fmt::format("entrypoint '{}': argument name '{}' is invalid: use "
+                                        "lowercase letters, digits and underscores, not starting "
+                                        "with a digit",
+                                        name, argument_names[i]),
+                            MVI_INVALID_ARGUMENT);
+            }
+            for (std::size_t j = 0; j < i; ++j) {
+                if (argument_names[j] == argument_names[i]) {
+                    throw Error(fmt::format("entrypoint '{}': argument name '{}' is used twice",
+                                            name, argument_names[i]),
+                                MVI_INVALID_ARGUMENT);
+                }
+            }
+        }
+        auto created = std::make_unique<detail::TypedEntrypoint<Function>>(
+            std::move(name), std::move(argument_names), Function(std::forward<F>(function)));
+        Entrypoint& result = *created;
+        entrypoints_.push_back(std::move(created));
+        return result;
+    }
+
+    /// Declares entrypoint `name` whose function takes no arguments; see the overload above.
+    template <class F>
+    Entrypoint& entrypoint(std::string name, F&& function) {
+        return entrypoint(std::move(name), std::vector<std::string>{}, std::forward<F>(function));
+    }
+
+    /// Declares runtime parameter `name` with its initial value; its JSON schema comes from the
+    /// value's type (a string literal makes a string parameter). When `exposed` is false the
+    /// parameter can be read over HTTP but not set there. The host keeps the value; read it with
+    /// get_parameter. Throws mvi::Error for a bad or duplicate name.
+    template <class T>
+    Service& add_parameter(std::string name, const T& initial_value, bool exposed = true) {
+        using Value = detail::parameter_type_t<T>;
+        require_setup("parameter", name);
+        if (!detail::is_valid_name(name)) {
+            throw Error(fmt::format("parameter name '{}' is invalid: use lowercase letters, "
+                                    "digits and underscores, not starting with a digit",
+                                    name),
+                        MVI_INVALID_ARGUMENT);
+        }
+        if (find_pending(name) != nullptr) {
+            throw Error(fmt::format("parameter '{}' is declared twice", name), MVI_ALREADY_EXISTS);
+        }
+        parameters_.push_back(PendingParameter{std::move(name), to_json_value(Value(initial_value)),
+                                               schema_of<Value>(), exposed});
+        return *this;
+    }
+
+    /// The current value of parameter `name` as a T (nlohmann::json by default), read from the
+    /// host. During setup it is the declared initial value. Throws mvi::Error with status
+    /// MVI_NOT_FOUND for an unknown parameter, MVI_TYPE_MISMATCH when the value does not convert
+    /// to T, MVI_BAD_STATE when the service has no host.
+    template <class T = nlohmann::json>
+    T get_parameter(std::string_view name) const {
+        const nlohmann::json value = read_parameter(name);
+        try {
+            return from_json_value<T>(value);
+        } catch (const std::bad_alloc&) {
+            throw;
+        } catch (const std::exception& error) {
+            throw Error(fmt::format("parameter '{}' holds {}, which cannot be read as the "
+                                    "requested type: {}",
+                                    name, detail::dump_json(value), error.what()),
+                        MVI_TYPE_MISMATCH);
+        }
+    }
+
+    /// Sets parameter `name` to `value` through the host (which checks it against the declared
+    /// schema). During setup it replaces the initial value. Throws mvi::Error naming the status
+    /// when the host refuses (MVI_NOT_FOUND, MVI_TYPE_MISMATCH, ...).
+    template <class T>
+    void set_parameter(std::string_view name, const T& value) {
+        write_parameter(name, to_json_value(detail::parameter_type_t<T>(value)));
+    }
+
+    /// True once the host accepted the service's declarations.
+    bool registered() const noexcept {
+        return detail::host_context().phase.load(std::memory_order_acquire) ==
+               static_cast<int>(detail::Phase::Registered);
+    }
+
+  private:
+    friend Service& detail::service_instance();
+    friend mvi_status detail::register_service(const mvi_host_api*, mvi_host*, mvi_registrar*,
+                                               void (*)(Service&)) noexcept;
+
+    struct PendingParameter {
+        std::string name;
+        nlohmann::json initial_value;
+        nlohmann::json schema;
+        bool exposed;
+    };
+
+    Service() = default;
+
+    static detail::Phase phase() noexcept {
+        return static_cast<detail::Phase>(
+            detail::host_context().phase.load(std::memory_order_acquire));
+    }
+
+    static void require_setup(const char* what, const std::string& name) {
+        if (phase() != detail::Phase::Registering) {
+            throw Error(
+                fmt::format("{} '{}' can only be declared inside the MVI_SERVICE body", what, name),
+                MVI_BAD_STATE);
+        }
+    }
+
+    const PendingParameter* find_pending(std::string_view name) const noexcept {
+        for (const auto& parameter : parameters_) {
+            if (parameter.name == name) {
+                return &parameter;
+            }
+        }
+        return nullptr;
+    }
+
+    static void receive_string(mvi_plugin_buffer* buffer, mvi_str value) noexcept {
+        try {
+            reinterpret_cast<std::string*>(buffer)->assign(detail::to_string_view(value));
+        } catch (...) {
+            reinterpret_cast<std::string*>(buffer)->clear();
+        }
+    }
+
+    nlohmann::json read_parameter(std::string_view name) const {
+        const detail::Phase current = phase();
+        if (current == detail::Phase::Registering) {
+            const PendingParameter* pending = find_pending(name);
+            if (pending == nullptr) {
+                throw Error(fmt::format("parameter '{}' is not declared", name), MVI_NOT_FOUND);
+            }
+            return pending->initial_value;
+        }
+        const auto [api, host] = detail::registered_host();
+        if (api == nullptr) {
+            throw Error(fmt::format("parameter '{}' cannot be read: the service is not "
+                                    "registered with a host",
+                                    name),
+                        MVI_BAD_STATE);
+        }
+        std::string text;
+        const mvi_status status =
+            api->get_parameter(host, detail::to_mvi_str(name), &Service::receive_string,
+                               reinterpret_cast<mvi_plugin_buffer*>(&text));
+        if (status == MVI_NOT_FOUND) {
+            throw Error(fmt::format("parameter '{}' not found", name), MVI_NOT_FOUND);
+        }
+        if (status != MVI_OK) {
+            throw Error(fmt::format("reading parameter '{}' failed: {} ({})", name,
+                                    status_name(status), status_meaning(status)),
+                        status);
+        }
+        nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+        if (value.is_discarded()) {
+            throw Error(fmt::format("parameter '{}': the host returned invalid JSON", name),
+                        MVI_ERROR);
+        }
+        return value;
+    }
+
+    void write_parameter(std::string_view name, const nlohmann::json& value) {
+        const detail::Phase current = phase();
+        if (current == detail::Phase::Registering) {
+            for (auto& parameter : parameters_) {
+                if (parameter.name == name) {
+                    parameter.initial_value = value;
+                    return;
+                }
+            }
+            throw Error(fmt::format("parameter '{}' is not declared", name), MVI_NOT_FOUND);
+        }
+        const auto [api, host] = detail::registered_host();
+        if (api == nullptr) {
+            throw Error(fmt::format("parameter '{}' cannot be set: the service is not "
+                                    "registered with a host",
+                                    name),
+                        MVI_BAD_STATE);
+        }
+        const std::string text = detail::dump_json(value);
+        const mvi_status status =
+            api->set_parameter(host, detail::to_mvi_str(name), detail::to_mvi_str(text));
+        if (status != MVI_OK) {
+            throw Error(fmt::format("setting parameter '{}' to {} failed: {} ({})", name, text,
+                                    status_name(status), status_meaning(status)),
+                        status);
+        }
+    }
+
+    void reset() noexcept {
+        parameters_.clear();
+        entrypoints_.clear();
+    }
+
+    // Hands every collected declaration to the host; on a refusal sets `message` and returns
+    // the host's status.
+    mvi_status declare(const mvi_host_api* api, mvi_registrar* registrar,
+                       std::string& message) const {
+        for (const auto& parameter : parameters_) {
+            const std::string initial_value = detail::dump_json(parameter.initial_value);
+            const std::string schema = detail::dump_json(parameter.schema);
+            mvi_parameter_decl decl{};
+            decl.size = sizeof(mvi_parameter_decl);
+            decl.name = detail::to_mvi_str(parameter.name);
+            decl.initial_value = detail::to_mvi_str(initial_value);
+            decl.schema = detail::to_mvi_str(schema);
+            decl.exposed = parameter.exposed;
+            const mvi_status status = api->add_parameter(registrar, &decl);
+            if (status != MVI_OK) {
+                message = fmt::format(
+                    "parameter '{}' (initial value {}, schema {}) was refused by the host: {} "
+                    "({})",
+                    parameter.name, initial_value, schema, status_name(status),
+                    status_meaning(status));
+                return status;
+            }
+        }
+        for (const auto& declared : entrypoints_) {
+            const std::string arguments = detail::dump_json(declared->arguments());
+            const std::string result_schema = detail::dump_json(declared->result_schema());
+            mvi_entrypoint_decl decl{};
+            decl.size = sizeof(mvi_entrypoint_decl);
+            decl.name = detail::to_mvi_str(declared->name());
+            decl.method = static_cast<mvi_http_method>(declared->method());
+            decl.arguments = detail::to_mvi_str(arguments);
+            decl.result_schema = detail::to_mvi_str(result_schema);
+            decl.description = detail::to_mvi_str(declared->description());
+            decl.handler = &detail::entrypoint_trampoline;
+            decl.userdata = reinterpret_cast<mvi_plugin_userdata*>(declared.get());
+            const mvi_status status = api->add_entrypoint(registrar, &decl);
+            if (status != MVI_OK) {
+                message =
+                    fmt::format("entrypoint '{}' was refused by the host: {} ({})",
+                                declared->name(), status_name(status), status_meaning(status));
+                return status;
+            }
+        }
+        return MVI_OK;
+    }
+
+    std::vector<PendingParameter> parameters_;
+    std::vector<std::unique_ptr<Entrypoint>> entrypoints_;
+};
+
+namespace detail {
+
+/// The plugin's one Service (private to the loaded library, see mvi/log.hpp).
+inline Service& service_instance() {
+    static Service service;
+    return service;
+}
+
+inline void report_registration_error(const mvi_host_api* api, mvi_registrar* registrar,
+                                      std::string_view message) noexcept {
+    api->registration_error(registrar, to_mvi_str(message));
+}
+
+/// The body of mvi_plugin_register: keeps the host, runs the user's setup, then declares every
+/// parameter and entrypoint. Any exception or refusal becomes a registration error.
+inline mvi_status register_service(const mvi_host_api* api, mvi_host* host,
+                                   mvi_registrar* registrar, void (*setup)(Service&)) noexcept {
+    if (api == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    if (api->size < kRequiredHostApiSize) {
+        if (api->size >=
+            offsetof(mvi_host_api, registration_error) + sizeof(mvi_host_api::registration_error)) {
+            report_registration_error(
+                api, registrar,
+                "the host's function table is smaller than ABI 1.0 requires; the SDK cannot run");
+        }
+        return MVI_INVALID_ARGUMENT;
+    }
+    HostContext& context = host_context();
+    context.phase.store(static_cast<int>(Phase::Unregistered), std::memory_order_release);
+    context.api.store(api, std::memory_order_release);
+    context.host.store(host, std::memory_order_release);
+    try {
+        Service& service = service_instance();
+        service.reset();
+        context.phase.store(static_cast<int>(Phase::Registering), std::memory_order_release);
+        try {
+            setup(service);
+        } catch (const std::exception& error) {
+            context.phase.store(static_cast<int>(Phase::Unregistered), std::memory_order_release);
+            report_registration_error(api, registrar,
+                                      std::string("service setup failed: ") + error.what());
+            return MVI_ERROR;
+        } catch (...) {
+            context.phase.store(static_cast<int>(Phase::Unregistered), std::memory_order_release);
+            report_registration_error(api, registrar, "service setup failed: unknown exception");
+            return MVI_ERROR;
+        }
+        std::string message;
+        const mvi_status status = service.declare(api, registrar, message);
+        if (status != MVI_OK) {
+            context.phase.store(static_cast<int>(Phase::Unregistered), std::memory_order_release);
+            report_registration_error(api, registrar, message);
+            return status;
+        }
+        // From now on the host holds the parameter values; the SDK keeps no copy.
+        service.parameters_.clear();
+        context.phase.store(static_cast<int>(Phase::Registered), std::memory_order_release);
+        return MVI_OK;
+    } catch (...) {
+        context.phase.store(static_cast<int>(Phase::Unregistered), std::memory_order_release);
+        report_registration_error(api, registrar, "service registration failed: out of memory");
+        return MVI_ERROR;
+    }
+}
+
+}  // namespace detail
+}  // namespace mvi
+
+/// Declares the service of this plugin. Write it once, in one source file of the plugin, followed
+/// by the setup body; `service_variable` names the mvi::Service& the body declares into:
+///
+///     MVI_SERVICE(service) {
+///         service.entrypoint("ping", [] { return "pong"; });
+///     }
+///
+/// It defines the two exported C symbols of the ABI: mvi_plugin_abi_version (the version this
+/// plugin was built against) and mvi_plugin_register, which runs the body once when the host
+/// loads the library and then declares everything the body collected. An exception thrown by
+/// the body fails the registration with its message; the host shows it as the version's error.
+#define MVI_SERVICE(service_variable)                                                          \
+    static void mvi_service_setup(::mvi::Service& service_variable);                           \
+    extern "C" MVI_PLUGIN_EXPORT uint32_t mvi_plugin_abi_version(void) noexcept {              \
+        return MVI_ABI_VERSION_PACK(MVI_ABI_VERSION_MAJOR, MVI_ABI_VERSION_MINOR);             \
+    }                                                                                          \
+    extern "C" MVI_PLUGIN_EXPORT mvi_status mvi_plugin_register(                               \
+        const mvi_host_api* mvi_api, mvi_host* mvi_host_handle,                                \
+        mvi_registrar* mvi_registrar_handle) noexcept {                                        \
+        return ::mvi::detail::register_service(mvi_api, mvi_host_handle, mvi_registrar_handle, \
+                                               &mvi_service_setup);                            \
+    }                                                                                          \
+    static void mvi_service_setup(::mvi::Service& service_variable)
+
+#endif  // MVI_SERVICE_HPP
