@@ -138,4 +138,10 @@ MVI_SERVICE(service) {
             })
         .method(mvi::Method::Get)
         .description("Mathematical constants.");
+
+    service
+        .entrypoint("power", {"base", "exponent"},
+                    [](double base, std::int32_t exponent) { return std::pow(base, exponent); })
+        .method(mvi::Method::Get)
+        .description("`base` to the power `exponent`, with arguments in the query string.");
 }

@@ -336,3 +336,65 @@ TEST(LoadFailures, EachIsReportedAndTheOthersKeepServing) {
 
 }  // namespace
 }  // namespace mvi::test
+
+namespace mvi::test {
+namespace {
+
+// The SDK's type system through the real host: what the schema derived from C++ types accepts
+// and refuses, struct and map arguments, optional arguments, GET entrypoints and a service's own
+// error status.
+TEST(TypedService, CalculatorOverHttp) {
+    std::string work = makeTemporaryDirectory();
+    fs::create_directories(fs::path(work) / "plugins");
+    installPlugin(builtPlugin("calculator"), (fs::path(work) / "plugins").string(),
+                  "calculator_1.0.0.so");
+    HostProcess host({}, work);
+
+    EXPECT_EQ(host.post("/services/calculator/add", {{"a", 2}, {"b", 40}}).json(), 42);
+    Response fraction = host.post("/services/calculator/add", {{"a", 2.5}, {"b", 1}});
+    EXPECT_EQ(fraction.status, 422);
+    EXPECT_EQ(fraction.json()["detail"][0]["loc"], json({"body", "a"}));
+
+    EXPECT_EQ(host.post("/services/calculator/divide", {{"dividend", 1}, {"divisor", 4}}).json(),
+              0.25);
+    Response byZero = host.post("/services/calculator/divide", {{"dividend", 1}, {"divisor", 0}});
+    EXPECT_EQ(byZero.status, 400);
+    EXPECT_EQ(byZero.json()["detail"], "Division by zero");
+
+    EXPECT_EQ(host.post("/services/calculator/sum", {{"values", {1, 2.5, 3}}}).json(), 6.5);
+    Response badItem = host.post("/services/calculator/sum", {{"values", {1, "2"}}});
+    EXPECT_EQ(badItem.status, 422);
+    EXPECT_EQ(badItem.json()["detail"][0]["loc"], json({"body", "values", 1}));
+
+    EXPECT_EQ(host.post("/services/calculator/round", {{"value", 2.567}}).json(), 3.0);
+    EXPECT_EQ(host.post("/services/calculator/round", {{"value", 2.567}, {"digits", 2}}).json(),
+              2.57);
+
+    Response scaled =
+        host.post("/services/calculator/scale", {{"point", {{"x", 1}, {"y", 2}}}, {"factor", 3}});
+    ASSERT_EQ(scaled.status, 200) << scaled.body;
+    EXPECT_EQ(scaled.json()["x"], 3.0);
+    EXPECT_EQ(scaled.json()["y"], 6.0);
+    Response missingField = host.post("/services/calculator/scale", {{"point", {{"x", 1}}}});
+    EXPECT_EQ(missingField.status, 422);
+    EXPECT_EQ(missingField.json()["detail"][0]["loc"], json({"body", "point", "y"}));
+
+    EXPECT_EQ(host.post("/services/calculator/total", {{"amounts", {{"a", 1}, {"b", 2}}}}).json(),
+              3.0);
+
+    Response constants = host.get("/services/calculator/constants");
+    ASSERT_EQ(constants.status, 200) << constants.body;
+    EXPECT_NEAR(constants.json()["pi"].get<double>(), 3.14159, 1e-4);
+    EXPECT_EQ(host.get("/services/calculator/power?base=2&exponent=10").json(), 1024.0);
+    Response badQuery = host.get("/services/calculator/power?base=2&exponent=ten");
+    EXPECT_EQ(badQuery.status, 422);
+    EXPECT_EQ(badQuery.json()["detail"][0]["loc"], json({"body", "exponent"}));
+    EXPECT_EQ(host.post("/services/calculator/power", {{"base", 2}, {"exponent", 1}}).status, 405);
+
+    EXPECT_EQ(host.get("/services/calculator/~parameters/max_values").json(), 1000);
+    EXPECT_EQ(host.post("/services/calculator/~parameters/max_values", {{"value", -1}}).status,
+              422);
+}
+
+}  // namespace
+}  // namespace mvi::test
