@@ -7,9 +7,11 @@
 namespace mvi::host {
 namespace {
 
-void requireReady(const ServiceVersion& version) {
+// A draining version still serves: a request that resolved it just before a swap published the
+// new table holds it alive and finishes on it.
+void requireServing(const ServiceVersion& version) {
     VersionState state = version.state();
-    if (state == VersionState::Ready) {
+    if (state == VersionState::Ready || state == VersionState::Draining) {
         return;
     }
     if (state == VersionState::Failed) {
@@ -34,7 +36,7 @@ ServiceTarget ServiceTarget::resolve(const ServiceRegistry& registry, const std:
                                              "PUT /services/~assign",
                                              svc));
         }
-        requireReady(*target.version);
+        requireServing(*target.version);
         for (const auto& [version, candidate] : route->second.versions) {
             if (candidate != target.version && candidate->state() == VersionState::Ready) {
                 target.shadows.push_back(candidate);
@@ -55,7 +57,7 @@ ServiceTarget ServiceTarget::resolve(const ServiceRegistry& registry, const std:
         throw HttpError(404, fmt::format("service '{}' has no version {}", id->name, id->version));
     }
     target.version = version->second;
-    requireReady(*target.version);
+    requireServing(*target.version);
     return target;
 }
 

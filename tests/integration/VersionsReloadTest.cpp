@@ -244,3 +244,25 @@ TEST(Restart, VersionsMainsAndParametersSurviveKillNine) {
 
 }  // namespace
 }  // namespace mvi::test
+
+namespace mvi::test {
+namespace {
+
+TEST(Reload, AVersionThatCannotBeUnmappedIsReportedNotHidden) {
+    auto host = startHost({{"fixture_pinned", "pinned_1.0.0.so"}});
+    ASSERT_EQ(buildOf(*host, "pinned"), "pinned");
+    fs::remove(plugin(*host, "pinned_1.0.0.so"));
+    ASSERT_TRUE(waitFor([&] {
+        json notifications = host->get("/notifications/").json();
+        for (const auto& item : notifications) {
+            if (item["service_name"] == "pinned" && item["severity"] == 2 &&
+                item["msg"].get<std::string>().find("could not be unmapped") != std::string::npos) {
+                return true;
+            }
+        }
+        return false;
+    })) << host->get("/notifications/").body;
+}
+
+}  // namespace
+}  // namespace mvi::test
