@@ -8,7 +8,6 @@
 
 #include "HostProcess.h"
 #include "plugin/PluginLoader.h"
-#include "plugin/ServiceRegistry.h"
 
 namespace mvi::host {
 namespace {
@@ -98,39 +97,6 @@ TEST_F(PluginLoaderTest, FailuresCarryAReasonAndANotification) {
     EXPECT_NE(major->error().find("incompatible plugin ABI"), std::string::npos);
     EXPECT_TRUE(major->entrypoints().empty());
     EXPECT_EQ(notifications_.list().size(), 3u);
-}
-
-TEST(ServiceRegistry, FirstReadyVersionIsMainAndSnapshotsAreStable) {
-    LogStore logs(10, Poco::Logger::get("test"));
-    NotificationStore notifications;
-    HostServices services{logs, notifications};
-    ServiceRegistry registry;
-    auto failed = std::make_shared<ServiceVersion>(ServiceId{"svc", "0.9.0"}, Artifact{}, services);
-    failed->markFailed("broken");
-    registry.publish(failed);
-    EXPECT_FALSE(registry.snapshot()->at("svc").main);
-
-    auto before = registry.snapshot();
-    auto v1 = std::make_shared<ServiceVersion>(ServiceId{"svc", "1.0.0"}, Artifact{}, services);
-    v1->markReady();
-    registry.publish(v1);
-    auto v2 = std::make_shared<ServiceVersion>(ServiceId{"svc", "2.0.0"}, Artifact{}, services);
-    v2->markReady();
-    registry.publish(v2);
-
-    EXPECT_EQ(before->count("svc"), 1u);
-    EXPECT_FALSE(before->at("svc").main);
-    EXPECT_EQ(registry.snapshot()->at("svc").main, v1);
-    EXPECT_EQ(registry.find({"svc", "2.0.0"}), v2);
-    EXPECT_EQ(registry.find({"svc", "3.0.0"}), nullptr);
-
-    json list = registry.describe();
-    ASSERT_EQ(list.size(), 3u);
-    EXPECT_EQ(list[0]["version"], "0.9.0");
-    EXPECT_EQ(list[0]["status"], "failed");
-    EXPECT_EQ(list[0]["error"], "broken");
-    EXPECT_EQ(list[1]["main"], true);
-    EXPECT_EQ(list[2]["main"], false);
 }
 
 }  // namespace

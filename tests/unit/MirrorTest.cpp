@@ -1,0 +1,97 @@
+// The mirror queue: copies are served after the fact, a full queue drops and counts, and a
+// failing shadow is counted without affecting anything else.
+
+#include "mirror/Mirror.h"
+
+#include <Poco/Logger.h>
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "HostProcess.h"
+#include "plugin/HostApi.h"
+#include "plugin/ServiceVersion.h"
+
+namespace mvi::host {
+namespace {
+
+using nlohmann::json;
+
+// A gate the blocking handler waits at until the test opens it.
+struct Gate {
+    std::mutex mutex;
+    std::condition_variable opened;
+    bool open = false;
+    int entered = 0;
+};
+Gate gate;
+
+mvi_status blockingHandler(mvi_plugin_userdata*, mvi_call* call, mvi_str) {
+    std::unique_lock lock(gate.mutex);
+    ++gate.entered;
+    gate.opened.wait(lock, [] { return gate.open; });
+    return hostApi().call_result(call, mvi_str{"1", 1});
+}
+
+mvi_status failingHandler(mvi_plugin_userdata*, mvi_call*, mvi_str) {
+    return MVI_ERROR;
+}
+
+class MirrorTest : public ::testing::Test {
+  protected:
+    std::shared_ptr<ServiceVersion> shadow(mvi_plugin_entrypoint_fn handler) {
+        auto version =
+            std::make_shared<ServiceVersion>(ServiceId{"svc", "2.0.0"}, Artifact{}, services_);
+        Entrypoint entrypoint;
+        entrypoint.name = "work";
+        entrypoint.arguments = json::array();
+        entrypoint.resultSchema = json::object();
+        entrypoint.handler = handler;
+        version->addEntrypoint(entrypoint);
+        version->markReady();
+        return version;
+    }
+
+    LogStore logs_{10, Poco::Logger::get("test")};
+    NotificationStore notifications_;
+    HostServices services_{logs_, notifications_};
+};
+
+TEST_F(MirrorTest, AFullQueueDropsAndCountsWithoutWaiting) {
+    auto version = shadow(blockingHandler);
+    {
+        Mirror mirror(2, 1);
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object()}));
+        // The single worker is inside the shadow now; the next two copies wait in the queue.
+        ASSERT_TRUE(mvi::test::waitFor([] {
+            std::lock_guard lock(gate.mutex);
+            return gate.entered == 1;
+        }));
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object()}));
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object()}));
+        EXPECT_FALSE(mirror.enqueue({version, "work", json::object()}));
+        EXPECT_EQ(mirror.dropped(), 1u);
+        {
+            std::lock_guard lock(gate.mutex);
+            gate.open = true;
+        }
+        gate.opened.notify_all();
+        ASSERT_TRUE(mvi::test::waitFor([&] { return mirror.sent() == 3; }));
+        EXPECT_EQ(mirror.failed(), 0u);
+    }
+    EXPECT_EQ(version->describe(false)["stats"]["mirrored"], 3);
+}
+
+TEST_F(MirrorTest, FailuresAndMissingEntrypointsAreCounted) {
+    auto version = shadow(failingHandler);
+    Mirror mirror(8, 2);
+    EXPECT_TRUE(mirror.enqueue({version, "work", json::object()}));
+    EXPECT_TRUE(mirror.enqueue({version, "absent", json::object()}));
+    ASSERT_TRUE(mvi::test::waitFor([&] { return mirror.sent() == 2; }));
+    EXPECT_EQ(mirror.failed(), 2u);
+    EXPECT_EQ(version->describe(false)["stats"]["mirror_errors"], 2);
+}
+
+}  // namespace
+}  // namespace mvi::host
