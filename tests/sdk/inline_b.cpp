@@ -6,6 +6,7 @@
 #include <mvi/schema.hpp>
 #include <mvi/service.hpp>
 #include <mvi/testing.hpp>
+#include <mvi/validation.hpp>
 
 #include <gtest/gtest.h>
 

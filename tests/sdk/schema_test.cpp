@@ -1,8 +1,9 @@
 // JSON schema derivation (mvi::schema_of) for every supported type, strict conversion
-// (mvi::from_json_value / to_json_value), MVI_STRUCT, and the fake host's schema validator.
+// (mvi::from_json_value / to_json_value), MVI_STRUCT, and the validator that mvi-host and the fake
+// host share (mvi/validation.hpp) accepting what the SDK derives and encodes.
 #include <mvi/convert.hpp>
 #include <mvi/schema.hpp>
-#include <mvi/testing.hpp>
+#include <mvi/validation.hpp>
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace shapes {
@@ -68,6 +70,19 @@ using nlohmann::json;
 
 json parse(const char* text) {
     return json::parse(text);
+}
+
+// The problems the shared validator finds in `value`, as the detail list of an error answer with
+// locations relative to `value`; an empty array when `value` matches `schema`.
+json problems(const json& schema, const json& value) {
+    std::vector<mvi::validation::ValidationError> errors;
+    mvi::validation::validate(schema, value, json::array(), errors);
+    return mvi::validation::to_detail(errors);
+}
+
+// One problem in the shape of a detail list element.
+json problem(json loc, const char* msg, const char* type) {
+    return {{"loc", std::move(loc)}, {"msg", msg}, {"type", type}};
 }
 
 // ---- schema_of ----
@@ -267,20 +282,19 @@ TEST(ToJsonValue, RoundTripsMviStructs) {
     EXPECT_TRUE(value["spare"].is_null());
     const auto back = mvi::from_json_value<shapes::Shelf>(value);
     EXPECT_EQ(mvi::to_json_value(back), value);
-    EXPECT_EQ(mvi::testing::schema_violation(schema_of<shapes::Shelf>(), value), std::nullopt);
+    EXPECT_EQ(problems(schema_of<shapes::Shelf>(), value), json::array());
 }
 
-// ---- the fake host's validator agrees with the derived schemas ----
+// ---- the shared validator agrees with the derived schemas ----
 
 template <class T>
 void expect_valid(const T& value) {
     const json schema = schema_of<T>();
     const json encoded = mvi::to_json_value(value);
-    EXPECT_EQ(mvi::testing::schema_violation(schema, encoded), std::nullopt)
-        << schema << " " << encoded;
+    EXPECT_EQ(problems(schema, encoded), json::array()) << schema << " " << encoded;
 }
 
-TEST(SchemaViolation, AcceptsEveryEncodedValue) {
+TEST(Validation, AcceptsEveryEncodedValue) {
     expect_valid(std::string("s"));
     expect_valid(std::numeric_limits<std::int8_t>::min());
     expect_valid(std::numeric_limits<std::uint32_t>::max());
@@ -294,50 +308,58 @@ TEST(SchemaViolation, AcceptsEveryEncodedValue) {
     expect_valid(shapes::Box{"b", {1, 2}, "n", {7}});
 }
 
-TEST(SchemaViolation, RefusesValuesOutsideTheSchema) {
-    using mvi::testing::schema_violation;
-    EXPECT_EQ(schema_violation(schema_of<std::int8_t>(), json(128)),
-              "128 is greater than the maximum 127");
-    EXPECT_EQ(schema_violation(schema_of<std::uint64_t>(), json(-1)),
-              "-1 is less than the minimum 0");
-    EXPECT_TRUE(schema_violation(schema_of<int>(), json(1.5)));
-    EXPECT_TRUE(schema_violation(schema_of<int>(), json(2.0)));  // strict, like mvi-host
-    EXPECT_TRUE(schema_violation(schema_of<double>(), json("1")));
-    EXPECT_EQ(schema_violation(schema_of<std::vector<double>>(), parse(R"([1, "x"])")),
-              "[1]: expected number, got string");
-    EXPECT_TRUE((schema_violation(schema_of<std::array<int, 2>>(), parse("[1]"))));
-    EXPECT_EQ(schema_violation(schema_of<shapes::Box>(), parse(R"({"name": "b", "size": [1, 2]})")),
-              "bytes: field required");
-    EXPECT_EQ(schema_violation(schema_of<shapes::Box>(),
-                               parse(R"({"name": "b", "size": [1, 2], "bytes": [], "z": 0})")),
-              "z: unknown field");
-    EXPECT_TRUE(schema_violation(schema_of<std::optional<std::string>>(), json(3)));
-    EXPECT_FALSE(schema_violation(schema_of<std::optional<std::string>>(), json(nullptr)));
-    EXPECT_FALSE(schema_violation(json::object(), parse(R"({"anything": [1]})")));
+TEST(Validation, RefusesValuesOutsideTheSchema) {
+    EXPECT_EQ(problems(schema_of<std::int8_t>(), json(128)),
+              json::array({problem(json::array(), "ensure this value is less than or equal to 127",
+                                   "value_error.number.not_le")}));
+    EXPECT_EQ(problems(schema_of<std::uint64_t>(), json(-1)),
+              json::array({problem(json::array(), "ensure this value is greater than or equal to 0",
+                                   "value_error.number.not_ge")}));
+    EXPECT_EQ(problems(schema_of<int>(), json(1.5)),
+              json::array(
+                  {problem(json::array(), "value is not a valid integer", "type_error.integer")}));
+    EXPECT_NE(problems(schema_of<int>(), json(2.0)), json::array());  // strict, like mvi-host
+    EXPECT_NE(problems(schema_of<double>(), json("1")), json::array());
+    EXPECT_EQ(problems(schema_of<std::vector<double>>(), parse(R"([1, "x"])")),
+              json::array(
+                  {problem(json::array({1}), "value is not a valid number", "type_error.number")}));
+    EXPECT_NE((problems(schema_of<std::array<int, 2>>(), parse("[1]"))), json::array());
+    EXPECT_EQ(
+        problems(schema_of<shapes::Box>(), parse(R"({"name": "b", "size": [1, 2]})")),
+        json::array({problem(json::array({"bytes"}), "field required", "value_error.missing")}));
+    EXPECT_EQ(problems(schema_of<shapes::Box>(),
+                       parse(R"({"name": "b", "size": [1, 2], "bytes": [], "z": 0})")),
+              json::array({problem(json::array({"z"}), "extra fields not permitted",
+                                   "value_error.extra")}));
+    EXPECT_EQ(
+        problems(schema_of<std::optional<std::string>>(), json(3)),
+        json::array({problem(json::array(), "value is not a valid string", "type_error.string")}));
+    EXPECT_EQ(problems(schema_of<std::optional<std::string>>(), json(nullptr)), json::array());
+    EXPECT_EQ(problems(json::object(), parse(R"({"anything": [1]})")), json::array());
 }
 
-TEST(SchemaProblem, AcceptsEveryDerivedSchema) {
-    using mvi::testing::schema_problem;
-    EXPECT_EQ(schema_problem(schema_of<std::string>()), std::nullopt);
-    EXPECT_EQ(schema_problem(schema_of<std::int8_t>()), std::nullopt);
-    EXPECT_EQ(schema_problem(schema_of<std::uint64_t>()), std::nullopt);
-    EXPECT_EQ(schema_problem(schema_of<void>()), std::nullopt);
-    EXPECT_EQ(schema_problem(schema_of<json>()), std::nullopt);
-    EXPECT_EQ(schema_problem(schema_of<std::array<std::optional<double>, 3>>()), std::nullopt);
-    EXPECT_EQ(schema_problem(schema_of<std::unordered_map<std::string, bool>>()), std::nullopt);
-    EXPECT_EQ(schema_problem(schema_of<shapes::Shelf>()), std::nullopt);
-    EXPECT_EQ(schema_problem(schema_of<shapes::Celsius>()), std::nullopt);
+TEST(Validation, AcceptsEveryDerivedSchema) {
+    using mvi::validation::check_schema;
+    EXPECT_EQ(check_schema(schema_of<std::string>()), std::nullopt);
+    EXPECT_EQ(check_schema(schema_of<std::int8_t>()), std::nullopt);
+    EXPECT_EQ(check_schema(schema_of<std::uint64_t>()), std::nullopt);
+    EXPECT_EQ(check_schema(schema_of<void>()), std::nullopt);
+    EXPECT_EQ(check_schema(schema_of<json>()), std::nullopt);
+    EXPECT_EQ(check_schema(schema_of<std::array<std::optional<double>, 3>>()), std::nullopt);
+    EXPECT_EQ(check_schema(schema_of<std::unordered_map<std::string, bool>>()), std::nullopt);
+    EXPECT_EQ(check_schema(schema_of<shapes::Shelf>()), std::nullopt);
+    EXPECT_EQ(check_schema(schema_of<shapes::Celsius>()), std::nullopt);
 }
 
-TEST(SchemaProblem, RefusesKeywordsOutsideTheSubset) {
-    using mvi::testing::schema_problem;
-    EXPECT_EQ(schema_problem(parse(R"({"type": "string", "pattern": "^a"})")),
+TEST(Validation, RefusesKeywordsOutsideTheSubset) {
+    using mvi::validation::check_schema;
+    EXPECT_EQ(check_schema(parse(R"({"type": "string", "pattern": "^a"})")),
               "#/pattern: unsupported keyword");
-    EXPECT_TRUE(schema_problem(parse(R"({"type": ["string", "null"]})")));
-    EXPECT_TRUE(schema_problem(parse(R"({"items": true})")));
-    EXPECT_TRUE(schema_problem(parse(R"({"anyOf": []})")));
-    EXPECT_TRUE(schema_problem(parse(R"({"minItems": -1})")));
-    EXPECT_TRUE(schema_problem(json(true)));
+    EXPECT_TRUE(check_schema(parse(R"({"type": ["string", "null"]})")));
+    EXPECT_TRUE(check_schema(parse(R"({"items": true})")));
+    EXPECT_TRUE(check_schema(parse(R"({"anyOf": []})")));
+    EXPECT_TRUE(check_schema(parse(R"({"minItems": -1})")));
+    EXPECT_TRUE(check_schema(json(true)));
 }
 
 }  // namespace

@@ -20,11 +20,12 @@
 // FakeHost calls. Keep one FakeHost alive at a time; every new FakeHost registers the service
 // again from scratch, so each test starts from the declared initial parameter values.
 //
-// Like mvi-host, FakeHost refuses declarations whose names or schemas are invalid, validates
-// call arguments and parameter values against the declared schemas (the subset described in
-// mvi/schema.hpp) and answers 422 for a missing, undeclared or mistyped argument. It also checks
-// every result against the declared result schema and answers 500 when it does not match, to catch
-// a service whose declarations and behaviour disagree.
+// FakeHost validates with mvi-host's own validator (mvi/validation.hpp): it refuses declarations
+// whose names or schemas are invalid, validates call arguments and parameter values against the
+// declared schemas (the subset described in mvi/schema.hpp) and answers 422 for a missing,
+// undeclared or mistyped argument with the same detail list as mvi-host. It also checks every
+// result against the declared result schema and answers 500 when it does not match, to catch a
+// service whose declarations and behaviour disagree.
 #ifndef MVI_TESTING_HPP
 #define MVI_TESTING_HPP
 
@@ -33,6 +34,7 @@
 #include <mvi/error.hpp>
 #include <mvi/log.hpp>
 #include <mvi/service.hpp>
+#include <mvi/validation.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -55,255 +57,6 @@ MVI_PLUGIN_EXPORT mvi_status mvi_plugin_register(const mvi_host_api* api, mvi_ho
 }
 
 namespace mvi::testing {
-
-namespace detail {
-
-// Compares two JSON numbers: negative, zero or positive like strcmp; exact for integers.
-inline int compare_numbers(const nlohmann::json& a, const nlohmann::json& b) {
-    if (a.is_number_float() || b.is_number_float()) {
-        const double x = a.get<double>();
-        const double y = b.get<double>();
-        return x < y ? -1 : (x > y ? 1 : 0);
-    }
-    const bool a_negative = !a.is_number_unsigned() && a.get<std::int64_t>() < 0;
-    const bool b_negative = !b.is_number_unsigned() && b.get<std::int64_t>() < 0;
-    if (a_negative != b_negative) {
-        return a_negative ? -1 : 1;
-    }
-    if (a_negative) {
-        const auto x = a.get<std::int64_t>();
-        const auto y = b.get<std::int64_t>();
-        return x < y ? -1 : (x > y ? 1 : 0);
-    }
-    const auto x = a.get<std::uint64_t>();
-    const auto y = b.get<std::uint64_t>();
-    return x < y ? -1 : (x > y ? 1 : 0);
-}
-
-inline bool type_matches(const std::string& type, const nlohmann::json& value) {
-    if (type == "integer") {
-        return value.is_number_integer();
-    }
-    if (type == "number") {
-        return value.is_number();
-    }
-    if (type == "string") {
-        return value.is_string();
-    }
-    if (type == "boolean") {
-        return value.is_boolean();
-    }
-    if (type == "null") {
-        return value.is_null();
-    }
-    if (type == "array") {
-        return value.is_array();
-    }
-    if (type == "object") {
-        return value.is_object();
-    }
-    return false;
-}
-
-inline std::string at(const std::string& where, const std::string& reason) {
-    return where.empty() ? reason : where + ": " + reason;
-}
-
-}  // namespace detail
-
-/// Checks that `schema` uses only the JSON Schema subset of mvi/schema.hpp, the one mvi-host
-/// accepts in declarations: an object whose keywords are "type" (one type name), "items",
-/// "additionalProperties" (a schema or a boolean), "minItems"/"maxItems" (non-negative integers),
-/// "minimum"/"maximum" (numbers), "properties", "required" (distinct names), "anyOf" (a
-/// non-empty array of schemas), and the annotations "title", "description" and "default".
-/// Returns std::nullopt when it does, else a message naming the offending keyword.
-inline std::optional<std::string> schema_problem(const nlohmann::json& schema,
-                                                 const std::string& where = "#") {
-    if (!schema.is_object()) {
-        return where + ": a schema must be a JSON object";
-    }
-    for (const auto& item : schema.items()) {
-        const std::string& key = item.key();
-        const nlohmann::json& value = item.value();
-        const std::string at = where + "/" + key;
-        if (key == "type") {
-            const char* const types[] = {"string", "integer", "number", "boolean",
-                                         "null",   "array",   "object"};
-            bool known = false;
-            for (const char* type : types) {
-                known = known || (value.is_string() && value.get<std::string>() == type);
-            }
-            if (!known) {
-                return at +
-                       ": must name one of string, integer, number, boolean, null, array, "
-                       "object";
-            }
-        } else if (key == "items" || key == "additionalProperties") {
-            if (key == "additionalProperties" && value.is_boolean()) {
-                continue;
-            }
-            if (auto problem = schema_problem(value, at)) {
-                return problem;
-            }
-        } else if (key == "minItems" || key == "maxItems") {
-            if (!value.is_number_unsigned() &&
-                !(value.is_number_integer() && value.get<std::int64_t>() >= 0)) {
-                return at + ": must be a non-negative integer";
-            }
-        } else if (key == "minimum" || key == "maximum") {
-            if (!value.is_number()) {
-                return at + ": must be a number";
-            }
-        } else if (key == "properties") {
-            if (!value.is_object()) {
-                return at + ": must be an object of schemas";
-            }
-            for (const auto& property : value.items()) {
-                if (auto problem = schema_problem(property.value(), at + "/" + property.key())) {
-                    return problem;
-                }
-            }
-        } else if (key == "required") {
-            if (!value.is_array()) {
-                return at + ": must be an array of names";
-            }
-            for (std::size_t i = 0; i < value.size(); ++i) {
-                if (!value[i].is_string()) {
-                    return at + ": must be an array of names";
-                }
-                for (std::size_t j = 0; j < i; ++j) {
-                    if (value[j] == value[i]) {
-                        return at + ": duplicate name " + value[i].dump();
-                    }
-                }
-            }
-        } else if (key == "anyOf") {
-            if (!value.is_array() || value.empty()) {
-                return at + ": must be a non-empty array of schemas";
-            }
-            for (std::size_t i = 0; i < value.size(); ++i) {
-                if (auto problem = schema_problem(value[i], at + "/" + std::to_string(i))) {
-                    return problem;
-                }
-            }
-        } else if (key == "title" || key == "description") {
-            if (!value.is_string()) {
-                return at + ": must be a string";
-            }
-        } else if (key != "default") {
-            return at + ": unsupported keyword";
-        }
-    }
-    return std::nullopt;
-}
-
-/// Checks `value` against `schema`, using the schema subset of mvi/schema.hpp (the one mvi-host
-/// validates with). Returns std::nullopt when the value matches, else a message that names the
-/// offending element (e.g. "values[2]: expected number, got string"). `where` prefixes the
-/// location of the value itself.
-inline std::optional<std::string> schema_violation(const nlohmann::json& schema,
-                                                   const nlohmann::json& value,
-                                                   const std::string& where = "") {
-    if (schema.is_boolean()) {
-        if (schema.get<bool>()) {
-            return std::nullopt;
-        }
-        return detail::at(where, "no value is allowed here");
-    }
-    if (!schema.is_object()) {
-        return detail::at(where, "invalid schema " + schema.dump());
-    }
-    if (const auto any_of = schema.find("anyOf"); any_of != schema.end()) {
-        bool matched = false;
-        std::string reasons;
-        for (const auto& option : *any_of) {
-            const auto violation = schema_violation(option, value, where);
-            if (!violation) {
-                matched = true;
-                break;
-            }
-            reasons += reasons.empty() ? *violation : "; or " + *violation;
-        }
-        if (!matched) {
-            return reasons.empty() ? detail::at(where, "anyOf has no options") : reasons;
-        }
-    }
-    if (const auto type = schema.find("type"); type != schema.end()) {
-        bool matched = false;
-        std::string wanted;
-        const auto types = type->is_array() ? *type : nlohmann::json::array({*type});
-        for (const auto& name : types) {
-            const std::string text = name.is_string() ? name.get<std::string>() : name.dump();
-            matched = matched || detail::type_matches(text, value);
-            wanted += wanted.empty() ? text : " or " + text;
-        }
-        if (!matched) {
-            return detail::at(where,
-                              "expected " + wanted + ", got " + mvi::detail::json_kind(value));
-        }
-    }
-    if (value.is_number()) {
-        if (const auto minimum = schema.find("minimum");
-            minimum != schema.end() && detail::compare_numbers(value, *minimum) < 0) {
-            return detail::at(where, value.dump() + " is less than the minimum " + minimum->dump());
-        }
-        if (const auto maximum = schema.find("maximum");
-            maximum != schema.end() && detail::compare_numbers(value, *maximum) > 0) {
-            return detail::at(where,
-                              value.dump() + " is greater than the maximum " + maximum->dump());
-        }
-    }
-    if (value.is_array()) {
-        if (const auto min_items = schema.find("minItems");
-            min_items != schema.end() && value.size() < min_items->get<std::size_t>()) {
-            return detail::at(where, "expected at least " + min_items->dump() + " items, got " +
-                                         std::to_string(value.size()));
-        }
-        if (const auto max_items = schema.find("maxItems");
-            max_items != schema.end() && value.size() > max_items->get<std::size_t>()) {
-            return detail::at(where, "expected at most " + max_items->dump() + " items, got " +
-                                         std::to_string(value.size()));
-        }
-        if (const auto items = schema.find("items"); items != schema.end()) {
-            for (std::size_t i = 0; i < value.size(); ++i) {
-                if (auto violation =
-                        schema_violation(*items, value[i], where + "[" + std::to_string(i) + "]")) {
-                    return violation;
-                }
-            }
-        }
-    }
-    if (value.is_object()) {
-        const auto properties = schema.find("properties");
-        if (const auto required = schema.find("required"); required != schema.end()) {
-            for (const auto& name : *required) {
-                if (!value.contains(name.get<std::string>())) {
-                    return detail::at(where.empty() ? name.get<std::string>()
-                                                    : where + "." + name.get<std::string>(),
-                                      "field required");
-                }
-            }
-        }
-        const auto additional = schema.find("additionalProperties");
-        for (const auto& item : value.items()) {
-            const std::string location = where.empty() ? item.key() : where + "." + item.key();
-            if (properties != schema.end() && properties->contains(item.key())) {
-                if (auto violation =
-                        schema_violation((*properties)[item.key()], item.value(), location)) {
-                    return violation;
-                }
-            } else if (additional != schema.end()) {
-                if (additional->is_boolean() && !additional->get<bool>()) {
-                    return detail::at(location, "unknown field");
-                }
-                if (auto violation = schema_violation(*additional, item.value(), location)) {
-                    return violation;
-                }
-            }
-        }
-    }
-    return std::nullopt;
-}
 
 /// One line the service logged.
 struct LogRecord {
@@ -410,53 +163,20 @@ class FakeHost {
     }
 
     /// Calls entrypoint `name` like mvi-host does for an HTTP request: 404 for an unknown
-    /// entrypoint, 422 (detail: list of {"loc": ["body", argument], "msg", "type"}) for a
-    /// missing required argument, an undeclared one, or one that does not match its schema,
-    /// then the service's own answer: 200 with the result, or its error status and detail (500
-    /// when it failed).
+    /// entrypoint, 422 for arguments that are not an object, a missing required argument, an
+    /// undeclared one, or one that does not match its schema (detail: mvi-host's list of
+    /// {"loc": ["body", argument, ...], "msg", "type"}, see validation::validate_arguments), then
+    /// the service's own answer: 200 with the result, or its error status and detail (500 when it
+    /// failed or its result does not match the declared result schema).
     CallResult call(std::string_view name,
                     const nlohmann::json& arguments = nlohmann::json::object()) {
         const EntrypointRecord* record = find_entrypoint(name);
         if (record == nullptr) {
             return {404, "Entrypoint '" + std::string(name) + "' not found"};
         }
-        if (!arguments.is_object()) {
-            return {422, nlohmann::json::array(
-                             {{{"loc", nlohmann::json::array({"body"})},
-                               {"msg", "expected an object with one member per argument"},
-                               {"type", "type_error"}}})};
-        }
-        nlohmann::json errors = nlohmann::json::array();
-        for (const auto& item : arguments.items()) {
-            bool declared = false;
-            for (const auto& argument : record->arguments) {
-                declared = declared || argument.at("name") == item.key();
-            }
-            if (!declared) {
-                errors.push_back({{"loc", nlohmann::json::array({"body", item.key()})},
-                                  {"msg", "extra fields not permitted"},
-                                  {"type", "value_error.extra"}});
-            }
-        }
-        for (const auto& declared : record->arguments) {
-            const std::string argument = declared.at("name").get<std::string>();
-            const auto it = arguments.find(argument);
-            if (it == arguments.end()) {
-                if (declared.at("required").get<bool>()) {
-                    errors.push_back({{"loc", nlohmann::json::array({"body", argument})},
-                                      {"msg", "field required"},
-                                      {"type", "value_error.missing"}});
-                }
-                continue;
-            }
-            if (auto violation = schema_violation(declared.at("schema"), *it)) {
-                errors.push_back({{"loc", nlohmann::json::array({"body", argument})},
-                                  {"msg", *violation},
-                                  {"type", "type_error"}});
-            }
-        }
+        const auto errors = validation::validate_arguments(record->arguments, arguments);
         if (!errors.empty()) {
-            return {422, std::move(errors)};
+            return {422, validation::to_detail(errors)};
         }
         return invoke(*record, mvi::detail::dump_json(arguments));
     }
@@ -551,7 +271,7 @@ class FakeHost {
             return nlohmann::json::object();
         }
         auto schema = parse(value);
-        if (!schema || schema_problem(*schema)) {
+        if (!schema || validation::check_schema(*schema)) {
             return std::nullopt;
         }
         return schema;
@@ -585,8 +305,13 @@ class FakeHost {
         if (status != MVI_OK) {
             return {500, "the entrypoint answered but returned " + status_name(status)};
         }
-        if (auto violation = schema_violation(record.result_schema, body)) {
-            return {500, "the result does not match the declared result schema: " + *violation};
+        std::vector<validation::ValidationError> errors;
+        validation::validate(record.result_schema, body, nlohmann::json::array({"response"}),
+                             errors);
+        if (!errors.empty()) {
+            return {500,
+                    "the service answered a value that does not match its declared result type: " +
+                        errors.front().msg};
         }
         return {200, body};
     }
@@ -597,7 +322,10 @@ class FakeHost {
         if (it == parameters_.end()) {
             return MVI_NOT_FOUND;
         }
-        if (schema_violation(it->second.schema, value)) {
+        std::vector<validation::ValidationError> errors;
+        validation::validate(it->second.schema, value, nlohmann::json::array({"body", "value"}),
+                             errors);
+        if (!errors.empty()) {
             return MVI_TYPE_MISMATCH;
         }
         it->second.value = value;
@@ -623,28 +351,9 @@ class FakeHost {
                 decl->userdata};
             const auto arguments = parse(decl->arguments);
             const auto result_schema = parse_schema(decl->result_schema);
-            if (!mvi::detail::is_valid_name(record.name) || !arguments || !arguments->is_array() ||
-                !result_schema) {
+            if (!mvi::detail::is_valid_name(record.name) || !arguments ||
+                validation::check_arguments(*arguments) || !result_schema) {
                 return MVI_INVALID_ARGUMENT;
-            }
-            std::vector<std::string> names;
-            for (const auto& argument : *arguments) {
-                if (!argument.is_object() || !argument.contains("name") ||
-                    !argument["name"].is_string() || !argument.contains("schema") ||
-                    schema_problem(argument["schema"]) || !argument.contains("required") ||
-                    !argument["required"].is_boolean()) {
-                    return MVI_INVALID_ARGUMENT;
-                }
-                const auto name = argument["name"].get<std::string>();
-                if (!mvi::detail::is_valid_name(name)) {
-                    return MVI_INVALID_ARGUMENT;
-                }
-                for (const auto& seen : names) {
-                    if (seen == name) {
-                        return MVI_INVALID_ARGUMENT;
-                    }
-                }
-                names.push_back(name);
             }
             if (host.find_entrypoint(record.name) != nullptr) {
                 return MVI_ALREADY_EXISTS;
@@ -677,7 +386,9 @@ class FakeHost {
             if (host.parameters_.count(name) != 0) {
                 return MVI_ALREADY_EXISTS;
             }
-            if (schema_violation(*schema, *value)) {
+            std::vector<validation::ValidationError> errors;
+            validation::validate(*schema, *value, nlohmann::json::array({"value"}), errors);
+            if (!errors.empty()) {
                 return MVI_TYPE_MISMATCH;
             }
             host.parameters_.emplace(name, ParameterRecord{name, *value, *schema, decl->exposed});
