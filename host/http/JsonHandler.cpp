@@ -4,6 +4,7 @@
 #include <Poco/StreamCopier.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <istream>
 #include <sstream>
 
@@ -55,16 +56,33 @@ void JsonHandler::sendError(Poco::Net::HTTPServerResponse& response, int status,
 
 std::string JsonHandler::readBody(Poco::Net::HTTPServerRequest& request) {
     const std::size_t limit = context_.config.httpMaxBodyBytes;
-    auto tooLarge = [&]() {
+    // A body somewhat over the limit is read and thrown away, so the client hears the 413
+    // instead of a reset while it is still sending, and the connection stays usable. Past this
+    // much more, the connection is closed instead of reading on.
+    const std::uint64_t discardable = std::max<std::uint64_t>(limit, 1 << 20);
+    auto refuse = [&](std::istream& stream, std::uint64_t alreadyRead) {
+        char scratch[16384];
+        std::uint64_t discarded = alreadyRead;
+        while (stream && discarded <= limit + discardable) {
+            stream.read(scratch, sizeof scratch);
+            if (stream.gcount() <= 0) {
+                break;
+            }
+            discarded += static_cast<std::uint64_t>(stream.gcount());
+        }
+        bodyRead_ = !stream.bad() && discarded <= limit + discardable;
         return HttpError(413,
                          fmt::format("request body is larger than the limit of {} bytes", limit));
     };
+    std::istream& stream = request.stream();
     if (request.hasContentLength() && request.getContentLength64() > 0 &&
         static_cast<std::uint64_t>(request.getContentLength64()) > limit) {
-        throw tooLarge();
+        if (static_cast<std::uint64_t>(request.getContentLength64()) > limit + discardable) {
+            throw refuse(stream, limit + discardable + 1);
+        }
+        throw refuse(stream, 0);
     }
     std::string body;
-    std::istream& stream = request.stream();
     char block[16384];
     while (stream) {
         stream.read(block, sizeof block);
@@ -73,7 +91,7 @@ std::string JsonHandler::readBody(Poco::Net::HTTPServerRequest& request) {
             break;
         }
         if (body.size() + static_cast<std::size_t>(got) > limit) {
-            throw tooLarge();
+            throw refuse(stream, body.size() + static_cast<std::size_t>(got));
         }
         body.append(block, static_cast<std::size_t>(got));
     }
