@@ -24,27 +24,6 @@ class AssignHandler : public JsonHandler {
                 Poco::Net::HTTPServerResponse& response) override;
 };
 
-/// `GET /services/~logs?name=&version=&tail=`: a version's log as plain text; the version
-/// defaults to the main one, `tail` to all kept lines.
-class LogsHandler : public JsonHandler {
-  public:
-    using JsonHandler::JsonHandler;
-
-  protected:
-    void handle(Poco::Net::HTTPServerRequest& request,
-                Poco::Net::HTTPServerResponse& response) override;
-};
-
-/// `GET /notifications/`: the stacked notifications.
-class NotificationsHandler : public JsonHandler {
-  public:
-    using JsonHandler::JsonHandler;
-
-  protected:
-    void handle(Poco::Net::HTTPServerRequest& request,
-                Poco::Net::HTTPServerResponse& response) override;
-};
-
 /// `GET /~version` and `GET /~health`.
 class HostInfoHandler : public JsonHandler {
   public:

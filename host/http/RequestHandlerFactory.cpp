@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "http/LogsHandler.h"
 #include "http/ManagerHandlers.h"
+#include "http/NotificationsHandler.h"
 #include "http/ParametersHandler.h"
 #include "http/ServiceCallHandler.h"
 
