@@ -20,20 +20,41 @@ std::string inDirectory(const std::string& directory, const std::string& name) {
     return Poco::Path(Poco::Path::forDirectory(directory), name).toString();
 }
 
+Authenticator::Settings authSettings(const HostConfig& config) {
+    Authenticator::Settings settings;
+    settings.enabled = Authenticator::enabledFor(config.authEnabled, config.httpHost);
+    settings.adminUser = config.authAdminUser;
+    settings.adminPassword = config.authAdminPassword;
+    if (config.authTokenDays > 0) {
+        settings.defaultValidity = Poco::Timespan(config.authTokenDays, 0, 0, 0, 0);
+    }
+    return settings;
+}
+
 }  // namespace
 
 Host::Host(HostConfig config, Poco::Logger& logger)
     : config_(std::move(config)),
       logger_(logger),
-      logs_(config_.logsMemoryLines, Poco::Logger::get("service")),
+      logs_(inDirectory(config_.dataDir, "logs"),
+            LogStore::Settings{config_.logsMaxFileBytes, config_.logsMaxFiles,
+                               config_.logsMemoryLines},
+            Poco::Logger::get("service")),
+      mailer_(Mailer::Settings{config_.smtpHost, config_.smtpPort, config_.smtpSender,
+                               config_.smtpUsername, config_.smtpPassword,
+                               std::chrono::seconds(config_.smtpTimeoutSeconds)},
+              logger_),
+      notifications_(inDirectory(prepareDirectory(config_.dataDir), "mvi.db"), mailer_.sender()),
       state_(inDirectory(prepareDirectory(config_.dataDir), "mvi.db")),
+      authStore_(inDirectory(config_.dataDir, "mvi.db")),
+      auth_(authStore_, authSettings(config_), logger_),
       unloader_(logger_),
       registry_(*ServiceRegistry::parsePromotion(config_.reloadPromote)),
       loader_(inDirectory(config_.dataDir, "cache"), HostServices{logs_, notifications_}, unloader_,
               logger_),
       deployer_(registry_, loader_, state_, logger_),
       mirror_(config_.mirrorQueueCapacity, static_cast<unsigned>(config_.mirrorThreads)),
-      context_{config_, registry_, logs_, notifications_, deployer_, mirror_},
+      context_{config_, registry_, logs_, notifications_, deployer_, mirror_, auth_},
       threads_("http", 2, config_.httpMaxThreads) {
     prepareDirectory(config_.pluginsDir);
 }
@@ -101,6 +122,8 @@ void Host::stop() {
     if (watcher_) {
         watcher_->stop();
     }
+    // Readers following a log end first, so their answers finish cleanly.
+    logs_.close();
     if (server_) {
         server_->stopAll(true);
         server_.reset();

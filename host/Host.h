@@ -7,11 +7,14 @@
 #include <memory>
 #include <string>
 
+#include "auth/AuthStore.h"
+#include "auth/Authenticator.h"
 #include "config/HostConfig.h"
 #include "http/HostContext.h"
 #include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
 #include "mirror/Mirror.h"
+#include "notifications/Mailer.h"
 #include "notifications/NotificationStore.h"
 #include "plugin/PluginLoader.h"
 #include "plugin/ServiceRegistry.h"
@@ -57,8 +60,11 @@ class Host {
     HostConfig config_;
     Poco::Logger& logger_;
     LogStore logs_;
+    Mailer mailer_;
     NotificationStore notifications_;
     StateStore state_;
+    AuthStore authStore_;
+    Authenticator auth_;
     Unloader unloader_;
     ServiceRegistry registry_;
     PluginLoader loader_;

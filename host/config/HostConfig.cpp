@@ -30,10 +30,20 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"http.max_queued", "1024",
          "Connections waiting for a thread before new ones are refused."},
         {"http.max_body_bytes", "10485760", "Largest request body; larger ones get 413."},
+        {"http.max_upload_bytes", "268435456",
+         "Largest deployment upload (POST /services/~tar) and unpacked plugin; larger ones get "
+         "413."},
         {"http.keep_alive_seconds", "60", "Idle time after which a keep-alive connection closes."},
         {"plugins.dir", "var/plugins", "Folder holding <name>_<version>.so files to serve."},
         {"data.dir", "var/data", "Folder for the host's state (cache of loaded libraries, ...)."},
-        {"logs.memory_lines", "10000", "Log lines kept in memory per service version."},
+        {"logs.memory_lines", "10000",
+         "Log lines of a version kept in memory for readers following its log (follow=true); "
+         "a reader further behind is told how many lines it skipped."},
+        {"logs.max_file_bytes", "10485760",
+         "Size at which a version's log file (data.dir/logs/<name>/<version>.log) is rotated."},
+        {"logs.max_files", "5",
+         "Log files kept per version, the current one included: with logs.max_file_bytes, the "
+         "cap on a version's log on disk."},
         {"logs.level", "information",
          "Host log level: trace, debug, information, notice, warning, error, critical, fatal."},
         {"reload.watch", "true", "Watch the plugins folder and deploy changes live."},
@@ -47,6 +57,26 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"mirror.queue_capacity", "1024",
          "Mirrored copies waiting for a shadow; beyond this they are dropped and counted."},
         {"mirror.threads", "2", "Threads serving mirrored copies to shadows."},
+        {"auth.enabled", "auto",
+         "Require a token on every route but /auth/login, /~health and /~version: true, false, "
+         "or auto (on unless http.host is a loopback address)."},
+        {"auth.admin_user", "admin", "Name of the administrator."},
+        {"auth.admin_password", "",
+         "Password of the administrator (stored as a bcrypt hash); empty: a random one is "
+         "generated at the first start with auth on and printed once to the log."},
+        {"auth.token_days", "30",
+         "Days a token from /auth/login (or /auth/token without an expiry) is valid; 0: never "
+         "expires."},
+        {"smtp.host", "",
+         "SMTP server that notifications with e-mail addresses are sent through; empty turns "
+         "e-mail off."},
+        {"smtp.port", "25", "Port of the SMTP server."},
+        {"smtp.sender", "mvi@localhost", "From address of notification e-mails."},
+        {"smtp.username", "",
+         "User to log in to the SMTP server as (AUTH LOGIN); empty: no login."},
+        {"smtp.password", "", "Password for smtp.username."},
+        {"smtp.timeout_seconds", "10",
+         "Limit on connecting to the SMTP server and on each of its replies."},
     };
     return keys;
 }
@@ -85,10 +115,15 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.httpMaxQueued = static_cast<int>(integer("http.max_queued", 1, kIntMax));
     result.httpMaxBodyBytes = static_cast<std::size_t>(
         integer("http.max_body_bytes", 1, std::numeric_limits<long long>::max()));
+    result.httpMaxUploadBytes = static_cast<std::size_t>(
+        integer("http.max_upload_bytes", 1, std::numeric_limits<long long>::max()));
     result.httpKeepAliveSeconds = static_cast<int>(integer("http.keep_alive_seconds", 1, kIntMax));
     result.pluginsDir = text("plugins.dir");
     result.dataDir = text("data.dir");
     result.logsMemoryLines = static_cast<std::size_t>(integer("logs.memory_lines", 1, kIntMax));
+    result.logsMaxFileBytes = static_cast<std::uint64_t>(
+        integer("logs.max_file_bytes", 1024, std::numeric_limits<long long>::max()));
+    result.logsMaxFiles = static_cast<std::size_t>(integer("logs.max_files", 1, 1000));
     result.logsLevel = text("logs.level");
     std::string watch = text("reload.watch");
     if (watch != "true" && watch != "false") {
@@ -105,6 +140,23 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.mirrorQueueCapacity =
         static_cast<std::size_t>(integer("mirror.queue_capacity", 1, kIntMax));
     result.mirrorThreads = static_cast<int>(integer("mirror.threads", 1, 64));
+    result.authEnabled = text("auth.enabled");
+    if (result.authEnabled != "auto" && result.authEnabled != "true" &&
+        result.authEnabled != "false") {
+        throw Poco::SyntaxException("configuration key auth.enabled must be auto, true or false");
+    }
+    result.authAdminUser = text("auth.admin_user");
+    if (result.authAdminUser.empty()) {
+        throw Poco::SyntaxException("configuration key auth.admin_user must not be empty");
+    }
+    result.authAdminPassword = text("auth.admin_password");
+    result.authTokenDays = static_cast<int>(integer("auth.token_days", 0, 36500));
+    result.smtpHost = text("smtp.host");
+    result.smtpPort = static_cast<unsigned>(integer("smtp.port", 1, 65535));
+    result.smtpSender = text("smtp.sender");
+    result.smtpUsername = text("smtp.username");
+    result.smtpPassword = text("smtp.password");
+    result.smtpTimeoutSeconds = static_cast<int>(integer("smtp.timeout_seconds", 1, 3600));
     static const std::vector<std::string> levels = {"trace",   "debug", "information", "notice",
                                                     "warning", "error", "critical",    "fatal"};
     if (std::find(levels.begin(), levels.end(), result.logsLevel) == levels.end()) {

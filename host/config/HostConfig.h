@@ -3,6 +3,7 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,10 +22,13 @@ struct HostConfig {
     int httpMaxThreads = 0;
     int httpMaxQueued = 0;
     std::size_t httpMaxBodyBytes = 0;
+    std::size_t httpMaxUploadBytes = 0;
     int httpKeepAliveSeconds = 0;
     std::string pluginsDir;
     std::string dataDir;
     std::size_t logsMemoryLines = 0;
+    std::uint64_t logsMaxFileBytes = 0;
+    std::size_t logsMaxFiles = 0;
     std::string logsLevel;
     bool reloadWatch = true;
     std::string reloadPromote;
@@ -32,6 +36,17 @@ struct HostConfig {
     int reloadOpenWriteQuietMs = 0;
     std::size_t mirrorQueueCapacity = 0;
     int mirrorThreads = 0;
+    /// `auth.enabled` as written: auto, true or false (see Authenticator::enabledFor).
+    std::string authEnabled;
+    std::string authAdminUser;
+    std::string authAdminPassword;
+    int authTokenDays = 0;
+    std::string smtpHost;
+    unsigned smtpPort = 25;
+    std::string smtpSender;
+    std::string smtpUsername;
+    std::string smtpPassword;
+    int smtpTimeoutSeconds = 0;
 
     /// One configuration key with its default value and a one-line description.
     struct Key {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/Authenticator.h"
 #include "config/HostConfig.h"
 #include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
@@ -18,6 +19,7 @@ struct HostContext {
     NotificationStore& notifications;
     Deployer& deployer;
     Mirror& mirror;
+    Authenticator& auth;
 };
 
 }  // namespace mvi::host

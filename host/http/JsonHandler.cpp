@@ -43,7 +43,7 @@ void JsonHandler::sendErrorAfterFailure(Poco::Net::HTTPServerRequest& request,
 void JsonHandler::sendJson(Poco::Net::HTTPServerResponse& response, int status,
                            const nlohmann::json& body) {
     std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentType("application/json");
     response.setContentLength(static_cast<std::streamsize>(text.size()));
     response.sendBuffer(text.data(), text.size());
@@ -74,6 +74,12 @@ std::string JsonHandler::readBody(Poco::Net::HTTPServerRequest& request) {
         return HttpError(413,
                          fmt::format("request body is larger than the limit of {} bytes", limit));
     };
+    // Without a length and without chunks a request has no body (RFC 9112, 6.3); reading on
+    // would wait for the connection to close.
+    if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) {
+        bodyRead_ = true;
+        return {};
+    }
     std::istream& stream = request.stream();
     if (request.hasContentLength() && request.getContentLength64() > 0 &&
         static_cast<std::uint64_t>(request.getContentLength64()) > limit) {

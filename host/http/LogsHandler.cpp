@@ -1,65 +1,190 @@
 #include "http/LogsHandler.h"
 
+#include <Poco/DateTime.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeParser.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/NumberParser.h>
+#include <Poco/RegularExpression.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 #include <fmt/format.h>
 
-#include <limits>
+#include <chrono>
+#include <optional>
+#include <ostream>
 
 namespace mvi::host {
+namespace {
+
+/// How often a follower with nothing to send checks that its client is still there.
+constexpr std::chrono::milliseconds kFollowWake(1000);
+
+nlohmann::json queryError(const char* field, const char* message, const char* type) {
+    return {{"loc", {"query", field}}, {"msg", message}, {"type", type}};
+}
+
+/// An ISO 8601 date and time (the date alone means midnight; no offset means UTC).
+std::optional<Poco::Timestamp> parseTime(const std::string& text) {
+    // Poco's parser accepts nearly anything; the shape is checked first.
+    static const Poco::RegularExpression shape(
+        R"(^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)?)?$)");
+    Poco::DateTime time;
+    int offset = 0;
+    if (!shape.match(text) || !Poco::DateTimeParser::tryParse(
+                                  Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, text, time, offset)) {
+        return std::nullopt;
+    }
+    time.makeUTC(offset);
+    return time.timestamp();
+}
+
+/// True when the client of `request` closed its connection (or it broke).
+bool clientLeft(Poco::Net::HTTPServerRequest& request) {
+    auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+    if (served == nullptr) {
+        return false;
+    }
+    try {
+        Poco::Net::StreamSocket& socket = served->socket();
+        if (!socket.poll(Poco::Timespan(0),
+                         Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
+            return false;
+        }
+        // Readable with nothing to read: the peer closed the connection.
+        return socket.available() <= 0;
+    } catch (const Poco::Exception&) {
+        return true;
+    }
+}
+
+/// Sends `lines` as one chunk; false when the client can no longer be written to.
+bool sendLines(std::ostream& out, const std::vector<std::string>& lines) {
+    std::string text;
+    for (const std::string& line : lines) {
+        text += line;
+        text += '\n';
+    }
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
+    return out.good();
+}
+
+}  // namespace
 
 void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
                          Poco::Net::HTTPServerResponse& response) {
     requireMethod(request, response, "GET");
     std::string name;
     std::string version;
-    std::size_t tail = std::numeric_limits<std::size_t>::max();
+    LogQuery query;
+    bool follow = false;
+    nlohmann::json errors = nlohmann::json::array();
     for (const auto& [key, value] : Poco::URI(request.getURI()).getQueryParameters()) {
         if (key == "name") {
             name = value;
         } else if (key == "version") {
             version = value;
-        } else if (key == "tail" && value != "all") {
+        } else if (key == "tail") {
             Poco::UInt64 count = 0;
-            if (!Poco::NumberParser::tryParseUnsigned64(value, count)) {
-                throw HttpError(422,
-                                nlohmann::json::array({{{"loc", {"query", "tail"}},
-                                                        {"msg", "value is not a valid integer"},
-                                                        {"type", "type_error.integer"}}}));
+            if (value == "all") {
+                query.tail.reset();
+            } else if (Poco::NumberParser::tryParseUnsigned64(value, count)) {
+                query.tail = static_cast<std::size_t>(count);
+            } else {
+                errors.push_back(queryError("tail", "value is not a valid integer (or 'all')",
+                                            "type_error.integer"));
             }
-            tail = static_cast<std::size_t>(count);
+        } else if (key == "since") {
+            query.since = parseTime(value);
+            if (!query.since) {
+                errors.push_back(queryError("since", "invalid datetime format (ISO 8601 expected)",
+                                            "value_error.datetime"));
+            }
+        } else if (key == "follow") {
+            std::string flag = Poco::toLower(value);
+            if (flag == "true" || flag == "1") {
+                follow = true;
+            } else if (flag == "false" || flag == "0") {
+                follow = false;
+            } else {
+                errors.push_back(queryError("follow", "value could not be parsed to a boolean",
+                                            "type_error.bool"));
+            }
         }
     }
     if (name.empty()) {
-        throw HttpError(422, nlohmann::json::array({{{"loc", {"query", "name"}},
-                                                     {"msg", "field required"},
-                                                     {"type", "value_error.missing"}}}));
+        errors.insert(errors.begin(), queryError("name", "field required", "value_error.missing"));
     }
-    // Logs stay readable whatever state the version is in: a failed load explains itself there.
+    if (!errors.empty()) {
+        throw HttpError(422, errors);
+    }
+
+    // Logs stay readable whatever state the version is in: a failed load explains itself there,
+    // and an undeployed version's log stays on disk.
     ServiceId id{name, version};
     auto table = context_.registry.snapshot();
     auto route = table->find(name);
-    if (route == table->end()) {
-        throw HttpError(404, fmt::format("service '{}' not found", name));
-    }
     if (version.empty()) {
+        if (route == table->end()) {
+            throw HttpError(404, fmt::format("service '{}' not found", name));
+        }
         if (!route->second.main) {
             throw HttpError(404,
                             fmt::format("service {} has no main version; name the version", name));
         }
         id = route->second.main->id();
-    } else if (route->second.versions.count(version) == 0) {
-        throw HttpError(404, fmt::format("service '{}' has no version {}", name, version));
+    } else {
+        bool deployed = route != table->end() && route->second.versions.count(version) != 0;
+        bool logged =
+            isValidServiceName(name) && isValidVersion(version) && context_.logs.contains(id);
+        if (!deployed && !logged) {
+            throw HttpError(404,
+                            route == table->end()
+                                ? fmt::format("service '{}' not found", name)
+                                : fmt::format("service '{}' has no version {}", name, version));
+        }
     }
-    std::string text;
-    for (const LogLine& line : context_.logs.tail(id, tail)) {
-        text += line.format();
-        text += '\n';
-    }
+    table.reset();
+
     response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
     response.setContentType("text/plain; charset=utf-8");
-    response.setContentLength(static_cast<std::streamsize>(text.size()));
-    response.sendBuffer(text.data(), text.size());
+    if (!follow) {
+        std::string text;
+        for (const std::string& line : context_.logs.read(id, query)) {
+            text += line;
+            text += '\n';
+        }
+        response.setContentLength(static_cast<std::streamsize>(text.size()));
+        response.sendBuffer(text.data(), text.size());
+        return;
+    }
+
+    auto follower = context_.logs.follow(id, query);
+    response.setChunkedTransferEncoding(true);
+    response.set("Cache-Control", "no-cache");
+    std::ostream& out = response.send();
+    if (!sendLines(out, follower->initialLines())) {
+        return;
+    }
+    while (true) {
+        VersionLog::Batch batch = follower->next(kFollowWake);
+        if (batch.skipped > 0) {
+            batch.lines.insert(
+                batch.lines.begin(),
+                LogLine{Poco::Timestamp(), LogLevel::Warning,
+                        fmt::format("{} lines not shown: this reader fell behind the log",
+                                    batch.skipped)}
+                    .format());
+        }
+        if (!batch.lines.empty() && !sendLines(out, batch.lines)) {
+            return;
+        }
+        if (batch.ended || (batch.lines.empty() && clientLeft(request))) {
+            return;
+        }
+    }
 }
 
 }  // namespace mvi::host

@@ -4,8 +4,22 @@
 
 namespace mvi::host {
 
-/// `GET /services/~logs?name=&version=&tail=`: a version's log as plain text; the version
-/// defaults to the main one, `tail` to all kept lines.
+/// `GET /services/~logs?name=&version=&tail=&since=&follow=`: a version's log as plain text,
+/// one line per entry (`<UTC time> <LEVEL> <message>`), read from its files on disk.
+///
+/// - `version` defaults to the main version of `name`; a version that is no longer deployed
+///   is still readable while its log is on disk.
+/// - `tail`: a count or `all` (the default): only the newest lines.
+/// - `since`: an ISO 8601 time (`2026-11-28T10:29:01Z`, fractions and offsets allowed, UTC
+///   when the offset is left out): only lines written at or after it.
+/// - `follow=true`: after those lines, the answer (chunked) goes on with every new line as it
+///   is written, until the version is unloaded (no build of it left: its file was deleted, it
+///   was undeployed or failed), the client leaves, or the host stops. A follower holds one of
+///   the server's threads (`http.max_threads`) while it lasts; it wakes at least once a second
+///   to notice a client that left.
+///
+/// 404 for an unknown service or version, 422 (with a `detail` list) for a missing `name` or a
+/// malformed `tail`, `since` or `follow`.
 class LogsHandler : public JsonHandler {
   public:
     using JsonHandler::JsonHandler;

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <mvi/plugin.h>
 
-
 #ifndef MVI_HOST_VERSION
 #define MVI_HOST_VERSION "0.0.0"
 #endif

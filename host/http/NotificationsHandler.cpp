@@ -1,11 +1,117 @@
 #include "http/NotificationsHandler.h"
 
+#include <vector>
+
+#include "notifications/EmailAddress.h"
+#include "schema/SchemaValidator.h"
+
 namespace mvi::host {
+namespace {
+
+using nlohmann::json;
+
+/// The fields of a `POST /notifications/` body, as entrypoint arguments for the schema
+/// validator. `dashboard` and `timestamp`, which the original's services send, are accepted and
+/// ignored (the host keeps its own time).
+const json& postArguments() {
+    static const json arguments = json::array({
+        {{"name", "service_name"}, {"schema", {{"type", "string"}}}},
+        {{"name", "service_version"}, {"schema", {{"type", "string"}}}},
+        {{"name", "msg"}, {"schema", {{"type", "string"}}}},
+        {{"name", "severity"},
+         {"schema",
+          {{"anyOf", json::array({{{"type", "integer"}, {"minimum", 0}, {"maximum", 2}},
+                                  {{"type", "string"}}})}}}},
+        {{"name", "emails"},
+         {"schema", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+         {"required", false}},
+        {{"name", "timer"}, {"schema", {{"type", "number"}, {"minimum", 0}}}, {"required", false}},
+        {{"name", "dashboard"}, {"schema", json::object()}, {"required", false}},
+        {{"name", "timestamp"}, {"schema", json::object()}, {"required", false}},
+    });
+    return arguments;
+}
+
+ValidationError problem(json loc, std::string msg, std::string type) {
+    ValidationError error;
+    error.loc = std::move(loc);
+    error.msg = std::move(msg);
+    error.type = std::move(type);
+    return error;
+}
+
+}  // namespace
 
 void NotificationsHandler::handle(Poco::Net::HTTPServerRequest& request,
                                   Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "GET");
-    sendJson(response, 200, context_.notifications.toJson());
+    requireMethod(request, response, "GET,POST,DELETE");
+    if (request.getMethod() == "GET") {
+        sendJson(response, 200, context_.notifications.toJson());
+    } else if (request.getMethod() == "POST") {
+        Notification stack = raise(readJsonBody(request, json()));
+        json answer = stack.toJson();
+        answer["id"] = stack.id;
+        sendJson(response, 200, answer);
+    } else {
+        context_.notifications.clear();
+        sendJson(response, 200, "OK");
+    }
+}
+
+Notification NotificationsHandler::raise(const json& body) {
+    std::vector<ValidationError> errors = SchemaValidator::validateArguments(postArguments(), body);
+    if (!errors.empty()) {
+        throw HttpError(422, SchemaValidator::toDetail(errors));
+    }
+    const std::string name = body["service_name"].get<std::string>();
+    const std::string version = body["service_version"].get<std::string>();
+    if (!isValidServiceName(name)) {
+        errors.push_back(problem({"body", "service_name"},
+                                 "not a service name: lowercase letters, digits and underscores, "
+                                 "not starting or ending with _",
+                                 "value_error.service_name"));
+    }
+    if (!isValidVersion(version)) {
+        errors.push_back(problem({"body", "service_version"},
+                                 "not a semantic version (MAJOR.MINOR.PATCH[-pre][+build])",
+                                 "value_error.version"));
+    }
+    Severity severity = Severity::Info;
+    const json& severityValue = body["severity"];
+    if (severityValue.is_string()) {
+        auto parsed = parseSeverity(severityValue.get<std::string>());
+        if (parsed) {
+            severity = *parsed;
+        } else {
+            errors.push_back(problem({"body", "severity"},
+                                     "value is not a valid enumeration member; permitted: 0, 1, "
+                                     "2, 'INFO', 'WARNING', 'CRITICAL'",
+                                     "type_error.enum"));
+        }
+    } else {
+        severity = static_cast<Severity>(severityValue.get<int>());
+    }
+    std::vector<std::string> emails;
+    if (body.contains("emails") && !body["emails"].is_null()) {
+        const json& list = body["emails"];
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            emails.push_back(list[i].get<std::string>());
+            if (!isEmailAddress(emails.back())) {
+                errors.push_back(problem({"body", "emails", i},
+                                         "value is not a valid email address",
+                                         "value_error.email"));
+            }
+        }
+    }
+    double timer = 0;
+    if (body.contains("timer") && !body["timer"].is_null()) {
+        timer = body["timer"].get<double>();
+    }
+    if (!errors.empty()) {
+        throw HttpError(422, SchemaValidator::toDetail(errors));
+    }
+    return context_.notifications.raise(ServiceId{name, version}, severity,
+                                        body["msg"].get<std::string>(), std::move(emails), timer);
 }
 
 }  // namespace mvi::host

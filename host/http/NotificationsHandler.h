@@ -4,7 +4,9 @@
 
 namespace mvi::host {
 
-/// `GET /notifications/`: the stacked notifications.
+/// `/notifications/`: `GET` lists the stacked notifications keyed by id; `POST` raises one
+/// (body `{"service_name", "service_version", "msg", "severity", "emails"?, "timer"?}`; the
+/// severity is 0, 1, 2 or its name) and answers its stack; `DELETE` removes them all.
 class NotificationsHandler : public JsonHandler {
   public:
     using JsonHandler::JsonHandler;
@@ -12,6 +14,11 @@ class NotificationsHandler : public JsonHandler {
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
+
+  private:
+    /// Validates a `POST` body and raises the notification it describes; HttpError 422 with a
+    /// `detail` list for every problem found.
+    Notification raise(const nlohmann::json& body);
 };
 
 }  // namespace mvi::host

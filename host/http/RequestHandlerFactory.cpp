@@ -6,11 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "http/AuthHandler.h"
+#include "http/DeployHandler.h"
+#include "http/InspectionHandler.h"
+#include "http/KillHandler.h"
 #include "http/LogsHandler.h"
 #include "http/ManagerHandlers.h"
 #include "http/NotificationsHandler.h"
 #include "http/ParametersHandler.h"
 #include "http/ServiceCallHandler.h"
+#include "http/UnauthorizedHandler.h"
 
 namespace mvi::host {
 namespace {
@@ -35,6 +40,15 @@ std::vector<std::string> segments(const std::string& path) {
     return parts;
 }
 
+// Routes served without a token when auth is on: logging in, liveness, readiness and the
+// version.
+bool isPublicRoute(const std::vector<std::string>& parts) {
+    if (parts.size() == 1) {
+        return parts[0] == "~health" || parts[0] == "~ready" || parts[0] == "~version";
+    }
+    return parts.size() == 2 && parts[0] == "auth" && parts[1] == "login";
+}
+
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
@@ -46,6 +60,24 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
         return new ErrorHandler(context_, 400, "malformed request URI");
     }
     auto parts = segments(path);
+    // With auth on, only the public routes are served without a valid token. The decision reads
+    // the request's headers only.
+    bool authRoute = !parts.empty() && parts[0] == "auth";
+    if (context_.auth.enabled() || authRoute) {
+        Authenticator::Check check;
+        try {
+            check = context_.auth.authenticate(request);
+        } catch (const std::exception& error) {
+            return new ErrorHandler(context_, 503,
+                                    std::string("cannot check credentials: ") + error.what());
+        }
+        if (context_.auth.enabled() && !check.authenticated() && !isPublicRoute(parts)) {
+            return new UnauthorizedHandler(context_, check.detail);
+        }
+        if (authRoute) {
+            return new AuthHandler(context_, {parts.begin() + 1, parts.end()}, std::move(check));
+        }
+    }
     if (parts.size() == 1 && parts[0] == "~version") {
         return new HostInfoHandler(context_, false);
     }
@@ -59,7 +91,16 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
         return new ErrorHandler(context_, 404, "no route for " + path);
     }
     if (parts.size() == 1) {
+        if (request.getMethod() != Poco::Net::HTTPRequest::HTTP_GET) {
+            return new KillHandler(context_);
+        }
         return new ServiceListHandler(context_);
+    }
+    if (parts.size() == 2 && parts[1] == "~tar") {
+        return new DeployHandler(context_);
+    }
+    if (parts.size() == 2 && parts[1] == "~inspection") {
+        return new InspectionHandler(context_);
     }
     if (parts.size() == 2 && parts[1] == "~assign") {
         return new AssignHandler(context_);

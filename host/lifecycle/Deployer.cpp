@@ -1,14 +1,45 @@
 #include "lifecycle/Deployer.h"
 
+#include <Poco/DigestEngine.h>
 #include <Poco/DirectoryIterator.h>
+#include <Poco/Exception.h>
+#include <Poco/File.h>
 #include <Poco/Path.h>
+#include <Poco/SHA2Engine.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <fstream>
 #include <set>
 #include <vector>
 
 namespace mvi::host {
+namespace {
+
+/// Whether the file at `path` holds exactly the build `artifact` was loaded from.
+bool hasContent(const std::string& path, const Artifact& artifact) {
+    try {
+        if (Poco::File(path).getSize() != artifact.bytes) {
+            return false;
+        }
+        std::ifstream input(path, std::ios::binary);
+        Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+        std::array<char, 1 << 16> block;
+        while (input) {
+            input.read(block.data(), block.size());
+            if (input.gcount() <= 0) {
+                break;
+            }
+            engine.update(block.data(), static_cast<unsigned>(input.gcount()));
+        }
+        return !input.bad() && Poco::DigestEngine::digestToHex(engine.digest()) == artifact.sha256;
+    } catch (const Poco::Exception&) {
+        return false;
+    }
+}
+
+}  // namespace
 
 Deployer::Deployer(ServiceRegistry& registry, PluginLoader& loader, StateStore& state,
                    Poco::Logger& logger)
@@ -32,8 +63,21 @@ void Deployer::recordMain(const std::string& name) {
 
 std::shared_ptr<ServiceVersion> Deployer::deployFile(const ServiceId& id, const std::string& path) {
     std::lock_guard lock(lockFor(id.name));
-    auto version = loader_.load(id, path);
     auto current = registry_.find(id);
+    if (!Poco::File(path).exists()) {
+        // Removed (or an upload that failed to load) before its turn came: its removal is
+        // handled on its own.
+        logger_.information(
+            fmt::format("{} {}: {} is gone before it could be loaded", id.name, id.version, path));
+        return current;
+    }
+    if (current && current->state() == VersionState::Ready &&
+        hasContent(path, current->artifact())) {
+        logger_.information(fmt::format("{} {}: {} is unchanged, the serving build stays", id.name,
+                                        id.version, path));
+        return current;
+    }
+    auto version = loader_.load(id, path);
     if (current && current->state() == VersionState::Ready &&
         version->state() == VersionState::Ready &&
         current->artifact().sha256 == version->artifact().sha256) {
@@ -41,6 +85,12 @@ std::shared_ptr<ServiceVersion> Deployer::deployFile(const ServiceId& id, const 
                                         id.version, path));
         return current;
     }
+    return install(id, version, current);
+}
+
+std::shared_ptr<ServiceVersion> Deployer::install(const ServiceId& id,
+                                                  std::shared_ptr<ServiceVersion> version,
+                                                  const std::shared_ptr<ServiceVersion>& current) {
     if (version->state() == VersionState::Ready) {
         for (const auto& [parameter, value] : state_.parameters(id)) {
             if (version->parameters().set(parameter, value) != ParameterSet::SetResult::Ok) {
@@ -74,8 +124,46 @@ std::shared_ptr<ServiceVersion> Deployer::deployFile(const ServiceId& id, const 
     return version;
 }
 
+Deployer::UploadResult Deployer::deployUpload(const ServiceId& id, const std::string& stagedPath,
+                                              const std::string& pluginPath) {
+    std::lock_guard lock(lockFor(id.name));
+    UploadResult result;
+    if (registry_.find(id) || Poco::File(pluginPath).exists()) {
+        result.outcome = UploadResult::Outcome::AlreadyDeployed;
+        return result;
+    }
+    try {
+        Poco::File(stagedPath).renameTo(pluginPath, Poco::File::OPT_FAIL_ON_OVERWRITE);
+    } catch (const Poco::FileExistsException&) {
+        result.outcome = UploadResult::Outcome::AlreadyDeployed;
+        return result;
+    }
+    auto version = loader_.load(id, pluginPath);
+    if (version->state() != VersionState::Ready) {
+        result.outcome = UploadResult::Outcome::Failed;
+        result.reason = version->error();
+        try {
+            Poco::File(pluginPath).remove();
+        } catch (const Poco::Exception& error) {
+            logger_.error(fmt::format("{} {}: cannot remove {} after its failed upload: {}",
+                                      id.name, id.version, pluginPath, error.displayText()));
+        }
+        logger_.warning(fmt::format("{} {}: upload failed to load, nothing deployed: {}", id.name,
+                                    id.version, result.reason));
+        return result;
+    }
+    result.version = install(id, version, nullptr);
+    result.outcome = UploadResult::Outcome::Deployed;
+    logger_.information(fmt::format("{} {}: deployed from an upload", id.name, id.version));
+    return result;
+}
+
 bool Deployer::undeploy(const ServiceId& id) {
     std::lock_guard lock(lockFor(id.name));
+    return undeployLocked(id);
+}
+
+bool Deployer::undeployLocked(const ServiceId& id) {
     auto removed = registry_.remove(id);
     if (!removed) {
         return false;
@@ -84,6 +172,33 @@ bool Deployer::undeploy(const ServiceId& id) {
     recordMain(id.name);
     logger_.information(fmt::format("{} {}: undeployed", id.name, id.version));
     return true;
+}
+
+Deployer::KillResult Deployer::kill(const ServiceId& id, const std::string& pluginPath) {
+    std::lock_guard lock(lockFor(id.name));
+    auto table = registry_.snapshot();
+    auto route = table->find(id.name);
+    if (route == table->end()) {
+        return KillResult::UnknownService;
+    }
+    auto version = route->second.versions.find(id.version);
+    if (version == route->second.versions.end()) {
+        return KillResult::UnknownVersion;
+    }
+    if (route->second.main == version->second && route->second.versions.size() > 1) {
+        return KillResult::MainWithShadows;
+    }
+    const std::string& source = version->second->artifact().sourcePath;
+    if (!source.empty() &&
+        Poco::Path(source).absolute().toString() == Poco::Path(pluginPath).absolute().toString()) {
+        Poco::File file(source);
+        if (file.exists()) {
+            file.remove();
+        }
+    }
+    version->second->log(LogLevel::Info, "killed");
+    undeployLocked(id);
+    return KillResult::Ok;
 }
 
 ServiceRegistry::AssignResult Deployer::assign(const ServiceId& id) {

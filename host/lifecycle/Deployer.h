@@ -38,6 +38,39 @@ class Deployer {
     /// false when `id` is not deployed.
     bool undeploy(const ServiceId& id);
 
+    /// Outcome of `deployUpload`.
+    struct UploadResult {
+        /// What happened.
+        enum class Outcome {
+            /// The version loaded and serves (as main or as a shadow).
+            Deployed,
+            /// `id` is deployed already (ready or failed) or its file is in the plugins folder;
+            /// nothing changed.
+            AlreadyDeployed,
+            /// The file could not be loaded; it was removed and nothing changed.
+            Failed,
+        };
+        Outcome outcome = Outcome::Failed;
+        /// The version now serving (Deployed).
+        std::shared_ptr<ServiceVersion> version;
+        /// Why the load failed (Failed).
+        std::string reason;
+    };
+
+    /// Deploys a new version from an uploaded file: renames `stagedPath` to `pluginPath` (in the
+    /// same folder, so the file appears whole), loads it and puts it in place. Refuses, leaving
+    /// `stagedPath` alone, when `id` is deployed or `pluginPath` exists. When the load fails,
+    /// `pluginPath` is removed and the failed version is not listed, so nothing changes.
+    UploadResult deployUpload(const ServiceId& id, const std::string& stagedPath,
+                              const std::string& pluginPath);
+
+    /// Outcome of `kill`.
+    enum class KillResult { Ok, UnknownService, UnknownVersion, MainWithShadows };
+
+    /// Undeploys `id` (it drains, then unloads) and deletes its file when it was loaded from
+    /// `pluginPath`. Refuses the main version of a name that has other versions.
+    KillResult kill(const ServiceId& id, const std::string& pluginPath);
+
     /// Makes `id` main and records it.
     ServiceRegistry::AssignResult assign(const ServiceId& id);
 
@@ -57,6 +90,12 @@ class Deployer {
 
   private:
     std::mutex& lockFor(const std::string& name);
+    /// Puts a loaded version in place; call with the name's lock held.
+    std::shared_ptr<ServiceVersion> install(const ServiceId& id,
+                                            std::shared_ptr<ServiceVersion> version,
+                                            const std::shared_ptr<ServiceVersion>& current);
+    /// `undeploy` with the name's lock held.
+    bool undeployLocked(const ServiceId& id);
     void recordMain(const std::string& name);
 
     ServiceRegistry& registry_;

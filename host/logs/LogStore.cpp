@@ -1,33 +1,35 @@
 #include "logs/LogStore.h"
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
-
-#include <algorithm>
+#include <Poco/Exception.h>
+#include <Poco/Path.h>
 
 namespace mvi::host {
 
-const char* logLevelName(LogLevel level) {
-    switch (level) {
-        case LogLevel::Debug:
-            return "DEBUG";
-        case LogLevel::Info:
-            return "INFO";
-        case LogLevel::Warning:
-            return "WARNING";
-        case LogLevel::Error:
-            return "ERROR";
+LogStore::LogStore(std::string directory, Settings settings, Poco::Logger& hostLogger)
+    : directory_(std::move(directory)), settings_(settings), hostLogger_(hostLogger) {}
+
+std::string LogStore::pathFor(const ServiceId& service) const {
+    if (!isValidServiceName(service.name) || !isValidVersion(service.version)) {
+        throw Poco::InvalidArgumentException("not a service version: " + service.str());
     }
-    return "INFO";
+    Poco::Path path = Poco::Path::forDirectory(directory_);
+    path.pushDirectory(service.name);
+    path.setFileName(service.version + ".log");
+    return path.toString();
 }
 
-std::string LogLine::format() const {
-    return Poco::DateTimeFormatter::format(time, "%Y-%m-%dT%H:%M:%S.%FZ") + " " +
-           logLevelName(level) + " " + message;
+std::shared_ptr<VersionLog> LogStore::logFor(const ServiceId& service) const {
+    std::string path = pathFor(service);
+    std::lock_guard lock(mutex_);
+    auto& log = logs_[service];
+    if (!log) {
+        log = std::make_shared<VersionLog>(path, settings_, hostLogger_);
+        if (closed_) {
+            log->close();
+        }
+    }
+    return log;
 }
-
-LogStore::LogStore(std::size_t linesPerService, Poco::Logger& hostLogger)
-    : linesPerService_(linesPerService), hostLogger_(hostLogger) {}
 
 void LogStore::append(const ServiceId& service, LogLevel level, std::string message) {
     std::string hostLine = "[" + service.name + " " + service.version + "] " + message;
@@ -45,23 +47,56 @@ void LogStore::append(const ServiceId& service, LogLevel level, std::string mess
             hostLogger_.error(hostLine);
             break;
     }
-    std::lock_guard lock(mutex_);
-    auto& lines = lines_[service];
-    lines.push_back(LogLine{Poco::Timestamp(), level, std::move(message)});
-    while (lines.size() > linesPerService_) {
-        lines.pop_front();
-    }
+    logFor(service)->append(level, message);
 }
 
-std::vector<LogLine> LogStore::tail(const ServiceId& service, std::size_t count) const {
-    std::lock_guard lock(mutex_);
-    auto found = lines_.find(service);
-    if (found == lines_.end()) {
-        return {};
+std::vector<std::string> LogStore::read(const ServiceId& service, const LogQuery& query) const {
+    return logFor(service)->read(query);
+}
+
+std::vector<std::string> LogStore::tail(const ServiceId& service, std::size_t count) const {
+    LogQuery query;
+    query.tail = count;
+    return read(service, query);
+}
+
+std::vector<std::string> LogStore::since(const ServiceId& service, Poco::Timestamp from) const {
+    LogQuery query;
+    query.since = from;
+    return read(service, query);
+}
+
+bool LogStore::contains(const ServiceId& service) const {
+    std::string path = pathFor(service);
+    {
+        std::lock_guard lock(mutex_);
+        auto found = logs_.find(service);
+        if (found != logs_.end()) {
+            return found->second->exists();
+        }
     }
-    const auto& lines = found->second;
-    std::size_t skip = lines.size() > count ? lines.size() - count : 0;
-    return std::vector<LogLine>(lines.begin() + static_cast<std::ptrdiff_t>(skip), lines.end());
+    // Asking about any name must not make the store remember it.
+    return VersionLog(path, settings_, hostLogger_).exists();
+}
+
+std::unique_ptr<LogFollower> LogStore::follow(const ServiceId& service, const LogQuery& query) {
+    return std::make_unique<LogFollower>(logFor(service), query);
+}
+
+void LogStore::beginStream(const ServiceId& service) {
+    logFor(service)->beginStream();
+}
+
+void LogStore::endStream(const ServiceId& service) {
+    logFor(service)->endStream();
+}
+
+void LogStore::close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    for (auto& [service, log] : logs_) {
+        log->close();
+    }
 }
 
 }  // namespace mvi::host

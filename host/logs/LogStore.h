@@ -4,50 +4,82 @@
 #include <Poco/Timestamp.h>
 
 #include <cstddef>
-#include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/ServiceId.h"
+#include "logs/LogFollower.h"
+#include "logs/LogLine.h"
+#include "logs/LogQuery.h"
+#include "logs/VersionLog.h"
 
 namespace mvi::host {
 
-/// Severity of a log line, as a service or the host wrote it.
-enum class LogLevel { Debug = 0, Info = 1, Warning = 2, Error = 3 };
-
-/// Upper-case name of a level ("INFO").
-const char* logLevelName(LogLevel level);
-
-/// One line of a service's log.
-struct LogLine {
-    Poco::Timestamp time;
-    LogLevel level = LogLevel::Info;
-    std::string message;
-
-    /// `2026-11-28T10:29:01.123456Z INFO message`
-    std::string format() const;
-};
-
-/// The log lines of every service version, the newest `linesPerService` kept in memory for
-/// each. Every line also goes to the host's own log, prefixed with the service's name and
-/// version. Thread-safe.
+/// The logs of every service version, on disk under `directory`: `<name>/<version>.log`, rotated
+/// and capped per version (see VersionLog). A service's own lines and the host's lifecycle
+/// events for that version (loaded, swapped in, draining, unloaded, failed) are written there;
+/// every line also goes to the host's own log, prefixed with the service's name and version.
+/// Logs outlive the process: a new store on the same folder reads what an earlier one wrote.
+/// Thread-safe.
 class LogStore {
   public:
-    LogStore(std::size_t linesPerService, Poco::Logger& hostLogger);
+    using Settings = VersionLog::Settings;
 
-    /// Records a line for `service`.
+    LogStore(std::string directory, Settings settings, Poco::Logger& hostLogger);
+
+    LogStore(const LogStore&) = delete;
+    LogStore& operator=(const LogStore&) = delete;
+
+    /// Records `message` for `service` (a message of several lines becomes several lines, all
+    /// with the same time and level).
     void append(const ServiceId& service, LogLevel level, std::string message);
 
-    /// The last `count` lines of `service`, oldest first.
-    std::vector<LogLine> tail(const ServiceId& service, std::size_t count) const;
+    /// The stored lines of `service` that `query` selects, oldest first, each formatted as
+    /// LogLine::format.
+    std::vector<std::string> read(const ServiceId& service, const LogQuery& query) const;
+
+    /// The last `count` stored lines of `service`, oldest first.
+    std::vector<std::string> tail(const ServiceId& service, std::size_t count) const;
+
+    /// The stored lines of `service` written at or after `from`, oldest first.
+    std::vector<std::string> since(const ServiceId& service, Poco::Timestamp from) const;
+
+    /// True when `service` has a log on disk (it may no longer be deployed).
+    bool contains(const ServiceId& service) const;
+
+    /// Starts following `service`'s log after the lines `query` selects.
+    std::unique_ptr<LogFollower> follow(const ServiceId& service, const LogQuery& query);
+
+    /// A build of `service` was created; its log's stream is live until as many `endStream`.
+    void beginStream(const ServiceId& service);
+
+    /// A build of `service` was unloaded or failed to load. When none is left, followers of
+    /// its log end (after the lines already written).
+    void endStream(const ServiceId& service);
+
+    /// Ends every follower, now and from now on (the host is stopping). Lines are still stored.
+    void close();
+
+    /// The folder holding the logs.
+    const std::string& directory() const { return directory_; }
 
   private:
-    std::size_t linesPerService_;
+    /// `<directory>/<name>/<version>.log`. Throws Poco::InvalidArgumentException for an invalid
+    /// name or version (they become file names).
+    std::string pathFor(const ServiceId& service) const;
+
+    /// The log of `service`, created on first use (throws like `pathFor`).
+    std::shared_ptr<VersionLog> logFor(const ServiceId& service) const;
+
+    std::string directory_;
+    Settings settings_;
     Poco::Logger& hostLogger_;
     mutable std::mutex mutex_;
-    std::map<ServiceId, std::deque<LogLine>> lines_;
+    mutable std::map<ServiceId, std::shared_ptr<VersionLog>> logs_;
+    mutable bool closed_ = false;
 };
 
 }  // namespace mvi::host

@@ -1,13 +1,53 @@
 #include "notifications/NotificationStore.h"
 
+#include <Poco/Data/SQLite/Connector.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/DigestEngine.h>
+#include <Poco/Exception.h>
+#include <Poco/Nullable.h>
 #include <Poco/SHA1Engine.h>
+#include <Poco/String.h>
+#include <Poco/Tuple.h>
 
-#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <filesystem>
+#include <stdexcept>
+
+#include "notifications/EmailAddress.h"
 
 namespace mvi::host {
 namespace {
+
+using namespace Poco::Data::Keywords;
+
+/// How long a write waits for another connection's write to finish before failing.
+constexpr std::size_t BUSY_TIMEOUT_SECONDS = 10;
+
+/// The table of stacks. Times are microseconds since the Unix epoch; `emails` is a JSON array;
+/// `emailed_time` is when the stack's last e-mail was handed over (NULL: never).
+const char* const CREATE_TABLE =
+    "CREATE TABLE IF NOT EXISTS notifications ("
+    "  id TEXT NOT NULL PRIMARY KEY,"
+    "  service_name TEXT NOT NULL,"
+    "  service_version TEXT NOT NULL,"
+    "  severity INTEGER NOT NULL,"
+    "  msg TEXT NOT NULL,"
+    "  emails TEXT NOT NULL,"
+    "  timer REAL NOT NULL,"
+    "  first_time INTEGER NOT NULL,"
+    "  last_time INTEGER NOT NULL,"
+    "  counter INTEGER NOT NULL,"
+    "  emailed_time INTEGER"
+    ") WITHOUT ROWID";
+
+/// The columns `list` reads, in the order of `Row`.
+const char* const SELECT_COLUMNS =
+    "SELECT id, service_name, service_version, severity, msg, emails, timer, first_time, "
+    "last_time, counter FROM notifications";
+
+using Row = Poco::Tuple<std::string, std::string, std::string, int, std::string, std::string,
+                        double, Poco::Int64, Poco::Int64, Poco::Int64>;
 
 std::string stackId(const ServiceId& service, Severity severity, const std::string& message) {
     Poco::SHA1Engine engine;
@@ -21,6 +61,82 @@ std::string stackId(const ServiceId& service, Severity severity, const std::stri
 
 std::string isoTime(const Poco::Timestamp& time) {
     return Poco::DateTimeFormatter::format(time, "%Y-%m-%dT%H:%M:%S.%FZ");
+}
+
+Notification fromRow(const Row& row) {
+    Notification notification;
+    notification.id = row.get<0>();
+    notification.service = ServiceId{row.get<1>(), row.get<2>()};
+    notification.severity = static_cast<Severity>(row.get<3>());
+    notification.message = row.get<4>();
+    nlohmann::json emails = nlohmann::json::parse(row.get<5>(), nullptr, false);
+    if (emails.is_array()) {
+        for (const auto& email : emails) {
+            if (email.is_string()) {
+                notification.emails.push_back(email.get<std::string>());
+            }
+        }
+    }
+    notification.timerSeconds = row.get<6>();
+    notification.firstTime = Poco::Timestamp(row.get<7>());
+    notification.lastTime = Poco::Timestamp(row.get<8>());
+    notification.counter = static_cast<std::uint64_t>(row.get<9>());
+    return notification;
+}
+
+/// Runs `action`, turning a Poco exception (whose what() carries only its class name) into a
+/// std::runtime_error that names the database and the failed operation and carries SQLite's
+/// message.
+template <typename Action>
+auto guarded(const std::string& path, const char* operation, Action&& action)
+    -> decltype(action()) {
+    try {
+        return action();
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("notifications database " + path + ": cannot " + operation + ": " +
+                                 e.displayText());
+    }
+}
+
+/// Runs `body` inside a transaction that takes the write lock up front (BEGIN IMMEDIATE), so
+/// that it waits out another connection's write through the busy timeout. Commits when `body`
+/// returns, rolls back when it throws.
+template <typename Body>
+void inWriteTransaction(Poco::Data::Session& session, Body&& body) {
+    session << "BEGIN IMMEDIATE", now;
+    try {
+        body();
+        session << "COMMIT", now;
+    } catch (...) {
+        try {
+            session << "ROLLBACK", now;
+        } catch (const Poco::Exception&) {
+            // SQLite already ended the transaction; the original error is the one to report.
+        }
+        throw;
+    }
+}
+
+/// Opens a connection to `path` through Poco's SQLite connector, creating the parent folders.
+Poco::Data::Session openSession(const std::string& path) {
+    static const bool registered = [] {
+        Poco::Data::SQLite::Connector::registerConnector();
+        return true;
+    }();
+    static_cast<void>(registered);
+    if (path != ":memory:") {
+        try {
+            const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+            if (!parent.empty()) {
+                std::filesystem::create_directories(parent);
+            }
+        } catch (const std::filesystem::filesystem_error& e) {
+            throw std::runtime_error("notifications database " + path +
+                                     ": cannot create its folder: " + e.code().message());
+        }
+    }
+    return guarded(path, "open",
+                   [&] { return Poco::Data::Session(Poco::Data::SQLite::Connector::KEY, path); });
 }
 
 }  // namespace
@@ -37,6 +153,15 @@ const char* severityName(Severity severity) {
     return "INFO";
 }
 
+std::optional<Severity> parseSeverity(std::string_view name) {
+    for (Severity severity : {Severity::Info, Severity::Warning, Severity::Critical}) {
+        if (Poco::icompare(std::string(name), severityName(severity)) == 0) {
+            return severity;
+        }
+    }
+    return std::nullopt;
+}
+
 nlohmann::json Notification::toJson() const {
     return {{"service_name", service.name},
             {"service_version", service.version},
@@ -50,38 +175,117 @@ nlohmann::json Notification::toJson() const {
             {"counter", counter}};
 }
 
+NotificationStore::NotificationStore() : NotificationStore(":memory:") {}
+
+NotificationStore::NotificationStore(const std::string& path, EmailSender sendEmail, Clock clock)
+    : path_(path),
+      sendEmail_(std::move(sendEmail)),
+      clock_(clock ? std::move(clock) : [] { return Poco::Timestamp(); }),
+      session_(openSession(path)) {
+    guarded(path_, "open", [this] {
+        session_.setConnectionTimeout(BUSY_TIMEOUT_SECONDS);
+        // The first statement that reads the file: this is where a file that is not a database
+        // is refused.
+        std::string journalMode;
+        session_ << "PRAGMA journal_mode = WAL", into(journalMode), now;
+        session_ << "PRAGMA synchronous = FULL", now;
+        session_ << CREATE_TABLE, now;
+    });
+}
+
 Notification NotificationStore::raise(const ServiceId& service, Severity severity,
                                       const std::string& message, std::vector<std::string> emails,
                                       double timerSeconds) {
-    std::string id = stackId(service, severity, message);
-    std::lock_guard lock(mutex_);
-    auto [entry, added] = notifications_.try_emplace(id);
-    Notification& stack = entry->second;
-    if (added) {
-        stack.id = id;
-        stack.service = service;
-        stack.severity = severity;
-        stack.message = message;
-    } else {
-        stack.lastTime.update();
+    for (const std::string& email : emails) {
+        if (!isEmailAddress(email)) {
+            throw std::invalid_argument("'" + email + "' is not an e-mail address");
+        }
     }
+    if (!std::isfinite(timerSeconds) || timerSeconds < 0) {
+        throw std::invalid_argument("the e-mail timer must be a non-negative number of seconds");
+    }
+    Notification stack;
+    stack.id = stackId(service, severity, message);
+    stack.service = service;
+    stack.severity = severity;
+    stack.message = message;
     stack.emails = std::move(emails);
     stack.timerSeconds = timerSeconds;
-    ++stack.counter;
+    const std::string emailsText = nlohmann::json(stack.emails).dump();
+    const int severityNumber = static_cast<int>(severity);
+    bool emailDue = false;
+    {
+        std::lock_guard lock(mutex_);
+        const Poco::Timestamp time = clock_();
+        const Poco::Int64 timeValue = time.epochMicroseconds();
+        guarded(path_, "record a notification", [&] {
+            inWriteTransaction(session_, [&] {
+                std::vector<Poco::Tuple<Poco::Int64, Poco::Int64, Poco::Nullable<Poco::Int64>>>
+                    existing;
+                session_ << "SELECT counter, first_time, emailed_time FROM notifications "
+                            "WHERE id = ?",
+                    useRef(stack.id), into(existing), now;
+                std::optional<Poco::Int64> emailedTime;
+                if (existing.empty()) {
+                    stack.counter = 1;
+                    stack.firstTime = time;
+                } else {
+                    stack.counter = static_cast<std::uint64_t>(existing[0].get<0>()) + 1;
+                    stack.firstTime = Poco::Timestamp(existing[0].get<1>());
+                    if (!existing[0].get<2>().isNull()) {
+                        emailedTime = existing[0].get<2>().value();
+                    }
+                }
+                stack.lastTime = time;
+                if (sendEmail_ && !stack.emails.empty()) {
+                    // The original's rule: silent while `timer` seconds have not passed since the
+                    // last e-mail (a clock that went back does not silence it).
+                    const double sinceEmail =
+                        emailedTime ? static_cast<double>(timeValue - *emailedTime) / 1e6 : 0;
+                    emailDue = !emailedTime || timerSeconds == 0 || sinceEmail < 0 ||
+                               sinceEmail > timerSeconds;
+                }
+                if (emailDue) {
+                    emailedTime = timeValue;
+                }
+                const Poco::Int64 firstValue = stack.firstTime.epochMicroseconds();
+                const auto counterValue = static_cast<Poco::Int64>(stack.counter);
+                Poco::Nullable<Poco::Int64> emailedValue;
+                if (emailedTime) {
+                    emailedValue = *emailedTime;
+                }
+                session_ << "INSERT INTO notifications (id, service_name, service_version, "
+                            "severity, msg, emails, timer, first_time, last_time, counter, "
+                            "emailed_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                            "ON CONFLICT (id) DO UPDATE SET emails = excluded.emails, "
+                            "timer = excluded.timer, last_time = excluded.last_time, "
+                            "counter = excluded.counter, emailed_time = excluded.emailed_time",
+                    useRef(stack.id), useRef(service.name), useRef(service.version),
+                    useRef(severityNumber), useRef(message), useRef(emailsText),
+                    useRef(timerSeconds), useRef(firstValue), useRef(timeValue),
+                    useRef(counterValue), useRef(emailedValue), now;
+            });
+        });
+    }
+    if (emailDue) {
+        sendEmail_(stack);
+    }
     return stack;
 }
 
 std::vector<Notification> NotificationStore::list() const {
-    std::vector<Notification> result;
+    std::vector<Row> rows;
     {
         std::lock_guard lock(mutex_);
-        for (const auto& entry : notifications_) {
-            result.push_back(entry.second);
-        }
+        guarded(path_, "list notifications", [&] {
+            session_ << std::string(SELECT_COLUMNS) + " ORDER BY first_time, id", into(rows), now;
+        });
     }
-    std::sort(result.begin(), result.end(), [](const Notification& a, const Notification& b) {
-        return a.firstTime < b.firstTime;
-    });
+    std::vector<Notification> result;
+    result.reserve(rows.size());
+    for (const Row& row : rows) {
+        result.push_back(fromRow(row));
+    }
     return result;
 }
 
@@ -95,7 +299,7 @@ nlohmann::json NotificationStore::toJson() const {
 
 void NotificationStore::clear() {
     std::lock_guard lock(mutex_);
-    notifications_.clear();
+    guarded(path_, "clear notifications", [&] { session_ << "DELETE FROM notifications", now; });
 }
 
 }  // namespace mvi::host

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/ServiceId.h"
+#include "notifications/EmailAddress.h"
 #include "plugin/ServiceVersion.h"
 #include "schema/SchemaValidator.h"
 
@@ -241,7 +242,7 @@ mvi_status notify(mvi_host* host, const mvi_notification* rawNotification) noexc
                 return MVI_INVALID_ARGUMENT;
             }
             for (const auto& email : *list) {
-                if (!email.is_string()) {
+                if (!email.is_string() || !isEmailAddress(email.get<std::string>())) {
                     return MVI_INVALID_ARGUMENT;
                 }
                 emails.push_back(email.get<std::string>());

@@ -34,7 +34,9 @@ const char* versionStateName(VersionState state) {
 }
 
 ServiceVersion::ServiceVersion(ServiceId id, Artifact artifact, HostServices services)
-    : id_(std::move(id)), artifact_(std::move(artifact)), services_(services) {}
+    : id_(std::move(id)), artifact_(std::move(artifact)), services_(services) {
+    services_.logs.beginStream(id_);
+}
 
 ServiceVersion::~ServiceVersion() {
     closeLibrary();
@@ -71,6 +73,7 @@ bool ServiceVersion::unload() {
         log(LogLevel::Error, message);
         services_.notifications.raise(id_, Severity::Critical, message);
     }
+    services_.logs.endStream(id_);
     return unmapped;
 }
 
@@ -92,6 +95,7 @@ void ServiceVersion::markFailed(const std::string& reason) {
     state_ = VersionState::Failed;
     entrypoints_.clear();
     closeLibrary();
+    services_.logs.endStream(id_);
 }
 
 const Entrypoint* ServiceVersion::entrypoint(const std::string& name) const {

@@ -42,6 +42,33 @@ TEST(HostConfig, ReadsValuesAndRefusesBadOnes) {
     EXPECT_THROW(HostConfig::from(*config), Poco::SyntaxException);
 }
 
+TEST(HostConfig, AuthKeysAreCheckedAtStart) {
+    Poco::AutoPtr<Poco::Util::MapConfiguration> config(new Poco::Util::MapConfiguration);
+    HostConfig defaults = HostConfig::from(*config);
+    EXPECT_EQ(defaults.authEnabled, "auto");
+    EXPECT_EQ(defaults.authAdminUser, "admin");
+    EXPECT_EQ(defaults.authAdminPassword, "");
+    EXPECT_EQ(defaults.authTokenDays, 30);
+
+    for (const char* bad : {"yes", "on", "1", ""}) {
+        config->setString("auth.enabled", bad);
+        EXPECT_THROW(HostConfig::from(*config), Poco::SyntaxException) << bad;
+    }
+    config->setString("auth.enabled", "true");
+    for (const char* bad : {"-1", "36501", "ten"}) {
+        config->setString("auth.token_days", bad);
+        EXPECT_THROW(HostConfig::from(*config), Poco::SyntaxException) << bad;
+    }
+    config->setString("auth.token_days", "0");
+    config->setString("auth.admin_user", "");
+    EXPECT_THROW(HostConfig::from(*config), Poco::SyntaxException);
+    config->setString("auth.admin_user", "root");
+    HostConfig result = HostConfig::from(*config);
+    EXPECT_EQ(result.authEnabled, "true");
+    EXPECT_EQ(result.authTokenDays, 0);
+    EXPECT_EQ(result.authAdminUser, "root");
+}
+
 TEST(HostConfig, EnvironmentOverridesUseMviPrefix) {
     setenv("MVI_HTTP_PORT", "7777", 1);
     setenv("MVI_DATA_DIR", "/tmp/mvi-data", 1);

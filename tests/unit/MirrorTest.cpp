@@ -53,7 +53,8 @@ class MirrorTest : public ::testing::Test {
         return version;
     }
 
-    LogStore logs_{10, Poco::Logger::get("test")};
+    LogStore logs_{mvi::test::makeTemporaryDirectory(), LogStore::Settings{},
+                   Poco::Logger::get("test")};
     NotificationStore notifications_;
     HostServices services_{logs_, notifications_};
 };

@@ -25,7 +25,8 @@ class PluginLoaderTest : public ::testing::Test {
     }
 
     std::string work_;
-    LogStore logs_{100, Poco::Logger::get("test")};
+    LogStore logs_{mvi::test::makeTemporaryDirectory(), LogStore::Settings{},
+                   Poco::Logger::get("test")};
     NotificationStore notifications_;
     Unloader unloader_{Poco::Logger::get("test")};
     PluginLoader loader_{(fs::path(mvi::test::makeTemporaryDirectory()) / "cache").string(),
@@ -78,7 +79,7 @@ TEST_F(PluginLoaderTest, TheLastReleaseUnloadsOnTheUnloaderThread) {
     EXPECT_FALSE(fs::exists(cachePath));
     auto lines = logs_.tail(ServiceId{"counter", "1.0.0"}, 1);
     ASSERT_EQ(lines.size(), 1u);
-    EXPECT_NE(lines[0].message.find("library unmapped"), std::string::npos);
+    EXPECT_NE(lines[0].find("library unmapped"), std::string::npos);
 }
 
 TEST_F(PluginLoaderTest, FailuresCarryAReasonAndANotification) {

@@ -6,6 +6,8 @@
 #include <Poco/Logger.h>
 #include <gtest/gtest.h>
 
+#include "HostProcess.h"
+
 namespace mvi::host {
 namespace {
 
@@ -20,7 +22,8 @@ class ServiceRegistryTest : public ::testing::Test {
         return result;
     }
 
-    LogStore logs_{10, Poco::Logger::get("test")};
+    LogStore logs_{mvi::test::makeTemporaryDirectory(), LogStore::Settings{},
+                   Poco::Logger::get("test")};
     NotificationStore notifications_;
     HostServices services_{logs_, notifications_};
 };

@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config binutils curl ca-certificates git clang-format wrk
     libpoco-dev libboost-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev
+    python3-aiosmtpd
+    libarchive-dev
+    libcrypt-dev
 )
 
 missing=()

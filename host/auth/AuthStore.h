@@ -1,0 +1,70 @@
+#pragma once
+
+#include <Poco/Data/Session.h>
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/TokenRecord.h"
+
+namespace mvi::host {
+
+/// Authentication state in the host's SQLite file (`data.dir/mvi.db`), in tables of its own
+/// (`auth_secret`, `auth_users`, `auth_tokens`) beside the state store's: the token signing
+/// secret, users with their password hashes, and a row for every token issued.
+///
+/// The secret is generated once (32 bytes from the operating system's random source) and then
+/// read back by every later store on the same file, so tokens outlive restarts. Every write is
+/// committed before the call returns.
+///
+/// Thread-safe: all calls share one connection behind a mutex. Several processes may open the
+/// same file (WAL journal, busy timeout).
+class AuthStore {
+  public:
+    /// Opens (creating when missing, along with parent folders) the database at `path`, creates
+    /// the tables when missing and reads or generates the signing secret. Throws
+    /// std::runtime_error naming the path and SQLite's message on failure.
+    explicit AuthStore(const std::string& path);
+
+    AuthStore(const AuthStore&) = delete;
+    AuthStore& operator=(const AuthStore&) = delete;
+
+    /// The token signing secret (64 hexadecimal digits).
+    const std::string& signingSecret() const { return secret_; }
+
+    /// The password hash of `user`; empty when there is no such user.
+    std::optional<std::string> passwordHash(const std::string& user) const;
+
+    /// Creates `user` with `hash`, or replaces the hash of an existing user. `fromConfiguration`
+    /// marks a user the configuration manages (see removeConfiguredUsersExcept).
+    void setUser(const std::string& user, const std::string& hash, bool fromConfiguration);
+
+    /// Removes every user the configuration manages other than `keep`, revoking their tokens in
+    /// the same transaction; returns the names removed.
+    std::vector<std::string> removeConfiguredUsersExcept(const std::string& keep);
+
+    /// Records a newly issued token.
+    void addToken(const TokenRecord& token);
+
+    /// The token with `id`, if one was issued.
+    std::optional<TokenRecord> token(const std::string& id) const;
+
+    /// Every token issued, oldest first.
+    std::vector<TokenRecord> tokens() const;
+
+    /// Marks a token revoked (again, when it already was); false when no token has `id`.
+    bool revokeToken(const std::string& id);
+
+    /// The database file's path.
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+    mutable std::mutex mutex_;
+    mutable Poco::Data::Session session_;
+    std::string secret_;
+};
+
+}  // namespace mvi::host

@@ -1,0 +1,140 @@
+#pragma once
+
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Timespan.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/AuthStore.h"
+#include "auth/PasswordHasher.h"
+#include "auth/TokenRecord.h"
+
+namespace mvi::host {
+
+/// Logs users in, issues and revokes bearer tokens, and decides whether a request is
+/// authenticated.
+///
+/// A token is a JWT signed with HS256 (Poco::JWT) under the secret of the AuthStore, with the
+/// claims `sub` (user), `jti` (token id), `iat` and, when it expires, `exp`. Every token also has
+/// a row in the store: a token is accepted only when its signature checks out, its row exists,
+/// is not revoked and has not expired, so revoking works for every token, including those
+/// issued at login.
+///
+/// Requests present a token as `Authorization: Bearer <token>` or as the `mvi_token` cookie
+/// (set at login). Thread-safe.
+class Authenticator {
+  public:
+    /// Name of the cookie holding the token.
+    static constexpr const char* COOKIE_NAME = "mvi_token";
+
+    /// How an Authenticator is set up (from the `auth.*` configuration keys).
+    struct Settings {
+        /// Whether requests need a token (see enabledFor).
+        bool enabled = false;
+        /// The administrator's name (`auth.admin_user`).
+        std::string adminUser = "admin";
+        /// The administrator's password (`auth.admin_password`); empty: a random one is made at
+        /// the first start with auth enabled, and printed once to the log.
+        std::string adminPassword;
+        /// Validity of tokens issued at login and of those created without an expiry
+        /// (`auth.token_days`); empty: they never expire.
+        std::optional<Poco::Timespan> defaultValidity;
+        /// bcrypt cost of stored password hashes.
+        int bcryptCost = PasswordHasher::DEFAULT_COST;
+    };
+
+    /// Why a request is or is not authenticated.
+    enum class Outcome {
+        /// A valid token: `user` is set.
+        Authenticated,
+        /// No token in the request.
+        Missing,
+        /// Not a token of this host (malformed, bad signature, unknown id).
+        Invalid,
+        /// A token past its expiry.
+        Expired,
+        /// A revoked token.
+        Revoked,
+    };
+
+    /// The result of checking a token.
+    struct Check {
+        Outcome outcome = Outcome::Missing;
+        /// The authenticated user (when Authenticated).
+        std::string user;
+        /// The token's row (when the token was signed by this host and is on record).
+        std::optional<TokenRecord> token;
+        /// A sentence for the client saying which outcome it is and why.
+        std::string detail;
+
+        bool authenticated() const { return outcome == Outcome::Authenticated; }
+    };
+
+    /// A newly issued token.
+    struct Issued {
+        /// The token to present (a signed JWT).
+        std::string token;
+        TokenRecord record;
+    };
+
+    /// Whether auth is on for the setting `auth.enabled` ("true", "false" or "auto") and the
+    /// listening address `httpHost`: "auto" turns it on unless the host listens on loopback only
+    /// (127.0.0.0/8, ::1 or "localhost").
+    static bool enabledFor(const std::string& setting, const std::string& httpHost);
+
+    /// Sets up the administrator from `settings`: with a configured password, the stored hash is
+    /// made to match it; without one, a random password is generated, stored as a hash and
+    /// written once to `logger` when auth is enabled and the administrator does not exist yet.
+    /// Administrators of an earlier configuration under another name are removed and their
+    /// tokens revoked.
+    Authenticator(AuthStore& store, Settings settings, Poco::Logger& logger);
+
+    Authenticator(const Authenticator&) = delete;
+    Authenticator& operator=(const Authenticator&) = delete;
+
+    /// Whether requests need a token.
+    bool enabled() const { return settings_.enabled; }
+
+    /// The administrator's name.
+    const std::string& adminUser() const { return settings_.adminUser; }
+
+    /// Checks `user` and `password`; on success issues a token with the default validity.
+    /// Takes as long for an unknown user as for a wrong password.
+    std::optional<Issued> login(const std::string& user, const std::string& password);
+
+    /// Issues a token for `user`, valid for `validity` (for ever when empty).
+    Issued issue(const std::string& user, const std::optional<Poco::Timespan>& validity);
+
+    /// The validity of tokens issued at login (`auth.token_days`); empty: no expiry.
+    const std::optional<Poco::Timespan>& defaultValidity() const {
+        return settings_.defaultValidity;
+    }
+
+    /// Checks a presented token.
+    Check verify(const std::string& token) const;
+
+    /// Checks the token a request presents: the `Authorization: Bearer` header, else the
+    /// `mvi_token` cookie. Reads the headers only.
+    Check authenticate(const Poco::Net::HTTPRequest& request) const;
+
+    /// Every token issued, oldest first.
+    std::vector<TokenRecord> tokens() const { return store_.tokens(); }
+
+    /// Revokes a token; false when no token has `id`.
+    bool revoke(const std::string& id) { return store_.revokeToken(id); }
+
+  private:
+    void provisionAdministrator();
+
+    AuthStore& store_;
+    Settings settings_;
+    Poco::Logger& logger_;
+    PasswordHasher hasher_;
+    /// A hash checked when the user is unknown, so that case costs the same time.
+    std::string decoyHash_;
+};
+
+}  // namespace mvi::host

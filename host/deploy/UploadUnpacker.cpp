@@ -1,0 +1,227 @@
+#include "deploy/UploadUnpacker.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace mvi::host {
+namespace {
+
+constexpr std::array<char, 4> kElfMagic = {'\x7f', 'E', 'L', 'F'};
+constexpr std::array<char, 2> kGzipMagic = {'\x1f', '\x8b'};
+
+/// The first bytes of `path` (fewer when the file is shorter).
+std::string leadingBytes(const std::string& path, std::size_t count) {
+    std::ifstream input(path, std::ios::binary);
+    if (!input) {
+        throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+    }
+    std::string bytes(count, '\0');
+    input.read(bytes.data(), static_cast<std::streamsize>(count));
+    bytes.resize(static_cast<std::size_t>(input.gcount()));
+    return bytes;
+}
+
+template <std::size_t N>
+bool startsWith(const std::string& bytes, const std::array<char, N>& magic) {
+    return bytes.size() >= N && bytes.compare(0, N, magic.data(), N) == 0;
+}
+
+std::ofstream openDestination(const std::string& path) {
+    std::ofstream output(path, std::ios::binary | std::ios::trunc);
+    if (!output) {
+        throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    }
+    return output;
+}
+
+void finish(std::ofstream& output, const std::string& path) {
+    output.close();
+    if (!output) {
+        throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    }
+}
+
+struct ArchiveCloser {
+    void operator()(archive* reader) const { archive_read_free(reader); }
+};
+
+std::string archiveProblem(archive* reader) {
+    const char* message = archive_error_string(reader);
+    return fmt::format("the upload is not a valid tar.gz archive: {}",
+                       message != nullptr ? message : "unreadable");
+}
+
+bool endsWithSo(const std::string& path) {
+    auto slash = path.rfind('/');
+    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    return base.size() > 3 && base.compare(base.size() - 3, 3, ".so") == 0;
+}
+
+void copyElf(const std::string& uploadPath, const std::string& destinationPath,
+             std::uint64_t maxBytes) {
+    std::ifstream input(uploadPath, std::ios::binary);
+    if (!input) {
+        throw std::runtime_error(
+            fmt::format("cannot read {}: {}", uploadPath, std::strerror(errno)));
+    }
+    std::ofstream output = openDestination(destinationPath);
+    std::array<char, 1 << 16> block;
+    std::uint64_t copied = 0;
+    while (input) {
+        input.read(block.data(), block.size());
+        std::streamsize got = input.gcount();
+        if (got <= 0) {
+            break;
+        }
+        copied += static_cast<std::uint64_t>(got);
+        if (copied > maxBytes) {
+            throw UploadUnpacker::Error(
+                fmt::format("the plugin is larger than the limit of {} bytes", maxBytes));
+        }
+        output.write(block.data(), got);
+    }
+    if (input.bad()) {
+        throw std::runtime_error(fmt::format("cannot read {}", uploadPath));
+    }
+    finish(output, destinationPath);
+}
+
+void extractTarGz(const std::string& uploadPath, const std::string& destinationPath,
+                  std::uint64_t maxBytes) {
+    std::unique_ptr<archive, ArchiveCloser> reader(archive_read_new());
+    if (!reader) {
+        throw std::runtime_error("cannot allocate an archive reader");
+    }
+    archive_read_support_filter_gzip(reader.get());
+    archive_read_support_format_tar(reader.get());
+    if (archive_read_open_filename(reader.get(), uploadPath.c_str(), 1 << 16) != ARCHIVE_OK) {
+        throw UploadUnpacker::Error(archiveProblem(reader.get()));
+    }
+    std::string found;
+    std::uint64_t total = 0;
+    archive_entry* entry = nullptr;
+    while (true) {
+        int status = archive_read_next_header(reader.get(), &entry);
+        if (status == ARCHIVE_EOF) {
+            break;
+        }
+        if (status < ARCHIVE_WARN) {
+            throw UploadUnpacker::Error(archiveProblem(reader.get()));
+        }
+        const char* rawPath = archive_entry_pathname(entry);
+        if (rawPath == nullptr || *rawPath == '\0') {
+            throw UploadUnpacker::Error("the archive has a member without a readable name");
+        }
+        std::string path = rawPath;
+        if (!UploadUnpacker::isSafeMemberPath(path)) {
+            throw UploadUnpacker::Error(
+                fmt::format("the archive member '{}' has an absolute path or a '..' component; "
+                            "members must stay inside the archive",
+                            path));
+        }
+        if (const char* target = archive_entry_hardlink(entry)) {
+            throw UploadUnpacker::Error(fmt::format(
+                "the archive member '{}' is a hard link (to '{}'); links are not accepted", path,
+                target));
+        }
+        auto type = archive_entry_filetype(entry);
+        if (type == AE_IFDIR) {
+            continue;
+        }
+        if (type == AE_IFLNK) {
+            const char* target = archive_entry_symlink(entry);
+            throw UploadUnpacker::Error(fmt::format(
+                "the archive member '{}' is a symbolic link (to '{}'); links are not accepted",
+                path, target != nullptr ? target : ""));
+        }
+        if (type != AE_IFREG) {
+            throw UploadUnpacker::Error(fmt::format(
+                "the archive member '{}' is a device, FIFO or socket; only regular files and "
+                "directories are accepted",
+                path));
+        }
+        if (archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) > 0) {
+            total += static_cast<std::uint64_t>(archive_entry_size(entry));
+        }
+        if (total > maxBytes) {
+            throw UploadUnpacker::Error(
+                fmt::format("the archive unpacks to more than the limit of {} bytes", maxBytes));
+        }
+        if (!endsWithSo(path)) {
+            continue;
+        }
+        if (!found.empty()) {
+            throw UploadUnpacker::Error(
+                fmt::format("the archive holds more than one .so file ('{}' and '{}'); it must "
+                            "hold exactly one",
+                            found, path));
+        }
+        found = path;
+        std::ofstream output = openDestination(destinationPath);
+        std::array<char, 1 << 16> block;
+        while (true) {
+            la_ssize_t got = archive_read_data(reader.get(), block.data(), block.size());
+            if (got == 0) {
+                break;
+            }
+            if (got < 0) {
+                throw UploadUnpacker::Error(archiveProblem(reader.get()));
+            }
+            output.write(block.data(), static_cast<std::streamsize>(got));
+        }
+        finish(output, destinationPath);
+    }
+    if (found.empty()) {
+        throw UploadUnpacker::Error(
+            "the archive holds no .so file; it must hold exactly one (the built plugin)");
+    }
+    if (!startsWith(leadingBytes(destinationPath, kElfMagic.size()), kElfMagic)) {
+        throw UploadUnpacker::Error(fmt::format(
+            "'{}' in the archive is not an ELF file (is it really a compiled plugin?)", found));
+    }
+}
+
+}  // namespace
+
+UploadUnpacker::Kind UploadUnpacker::unpack(const std::string& uploadPath,
+                                            const std::string& destinationPath,
+                                            std::uint64_t maxBytes) {
+    std::string magic = leadingBytes(uploadPath, kElfMagic.size());
+    if (magic.empty()) {
+        throw Error("the uploaded file is empty");
+    }
+    if (startsWith(magic, kElfMagic)) {
+        copyElf(uploadPath, destinationPath, maxBytes);
+        return Kind::Elf;
+    }
+    if (startsWith(magic, kGzipMagic)) {
+        extractTarGz(uploadPath, destinationPath, maxBytes);
+        return Kind::TarGz;
+    }
+    throw Error(
+        "the upload is neither a plugin (an ELF .so file) nor a .tar.gz archive holding one");
+}
+
+bool UploadUnpacker::isSafeMemberPath(const std::string& memberPath) {
+    if (memberPath.empty() || memberPath.front() == '/') {
+        return false;
+    }
+    std::istringstream components(memberPath);
+    std::string component;
+    while (std::getline(components, component, '/')) {
+        if (component == "..") {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace mvi::host

@@ -1,0 +1,286 @@
+#include "http/DeployHandler.h"
+
+#include <Poco/File.h>
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/MediaType.h>
+#include <Poco/Net/MessageHeader.h>
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/PartHandler.h>
+#include <Poco/Path.h>
+#include <Poco/String.h>
+#include <Poco/TemporaryFile.h>
+#include <Poco/UUIDGenerator.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "deploy/UploadUnpacker.h"
+
+namespace mvi::host {
+namespace {
+
+/// Longest value of a plain (non-file) form field.
+constexpr int kFieldValueLimit = 4096;
+/// Most form fields and parts in one upload.
+constexpr int kFieldLimit = 16;
+
+nlohmann::json problem(const std::string& field, const std::string& msg, const std::string& type) {
+    return {{"loc", {"body", field}}, {"msg", msg}, {"type", type}};
+}
+
+HttpError tooLarge(std::uint64_t limit) {
+    return HttpError(413, fmt::format("the upload is larger than the limit of {} bytes "
+                                      "(http.max_upload_bytes)",
+                                      limit));
+}
+
+/// Reads and drops up to `most` bytes of `stream`; returns how many it read.
+std::uint64_t discard(std::istream& stream, std::uint64_t most) {
+    std::array<char, 1 << 16> scratch;
+    std::uint64_t discarded = 0;
+    while (stream && discarded < most) {
+        stream.read(scratch.data(), static_cast<std::streamsize>(
+                                        std::min<std::uint64_t>(scratch.size(), most - discarded)));
+        if (stream.gcount() <= 0) {
+            break;
+        }
+        discarded += static_cast<std::uint64_t>(stream.gcount());
+    }
+    return discarded;
+}
+
+/// Streams the part named `file` to a file, refusing (413) more than `limit` bytes of parts in
+/// all; other file parts are read and dropped. The name the client gave the file is not used.
+class UploadPartHandler : public Poco::Net::PartHandler {
+  public:
+    UploadPartHandler(std::string path, std::uint64_t limit)
+        : path_(std::move(path)), limit_(limit) {}
+
+    void handlePart(const Poco::Net::MessageHeader& header, std::istream& stream) override {
+        std::string disposition;
+        Poco::Net::NameValueCollection parameters;
+        if (header.has("Content-Disposition")) {
+            Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition"),
+                                                      disposition, parameters);
+        }
+        bool keep = parameters.get("name", "") == "file" && ++fileParts_ == 1;
+        std::ofstream output;
+        if (keep) {
+            output.open(path_, std::ios::binary | std::ios::trunc);
+            if (!output) {
+                throw std::runtime_error(
+                    fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
+            }
+        }
+        std::array<char, 1 << 16> block;
+        while (stream) {
+            stream.read(block.data(), block.size());
+            std::streamsize got = stream.gcount();
+            if (got <= 0) {
+                break;
+            }
+            received_ += static_cast<std::uint64_t>(got);
+            if (received_ > limit_) {
+                throw tooLarge(limit_);
+            }
+            if (keep) {
+                output.write(block.data(), got);
+            }
+        }
+        if (keep) {
+            output.close();
+            if (!output) {
+                throw std::runtime_error(
+                    fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
+            }
+        }
+    }
+
+    /// How many parts named `file` arrived.
+    int fileParts() const { return fileParts_; }
+
+  private:
+    std::string path_;
+    std::uint64_t limit_;
+    std::uint64_t received_ = 0;
+    int fileParts_ = 0;
+};
+
+/// Removes a file, if it exists, when it goes out of scope.
+class RemoveOnExit {
+  public:
+    explicit RemoveOnExit(std::string path) : path_(std::move(path)) {}
+    ~RemoveOnExit() {
+        try {
+            Poco::File file(path_);
+            if (file.exists()) {
+                file.remove();
+            }
+        } catch (const Poco::Exception&) {
+            // Only a hidden name in the plugins folder is left behind; the host ignores it.
+        }
+    }
+    RemoveOnExit(const RemoveOnExit&) = delete;
+    RemoveOnExit& operator=(const RemoveOnExit&) = delete;
+
+  private:
+    std::string path_;
+};
+
+/// Reads the one value of form field `field` into `value`; otherwise adds a problem to
+/// `problems` and returns false.
+bool singleField(const Poco::Net::HTMLForm& form, const std::string& field, std::string& value,
+                 nlohmann::json& problems) {
+    std::size_t count = 0;
+    for (auto it = form.find(field); it != form.end() && Poco::icompare(it->first, field) == 0;
+         ++it) {
+        value = it->second;
+        ++count;
+    }
+    if (count == 0) {
+        problems.push_back(problem(field, "field required", "value_error.missing"));
+    } else if (count > 1) {
+        problems.push_back(problem(field, "field given more than once", "value_error.duplicate"));
+    }
+    return count == 1;
+}
+
+}  // namespace
+
+void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
+                           Poco::Net::HTTPServerResponse& response) {
+    requireMethod(request, response, "POST");
+    const std::uint64_t limit = context_.config.httpMaxUploadBytes;
+    std::istream& body = request.stream();
+    if (request.hasContentLength() && request.getContentLength64() > 0 &&
+        static_cast<std::uint64_t>(request.getContentLength64()) > limit) {
+        // As for any body: one moderately over the limit is read and dropped, so the client
+        // hears the 413 instead of a reset while it is still sending.
+        auto length = static_cast<std::uint64_t>(request.getContentLength64());
+        if (length <= limit + std::max<std::uint64_t>(limit, 1 << 20)) {
+            discard(body, length);
+        }
+        throw tooLarge(limit);
+    }
+    Poco::Net::MediaType mediaType("application/octet-stream");
+    try {
+        mediaType = Poco::Net::MediaType(request.getContentType());
+    } catch (const Poco::Exception&) {
+        // Reported below as not multipart.
+    }
+    if (!mediaType.matches("multipart", "form-data")) {
+        throw HttpError(422, nlohmann::json::array(
+                                 {{{"loc", {"body"}},
+                                   {"msg",
+                                    "expected a multipart/form-data body with the fields name, "
+                                    "version and file (e.g. curl -F name=NAME -F version=VERSION "
+                                    "-F file=@PLUGIN.tar.gz)"},
+                                   {"type", "type_error.multipart"}}}));
+    }
+
+    std::string uploads =
+        Poco::Path(Poco::Path::forDirectory(context_.config.dataDir), "uploads").toString();
+    Poco::File(uploads).createDirectories();
+    Poco::TemporaryFile upload(uploads);
+    UploadPartHandler parts(upload.path(), limit);
+    Poco::Net::HTMLForm form;
+    form.setFieldLimit(kFieldLimit);
+    form.setValueLengthLimit(kFieldValueLimit);
+    try {
+        form.load(request, body, parts);
+    } catch (const Poco::Net::HTMLFormException& error) {
+        throw HttpError(
+            422, nlohmann::json::array(
+                     {{{"loc", {"body"}},
+                       {"msg", fmt::format("malformed form: {} (at most {} fields of at most {} "
+                                           "bytes, besides the file part)",
+                                           error.message(), kFieldLimit, kFieldValueLimit)},
+                       {"type", "value_error.multipart"}}}));
+    } catch (const Poco::Net::MessageException& error) {
+        throw HttpError(422, nlohmann::json::array(
+                                 {{{"loc", {"body"}},
+                                   {"msg", "malformed multipart body: " + error.displayText()},
+                                   {"type", "value_error.multipart"}}}));
+    }
+    // Whatever follows the closing boundary, so the connection can carry the next request.
+    if (discard(body, 1 << 16) >= (1 << 16)) {
+        response.setKeepAlive(false);
+    }
+
+    nlohmann::json problems = nlohmann::json::array();
+    ServiceId id;
+    if (singleField(form, "name", id.name, problems) && !isValidServiceName(id.name)) {
+        problems.push_back(problem("name",
+                                   fmt::format("invalid service name '{}': lowercase letters, "
+                                               "digits and underscores, not starting or ending "
+                                               "with '_'",
+                                               id.name),
+                                   "value_error.service_name"));
+    }
+    if (singleField(form, "version", id.version, problems) && !isValidVersion(id.version)) {
+        problems.push_back(problem(
+            "version",
+            fmt::format("invalid version '{}': a semantic version such as 1.0.0", id.version),
+            "value_error.version"));
+    }
+    if (parts.fileParts() == 0) {
+        problems.push_back(
+            form.has("file")
+                ? problem("file",
+                          "the plugin must be sent as a file part (a Content-Disposition with a "
+                          "filename, as curl -F file=@PATH sends)",
+                          "type_error.file")
+                : problem("file", "field required", "value_error.missing"));
+    } else if (parts.fileParts() > 1) {
+        problems.push_back(problem("file", "field given more than once", "value_error.duplicate"));
+    }
+    if (!problems.empty()) {
+        throw HttpError(422, problems);
+    }
+
+    auto alreadyDeployed = [&id] {
+        return HttpError(409, fmt::format("{} {} is already deployed; kill it first or use a new "
+                                          "version",
+                                          id.name, id.version));
+    };
+    if (context_.registry.find(id)) {
+        throw alreadyDeployed();
+    }
+    Poco::Path pluginsDir = Poco::Path::forDirectory(context_.config.pluginsDir);
+    std::string pluginPath = Poco::Path(pluginsDir, id.str() + ".so").toString();
+    std::string stagedPath =
+        Poco::Path(pluginsDir,
+                   fmt::format(".{}.so.upload-{}", id.str(),
+                               Poco::UUIDGenerator::defaultGenerator().createRandom().toString()))
+            .toString();
+    RemoveOnExit staged(stagedPath);
+    try {
+        UploadUnpacker::unpack(upload.path(), stagedPath, limit);
+    } catch (const UploadUnpacker::Error& error) {
+        throw HttpError(
+            422, nlohmann::json::array({problem("file", error.what(), "value_error.upload")}));
+    }
+
+    auto result = context_.deployer.deployUpload(id, stagedPath, pluginPath);
+    switch (result.outcome) {
+        case Deployer::UploadResult::Outcome::AlreadyDeployed:
+            throw alreadyDeployed();
+        case Deployer::UploadResult::Outcome::Failed:
+            throw HttpError(422, nlohmann::json::array({problem(
+                                     "file",
+                                     fmt::format("{} {} failed to load, nothing was deployed: {}",
+                                                 id.name, id.version, result.reason),
+                                     "value_error.plugin")}));
+        case Deployer::UploadResult::Outcome::Deployed:
+            break;
+    }
+    sendJson(response, 201,
+             result.version->describe(context_.registry.mainVersion(id.name) == id.version));
+}
+
+}  // namespace mvi::host

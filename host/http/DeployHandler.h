@@ -1,0 +1,26 @@
+#pragma once
+
+#include "http/JsonHandler.h"
+
+namespace mvi::host {
+
+/// `POST /services/~tar`: deploys a new version over HTTP.
+///
+/// The body is `multipart/form-data` with the fields `name`, `version` and `file`, a file part
+/// holding the plugin (`.so`) or a `.tar.gz` archive with exactly one `.so` in it (told apart
+/// by content). The file is streamed to a temporary file under `data.dir` (at most
+/// `http.max_upload_bytes`, else 413), unpacked beside the plugins folder's files under a
+/// hidden name and renamed to `<name>_<version>.so`, so it appears whole. The answer comes once
+/// the version serves (201 with its `GET /services/` entry) or failed to load (422 with the
+/// reason; the file is removed and nothing changes). A version that is deployed already is
+/// refused with 409, invalid fields and refused uploads with 422; none of them changes anything.
+class DeployHandler : public JsonHandler {
+  public:
+    using JsonHandler::JsonHandler;
+
+  protected:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override;
+};
+
+}  // namespace mvi::host

@@ -1,0 +1,65 @@
+#include "http/KillHandler.h"
+
+#include <Poco/Path.h>
+#include <fmt/format.h>
+
+namespace mvi::host {
+
+void KillHandler::handle(Poco::Net::HTTPServerRequest& request,
+                         Poco::Net::HTTPServerResponse& response) {
+    // `GET /services/` (the list) shares this path; every other method comes here.
+    requireMethod(request, response, "GET,DELETE");
+    nlohmann::json body = readJsonBody(request, nlohmann::json());
+    nlohmann::json problems = nlohmann::json::array();
+    if (!body.is_object()) {
+        problems.push_back({{"loc", {"body"}},
+                            {"msg", "value is not a valid object"},
+                            {"type", "type_error.object"}});
+    } else {
+        for (const char* field : {"name", "version"}) {
+            if (!body.contains(field)) {
+                problems.push_back({{"loc", {"body", field}},
+                                    {"msg", "field required"},
+                                    {"type", "value_error.missing"}});
+            } else if (!body[field].is_string()) {
+                problems.push_back({{"loc", {"body", field}},
+                                    {"msg", "value is not a valid string"},
+                                    {"type", "type_error.string"}});
+            }
+        }
+    }
+    if (!problems.empty()) {
+        throw HttpError(422, problems);
+    }
+    ServiceId id{body["name"].get<std::string>(), body["version"].get<std::string>()};
+    std::string pluginPath =
+        Poco::Path(Poco::Path::forDirectory(context_.config.pluginsDir), id.str() + ".so")
+            .toString();
+    switch (context_.deployer.kill(id, pluginPath)) {
+        case Deployer::KillResult::Ok:
+            sendJson(response, 200, "OK");
+            return;
+        case Deployer::KillResult::UnknownService:
+            throw HttpError(404, fmt::format("service '{}' not found", id.name));
+        case Deployer::KillResult::UnknownVersion:
+            throw HttpError(404,
+                            fmt::format("service '{}' has no version {}", id.name, id.version));
+        case Deployer::KillResult::MainWithShadows: {
+            std::string shadows;
+            auto table = context_.registry.snapshot();
+            if (auto route = table->find(id.name); route != table->end()) {
+                for (const auto& [version, candidate] : route->second.versions) {
+                    if (version != id.version) {
+                        shadows += (shadows.empty() ? "" : ", ") + version;
+                    }
+                }
+            }
+            throw HttpError(403, fmt::format("{} {} is the main version and {} still has shadows "
+                                             "({}); assign another main version (PUT "
+                                             "/services/~assign) or kill the shadows first",
+                                             id.name, id.version, id.name, shadows));
+        }
+    }
+}
+
+}  // namespace mvi::host

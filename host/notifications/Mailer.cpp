@@ -1,0 +1,176 @@
+#include "notifications/Mailer.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/MailMessage.h>
+#include <Poco/Net/MailRecipient.h>
+#include <Poco/Net/SMTPClientSession.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Timespan.h>
+#include <fmt/format.h>
+
+namespace mvi::host {
+
+Mailer::Mailer(Settings settings, Poco::Logger& logger)
+    : settings_(std::move(settings)), logger_(logger) {
+    if (enabled()) {
+        thread_ = std::thread([this] { run(); });
+    }
+}
+
+Mailer::~Mailer() {
+    std::size_t dropped = 0;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        dropped = queue_.size();
+        queue_.clear();
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+    if (dropped > 0) {
+        logger_.warning(
+            fmt::format("{} notification e-mail(s) not sent: the host is stopping", dropped));
+    }
+}
+
+bool Mailer::send(const Notification& notification) {
+    if (!enabled() || notification.emails.empty()) {
+        return false;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ || queue_.size() >= QUEUE_CAPACITY) {
+            ++failed_;
+        } else {
+            queue_.push_back(notification);
+            wake_.notify_one();
+            return true;
+        }
+    }
+    logger_.error(fmt::format("notification {} of {} {} not e-mailed: {} messages already wait",
+                              notification.id, notification.service.name,
+                              notification.service.version, QUEUE_CAPACITY));
+    return false;
+}
+
+NotificationStore::EmailSender Mailer::sender() {
+    if (!enabled()) {
+        return {};
+    }
+    return [this](const Notification& notification) { send(notification); };
+}
+
+std::uint64_t Mailer::sent() const {
+    std::lock_guard lock(mutex_);
+    return sent_;
+}
+
+std::uint64_t Mailer::failed() const {
+    std::lock_guard lock(mutex_);
+    return failed_;
+}
+
+std::string Mailer::subject(const Notification& notification) {
+    return fmt::format("[MVI] {} {} {}", severityName(notification.severity),
+                       notification.service.name, notification.service.version);
+}
+
+std::string Mailer::body(const Notification& notification) {
+    nlohmann::json fields = notification.toJson();
+    return fmt::format(
+        "{} notification from service {} {}:\r\n"
+        "\r\n"
+        "{}\r\n"
+        "\r\n"
+        "Service: {}\r\n"
+        "Version: {}\r\n"
+        "Severity: {}\r\n"
+        "Counter: {}\r\n"
+        "First raised: {}\r\n"
+        "Last raised: {}\r\n"
+        "Notification id: {}\r\n",
+        severityName(notification.severity), notification.service.name,
+        notification.service.version, notification.message, notification.service.name,
+        notification.service.version, severityName(notification.severity), notification.counter,
+        fields["first_timestamp"].get<std::string>(), fields["timestamp"].get<std::string>(),
+        notification.id);
+}
+
+void Mailer::run() {
+    while (true) {
+        Notification notification;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (stopping_) {
+                return;
+            }
+            notification = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        deliver(notification);
+    }
+}
+
+void Mailer::deliver(const Notification& notification) {
+    std::string recipients;
+    for (const std::string& email : notification.emails) {
+        recipients += (recipients.empty() ? "" : ", ") + email;
+    }
+    try {
+        Poco::Net::MailMessage message;
+        message.setSender(settings_.sender);
+        for (const std::string& email : notification.emails) {
+            message.addRecipient(
+                Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT, email));
+        }
+        message.setSubject(Poco::Net::MailMessage::encodeWord(subject(notification)));
+        message.setContentType("text/plain; charset=UTF-8");
+        message.setContent(body(notification), Poco::Net::MailMessage::ENCODING_QUOTED_PRINTABLE);
+
+        const Poco::Timespan timeout(static_cast<long>(settings_.timeout.count()), 0);
+        Poco::Net::StreamSocket socket;
+        socket.connect(
+            Poco::Net::SocketAddress(settings_.host, static_cast<Poco::UInt16>(settings_.port)),
+            timeout);
+        Poco::Net::SMTPClientSession session(socket);
+        session.setTimeout(timeout);
+        if (settings_.username.empty()) {
+            session.login();
+        } else {
+            session.login(Poco::Net::SMTPClientSession::AUTH_LOGIN, settings_.username,
+                          settings_.password);
+        }
+        session.sendMessage(message);
+        session.close();
+        {
+            std::lock_guard lock(mutex_);
+            ++sent_;
+        }
+        logger_.information(fmt::format("notification {} of {} {} e-mailed to {}", notification.id,
+                                        notification.service.name, notification.service.version,
+                                        recipients));
+    } catch (const Poco::Exception& error) {
+        {
+            std::lock_guard lock(mutex_);
+            ++failed_;
+        }
+        logger_.error(fmt::format("cannot e-mail notification {} of {} {} to {} through {}:{}: {}",
+                                  notification.id, notification.service.name,
+                                  notification.service.version, recipients, settings_.host,
+                                  settings_.port, error.displayText()));
+    } catch (const std::exception& error) {
+        {
+            std::lock_guard lock(mutex_);
+            ++failed_;
+        }
+        logger_.error(fmt::format("cannot e-mail notification {} of {} {} to {}: {}",
+                                  notification.id, notification.service.name,
+                                  notification.service.version, recipients, error.what()));
+    }
+}
+
+}  // namespace mvi::host

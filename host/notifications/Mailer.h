@@ -1,0 +1,85 @@
+#pragma once
+
+#include <Poco/Logger.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "notifications/NotificationStore.h"
+
+namespace mvi::host {
+
+/// Sends the e-mails of notifications through an SMTP server with Poco's SMTP client, from a
+/// background thread of its own: queueing never waits on the network, so a service's `notify`
+/// never does either. A message that cannot be sent is logged on the host log and dropped.
+class Mailer {
+  public:
+    /// Where and how to send (the `smtp.*` configuration keys).
+    struct Settings {
+        /// SMTP server; empty turns e-mail off.
+        std::string host;
+        unsigned port = 25;
+        /// The `From` address.
+        std::string sender = "mvi@localhost";
+        /// When not empty, the session logs in (AUTH LOGIN) with this name and `password`.
+        std::string username;
+        std::string password;
+        /// Limit on connecting and on each reply of the server.
+        std::chrono::seconds timeout{10};
+    };
+
+    /// Most messages waiting to be sent; beyond this new ones are dropped with a log line.
+    static constexpr std::size_t QUEUE_CAPACITY = 1000;
+
+    /// Starts the sending thread when e-mail is on. Logs on `logger`.
+    Mailer(Settings settings, Poco::Logger& logger);
+    /// Stops after the message being sent; messages still queued are dropped with a log line.
+    ~Mailer();
+
+    Mailer(const Mailer&) = delete;
+    Mailer& operator=(const Mailer&) = delete;
+
+    /// Whether an SMTP server is configured.
+    bool enabled() const { return !settings_.host.empty(); }
+
+    /// Queues one e-mail about `notification` to all of its addresses. False (and logged when it
+    /// had addresses) when e-mail is off, there is no address or the queue is full.
+    bool send(const Notification& notification);
+
+    /// The sender to hand to NotificationStore: queues on this mailer; empty when e-mail is off.
+    NotificationStore::EmailSender sender();
+
+    /// Messages the server accepted.
+    std::uint64_t sent() const;
+    /// Messages that could not be sent or were dropped.
+    std::uint64_t failed() const;
+
+    /// Subject of the e-mail about `notification`: `[MVI] WARNING hello 1.0.0`.
+    static std::string subject(const Notification& notification);
+
+    /// Plain-text body of the e-mail about `notification`: message, service, version, severity,
+    /// counter and times.
+    static std::string body(const Notification& notification);
+
+  private:
+    void run();
+    void deliver(const Notification& notification);
+
+    Settings settings_;
+    Poco::Logger& logger_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Notification> queue_;
+    bool stopping_ = false;
+    std::uint64_t sent_ = 0;
+    std::uint64_t failed_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace mvi::host

@@ -1,0 +1,153 @@
+// AuthStore: users, tokens and the signing secret in a real SQLite file.
+
+#include "auth/AuthStore.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include "HostProcess.h"
+#include "state/StateStore.h"
+
+namespace mvi::host {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Gives each test a fresh temporary folder, removed afterwards.
+class AuthStoreTest : public ::testing::Test {
+  protected:
+    void SetUp() override { dir_ = mvi::test::makeTemporaryDirectory(); }
+
+    void TearDown() override {
+        std::error_code ignored;
+        fs::remove_all(dir_, ignored);
+    }
+
+    /// The database path, below a folder that does not exist yet.
+    std::string dbPath(const std::string& name = "mvi.db") const {
+        return (dir_ / "data" / name).string();
+    }
+
+    static TokenRecord record(const std::string& id, Poco::Timestamp::TimeVal created,
+                              std::optional<Poco::Timestamp::TimeVal> expires) {
+        TokenRecord token;
+        token.id = id;
+        token.user = "admin";
+        token.createdAt = Poco::Timestamp(created);
+        if (expires) {
+            token.expiresAt = Poco::Timestamp(*expires);
+        }
+        return token;
+    }
+
+    fs::path dir_;
+};
+
+TEST_F(AuthStoreTest, SecretIsGeneratedOnceAndKeptInTheFile) {
+    std::string secret;
+    {
+        AuthStore store(dbPath());
+        secret = store.signingSecret();
+        EXPECT_EQ(secret.size(), 64u);
+        EXPECT_EQ(secret.find_first_not_of("0123456789abcdef"), std::string::npos) << secret;
+    }
+    AuthStore reopened(dbPath());
+    EXPECT_EQ(reopened.signingSecret(), secret);
+    AuthStore other(dbPath("other.db"));
+    EXPECT_NE(other.signingSecret(), secret);
+}
+
+TEST_F(AuthStoreTest, UsersAreCreatedAndUpdated) {
+    AuthStore store(dbPath());
+    EXPECT_FALSE(store.passwordHash("admin"));
+    store.setUser("admin", "hash-1", true);
+    EXPECT_EQ(store.passwordHash("admin"), "hash-1");
+    store.setUser("admin", "hash-2", true);
+    EXPECT_EQ(store.passwordHash("admin"), "hash-2");
+    EXPECT_FALSE(store.passwordHash("Admin"));
+}
+
+TEST_F(AuthStoreTest, TokensRoundTripAndSurviveReopening) {
+    {
+        AuthStore store(dbPath());
+        store.addToken(record("b", 2'000'000, std::nullopt));
+        store.addToken(record("a", 1'000'000, 5'000'000));
+    }
+    AuthStore store(dbPath());
+    auto a = store.token("a");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->user, "admin");
+    EXPECT_EQ(a->createdAt.epochMicroseconds(), 1'000'000);
+    ASSERT_TRUE(a->expiresAt);
+    EXPECT_EQ(a->expiresAt->epochMicroseconds(), 5'000'000);
+    EXPECT_FALSE(a->revoked);
+    auto b = store.token("b");
+    ASSERT_TRUE(b);
+    EXPECT_FALSE(b->expiresAt);
+    EXPECT_FALSE(store.token("c"));
+
+    auto all = store.tokens();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].id, "a");
+    EXPECT_EQ(all[1].id, "b");
+}
+
+TEST_F(AuthStoreTest, RevokingMarksTheRowAndUnknownIdsAreReported) {
+    {
+        AuthStore store(dbPath());
+        store.addToken(record("a", 1, std::nullopt));
+        EXPECT_TRUE(store.revokeToken("a"));
+        EXPECT_TRUE(store.revokeToken("a"));
+        EXPECT_FALSE(store.revokeToken("nope"));
+        EXPECT_FALSE(store.token("nope"));
+    }
+    AuthStore store(dbPath());
+    EXPECT_TRUE(store.token("a")->revoked);
+}
+
+TEST_F(AuthStoreTest, RemovingAConfiguredUserRevokesItsTokens) {
+    AuthStore store(dbPath());
+    store.setUser("admin", "hash", true);
+    store.setUser("root", "hash", true);
+    store.setUser("guest", "hash", false);
+    TokenRecord token = record("t", 1, std::nullopt);
+    store.addToken(token);
+    token.id = "u";
+    token.user = "root";
+    store.addToken(token);
+
+    EXPECT_EQ(store.removeConfiguredUsersExcept("root"), std::vector<std::string>{"admin"});
+    EXPECT_FALSE(store.passwordHash("admin"));
+    EXPECT_TRUE(store.passwordHash("root"));
+    EXPECT_TRUE(store.passwordHash("guest"));
+    EXPECT_TRUE(store.token("t")->revoked);
+    EXPECT_FALSE(store.token("u")->revoked);
+}
+
+TEST_F(AuthStoreTest, SharesTheFileWithTheStateStore) {
+    AuthStore auth(dbPath());
+    StateStore state(dbPath());
+    state.setMain("hello", "1.0.0");
+    auth.addToken(record("a", 1, std::nullopt));
+    AuthStore reopened(dbPath());
+    StateStore stateReopened(dbPath());
+    EXPECT_EQ(stateReopened.main("hello"), "1.0.0");
+    EXPECT_TRUE(reopened.token("a"));
+    EXPECT_EQ(reopened.signingSecret(), auth.signingSecret());
+}
+
+TEST_F(AuthStoreTest, AFileThatIsNotADatabaseIsRefused) {
+    fs::create_directories(dir_ / "data");
+    {
+        std::ofstream file(dbPath());
+        file << std::string(4096, 'x');
+    }
+    EXPECT_THROW(AuthStore{dbPath()}, std::runtime_error);
+}
+
+}  // namespace
+}  // namespace mvi::host

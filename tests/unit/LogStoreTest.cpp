@@ -1,0 +1,356 @@
+// Service logs on disk: one line per entry, rotation and its size cap, tail and since across
+// rotated files, a new store reading what an earlier one wrote, many writers, and followers.
+
+#include "logs/LogStore.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Logger.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "HostProcess.h"
+
+namespace mvi::host {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class LogStoreTest : public ::testing::Test {
+  protected:
+    void TearDown() override { fs::remove_all(directory_); }
+
+    /// A store on this test's folder.
+    std::unique_ptr<LogStore> store(LogStore::Settings settings = {}) {
+        return std::make_unique<LogStore>(directory_, settings, Poco::Logger::get("test"));
+    }
+
+    /// Files of `id`'s log on disk: name -> size.
+    std::map<std::string, std::uintmax_t> files(const ServiceId& id) const {
+        std::map<std::string, std::uintmax_t> result;
+        fs::path folder = fs::path(directory_) / id.name;
+        if (!fs::exists(folder)) {
+            return result;
+        }
+        for (const auto& entry : fs::directory_iterator(folder)) {
+            std::string name = entry.path().filename().string();
+            if (name.rfind(id.version + ".log", 0) == 0) {
+                result[name] = entry.file_size();
+            }
+        }
+        return result;
+    }
+
+    /// A time after every line written so far (and before every line written next).
+    static Poco::Timestamp nextInstant() {
+        Poco::Timestamp before;
+        Poco::Timestamp now;
+        while (now <= before) {
+            now.update();
+        }
+        return now;
+    }
+
+    /// The message part of a stored line (after the time and the level).
+    static std::string message(const std::string& line) {
+        std::size_t level = line.find(' ');
+        std::size_t text = line.find(' ', level + 1);
+        return text == std::string::npos ? "" : line.substr(text + 1);
+    }
+
+    std::string directory_ = mvi::test::makeTemporaryDirectory();
+    ServiceId hello_{"hello", "1.0.0"};
+};
+
+TEST_F(LogStoreTest, KeepsEachVersionsLinesInAFileOfItsOwn) {
+    auto logs = store();
+    ServiceId other{"hello", "2.0.0"};
+    for (int i = 0; i < 5; ++i) {
+        logs->append(hello_, LogLevel::Info, "line " + std::to_string(i));
+    }
+    logs->append(other, LogLevel::Warning, "other");
+
+    auto lines = logs->tail(hello_, 10);
+    ASSERT_EQ(lines.size(), 5u);
+    EXPECT_EQ(message(lines.front()), "line 0");
+    EXPECT_EQ(message(lines.back()), "line 4");
+    ASSERT_EQ(logs->tail(hello_, 2).size(), 2u);
+    EXPECT_EQ(message(logs->tail(hello_, 2)[0]), "line 3");
+    EXPECT_TRUE(logs->tail(hello_, 0).empty());
+    EXPECT_EQ(logs->read(hello_, {}).size(), 5u);
+    EXPECT_TRUE(logs->tail(ServiceId{"nobody", "1.0.0"}, 10).empty());
+    EXPECT_FALSE(logs->contains(ServiceId{"nobody", "1.0.0"}));
+    EXPECT_TRUE(logs->contains(other));
+
+    // On disk: <dir>/<name>/<version>.log, `<UTC time with microseconds>Z <LEVEL> <message>`.
+    std::ifstream file(fs::path(directory_) / "hello" / "2.0.0.log");
+    std::string line;
+    ASSERT_TRUE(std::getline(file, line));
+    EXPECT_TRUE(std::regex_match(
+        line, std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z WARNING other)")))
+        << line;
+    EXPECT_EQ(logs->tail(other, 1), std::vector<std::string>{line});
+    EXPECT_FALSE(std::getline(file, line));
+}
+
+TEST_F(LogStoreTest, MessageOfSeveralLinesBecomesSeveralEntries) {
+    auto logs = store();
+    logs->append(hello_, LogLevel::Error, "first\nsecond\r\nthird\n");
+    logs->append(hello_, LogLevel::Info, "");
+    auto lines = logs->read(hello_, {});
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(message(lines[0]), "first");
+    EXPECT_EQ(message(lines[1]), "second");
+    EXPECT_EQ(message(lines[2]), "third");
+    EXPECT_EQ(message(lines[3]), "");
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(lines[i].substr(0, 34), lines[0].substr(0, 34)) << "same time and level";
+        EXPECT_NE(lines[i].find(" ERROR "), std::string::npos);
+    }
+}
+
+TEST_F(LogStoreTest, TailAndSinceReadAcrossRotatedFiles) {
+    LogStore::Settings settings;
+    settings.maxFileBytes = 400;
+    settings.maxFiles = 4;
+    auto logs = store(settings);
+    // Lines are 40 or 41 bytes: ten or nine fill a file; the four files hold all twenty.
+    for (int i = 0; i < 10; ++i) {
+        logs->append(hello_, LogLevel::Info, "line " + std::to_string(i));
+    }
+    Poco::Timestamp since = nextInstant();
+    for (int i = 10; i < 20; ++i) {
+        logs->append(hello_, LogLevel::Info, "line " + std::to_string(i));
+    }
+    auto onDisk = files(hello_);
+    EXPECT_EQ(onDisk.count("1.0.0.log"), 1u);
+    EXPECT_EQ(onDisk.count("1.0.0.log.1"), 1u);
+    EXPECT_EQ(onDisk.count("1.0.0.log.2"), 1u);
+
+    auto tail = logs->tail(hello_, 15);
+    ASSERT_EQ(tail.size(), 15u);
+    for (int i = 0; i < 15; ++i) {
+        EXPECT_EQ(message(tail[i]), "line " + std::to_string(i + 5));
+    }
+    auto recent = logs->since(hello_, since);
+    ASSERT_EQ(recent.size(), 10u);
+    EXPECT_EQ(message(recent.front()), "line 10");
+    EXPECT_EQ(message(recent.back()), "line 19");
+
+    LogQuery both;
+    both.since = since;
+    both.tail = 3;
+    auto lastThree = logs->read(hello_, both);
+    ASSERT_EQ(lastThree.size(), 3u);
+    EXPECT_EQ(message(lastThree.front()), "line 17");
+    both.tail = 100;
+    EXPECT_EQ(logs->read(hello_, both).size(), 10u);
+    EXPECT_TRUE(logs->since(hello_, nextInstant()).empty());
+}
+
+TEST_F(LogStoreTest, RotationKeepsTheNewestLinesWithinTheSizeCap) {
+    LogStore::Settings settings;
+    settings.maxFileBytes = 1024;
+    settings.maxFiles = 3;
+    auto logs = store(settings);
+    for (int i = 0; i < 2000; ++i) {
+        logs->append(hello_, LogLevel::Info, "line " + std::to_string(i));
+    }
+    logs->append(hello_, LogLevel::Info, std::string(5000, 'x'));
+    logs->append(hello_, LogLevel::Info, "after the long one");
+
+    auto onDisk = files(hello_);
+    EXPECT_EQ(onDisk.size(), 3u);
+    std::uintmax_t total = 0;
+    for (const auto& [name, size] : onDisk) {
+        EXPECT_LE(size, 1024u) << name;
+        total += size;
+    }
+    EXPECT_LE(total, 3u * 1024);
+
+    // What is kept is the newest lines, contiguous, in order.
+    auto all = logs->read(hello_, {});
+    ASSERT_GE(all.size(), 3u);
+    EXPECT_EQ(message(all.back()), "after the long one");
+    std::string truncated = message(all[all.size() - 2]);
+    EXPECT_EQ(truncated.rfind("xxxx", 0), 0u);
+    EXPECT_NE(truncated.find("[line truncated]"), std::string::npos);
+    int expected = -1;
+    for (std::size_t i = 0; i + 2 < all.size(); ++i) {
+        int number = std::stoi(message(all[i]).substr(5));
+        if (expected >= 0) {
+            EXPECT_EQ(number, expected);
+        }
+        expected = number + 1;
+    }
+    EXPECT_EQ(expected, 2000);
+}
+
+TEST_F(LogStoreTest, ANewStoreOnTheSameFolderReadsAndContinuesTheLog) {
+    LogStore::Settings settings;
+    settings.maxFileBytes = 1024;
+    settings.maxFiles = 3;
+    Poco::Timestamp since;
+    {
+        auto logs = store(settings);
+        for (int i = 0; i < 30; ++i) {
+            logs->append(hello_, LogLevel::Info, "before restart " + std::to_string(i));
+        }
+        since = nextInstant();
+        logs->append(hello_, LogLevel::Warning, "last words");
+    }
+    auto logs = store(settings);
+    EXPECT_TRUE(logs->contains(hello_));
+    auto tail = logs->tail(hello_, 2);
+    ASSERT_EQ(tail.size(), 2u);
+    EXPECT_EQ(message(tail[0]), "before restart 29");
+    EXPECT_EQ(message(tail[1]), "last words");
+    logs->append(hello_, LogLevel::Info, "after restart");
+    auto recent = logs->since(hello_, since);
+    ASSERT_EQ(recent.size(), 2u);
+    EXPECT_EQ(message(recent[0]), "last words");
+    EXPECT_EQ(message(recent[1]), "after restart");
+
+    // A smaller cap than the previous run's drops the files beyond it at the first write.
+    settings.maxFiles = 1;
+    auto smaller = store(settings);
+    smaller->append(hello_, LogLevel::Info, "capped");
+    EXPECT_EQ(files(hello_).size(), 1u);
+}
+
+TEST_F(LogStoreTest, ConcurrentAppendsLoseNothing) {
+    LogStore::Settings settings;
+    settings.maxFileBytes = 64 * 1024;
+    settings.maxFiles = 100;
+    auto logs = store(settings);
+    constexpr int kThreads = 8;
+    constexpr int kLines = 500;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&logs, this, t] {
+            for (int i = 0; i < kLines; ++i) {
+                logs->append(hello_, LogLevel::Info, fmt::format("{} {}", t, i));
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    auto all = logs->read(hello_, {});
+    ASSERT_EQ(all.size(), static_cast<std::size_t>(kThreads * kLines));
+    EXPECT_GT(files(hello_).size(), 1u) << "the test must cross rotations";
+    std::vector<int> next(kThreads, 0);
+    for (const std::string& line : all) {
+        std::string text = message(line);
+        int thread = std::stoi(text.substr(0, text.find(' ')));
+        int number = std::stoi(text.substr(text.find(' ') + 1));
+        ASSERT_EQ(number, next[thread]) << "lines of one writer stay in order";
+        ++next[thread];
+    }
+    EXPECT_TRUE(std::is_sorted(all.begin(), all.end(), [](const auto& a, const auto& b) {
+        return a.substr(0, 27) < b.substr(0, 27);
+    })) << "lines are in time order";
+}
+
+TEST_F(LogStoreTest, AFollowerGetsTheTailThenNewLinesUntilTheStreamEnds) {
+    auto logs = store();
+    logs->beginStream(hello_);
+    for (int i = 0; i < 5; ++i) {
+        logs->append(hello_, LogLevel::Info, "old " + std::to_string(i));
+    }
+    LogQuery query;
+    query.tail = 2;
+    auto follower = logs->follow(hello_, query);
+    ASSERT_EQ(follower->initialLines().size(), 2u);
+    EXPECT_EQ(message(follower->initialLines()[0]), "old 3");
+
+    auto idle = follower->next(10ms);
+    EXPECT_TRUE(idle.lines.empty());
+    EXPECT_FALSE(idle.ended);
+
+    std::thread writer([&] {
+        logs->append(hello_, LogLevel::Info, "new 0");
+        logs->append(hello_, LogLevel::Info, "new 1\nnew 2");
+    });
+    std::vector<std::string> received;
+    while (received.size() < 3) {
+        auto batch = follower->next(10s);
+        ASSERT_FALSE(batch.ended);
+        EXPECT_EQ(batch.skipped, 0u);
+        for (auto& line : batch.lines) {
+            received.push_back(message(line));
+        }
+    }
+    writer.join();
+    EXPECT_EQ(received, (std::vector<std::string>{"new 0", "new 1", "new 2"}));
+
+    // A second build comes and goes: the stream goes on while the first one is loaded.
+    logs->beginStream(hello_);
+    logs->endStream(hello_);
+    EXPECT_FALSE(follower->next(10ms).ended);
+    logs->append(hello_, LogLevel::Info, "unloaded");
+    logs->endStream(hello_);
+    auto last = follower->next(10s);
+    EXPECT_TRUE(last.ended);
+    ASSERT_EQ(last.lines.size(), 1u);
+    EXPECT_EQ(message(last.lines[0]), "unloaded");
+
+    // Following a version that has no build loaded ends right after its stored lines.
+    auto late = logs->follow(hello_, query);
+    EXPECT_EQ(late->initialLines().size(), 2u);
+    EXPECT_TRUE(late->next(10s).ended);
+}
+
+TEST_F(LogStoreTest, AFollowerTooFarBehindIsToldWhatItSkipped) {
+    LogStore::Settings settings;
+    settings.followLines = 10;
+    auto logs = store(settings);
+    logs->beginStream(hello_);
+    LogQuery none;
+    none.tail = 0;
+    auto follower = logs->follow(hello_, none);
+    EXPECT_TRUE(follower->initialLines().empty());
+    for (int i = 0; i < 25; ++i) {
+        logs->append(hello_, LogLevel::Info, "line " + std::to_string(i));
+    }
+    auto batch = follower->next(10s);
+    EXPECT_EQ(batch.skipped, 15u);
+    ASSERT_EQ(batch.lines.size(), 10u);
+    EXPECT_EQ(message(batch.lines.front()), "line 15");
+    EXPECT_EQ(logs->read(hello_, {}).size(), 25u) << "the disk still has every line";
+}
+
+TEST_F(LogStoreTest, ClosingEndsEveryFollower) {
+    auto logs = store();
+    logs->beginStream(hello_);
+    auto follower = logs->follow(hello_, {});
+    std::thread closer([&] { logs->close(); });
+    auto batch = follower->next(10s);
+    closer.join();
+    EXPECT_TRUE(batch.ended);
+    logs->append(hello_, LogLevel::Info, "still stored");
+    EXPECT_EQ(logs->tail(hello_, 1).size(), 1u);
+    ServiceId other{"other", "1.0.0"};
+    logs->beginStream(other);
+    EXPECT_TRUE(logs->follow(other, {})->next(10s).ended);
+}
+
+TEST_F(LogStoreTest, RefusesNamesThatAreNotServiceVersions) {
+    auto logs = store();
+    EXPECT_THROW(logs->tail(ServiceId{"..", "1.0.0"}, 1), Poco::InvalidArgumentException);
+    EXPECT_THROW(logs->append(ServiceId{"hello", "../../x"}, LogLevel::Info, "x"),
+                 Poco::InvalidArgumentException);
+    EXPECT_FALSE(fs::exists(fs::path(directory_).parent_path() / "x.log"));
+}
+
+}  // namespace
+}  // namespace mvi::host

@@ -1,0 +1,31 @@
+#include "LogoutCommand.h"
+
+#include "CliError.h"
+
+namespace mvi::cli {
+
+int LogoutCommand::run(CommandContext& context, const Arguments& /*arguments*/) const {
+    const std::string url = context.config.activeHost();
+    const std::string token = context.config.token(url);
+    if (token.empty()) {
+        context.out << "Not logged in to " << url << std::endl;
+        return 0;
+    }
+    // The token is forgotten here even when the host cannot be told.
+    try {
+        HostAnswer answer = HostClient(url, token).request("POST", "/auth/logout");
+        if (answer.status / 100 != 2 && answer.status != 401) {
+            context.err << "Warning: " << url << " answered " << answer.status
+                        << " to the logout; the token is forgotten here anyway" << std::endl;
+        }
+    } catch (const CliError& error) {
+        context.err << "Warning: " << error.what() << "; the token is forgotten here anyway"
+                    << std::endl;
+    }
+    context.config.removeToken(url);
+    context.config.save();
+    context.out << "Logged out of " << url << std::endl;
+    return 0;
+}
+
+}  // namespace mvi::cli
