@@ -1,5 +1,7 @@
 #include "auth/AuthStore.h"
 
+#include "state/SqliteDatabase.h"
+
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Exception.h>
 #include <Poco/Nullable.h>
@@ -16,7 +18,6 @@ namespace {
 using namespace Poco::Data::Keywords;
 
 /// How long a write waits for another connection's write to finish before failing.
-constexpr std::size_t BUSY_TIMEOUT_SECONDS = 10;
 
 /// Bytes of randomness in the signing secret.
 constexpr std::size_t SECRET_BYTES = 32;
@@ -45,55 +46,8 @@ const char* const SCHEMA[] = {
 /// The key of the token signing secret in `auth_secret`.
 const std::string SECRET_NAME = "token_hs256";
 
-/// Runs `action`, turning a Poco exception into a std::runtime_error that names the database,
-/// the failed operation and SQLite's message.
-template <typename Action>
-auto guarded(const std::string& path, const char* operation, Action&& action)
-    -> decltype(action()) {
-    try {
-        return action();
-    } catch (const Poco::Exception& e) {
-        throw std::runtime_error("auth database " + path + ": cannot " + operation + ": " +
-                                 e.displayText());
-    }
-}
-
-/// Runs `body` in a transaction holding the write lock from the start (BEGIN IMMEDIATE);
-/// commits when it returns, rolls back when it throws.
-template <typename Body>
-void inWriteTransaction(Poco::Data::Session& session, Body&& body) {
-    session << "BEGIN IMMEDIATE", now;
-    try {
-        body();
-        session << "COMMIT", now;
-    } catch (...) {
-        try {
-            session << "ROLLBACK", now;
-        } catch (const Poco::Exception&) {
-            // SQLite already ended the transaction; the original error is the one to report.
-        }
-        throw;
-    }
-}
-
-Poco::Data::Session openSession(const std::string& path) {
-    static const bool registered = [] {
-        Poco::Data::SQLite::Connector::registerConnector();
-        return true;
-    }();
-    static_cast<void>(registered);
-    try {
-        const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-        if (!parent.empty()) {
-            std::filesystem::create_directories(parent);
-        }
-    } catch (const std::filesystem::filesystem_error& e) {
-        throw std::runtime_error("auth database " + path +
-                                 ": cannot create its folder: " + e.code().message());
-    }
-    return guarded(path, "open",
-                   [&] { return Poco::Data::Session(Poco::Data::SQLite::Connector::KEY, path); });
-}
+/// How errors name this database.
+const std::string kWhat = "auth database";
 
 /// Token rows read column by column.
 struct TokenColumns {
@@ -127,13 +81,10 @@ constexpr const char* TOKEN_COLUMNS =
 
 }  // namespace
 
-AuthStore::AuthStore(const std::string& path) : path_(path), session_(openSession(path)) {
-    guarded(path_, "open", [this] {
-        session_.setConnectionTimeout(BUSY_TIMEOUT_SECONDS);
-        std::string journalMode;
-        session_ << "PRAGMA journal_mode = WAL", into(journalMode), now;
-        session_ << "PRAGMA synchronous = FULL", now;
-        inWriteTransaction(session_, [this] {
+AuthStore::AuthStore(const std::string& path)
+    : path_(path), session_(SqliteDatabase::open(kWhat, path)) {
+    SqliteDatabase::guarded(kWhat, path_, "open", [this] {
+        SqliteDatabase::inWriteTransaction(session_, [this] {
             for (const char* sql : SCHEMA) {
                 session_ << sql, now;
             }
@@ -156,7 +107,7 @@ std::optional<std::string> AuthStore::passwordHash(const std::string& user) cons
     std::vector<std::string> hashes;
     {
         std::lock_guard lock(mutex_);
-        guarded(path_, "read a user", [&] {
+        SqliteDatabase::guarded(kWhat, path_, "read a user", [&] {
             session_ << "SELECT password_hash FROM auth_users WHERE name = ?", useRef(user),
                 into(hashes), now;
         });
@@ -170,7 +121,7 @@ std::optional<std::string> AuthStore::passwordHash(const std::string& user) cons
 void AuthStore::setUser(const std::string& user, const std::string& hash, bool fromConfiguration) {
     std::lock_guard lock(mutex_);
     int configured = fromConfiguration ? 1 : 0;
-    guarded(path_, "save a user", [&] {
+    SqliteDatabase::guarded(kWhat, path_, "save a user", [&] {
         session_ << "INSERT INTO auth_users (name, password_hash, from_configuration) "
                     "VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
                     "password_hash = excluded.password_hash, "
@@ -182,8 +133,8 @@ void AuthStore::setUser(const std::string& user, const std::string& hash, bool f
 std::vector<std::string> AuthStore::removeConfiguredUsersExcept(const std::string& keep) {
     std::lock_guard lock(mutex_);
     std::vector<std::string> removed;
-    guarded(path_, "remove users", [&] {
-        inWriteTransaction(session_, [&] {
+    SqliteDatabase::guarded(kWhat, path_, "remove users", [&] {
+        SqliteDatabase::inWriteTransaction(session_, [&] {
             session_ << "SELECT name FROM auth_users WHERE from_configuration = 1 AND name <> ?",
                 useRef(keep), into(removed), now;
             for (const std::string& name : removed) {
@@ -204,7 +155,7 @@ void AuthStore::addToken(const TokenRecord& token) {
         expires = token.expiresAt->epochMicroseconds();
     }
     int revoked = token.revoked ? 1 : 0;
-    guarded(path_, "record a token", [&] {
+    SqliteDatabase::guarded(kWhat, path_, "record a token", [&] {
         session_ << "INSERT INTO auth_tokens (id, user_name, created_at, expires_at, revoked) "
                     "VALUES (?, ?, ?, ?, ?)",
             useRef(token.id), useRef(token.user), use(created), use(expires), use(revoked), now;
@@ -215,7 +166,7 @@ std::optional<TokenRecord> AuthStore::token(const std::string& id) const {
     TokenColumns columns;
     {
         std::lock_guard lock(mutex_);
-        guarded(path_, "read a token", [&] {
+        SqliteDatabase::guarded(kWhat, path_, "read a token", [&] {
             session_ << std::string(TOKEN_COLUMNS) + "WHERE id = ?", useRef(id), into(columns.ids),
                 into(columns.users), into(columns.created), into(columns.expires),
                 into(columns.revoked), now;
@@ -232,7 +183,7 @@ std::vector<TokenRecord> AuthStore::tokens() const {
     TokenColumns columns;
     {
         std::lock_guard lock(mutex_);
-        guarded(path_, "list tokens", [&] {
+        SqliteDatabase::guarded(kWhat, path_, "list tokens", [&] {
             session_ << std::string(TOKEN_COLUMNS) + "ORDER BY created_at, id", into(columns.ids),
                 into(columns.users), into(columns.created), into(columns.expires),
                 into(columns.revoked), now;
@@ -244,7 +195,7 @@ std::vector<TokenRecord> AuthStore::tokens() const {
 bool AuthStore::revokeToken(const std::string& id) {
     std::lock_guard lock(mutex_);
     std::size_t changed = 0;
-    guarded(path_, "revoke a token", [&] {
+    SqliteDatabase::guarded(kWhat, path_, "revoke a token", [&] {
         Poco::Data::Statement update(session_);
         update << "UPDATE auth_tokens SET revoked = 1 WHERE id = ?", useRef(id);
         changed = update.execute();

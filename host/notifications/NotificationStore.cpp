@@ -1,5 +1,7 @@
 #include "notifications/NotificationStore.h"
 
+#include "state/SqliteDatabase.h"
+
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/DigestEngine.h>
@@ -22,7 +24,6 @@ namespace {
 using namespace Poco::Data::Keywords;
 
 /// How long a write waits for another connection's write to finish before failing.
-constexpr std::size_t BUSY_TIMEOUT_SECONDS = 10;
 
 /// The table of stacks. Times are microseconds since the Unix epoch; `emails` is a JSON array;
 /// `emailed_time` is when the stack's last e-mail was handed over (NULL: never).
@@ -84,60 +85,8 @@ Notification fromRow(const Row& row) {
     return notification;
 }
 
-/// Runs `action`, turning a Poco exception (whose what() carries only its class name) into a
-/// std::runtime_error that names the database and the failed operation and carries SQLite's
-/// message.
-template <typename Action>
-auto guarded(const std::string& path, const char* operation, Action&& action)
-    -> decltype(action()) {
-    try {
-        return action();
-    } catch (const Poco::Exception& e) {
-        throw std::runtime_error("notifications database " + path + ": cannot " + operation + ": " +
-                                 e.displayText());
-    }
-}
-
-/// Runs `body` inside a transaction that takes the write lock up front (BEGIN IMMEDIATE), so
-/// that it waits out another connection's write through the busy timeout. Commits when `body`
-/// returns, rolls back when it throws.
-template <typename Body>
-void inWriteTransaction(Poco::Data::Session& session, Body&& body) {
-    session << "BEGIN IMMEDIATE", now;
-    try {
-        body();
-        session << "COMMIT", now;
-    } catch (...) {
-        try {
-            session << "ROLLBACK", now;
-        } catch (const Poco::Exception&) {
-            // SQLite already ended the transaction; the original error is the one to report.
-        }
-        throw;
-    }
-}
-
-/// Opens a connection to `path` through Poco's SQLite connector, creating the parent folders.
-Poco::Data::Session openSession(const std::string& path) {
-    static const bool registered = [] {
-        Poco::Data::SQLite::Connector::registerConnector();
-        return true;
-    }();
-    static_cast<void>(registered);
-    if (path != ":memory:") {
-        try {
-            const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-            if (!parent.empty()) {
-                std::filesystem::create_directories(parent);
-            }
-        } catch (const std::filesystem::filesystem_error& e) {
-            throw std::runtime_error("notifications database " + path +
-                                     ": cannot create its folder: " + e.code().message());
-        }
-    }
-    return guarded(path, "open",
-                   [&] { return Poco::Data::Session(Poco::Data::SQLite::Connector::KEY, path); });
-}
+/// How errors name this database.
+const std::string kWhat = "notifications database";
 
 }  // namespace
 
@@ -181,16 +130,8 @@ NotificationStore::NotificationStore(const std::string& path, EmailSender sendEm
     : path_(path),
       sendEmail_(std::move(sendEmail)),
       clock_(clock ? std::move(clock) : [] { return Poco::Timestamp(); }),
-      session_(openSession(path)) {
-    guarded(path_, "open", [this] {
-        session_.setConnectionTimeout(BUSY_TIMEOUT_SECONDS);
-        // The first statement that reads the file: this is where a file that is not a database
-        // is refused.
-        std::string journalMode;
-        session_ << "PRAGMA journal_mode = WAL", into(journalMode), now;
-        session_ << "PRAGMA synchronous = FULL", now;
-        session_ << CREATE_TABLE, now;
-    });
+      session_(SqliteDatabase::open(kWhat, path)) {
+    SqliteDatabase::guarded(kWhat, path_, "open", [this] { session_ << CREATE_TABLE, now; });
 }
 
 Notification NotificationStore::raise(const ServiceId& service, Severity severity,
@@ -218,8 +159,8 @@ Notification NotificationStore::raise(const ServiceId& service, Severity severit
         std::lock_guard lock(mutex_);
         const Poco::Timestamp time = clock_();
         const Poco::Int64 timeValue = time.epochMicroseconds();
-        guarded(path_, "record a notification", [&] {
-            inWriteTransaction(session_, [&] {
+        SqliteDatabase::guarded(kWhat, path_, "record a notification", [&] {
+            SqliteDatabase::inWriteTransaction(session_, [&] {
                 std::vector<Poco::Tuple<Poco::Int64, Poco::Int64, Poco::Nullable<Poco::Int64>>>
                     existing;
                 session_ << "SELECT counter, first_time, emailed_time FROM notifications "
@@ -277,7 +218,7 @@ std::vector<Notification> NotificationStore::list() const {
     std::vector<Row> rows;
     {
         std::lock_guard lock(mutex_);
-        guarded(path_, "list notifications", [&] {
+        SqliteDatabase::guarded(kWhat, path_, "list notifications", [&] {
             session_ << std::string(SELECT_COLUMNS) + " ORDER BY first_time, id", into(rows), now;
         });
     }
@@ -299,7 +240,8 @@ nlohmann::json NotificationStore::toJson() const {
 
 void NotificationStore::clear() {
     std::lock_guard lock(mutex_);
-    guarded(path_, "clear notifications", [&] { session_ << "DELETE FROM notifications", now; });
+    SqliteDatabase::guarded(kWhat, path_, "clear notifications",
+                            [&] { session_ << "DELETE FROM notifications", now; });
 }
 
 }  // namespace mvi::host

@@ -1,5 +1,7 @@
 #include "state/StateStore.h"
 
+#include "state/SqliteDatabase.h"
+
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Exception.h>
 
@@ -13,7 +15,6 @@ namespace {
 using namespace Poco::Data::Keywords;
 
 /// How long a write waits for another process's write to finish before failing.
-constexpr std::size_t BUSY_TIMEOUT_SECONDS = 10;
 
 /// The schema, one step per version: step `i` brings a file from `user_version` i to i + 1.
 /// Steps are only ever appended; a shipped step never changes.
@@ -40,71 +41,14 @@ const std::vector<std::vector<const char*>> MIGRATIONS = {
     },
 };
 
-/// Runs `action`, turning a Poco exception (whose what() carries only its class name) into a
-/// std::runtime_error that names the database and the failed operation and carries SQLite's
-/// message.
-template <typename Action>
-auto guarded(const std::string& path, const char* operation, Action&& action)
-    -> decltype(action()) {
-    try {
-        return action();
-    } catch (const Poco::Exception& e) {
-        throw std::runtime_error("state database " + path + ": cannot " + operation + ": " +
-                                 e.displayText());
-    }
-}
-
-/// Runs `body` inside a transaction that takes the write lock up front (BEGIN IMMEDIATE), so
-/// that it waits out another process's write through the busy timeout rather than failing when
-/// a read lock would have to be upgraded. Commits when `body` returns, rolls back when it throws.
-template <typename Body>
-void inWriteTransaction(Poco::Data::Session& session, Body&& body) {
-    session << "BEGIN IMMEDIATE", now;
-    try {
-        body();
-        session << "COMMIT", now;
-    } catch (...) {
-        try {
-            session << "ROLLBACK", now;
-        } catch (const Poco::Exception&) {
-            // SQLite already ended the transaction; the original error is the one to report.
-        }
-        throw;
-    }
-}
-
-/// Opens a connection to `path` through Poco's SQLite connector, creating the parent folders.
-Poco::Data::Session openSession(const std::string& path) {
-    static const bool registered = [] {
-        Poco::Data::SQLite::Connector::registerConnector();
-        return true;
-    }();
-    static_cast<void>(registered);
-    try {
-        const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-        if (!parent.empty()) {
-            std::filesystem::create_directories(parent);
-        }
-    } catch (const std::filesystem::filesystem_error& e) {
-        throw std::runtime_error("state database " + path +
-                                 ": cannot create its folder: " + e.code().message());
-    }
-    return guarded(path, "open",
-                   [&] { return Poco::Data::Session(Poco::Data::SQLite::Connector::KEY, path); });
-}
+/// How errors name this database.
+const std::string kWhat = "state database";
 
 }  // namespace
 
-StateStore::StateStore(const std::string& path) : path_(path), session_(openSession(path)) {
-    guarded(path_, "open", [this] {
-        session_.setConnectionTimeout(BUSY_TIMEOUT_SECONDS);
-        // The first statement that reads the file: this is where a file that is not a database
-        // is refused.
-        std::string journalMode;
-        session_ << "PRAGMA journal_mode = WAL", into(journalMode), now;
-        session_ << "PRAGMA synchronous = FULL", now;
-        migrate();
-    });
+StateStore::StateStore(const std::string& path)
+    : path_(path), session_(SqliteDatabase::open(kWhat, path)) {
+    SqliteDatabase::guarded(kWhat, path_, "open", [this] { migrate(); });
 }
 
 void StateStore::migrate() {
@@ -113,7 +57,7 @@ void StateStore::migrate() {
     if (version == SCHEMA_VERSION) {
         return;
     }
-    inWriteTransaction(session_, [&] {
+    SqliteDatabase::inWriteTransaction(session_, [&] {
         // Read again under the write lock: another process may have migrated in between.
         session_ << "PRAGMA user_version", into(version), now;
         if (version > SCHEMA_VERSION) {
@@ -136,7 +80,7 @@ void StateStore::migrate() {
 
 void StateStore::recordDeployment(const ServiceId& id, const std::string& sha256) {
     std::lock_guard lock(mutex_);
-    guarded(path_, "record a deployment", [&] {
+    SqliteDatabase::guarded(kWhat, path_, "record a deployment", [&] {
         session_ << "INSERT INTO deployments (name, version, sha256) VALUES (?, ?, ?) "
                     "ON CONFLICT (name, version) DO UPDATE SET sha256 = excluded.sha256",
             useRef(id.name), useRef(id.version), useRef(sha256), now;
@@ -145,8 +89,8 @@ void StateStore::recordDeployment(const ServiceId& id, const std::string& sha256
 
 void StateStore::removeDeployment(const ServiceId& id) {
     std::lock_guard lock(mutex_);
-    guarded(path_, "remove a deployment", [&] {
-        inWriteTransaction(session_, [&] {
+    SqliteDatabase::guarded(kWhat, path_, "remove a deployment", [&] {
+        SqliteDatabase::inWriteTransaction(session_, [&] {
             session_ << "DELETE FROM parameters WHERE name = ? AND version = ?", useRef(id.name),
                 useRef(id.version), now;
             session_ << "DELETE FROM mains WHERE name = ? AND version = ?", useRef(id.name),
@@ -163,7 +107,7 @@ std::vector<std::pair<ServiceId, std::string>> StateStore::deployments() const {
     std::vector<std::string> hashes;
     {
         std::lock_guard lock(mutex_);
-        guarded(path_, "list deployments", [&] {
+        SqliteDatabase::guarded(kWhat, path_, "list deployments", [&] {
             session_ << "SELECT name, version, sha256 FROM deployments ORDER BY name, version",
                 into(names), into(versions), into(hashes), now;
         });
@@ -178,7 +122,7 @@ std::vector<std::pair<ServiceId, std::string>> StateStore::deployments() const {
 
 void StateStore::setMain(const std::string& name, const std::optional<std::string>& version) {
     std::lock_guard lock(mutex_);
-    guarded(path_, "set the main version", [&] {
+    SqliteDatabase::guarded(kWhat, path_, "set the main version", [&] {
         if (version) {
             session_ << "INSERT INTO mains (name, version) VALUES (?, ?) "
                         "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
@@ -193,7 +137,7 @@ std::optional<std::string> StateStore::main(const std::string& name) const {
     std::vector<std::string> versions;
     {
         std::lock_guard lock(mutex_);
-        guarded(path_, "read the main version", [&] {
+        SqliteDatabase::guarded(kWhat, path_, "read the main version", [&] {
             session_ << "SELECT version FROM mains WHERE name = ?", useRef(name), into(versions),
                 now;
         });
@@ -208,7 +152,7 @@ void StateStore::saveParameter(const ServiceId& id, const std::string& parameter
                                const nlohmann::json& value) {
     const std::string text = value.dump();
     std::lock_guard lock(mutex_);
-    guarded(path_, "save a parameter value", [&] {
+    SqliteDatabase::guarded(kWhat, path_, "save a parameter value", [&] {
         session_ << "INSERT INTO parameters (name, version, parameter, value) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (name, version, parameter) DO UPDATE SET value = excluded.value",
             useRef(id.name), useRef(id.version), useRef(parameter), useRef(text), now;
@@ -220,7 +164,7 @@ std::map<std::string, nlohmann::json> StateStore::parameters(const ServiceId& id
     std::vector<std::string> texts;
     {
         std::lock_guard lock(mutex_);
-        guarded(path_, "read parameter values", [&] {
+        SqliteDatabase::guarded(kWhat, path_, "read parameter values", [&] {
             session_ << "SELECT parameter, value FROM parameters WHERE name = ? AND version = ?",
                 useRef(id.name), useRef(id.version), into(names), into(texts), now;
         });

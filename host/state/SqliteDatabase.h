@@ -1,0 +1,59 @@
+#pragma once
+
+#include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace mvi::host {
+
+/// What every store of the host does with its SQLite file: open a connection the same way, name
+/// the database in its errors, and write in transactions that take the write lock up front.
+/// Several stores share one file (`data.dir/mvi.db`), each through a connection of its own.
+class SqliteDatabase {
+  public:
+    /// Opens a connection to `path` (":memory:" for a private in-memory database) through Poco's
+    /// SQLite connector: creates the parent folders, waits up to 10 s for another connection's
+    /// lock, and uses the WAL journal with synchronous writes, so a committed write survives
+    /// `kill -9`. `what` names the database in errors ("state database"). Throws
+    /// std::runtime_error naming the database, the path and SQLite's reason (e.g. a file that is
+    /// not a database).
+    static Poco::Data::Session open(const std::string& what, const std::string& path);
+
+    /// Runs `action`, turning a Poco exception (whose what() carries only its class name) into
+    /// a std::runtime_error `<what> <path>: cannot <operation>: <SQLite's message>`.
+    template <typename Action>
+    static auto guarded(const std::string& what, const std::string& path, const char* operation,
+                        Action&& action) -> decltype(action()) {
+        try {
+            return action();
+        } catch (const Poco::Exception& error) {
+            throw std::runtime_error(what + " " + path + ": cannot " + operation + ": " +
+                                     error.displayText());
+        }
+    }
+
+    /// Runs `body` inside a transaction that takes the write lock up front (BEGIN IMMEDIATE), so
+    /// that it waits out another connection's write through the busy timeout instead of failing
+    /// when a read lock would have to be upgraded. Commits when `body` returns, rolls back when
+    /// it throws.
+    template <typename Body>
+    static void inWriteTransaction(Poco::Data::Session& session, Body&& body) {
+        using Poco::Data::Keywords::now;
+        session << "BEGIN IMMEDIATE", now;
+        try {
+            body();
+            session << "COMMIT", now;
+        } catch (...) {
+            try {
+                session << "ROLLBACK", now;
+            } catch (const Poco::Exception&) {
+                // SQLite already ended the transaction; the original error is the one to report.
+            }
+            throw;
+        }
+    }
+};
+
+}  // namespace mvi::host
