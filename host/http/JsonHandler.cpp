@@ -1,5 +1,7 @@
 #include "http/JsonHandler.h"
 
+#include "schema/SchemaValidator.h"
+
 #include <Poco/Net/NetException.h>
 #include <Poco/StreamCopier.h>
 #include <fmt/format.h>
@@ -119,6 +121,20 @@ nlohmann::json JsonHandler::readJsonBody(Poco::Net::HTTPServerRequest& request,
                                          {"msg", "malformed JSON: " + std::string(error.what())},
                                          {"type", "value_error.jsondecode"}}}));
     }
+}
+
+ServiceId JsonHandler::readServiceIdBody(Poco::Net::HTTPServerRequest& request) {
+    static const nlohmann::json schema = {
+        {"type", "object"},
+        {"properties", {{"name", {{"type", "string"}}}, {"version", {{"type", "string"}}}}},
+        {"required", {"name", "version"}}};
+    nlohmann::json body = readJsonBody(request, nlohmann::json());
+    std::vector<ValidationError> errors;
+    SchemaValidator::validate(schema, body, nlohmann::json::array({"body"}), errors);
+    if (!errors.empty()) {
+        throw HttpError(422, SchemaValidator::toDetail(errors));
+    }
+    return ServiceId{body["name"].get<std::string>(), body["version"].get<std::string>()};
 }
 
 void JsonHandler::requireMethod(const Poco::Net::HTTPServerRequest& request,

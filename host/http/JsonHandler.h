@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "core/ServiceId.h"
 #include "http/HostContext.h"
 #include "http/HttpError.h"
 
@@ -41,6 +42,10 @@ class JsonHandler : public Poco::Net::HTTPRequestHandler {
     /// reads as `emptyValue`.
     nlohmann::json readJsonBody(Poco::Net::HTTPServerRequest& request,
                                 const nlohmann::json& emptyValue);
+
+    /// Reads a body `{"name": ..., "version": ...}` (both strings); 422 with a `detail` list
+    /// otherwise. The values are returned as sent, not checked against the naming rules.
+    ServiceId readServiceIdBody(Poco::Net::HTTPServerRequest& request);
 
     /// Throws 405 unless the request's method is one of `allowed` (comma-separated).
     static void requireMethod(const Poco::Net::HTTPServerRequest& request,

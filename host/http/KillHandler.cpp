@@ -9,29 +9,7 @@ void KillHandler::handle(Poco::Net::HTTPServerRequest& request,
                          Poco::Net::HTTPServerResponse& response) {
     // `GET /services/` (the list) shares this path; every other method comes here.
     requireMethod(request, response, "GET,DELETE");
-    nlohmann::json body = readJsonBody(request, nlohmann::json());
-    nlohmann::json problems = nlohmann::json::array();
-    if (!body.is_object()) {
-        problems.push_back({{"loc", {"body"}},
-                            {"msg", "value is not a valid object"},
-                            {"type", "type_error.object"}});
-    } else {
-        for (const char* field : {"name", "version"}) {
-            if (!body.contains(field)) {
-                problems.push_back({{"loc", {"body", field}},
-                                    {"msg", "field required"},
-                                    {"type", "value_error.missing"}});
-            } else if (!body[field].is_string()) {
-                problems.push_back({{"loc", {"body", field}},
-                                    {"msg", "value is not a valid string"},
-                                    {"type", "type_error.string"}});
-            }
-        }
-    }
-    if (!problems.empty()) {
-        throw HttpError(422, problems);
-    }
-    ServiceId id{body["name"].get<std::string>(), body["version"].get<std::string>()};
+    ServiceId id = readServiceIdBody(request);
     std::string pluginPath =
         Poco::Path(Poco::Path::forDirectory(context_.config.pluginsDir), id.str() + ".so")
             .toString();

@@ -18,29 +18,7 @@ void ServiceListHandler::handle(Poco::Net::HTTPServerRequest& request,
 void AssignHandler::handle(Poco::Net::HTTPServerRequest& request,
                            Poco::Net::HTTPServerResponse& response) {
     requireMethod(request, response, "PUT");
-    nlohmann::json body = readJsonBody(request, nlohmann::json());
-    nlohmann::json problems = nlohmann::json::array();
-    if (!body.is_object()) {
-        problems.push_back({{"loc", {"body"}},
-                            {"msg", "value is not a valid object"},
-                            {"type", "type_error.object"}});
-    } else {
-        for (const char* field : {"name", "version"}) {
-            if (!body.contains(field)) {
-                problems.push_back({{"loc", {"body", field}},
-                                    {"msg", "field required"},
-                                    {"type", "value_error.missing"}});
-            } else if (!body[field].is_string()) {
-                problems.push_back({{"loc", {"body", field}},
-                                    {"msg", "value is not a valid string"},
-                                    {"type", "type_error.string"}});
-            }
-        }
-    }
-    if (!problems.empty()) {
-        throw HttpError(422, problems);
-    }
-    ServiceId id{body["name"].get<std::string>(), body["version"].get<std::string>()};
+    ServiceId id = readServiceIdBody(request);
     switch (context_.deployer.assign(id)) {
         case ServiceRegistry::AssignResult::Ok:
             sendJson(response, 200, "OK");
