@@ -27,5 +27,7 @@ echo "== test suite =="
 run_suite build-tests
 if [[ $quick == false ]]; then
     echo "== test suite under address and undefined-behaviour sanitizers =="
-    run_suite build-sanitize -DMVI_SANITIZE=ON
+    # Warnings are already errors in the first round; with sanitizers GCC reports false
+    # "may be used uninitialized" warnings inside the standard library, so here they stay warnings.
+    run_suite build-sanitize -DMVI_SANITIZE=ON -DMVI_WERROR=OFF
 fi
