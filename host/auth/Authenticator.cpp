@@ -171,7 +171,7 @@ Authenticator::Check Authenticator::verify(const std::string& token) const {
 }
 
 Authenticator::Check Authenticator::authenticate(const Poco::Net::HTTPRequest& request) const {
-    const std::string& authorization = request.get("Authorization", "");
+    const std::string authorization = request.get("Authorization", "");
     if (!authorization.empty()) {
         std::string value = Poco::trim(authorization);
         auto space = value.find(' ');
