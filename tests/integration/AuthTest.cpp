@@ -20,34 +20,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-using Headers = std::map<std::string, std::string>;
-
-/// Sends one request with extra headers over a new connection; every Set-Cookie header is kept,
-/// joined by newlines.
+/// Sends one request with extra headers over a new connection.
 Response send(unsigned port, const std::string& method, const std::string& path,
               const std::string& body = "", const Headers& headers = {},
               const std::string& contentType = "application/json") {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-    session.setTimeout(Poco::Timespan(60, 0));
-    Poco::Net::HTTPRequest httpRequest(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!body.empty() || method == "POST" || method == "PUT") {
-        httpRequest.setContentType(contentType);
-        httpRequest.setContentLength(static_cast<std::streamsize>(body.size()));
-    }
-    for (const auto& [name, value] : headers) {
-        httpRequest.set(name, value);
-    }
-    session.sendRequest(httpRequest) << body;
-    Poco::Net::HTTPResponse httpResponse;
-    std::istream& stream = session.receiveResponse(httpResponse);
-    Response response;
-    response.status = static_cast<int>(httpResponse.getStatus());
-    Poco::StreamCopier::copyToString(stream, response.body);
-    for (const auto& [name, value] : httpResponse) {
-        std::string& kept = response.headers[name];
-        kept += kept.empty() ? value : "\n" + value;
-    }
-    return response;
+    return request(port, method, path, body, contentType, headers);
 }
 
 Headers bearer(const std::string& token) {

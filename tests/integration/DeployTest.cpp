@@ -123,17 +123,6 @@ json firstLoc(const Response& response) {
     return response.json()["detail"][0]["loc"];
 }
 
-std::unique_ptr<HostProcess> startHost(
-    const std::vector<std::pair<std::string, std::string>>& plugins,
-    std::vector<std::string> arguments = {}) {
-    std::string work = makeTemporaryDirectory();
-    fs::create_directories(fs::path(work) / "plugins");
-    for (const auto& [target, file] : plugins) {
-        installPlugin(builtPlugin(target), (fs::path(work) / "plugins").string(), file);
-    }
-    return std::make_unique<HostProcess>(std::move(arguments), work);
-}
-
 class Deploy : public ::testing::Test {
   protected:
     void SetUp() override { scratch_ = makeTemporaryDirectory(); }

@@ -16,18 +16,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// A host whose plugins folder starts with the given (target, file) pairs.
-std::unique_ptr<HostProcess> startHost(
-    const std::vector<std::pair<std::string, std::string>>& plugins,
-    std::vector<std::string> arguments = {}) {
-    std::string work = makeTemporaryDirectory();
-    fs::create_directories(fs::path(work) / "plugins");
-    for (const auto& [target, file] : plugins) {
-        installPlugin(builtPlugin(target), (fs::path(work) / "plugins").string(), file);
-    }
-    return std::make_unique<HostProcess>(std::move(arguments), work);
-}
-
 std::string buildOf(const HostProcess& host, const std::string& svc) {
     Response response = host.post("/services/" + svc + "/version", json::object());
     return response.status == 200 ? response.json().get<std::string>()

@@ -133,6 +133,17 @@ int HostProcess::stop(bool kill) {
 
 namespace mvi::test {
 
+std::unique_ptr<HostProcess> startHost(
+    const std::vector<std::pair<std::string, std::string>>& plugins,
+    std::vector<std::string> arguments) {
+    std::string work = makeTemporaryDirectory();
+    fs::create_directories(fs::path(work) / "plugins");
+    for (const auto& [target, file] : plugins) {
+        installPlugin(builtPlugin(target), (fs::path(work) / "plugins").string(), file);
+    }
+    return std::make_unique<HostProcess>(std::move(arguments), work);
+}
+
 std::string builtPlugin(const std::string& target) {
     for (const char* directory : {MVI_PLUGINS_BUILD_DIR, MVI_FIXTURES_BUILD_DIR}) {
         fs::path candidate = fs::path(directory) / (target + ".so");

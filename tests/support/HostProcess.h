@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,11 @@ bool waitFor(const std::function<bool()>& condition,
 }  // namespace mvi::test
 
 namespace mvi::test {
+
+/// A host whose plugins folder starts with the given (built target, file name) pairs.
+std::unique_ptr<HostProcess> startHost(
+    const std::vector<std::pair<std::string, std::string>>& plugins,
+    std::vector<std::string> arguments = {});
 
 /// Path of a plugin the build produced: an example (`hello`) or a fixture
 /// (`fixture_counter_v1`).

@@ -15,13 +15,16 @@ std::string Response::header(const std::string& name) const {
 }
 
 Response request(unsigned port, const std::string& method, const std::string& path,
-                 const std::string& body, const std::string& contentType) {
+                 const std::string& body, const std::string& contentType, const Headers& headers) {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
     session.setTimeout(Poco::Timespan(60, 0));
     Poco::Net::HTTPRequest httpRequest(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     if (!body.empty() || method == "POST" || method == "PUT") {
         httpRequest.setContentType(contentType);
         httpRequest.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    for (const auto& [name, value] : headers) {
+        httpRequest.set(name, value);
     }
     session.sendRequest(httpRequest) << body;
     Poco::Net::HTTPResponse httpResponse;
@@ -30,7 +33,8 @@ Response request(unsigned port, const std::string& method, const std::string& pa
     response.status = static_cast<int>(httpResponse.getStatus());
     Poco::StreamCopier::copyToString(stream, response.body);
     for (const auto& [name, value] : httpResponse) {
-        response.headers[name] = value;
+        std::string& kept = response.headers[name];
+        kept += kept.empty() ? value : "\n" + value;
     }
     return response;
 }

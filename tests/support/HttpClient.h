@@ -20,9 +20,14 @@ struct Response {
     std::string header(const std::string& name) const;
 };
 
-/// Sends one request to 127.0.0.1:`port` over a new connection and reads the whole answer.
+/// Extra request headers, name -> value.
+using Headers = std::map<std::string, std::string>;
+
+/// Sends one request to 127.0.0.1:`port` over a new connection and reads the whole answer. A
+/// header the answer repeats (Set-Cookie) is kept with its values joined by newlines.
 Response request(unsigned port, const std::string& method, const std::string& path,
-                 const std::string& body = "", const std::string& contentType = "application/json");
+                 const std::string& body = "", const std::string& contentType = "application/json",
+                 const Headers& headers = {});
 
 /// POSTs `body` as JSON.
 Response postJson(unsigned port, const std::string& path, const nlohmann::json& body);
