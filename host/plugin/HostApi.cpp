@@ -32,6 +32,18 @@ const Decl* checkedDecl(const Decl* decl, std::size_t needed) {
     return decl != nullptr && decl->size >= needed ? decl : nullptr;
 }
 
+// The size a struct had in ABI 1.0: a plugin built then passes no more.
+constexpr std::size_t kEntrypointDeclSize10 =
+    offsetof(mvi_entrypoint_decl, userdata) + sizeof(mvi_entrypoint_decl::userdata);
+constexpr std::size_t kParameterDeclSize10 =
+    offsetof(mvi_parameter_decl, exposed) + sizeof(mvi_parameter_decl::exposed);
+
+// True when a plugin of ABI minor `abiMinor` filled the field that ends at `end` (added in minor
+// `since`) of a struct it declared `size` bytes long.
+bool hasField(std::size_t size, std::uint32_t abiMinor, std::size_t end, std::uint32_t since) {
+    return abiMinor >= since && size >= end;
+}
+
 mvi_status refuse(mvi_registrar* registrar, mvi_status status, std::string problem) {
     registrar->problems.push_back(std::move(problem));
     return status;
@@ -45,7 +57,7 @@ mvi_status addEntrypoint(mvi_registrar* registrar, const mvi_entrypoint_decl* ra
         if (!registrar->open) {
             return MVI_BAD_STATE;
         }
-        const auto* decl = checkedDecl(rawDecl, sizeof(mvi_entrypoint_decl));
+        const auto* decl = checkedDecl(rawDecl, kEntrypointDeclSize10);
         if (decl == nullptr) {
             return refuse(registrar, MVI_INVALID_ARGUMENT,
                           "entrypoint declaration is NULL or smaller than the ABI's");
@@ -84,13 +96,17 @@ mvi_status addEntrypoint(mvi_registrar* registrar, const mvi_entrypoint_decl* ra
             return refuse(registrar, MVI_INVALID_ARGUMENT,
                           fmt::format("entrypoint '{}': result schema: {}", name, *problem));
         }
+        bool monitor = hasField(decl->size, registrar->abiMinor,
+                                offsetof(mvi_entrypoint_decl, monitor) + sizeof(bool), 1) &&
+                       decl->monitor;
         Entrypoint entrypoint{name,
                               decl->method,
                               *arguments,
                               *resultSchema,
                               std::string(view(decl->description)),
                               decl->handler,
-                              decl->userdata};
+                              decl->userdata,
+                              monitor};
         if (!registrar->version->addEntrypoint(std::move(entrypoint))) {
             return refuse(registrar, MVI_ALREADY_EXISTS,
                           fmt::format("entrypoint '{}' is declared twice", name));
@@ -109,7 +125,7 @@ mvi_status addParameter(mvi_registrar* registrar, const mvi_parameter_decl* rawD
         if (!registrar->open) {
             return MVI_BAD_STATE;
         }
-        const auto* decl = checkedDecl(rawDecl, sizeof(mvi_parameter_decl));
+        const auto* decl = checkedDecl(rawDecl, kParameterDeclSize10);
         if (decl == nullptr) {
             return refuse(registrar, MVI_INVALID_ARGUMENT,
                           "parameter declaration is NULL or smaller than the ABI's");
@@ -137,8 +153,11 @@ mvi_status addParameter(mvi_registrar* registrar, const mvi_parameter_decl* rawD
                           fmt::format("parameter '{}': initial value does not match its schema: {}",
                                       name, errors.front().msg));
         }
+        bool monitor = hasField(decl->size, registrar->abiMinor,
+                                offsetof(mvi_parameter_decl, monitor) + sizeof(bool), 1) &&
+                       decl->monitor;
         if (!registrar->version->parameters().declare(
-                name, ParameterSet::Parameter{*value, *schema, decl->exposed})) {
+                name, ParameterSet::Parameter{*value, *schema, decl->exposed, monitor})) {
             return refuse(registrar, MVI_ALREADY_EXISTS,
                           fmt::format("parameter '{}' is declared twice", name));
         }
@@ -298,10 +317,35 @@ mvi_status setParameter(mvi_host* host, mvi_str name, mvi_str value) noexcept {
     }
 }
 
+// ---- ABI 1.1 ----
+
+mvi_status store(mvi_host* host, mvi_str values) noexcept {
+    (void)host;
+    (void)values;
+    return MVI_ERROR;  // Monitoring: being built (issue 5).
+}
+
+mvi_status callEvery(mvi_host* host, const mvi_timer_decl* timer) noexcept {
+    (void)host;
+    (void)timer;
+    return MVI_ERROR;  // Scheduler: being built (issue 5).
+}
+
+mvi_status callService(mvi_host* host, const mvi_service_call* request, int32_t* httpStatus,
+                       mvi_plugin_receive_fn receive, mvi_plugin_buffer* buffer) noexcept {
+    (void)host;
+    (void)request;
+    (void)httpStatus;
+    (void)receive;
+    (void)buffer;
+    return MVI_ERROR;  // Calls between services: being built (issue 5).
+}
+
 const mvi_host_api kHostApi = {
     sizeof(mvi_host_api), addEntrypoint, addParameter, registrationError,
     callResult,           callError,     log,          notify,
-    getParameter,         setParameter,
+    getParameter,         setParameter,  store,        callEvery,
+    callService,
 };
 
 }  // namespace

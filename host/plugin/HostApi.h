@@ -3,6 +3,7 @@
 #include <mvi/plugin.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ class ServiceVersion;
 /// The host's side of the `mvi_registrar` handle: lives for one mvi_plugin_register call.
 struct mvi_registrar {
     mvi::host::ServiceVersion* version = nullptr;
+    /// The ABI minor the plugin reported: fields added in a later minor are not read from it.
+    std::uint32_t abiMinor = 0;
     /// False once registration returned: later registration calls get MVI_BAD_STATE.
     bool open = true;
     /// Every declaration the host refused, in order; any entry fails the version.

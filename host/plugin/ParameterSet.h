@@ -21,6 +21,8 @@ class ParameterSet {
         nlohmann::json value;
         nlohmann::json schema;
         bool exposed = true;
+        /// Store every value the parameter takes as a monitoring value.
+        bool monitor = false;
     };
 
     /// Outcome of `set`.

@@ -143,6 +143,7 @@ void PluginLoader::open(ServiceVersion& version) {
 
     mvi_registrar registrar;
     registrar.version = &version;
+    registrar.abiMinor = minor;
     mvi_status status = registerFn(&hostApi(), version.handle(), &registrar);
     registrar.open = false;
     if (status != MVI_OK) {

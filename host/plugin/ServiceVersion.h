@@ -55,6 +55,8 @@ struct Entrypoint {
     std::string description;
     mvi_plugin_entrypoint_fn handler = nullptr;
     mvi_plugin_userdata* userdata = nullptr;
+    /// Store each successful call's arguments and result as monitoring values.
+    bool monitor = false;
 };
 
 /// Outcome of calling an entrypoint: an HTTP status and the JSON body to send (the result for

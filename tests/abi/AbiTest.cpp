@@ -12,7 +12,7 @@
 
 TEST(AbiVersionTable, AbiVersion) {
     EXPECT_EQ(MVI_ABI_VERSION_MAJOR, 1);
-    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 0);
+    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 1);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(1, 0), 0x00010000u);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(2, 3), 0x00020003u);
     EXPECT_EQ(MVI_ABI_VERSION_GET_MAJOR(0x00020003u), 2u);
@@ -29,6 +29,7 @@ TEST(AbiVersionTable, StatusCodes) {
     EXPECT_EQ(MVI_TYPE_MISMATCH, 4);
     EXPECT_EQ(MVI_ALREADY_EXISTS, 5);
     EXPECT_EQ(MVI_BAD_STATE, 6);
+    EXPECT_EQ(MVI_BUSY, 7);
 }
 
 TEST(AbiVersionTable, LogLevels) {
@@ -78,10 +79,12 @@ TEST(AbiLayout, SizesOnLp64) {
         GTEST_SKIP() << "layout table is for LP64";
     }
     EXPECT_EQ(sizeof(mvi_str), 16u);
-    EXPECT_EQ(sizeof(mvi_entrypoint_decl), 96u);
+    EXPECT_EQ(sizeof(mvi_entrypoint_decl), 104u);
     EXPECT_EQ(sizeof(mvi_parameter_decl), 64u);
     EXPECT_EQ(sizeof(mvi_notification), 56u);
-    EXPECT_EQ(sizeof(mvi_host_api), 80u);
+    EXPECT_EQ(sizeof(mvi_timer_decl), 56u);
+    EXPECT_EQ(sizeof(mvi_service_call), 72u);
+    EXPECT_EQ(sizeof(mvi_host_api), 104u);
 }
 
 TEST(AbiLayout, OffsetsOnLp64) {
@@ -99,12 +102,27 @@ TEST(AbiLayout, OffsetsOnLp64) {
     EXPECT_EQ(offsetof(mvi_entrypoint_decl, description), 64u);
     EXPECT_EQ(offsetof(mvi_entrypoint_decl, handler), 80u);
     EXPECT_EQ(offsetof(mvi_entrypoint_decl, userdata), 88u);
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, monitor), 96u);  // 1.1
 
     EXPECT_EQ(offsetof(mvi_parameter_decl, size), 0u);
     EXPECT_EQ(offsetof(mvi_parameter_decl, name), 8u);
     EXPECT_EQ(offsetof(mvi_parameter_decl, initial_value), 24u);
     EXPECT_EQ(offsetof(mvi_parameter_decl, schema), 40u);
     EXPECT_EQ(offsetof(mvi_parameter_decl, exposed), 56u);
+    EXPECT_EQ(offsetof(mvi_parameter_decl, monitor), 57u);  // 1.1: in 1.0's trailing padding
+
+    EXPECT_EQ(offsetof(mvi_timer_decl, size), 0u);
+    EXPECT_EQ(offsetof(mvi_timer_decl, name), 8u);
+    EXPECT_EQ(offsetof(mvi_timer_decl, interval_seconds), 24u);
+    EXPECT_EQ(offsetof(mvi_timer_decl, wait_first), 32u);
+    EXPECT_EQ(offsetof(mvi_timer_decl, callback), 40u);
+    EXPECT_EQ(offsetof(mvi_timer_decl, userdata), 48u);
+
+    EXPECT_EQ(offsetof(mvi_service_call, size), 0u);
+    EXPECT_EQ(offsetof(mvi_service_call, service), 8u);
+    EXPECT_EQ(offsetof(mvi_service_call, version), 24u);
+    EXPECT_EQ(offsetof(mvi_service_call, entrypoint), 40u);
+    EXPECT_EQ(offsetof(mvi_service_call, arguments), 56u);
 
     EXPECT_EQ(offsetof(mvi_notification, size), 0u);
     EXPECT_EQ(offsetof(mvi_notification, severity), 8u);
@@ -122,4 +140,7 @@ TEST(AbiLayout, OffsetsOnLp64) {
     EXPECT_EQ(offsetof(mvi_host_api, notify), 56u);
     EXPECT_EQ(offsetof(mvi_host_api, get_parameter), 64u);
     EXPECT_EQ(offsetof(mvi_host_api, set_parameter), 72u);
+    EXPECT_EQ(offsetof(mvi_host_api, store), 80u);         // 1.1
+    EXPECT_EQ(offsetof(mvi_host_api, call_every), 88u);    // 1.1
+    EXPECT_EQ(offsetof(mvi_host_api, call_service), 96u);  // 1.1
 }

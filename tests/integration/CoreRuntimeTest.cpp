@@ -1,6 +1,7 @@
 // The core runtime end to end: a real mvi-host process, real plugins, real HTTP.
 
 #include <gtest/gtest.h>
+#include <mvi/plugin.h>
 
 #include <filesystem>
 #include <fstream>
@@ -222,7 +223,8 @@ TEST_F(CoreRuntime, ServiceListShowsEveryVersion) {
 
 TEST_F(CoreRuntime, VersionAndHealth) {
     EXPECT_EQ(host().get("/~health").json()["status"], "alive");
-    EXPECT_EQ(host().get("/~version").json()["abi"], "1.0");
+    EXPECT_EQ(host().get("/~version").json()["abi"],
+              std::to_string(MVI_ABI_VERSION_MAJOR) + "." + std::to_string(MVI_ABI_VERSION_MINOR));
 }
 
 // The seed tutorial's hello service, end to end, on a host of its own.
@@ -276,11 +278,16 @@ TEST(LoadFailures, EachIsReportedAndTheOthersKeepServing) {
     struct Case {
         const char* target;
         const char* name;
-        const char* expected;
+        std::string expected;
     };
+    // The fixtures report the header's version with one part bumped.
+    const std::string major = std::to_string(MVI_ABI_VERSION_MAJOR);
+    const std::string minor = std::to_string(MVI_ABI_VERSION_MINOR);
     const Case cases[] = {
-        {"fixture_wrong_major", "wrongmajor", "incompatible plugin ABI 2.0"},
-        {"fixture_newer_minor", "newerminor", "incompatible plugin ABI 1.1"},
+        {"fixture_wrong_major", "wrongmajor",
+         "incompatible plugin ABI " + std::to_string(MVI_ABI_VERSION_MAJOR + 1) + "." + minor},
+        {"fixture_newer_minor", "newerminor",
+         "incompatible plugin ABI " + major + "." + std::to_string(MVI_ABI_VERSION_MINOR + 1)},
         {"fixture_no_register", "noregister", "missing symbol mvi_plugin_register"},
         {"fixture_register_fails", "registerfails", "database unreachable"},
         {"fixture_duplicate_entrypoint", "duplicate", "declared twice"},

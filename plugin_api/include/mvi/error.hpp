@@ -33,6 +33,8 @@ inline std::string status_name(mvi_status status) {
             return "MVI_ALREADY_EXISTS";
         case MVI_BAD_STATE:
             return "MVI_BAD_STATE";
+        case MVI_BUSY:
+            return "MVI_BUSY";
         default:
             return "MVI_STATUS_" + std::to_string(status);
     }
@@ -55,6 +57,8 @@ inline const char* status_meaning(mvi_status status) noexcept {
             return "the name is already taken";
         case MVI_BAD_STATE:
             return "not allowed at this point of the service's life";
+        case MVI_BUSY:
+            return "the host cannot take the work now; nothing was done";
         default:
             return "unknown status";
     }

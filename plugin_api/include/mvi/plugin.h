@@ -15,6 +15,9 @@
  *   struct that crosses starts with its size and only grows at the end, a plugin built against an
  *   older minor keeps working: the host reads only the fields that the plugin's size covers, and a
  *   plugin may read a host table field only when `size` shows the field is present.
+ *   A field added to a plugin-filled struct in a later minor may sit in what was trailing padding
+ *   before, so the host reads it only when `size` covers it AND the plugin reported a minor that
+ *   has it (mvi_plugin_abi_version); a plugin's uninitialised padding is never read as a value.
  *
  * NAMING
  *   mvi_*         types shared by both sides.
@@ -48,7 +51,7 @@ extern "C" {
 
 /** The ABI version this header describes (see the policy above). Since 1.0. */
 #define MVI_ABI_VERSION_MAJOR 1
-#define MVI_ABI_VERSION_MINOR 0
+#define MVI_ABI_VERSION_MINOR 1
 
 /** Packs a major and minor into the value mvi_plugin_abi_version returns. Since 1.0. */
 #define MVI_ABI_VERSION_PACK(major, minor) \
@@ -79,6 +82,9 @@ typedef int32_t mvi_status;
 #define MVI_ALREADY_EXISTS 5
 /** The call is not allowed in the current phase (a registration call after registration). */
 #define MVI_BAD_STATE 6
+/** The host cannot take the work now (a full queue); nothing was done, trying later may work.
+ *  Since 1.1. */
+#define MVI_BUSY 7
 
 /** Log levels for mvi_host_api.log. Since 1.0. */
 typedef int32_t mvi_log_level;
@@ -153,6 +159,9 @@ typedef struct mvi_entrypoint_decl {
     mvi_plugin_entrypoint_fn handler;
     /** Passed back to `handler` unchanged; owned by the plugin. */
     mvi_plugin_userdata* userdata;
+    /** When true, after each successful call the host stores the arguments object and the
+     *  result as monitoring values `<name>_request` and `<name>_response`. Since 1.1. */
+    bool monitor;
 } mvi_entrypoint_decl;
 
 /** Declaration of one runtime parameter, passed to mvi_host_api.add_parameter. All strings are
@@ -167,6 +176,9 @@ typedef struct mvi_parameter_decl {
     mvi_str schema;
     /** When false the parameter is readable over HTTP but cannot be set there (405). */
     bool exposed;
+    /** When true, the host stores every value the parameter takes (the initial one included) as
+     *  a monitoring value named after the parameter. Since 1.1. */
+    bool monitor;
 } mvi_parameter_decl;
 
 /** A notification raised by a service, passed to mvi_host_api.notify. Since 1.0. */
@@ -180,6 +192,43 @@ typedef struct mvi_notification {
     /** Seconds during which a repeat of the same notification sends no e-mail again. */
     double timer_seconds;
 } mvi_notification;
+
+/** A periodic task, run by the host's scheduler. Returns MVI_OK, or another status after it
+ *  logged why it failed; either way the schedule goes on. THREADING: called on a scheduler
+ *  thread, never twice at once for one timer; must not throw or longjmp out. Since 1.1. */
+typedef mvi_status (*mvi_plugin_timer_fn)(mvi_plugin_userdata* userdata);
+
+/** Declaration of a periodic task, passed to mvi_host_api.call_every. Strings are copied by the
+ *  host during that call. Since 1.1. */
+typedef struct mvi_timer_decl {
+    size_t size;
+    /** Shown in log lines and notifications about this timer (may be empty). */
+    mvi_str name;
+    /** Seconds from the start of one run to the start of the next; finite and greater than 0. */
+    double interval_seconds;
+    /** When true the first run starts one interval after the version is ready; otherwise as
+     *  soon as it is ready. */
+    bool wait_first;
+    /** The task; must stay callable until the library is closed. */
+    mvi_plugin_timer_fn callback;
+    /** Passed back to `callback` unchanged; owned by the plugin. */
+    mvi_plugin_userdata* userdata;
+} mvi_timer_decl;
+
+/** A call to another service (or this one) through the host, passed to
+ *  mvi_host_api.call_service. Strings are borrowed for that call. Since 1.1. */
+typedef struct mvi_service_call {
+    size_t size;
+    /** The service's name. */
+    mvi_str service;
+    /** A version of it; empty: the main version answers and each shadow gets a mirrored copy,
+     *  exactly as for `POST /services/<name>/<entrypoint>`. */
+    mvi_str version;
+    /** The entrypoint to call. */
+    mvi_str entrypoint;
+    /** JSON object text with one key per argument; empty means {}. */
+    mvi_str arguments;
+} mvi_service_call;
 
 /** The functions the host implements, handed to mvi_plugin_register. OWNERSHIP: the host's.
  *  LIFETIME: until the library is closed; a plugin may keep the pointer in a global.
@@ -237,6 +286,38 @@ typedef struct mvi_host_api {
      *  MVI_INVALID_ARGUMENT for bad JSON, MVI_TYPE_MISMATCH when the value does not match the
      *  parameter's schema. Since 1.0. */
     mvi_status (*set_parameter)(mvi_host* host, mvi_str name, mvi_str value);
+
+    /* ---- added in 1.1: any thread, any time after registration unless said otherwise ---- */
+
+    /** Stores monitoring values. `values` is a JSON object text {"variable": value, ...}:
+     *  numbers are stored as numbers, strings as text, any other JSON value as its JSON text; all
+     *  values of one call share one timestamp. Variable names follow the entrypoint name rules.
+     *  The values are queued and written by a background writer, so store never waits for the
+     *  disk. Returns MVI_INVALID_ARGUMENT for text that is not a JSON object, an empty object or
+     *  a bad variable name, and MVI_BUSY when the queue is full (nothing of this call is
+     *  stored). Since 1.1. */
+    mvi_status (*store)(mvi_host* host, mvi_str values);
+
+    /** Runs `timer->callback` every `timer->interval_seconds` on the host's scheduler, from the
+     *  moment this version is ready until it is taken out of service; a run that is still going
+     *  then finishes before the library is closed. A run longer than the interval is logged as a
+     *  warning and raises a Warning notification, and the next run starts right away. Callable
+     *  during registration too. Returns MVI_INVALID_ARGUMENT for a NULL timer or callback or an
+     *  interval that is not a finite number greater than 0. Since 1.1. */
+    mvi_status (*call_every)(mvi_host* host, const mvi_timer_decl* timer);
+
+    /** Calls an entrypoint of a service loaded in this host, in process, through the same
+     *  routing as HTTP (validation, mirroring, version choice), and waits for its answer.
+     *  `*http_status` receives the answer's status: 200 with the result, or an error status
+     *  (404 unknown service, version or entrypoint, 422 invalid arguments, 500 the callee
+     *  failed, 503 not loaded, 508 the chain of calls is deeper than the host allows) with the
+     *  detail. `receive` gets the JSON text of the result or of the detail, once, before
+     *  call_service returns. Returns MVI_OK when an answer was produced, whatever its status;
+     *  MVI_INVALID_ARGUMENT for a NULL or malformed request (then `receive` is not called).
+     *  THREADING: any thread, including inside an entrypoint handler or a timer. Since 1.1. */
+    mvi_status (*call_service)(mvi_host* host, const mvi_service_call* request,
+                               int32_t* http_status, mvi_plugin_receive_fn receive,
+                               mvi_plugin_buffer* buffer);
 } mvi_host_api;
 
 /* ---- the symbols a plugin exports (and nothing else) ---- */
