@@ -14,6 +14,7 @@
 #include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
 #include "mirror/Mirror.h"
+#include "monitor/MonitorStore.h"
 #include "notifications/Mailer.h"
 #include "notifications/NotificationStore.h"
 #include "plugin/PluginLoader.h"
@@ -62,6 +63,7 @@ class Host {
     LogStore logs_;
     Mailer mailer_;
     NotificationStore notifications_;
+    MonitorStore monitor_;
     StateStore state_;
     AuthStore authStore_;
     Authenticator auth_;

@@ -77,6 +77,14 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"smtp.password", "", "Password for smtp.username."},
         {"smtp.timeout_seconds", "10",
          "Limit on connecting to the SMTP server and on each of its replies."},
+        {"monitor.queue_capacity", "1024",
+         "Calls of store (and monitored calls and parameter changes) waiting for the monitoring "
+         "writer; beyond this they are refused (MVI_BUSY) and counted."},
+        {"monitor.retention_seconds", "0",
+         "Monitoring values older than this many seconds are removed; 0 keeps them."},
+        {"monitor.retention_rows", "0",
+         "Newest monitoring values kept per service name and variable; 0 keeps all."},
+        {"monitor.cleanup_seconds", "60", "Time between two monitoring retention cleanups."},
     };
     return keys;
 }
@@ -157,6 +165,13 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.smtpUsername = text("smtp.username");
     result.smtpPassword = text("smtp.password");
     result.smtpTimeoutSeconds = static_cast<int>(integer("smtp.timeout_seconds", 1, 3600));
+    result.monitorQueueCapacity =
+        static_cast<std::size_t>(integer("monitor.queue_capacity", 1, kIntMax));
+    result.monitorRetentionSeconds =
+        integer("monitor.retention_seconds", 0, std::numeric_limits<long long>::max() / 1000000);
+    result.monitorRetentionRows = static_cast<std::uint64_t>(
+        integer("monitor.retention_rows", 0, std::numeric_limits<long long>::max()));
+    result.monitorCleanupSeconds = static_cast<int>(integer("monitor.cleanup_seconds", 1, 86400));
     static const std::vector<std::string> levels = {"trace",   "debug", "information", "notice",
                                                     "warning", "error", "critical",    "fatal"};
     if (std::find(levels.begin(), levels.end(), result.logsLevel) == levels.end()) {

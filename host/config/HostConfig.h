@@ -47,6 +47,10 @@ struct HostConfig {
     std::string smtpUsername;
     std::string smtpPassword;
     int smtpTimeoutSeconds = 0;
+    std::size_t monitorQueueCapacity = 0;
+    std::int64_t monitorRetentionSeconds = 0;
+    std::uint64_t monitorRetentionRows = 0;
+    int monitorCleanupSeconds = 0;
 
     /// One configuration key with its default value and a one-line description.
     struct Key {

@@ -5,6 +5,7 @@
 #include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
 #include "mirror/Mirror.h"
+#include "monitor/MonitorStore.h"
 #include "notifications/NotificationStore.h"
 #include "plugin/ServiceRegistry.h"
 
@@ -20,6 +21,7 @@ struct HostContext {
     Deployer& deployer;
     Mirror& mirror;
     Authenticator& auth;
+    MonitorStore& monitor;
 };
 
 }  // namespace mvi::host

@@ -1,12 +1,8 @@
 #include "http/LogsHandler.h"
 
-#include <Poco/DateTime.h>
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeParser.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/NumberParser.h>
-#include <Poco/RegularExpression.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 #include <fmt/format.h>
@@ -14,6 +10,8 @@
 #include <chrono>
 #include <optional>
 #include <ostream>
+
+#include "http/QueryTime.h"
 
 namespace mvi::host {
 namespace {
@@ -23,21 +21,6 @@ constexpr std::chrono::milliseconds kFollowWake(1000);
 
 nlohmann::json queryError(const char* field, const char* message, const char* type) {
     return {{"loc", {"query", field}}, {"msg", message}, {"type", type}};
-}
-
-/// An ISO 8601 date and time (the date alone means midnight; no offset means UTC).
-std::optional<Poco::Timestamp> parseTime(const std::string& text) {
-    // Poco's parser accepts nearly anything; the shape is checked first.
-    static const Poco::RegularExpression shape(
-        R"(^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)?)?$)");
-    Poco::DateTime time;
-    int offset = 0;
-    if (!shape.match(text) || !Poco::DateTimeParser::tryParse(
-                                  Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, text, time, offset)) {
-        return std::nullopt;
-    }
-    time.makeUTC(offset);
-    return time.timestamp();
 }
 
 /// True when the client of `request` closed its connection (or it broke).
@@ -97,7 +80,7 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
                                             "type_error.integer"));
             }
         } else if (key == "since") {
-            query.since = parseTime(value);
+            query.since = parseQueryTime(value);
             if (!query.since) {
                 errors.push_back(queryError("since", "invalid datetime format (ISO 8601 expected)",
                                             "value_error.datetime"));

@@ -12,6 +12,7 @@
 #include "http/KillHandler.h"
 #include "http/LogsHandler.h"
 #include "http/ManagerHandlers.h"
+#include "http/MonitorHandler.h"
 #include "http/NotificationsHandler.h"
 #include "http/ParametersHandler.h"
 #include "http/ServiceCallHandler.h"
@@ -111,6 +112,10 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
     if (parts.size() >= 3 && parts[2] == "~parameters" && parts.size() <= 4) {
         return new ParametersHandler(context_, parts[1],
                                      parts.size() == 4 ? std::optional(parts[3]) : std::nullopt);
+    }
+    if (parts.size() >= 3 && parts[2] == "~monitor" && parts.size() <= 4 &&
+        (parts.size() == 3 || parts[3] == "csv" || parts[3] == "db")) {
+        return new MonitorHandler(context_, parts[1], parts.size() == 4 ? parts[3] : "");
     }
     if (parts.size() == 3 && parts[2].rfind('~', 0) != 0) {
         return new ServiceCallHandler(context_, parts[1], parts[2]);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstddef>
+#include <stdexcept>
 #include <string_view>
 
 #include "core/ServiceId.h"
@@ -320,9 +321,21 @@ mvi_status setParameter(mvi_host* host, mvi_str name, mvi_str value) noexcept {
 // ---- ABI 1.1 ----
 
 mvi_status store(mvi_host* host, mvi_str values) noexcept {
-    (void)host;
-    (void)values;
-    return MVI_ERROR;  // Monitoring: being built (issue 5).
+    if (host == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        // The parser refuses text that is not JSON, including strings that are not UTF-8.
+        auto parsed = parseJson(values);
+        if (!parsed || !parsed->is_object()) {
+            return MVI_INVALID_ARGUMENT;
+        }
+        return host->version->store(*parsed) ? MVI_OK : MVI_BUSY;
+    } catch (const std::invalid_argument&) {
+        return MVI_INVALID_ARGUMENT;
+    } catch (...) {
+        return MVI_ERROR;
+    }
 }
 
 mvi_status callEvery(mvi_host* host, const mvi_timer_decl* timer) noexcept {

@@ -36,6 +36,17 @@ nlohmann::json ParameterSet::values() const {
     return result;
 }
 
+nlohmann::json ParameterSet::monitoredValues() const {
+    std::shared_lock lock(mutex_);
+    nlohmann::json result = nlohmann::json::object();
+    for (const auto& [name, parameter] : parameters_) {
+        if (parameter.monitor) {
+            result[name] = parameter.value;
+        }
+    }
+    return result;
+}
+
 std::vector<std::string> ParameterSet::names() const {
     std::shared_lock lock(mutex_);
     std::vector<std::string> result;
@@ -62,6 +73,11 @@ ParameterSet::SetResult ParameterSet::set(const std::string& name, const nlohman
         return SetResult::TypeMismatch;
     }
     found->second.value = value;
+    bool monitored = found->second.monitor;
+    lock.unlock();
+    if (monitored && observer_) {
+        observer_(name, value);
+    }
     return SetResult::Ok;
 }
 

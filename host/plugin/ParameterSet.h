@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <shared_mutex>
@@ -28,6 +29,15 @@ class ParameterSet {
     /// Outcome of `set`.
     enum class SetResult { Ok, NotFound, TypeMismatch };
 
+    /// Receives the name and new value of a monitored parameter after each successful `set`.
+    using MonitorObserver = std::function<void(const std::string&, const nlohmann::json&)>;
+
+    /// Sets the observer of monitored parameters (before the version is shared).
+    void observeMonitored(MonitorObserver observer) { observer_ = std::move(observer); }
+
+    /// The current values of the monitored parameters as a JSON object (empty when none).
+    nlohmann::json monitoredValues() const;
+
     /// Declares a parameter. Returns false when the name is already declared.
     bool declare(const std::string& name, Parameter parameter);
 
@@ -49,6 +59,7 @@ class ParameterSet {
                   std::vector<ValidationError>* errors = nullptr);
 
   private:
+    MonitorObserver observer_;
     mutable std::shared_mutex mutex_;
     std::map<std::string, Parameter> parameters_;
 };

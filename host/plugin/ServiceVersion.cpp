@@ -36,6 +36,9 @@ const char* versionStateName(VersionState state) {
 ServiceVersion::ServiceVersion(ServiceId id, Artifact artifact, HostServices services)
     : id_(std::move(id)), artifact_(std::move(artifact)), services_(services) {
     services_.logs.beginStream(id_);
+    parameters_.observeMonitored([this](const std::string& name, const nlohmann::json& value) {
+        storeQuietly({{name, value}});
+    });
 }
 
 ServiceVersion::~ServiceVersion() {
@@ -85,6 +88,10 @@ std::string ServiceVersion::error() const {
 void ServiceVersion::markReady() {
     loadedAt_.update();
     state_ = VersionState::Ready;
+    nlohmann::json initial = parameters_.monitoredValues();
+    if (!initial.empty()) {
+        storeQuietly(initial);
+    }
 }
 
 void ServiceVersion::markFailed(const std::string& reason) {
@@ -143,9 +150,32 @@ CallResult ServiceVersion::call(const Entrypoint& entrypoint, const nlohmann::js
             log(LogLevel::Error, fmt::format("entrypoint {}: {}", entrypoint.name, reason));
             return {500, detail(reason)};
         }
+        if (entrypoint.monitor) {
+            storeQuietly({{entrypoint.name + "_request", arguments},
+                          {entrypoint.name + "_response", call.body}});
+        }
         return {200, std::move(call.body)};
     } catch (const std::exception& error) {
         return {500, detail(fmt::format("host error while calling the service: {}", error.what()))};
+    }
+}
+
+bool ServiceVersion::store(const nlohmann::json& values) {
+    if (services_.monitor == nullptr) {
+        throw std::runtime_error("this host keeps no monitoring data");
+    }
+    return services_.monitor->store(id_, values);
+}
+
+void ServiceVersion::storeQuietly(const nlohmann::json& values) noexcept {
+    try {
+        store(values);
+    } catch (const std::exception& error) {
+        try {
+            log(LogLevel::Warning, fmt::format("monitoring values not kept: {}", error.what()));
+        } catch (...) {
+            // Out of memory while reporting: the values are lost either way.
+        }
     }
 }
 

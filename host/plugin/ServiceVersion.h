@@ -13,6 +13,7 @@
 
 #include "core/ServiceId.h"
 #include "logs/LogStore.h"
+#include "monitor/MonitorStore.h"
 #include "notifications/NotificationStore.h"
 #include "plugin/ParameterSet.h"
 #include "plugin/SharedObject.h"
@@ -70,6 +71,8 @@ struct CallResult {
 struct HostServices {
     LogStore& logs;
     NotificationStore& notifications;
+    /// Where monitoring values go; none: they are not kept.
+    MonitorStore* monitor = nullptr;
 };
 
 /// One loaded (or failed) version of a service: its library, what it declared, its parameters
@@ -140,6 +143,12 @@ class ServiceVersion {
     /// its answer. Never throws; every failure becomes an error status with a detail.
     CallResult call(const Entrypoint& entrypoint, const nlohmann::json& arguments);
 
+    /// Queues monitoring values (a JSON object of variables) for this version with one
+    /// timestamp. Returns false when the store's queue is full. Throws std::invalid_argument for
+    /// values that are not such an object, std::runtime_error when the host keeps no monitoring
+    /// data (unit tests without a store).
+    bool store(const nlohmann::json& values);
+
     /// Writes a line to this version's log.
     void log(LogLevel level, std::string message);
 
@@ -162,6 +171,10 @@ class ServiceVersion {
     bool addEntrypoint(Entrypoint entrypoint);
 
   private:
+    /// Stores values the host itself monitors (calls, parameters); a refusal never fails the
+    /// caller (a full queue is counted by the store, anything else is logged).
+    void storeQuietly(const nlohmann::json& values) noexcept;
+
     /// Closes the library; returns whether the loader really unmapped it.
     bool closeLibrary();
 

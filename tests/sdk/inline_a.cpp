@@ -5,6 +5,7 @@
 #include <mvi/log.hpp>
 #include <mvi/schema.hpp>
 #include <mvi/service.hpp>
+#include <mvi/store.hpp>
 #include <mvi/testing.hpp>
 #include <mvi/validation.hpp>
 

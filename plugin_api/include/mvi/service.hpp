@@ -25,6 +25,7 @@
 #include <mvi/error.hpp>
 #include <mvi/log.hpp>
 #include <mvi/schema.hpp>
+#include <mvi/store.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -236,6 +237,16 @@ class Entrypoint {
         return *this;
     }
 
+    /// Makes the host store, after each successful call, the arguments object and the result
+    /// as monitoring values `<name>_request` and `<name>_response` (one timestamp).
+    Entrypoint& monitor(bool on = true) {
+        monitor_ = on;
+        return *this;
+    }
+
+    /// Whether calls are monitored (see monitor(bool)).
+    bool monitored() const noexcept { return monitor_; }
+
     /// The entrypoint's name (its route segment).
     const std::string& name() const noexcept { return name_; }
 
@@ -269,6 +280,7 @@ class Entrypoint {
     std::string name_;
     std::string description_;
     Method method_ = Method::Post;
+    bool monitor_ = false;
     nlohmann::json arguments_;
     nlohmann::json result_schema_;
 };
@@ -469,10 +481,13 @@ class Service {
 
     /// Declares runtime parameter `name` with its initial value; its JSON schema comes from the
     /// value's type (a string literal makes a string parameter). When `exposed` is false the
-    /// parameter can be read over HTTP but not set there. The host keeps the value; read it with
-    /// get_parameter. Throws mvi::Error for a bad or duplicate name.
+    /// parameter can be read over HTTP but not set there. When `monitor` is true the host stores
+    /// every value the parameter takes (the initial one included) as a monitoring value named
+    /// after it. The host keeps the value; read it with get_parameter. Throws mvi::Error for a
+    /// bad or duplicate name.
     template <class T>
-    Service& add_parameter(std::string name, const T& initial_value, bool exposed = true) {
+    Service& add_parameter(std::string name, const T& initial_value, bool exposed = true,
+                           bool monitor = false) {
         using Value = detail::parameter_type_t<T>;
         require_setup("parameter", name);
         if (!detail::is_valid_name(name)) {
@@ -485,7 +500,7 @@ class Service {
             throw Error(fmt::format("parameter '{}' is declared twice", name), MVI_ALREADY_EXISTS);
         }
         parameters_.push_back(PendingParameter{std::move(name), to_json_value(Value(initial_value)),
-                                               schema_of<Value>(), exposed});
+                                               schema_of<Value>(), exposed, monitor});
         return *this;
     }
 
@@ -532,6 +547,7 @@ class Service {
         nlohmann::json initial_value;
         nlohmann::json schema;
         bool exposed;
+        bool monitor;
     };
 
     Service() = default;
@@ -648,6 +664,7 @@ class Service {
             decl.initial_value = detail::to_mvi_str(initial_value);
             decl.schema = detail::to_mvi_str(schema);
             decl.exposed = parameter.exposed;
+            decl.monitor = parameter.monitor;
             const mvi_status status = api->add_parameter(registrar, &decl);
             if (status != MVI_OK) {
                 message = fmt::format(
@@ -670,6 +687,7 @@ class Service {
             decl.description = detail::to_mvi_str(declared->description());
             decl.handler = &detail::entrypoint_trampoline;
             decl.userdata = reinterpret_cast<mvi_plugin_userdata*>(declared.get());
+            decl.monitor = declared->monitored();
             const mvi_status status = api->add_entrypoint(registrar, &decl);
             if (status != MVI_OK) {
                 message =

@@ -81,6 +81,7 @@ struct EntrypointRecord {
     std::string description;           ///< Description for the docs.
     mvi_plugin_entrypoint_fn handler;  ///< The C handler.
     mvi_plugin_userdata* userdata;     ///< Passed back to the handler.
+    bool monitor = false;              ///< Successful calls are stored as monitoring values.
 };
 
 /// One parameter as declared, with its current value.
@@ -89,6 +90,7 @@ struct ParameterRecord {
     nlohmann::json value;   ///< Current value.
     nlohmann::json schema;  ///< Declared schema.
     bool exposed;           ///< Settable over HTTP.
+    bool monitor = false;   ///< Every value it takes is stored as a monitoring value.
 };
 
 /// The answer to FakeHost::call: the HTTP status and the JSON body, which is the result for 200
@@ -118,9 +120,23 @@ class FakeHost {
         api_.notify = &FakeHost::notify_fn;
         api_.get_parameter = &FakeHost::get_parameter_fn;
         api_.set_parameter = &FakeHost::set_parameter_fn;
+        api_.store = &FakeHost::store_fn;
         registering_ = true;
         status_ = register_plugin(&api_, handle(), registrar());
         registering_ = false;
+        if (status_ == MVI_OK) {
+            // As mvi-host does once a version is ready: the initial values of monitored
+            // parameters.
+            nlohmann::json initial = nlohmann::json::object();
+            for (const auto& [name, parameter] : parameters_) {
+                if (parameter.monitor) {
+                    initial[name] = parameter.value;
+                }
+            }
+            if (!initial.empty()) {
+                stored_.push_back(std::move(initial));
+            }
+        }
         if (status_ != MVI_OK && registration_error_.empty()) {
             registration_error_ =
                 "registration failed with " + status_name(status_) + " and gave no message";
@@ -228,11 +244,28 @@ class FakeHost {
         return notifications_;
     }
 
-    /// Forgets the recorded log lines and notifications.
+    /// Every accepted batch of monitoring values, in order: each mvi::store call's object, and
+    /// what mvi-host would store by itself (`<entrypoint>_request`/`_response` after a
+    /// successful call of a monitored entrypoint, each value a monitored parameter takes).
+    std::vector<nlohmann::json> stored() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return stored_;
+    }
+
+    /// Makes the next `count` store calls of the service fail with `status` (MVI_BUSY to
+    /// simulate a full queue); nothing of those calls is recorded.
+    void refuse_store(mvi_status status, int count = 1) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        store_refusal_ = status;
+        store_refusals_ = count;
+    }
+
+    /// Forgets the recorded log lines, notifications and monitoring values.
     void clear_records() {
         std::lock_guard<std::mutex> lock(mutex_);
         logs_.clear();
         notifications_.clear();
+        stored_.clear();
     }
 
     /// The host table handed to the service.
@@ -313,6 +346,11 @@ class FakeHost {
                     "the service answered a value that does not match its declared result type: " +
                         errors.front().msg};
         }
+        if (record.monitor) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stored_.push_back({{record.name + "_request", nlohmann::json::parse(arguments)},
+                               {record.name + "_response", body}});
+        }
         return {200, body};
     }
 
@@ -329,6 +367,9 @@ class FakeHost {
             return MVI_TYPE_MISMATCH;
         }
         it->second.value = value;
+        if (it->second.monitor) {
+            stored_.push_back({{it->first, value}});
+        }
         return MVI_OK;
     }
 
@@ -345,10 +386,14 @@ class FakeHost {
             return MVI_INVALID_ARGUMENT;
         }
         try {
-            EntrypointRecord record{
-                text(decl->name), static_cast<Method>(decl->method), nullptr,
-                nullptr,          text(decl->description),           decl->handler,
-                decl->userdata};
+            EntrypointRecord record{text(decl->name),
+                                    static_cast<Method>(decl->method),
+                                    nullptr,
+                                    nullptr,
+                                    text(decl->description),
+                                    decl->handler,
+                                    decl->userdata,
+                                    decl->monitor};
             const auto arguments = parse(decl->arguments);
             const auto result_schema = parse_schema(decl->result_schema);
             if (!mvi::detail::is_valid_name(record.name) || !arguments ||
@@ -391,7 +436,8 @@ class FakeHost {
             if (!errors.empty()) {
                 return MVI_TYPE_MISMATCH;
             }
-            host.parameters_.emplace(name, ParameterRecord{name, *value, *schema, decl->exposed});
+            host.parameters_.emplace(
+                name, ParameterRecord{name, *value, *schema, decl->exposed, decl->monitor});
             return MVI_OK;
         } catch (...) {
             return MVI_ERROR;
@@ -521,6 +567,30 @@ class FakeHost {
         }
     }
 
+    static mvi_status store_fn(mvi_host* handle, mvi_str values) {
+        FakeHost& host = self(handle);
+        try {
+            const auto parsed = parse(values);
+            if (!parsed || !parsed->is_object() || parsed->empty()) {
+                return MVI_INVALID_ARGUMENT;
+            }
+            for (const auto& item : parsed->items()) {
+                if (!mvi::detail::is_valid_name(item.key())) {
+                    return MVI_INVALID_ARGUMENT;
+                }
+            }
+            std::lock_guard<std::mutex> lock(host.mutex_);
+            if (host.store_refusals_ > 0) {
+                --host.store_refusals_;
+                return host.store_refusal_;
+            }
+            host.stored_.push_back(*parsed);
+            return MVI_OK;
+        } catch (...) {
+            return MVI_ERROR;
+        }
+    }
+
     mvi_host_api api_{};
     mvi_status status_ = MVI_ERROR;
     bool registering_ = false;
@@ -531,6 +601,9 @@ class FakeHost {
     std::map<std::string, ParameterRecord> parameters_;
     std::vector<LogRecord> logs_;
     std::vector<NotificationRecord> notifications_;
+    std::vector<nlohmann::json> stored_;
+    mvi_status store_refusal_ = MVI_OK;
+    int store_refusals_ = 0;
 };
 
 }  // namespace mvi::testing

@@ -1,0 +1,388 @@
+#include "monitor/MonitorStore.h"
+
+#include <Poco/Nullable.h>
+#include <Poco/Tuple.h>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <iterator>
+#include <limits>
+#include <stdexcept>
+
+#include "state/SqliteDatabase.h"
+
+namespace mvi::host {
+namespace {
+
+using namespace Poco::Data::Keywords;
+
+/// How errors name this database.
+const std::string kWhat = "monitoring database";
+
+/// The table of values; `time` is UTC microseconds since the Unix epoch, `kind` a
+/// MonitorStore::Kind, `number` set for numbers and `text` for texts and JSON texts.
+const char* const kColumns =
+    "  id INTEGER PRIMARY KEY,"
+    "  service_name TEXT NOT NULL,"
+    "  service_version TEXT NOT NULL,"
+    "  variable TEXT NOT NULL,"
+    "  time INTEGER NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  number REAL,"
+    "  text TEXT";
+
+/// Reads of one variable follow this index.
+const char* const kIndexColumns = "monitor_values (service_name, variable, time)";
+
+/// The filter every read uses; bound as name, variable, start, end, version, version.
+const char* const kWhere =
+    " WHERE service_name = ? AND variable = ? AND time >= ? AND time <= ?"
+    " AND (? = '' OR service_version = ?)";
+
+using ValueRow = Poco::Tuple<Poco::Int64, int, Poco::Nullable<double>, Poco::Nullable<std::string>>;
+
+/// Whether every number inside `value` is finite.
+bool allFinite(const nlohmann::json& value) {
+    if (value.is_number_float()) {
+        return std::isfinite(value.get<double>());
+    }
+    if (value.is_structured()) {
+        for (const auto& item : value) {
+            if (!allFinite(item)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+Poco::Int64 startOf(const MonitorStore::Query& query) {
+    return query.start ? query.start->epochMicroseconds() : std::numeric_limits<Poco::Int64>::min();
+}
+
+Poco::Int64 endOf(const MonitorStore::Query& query) {
+    return query.end ? query.end->epochMicroseconds() : std::numeric_limits<Poco::Int64>::max();
+}
+
+}  // namespace
+
+MonitorStore::MonitorStore(const std::string& path, Settings settings, Poco::Logger& logger)
+    : path_(path),
+      settings_(settings),
+      logger_(logger),
+      writerSession_(SqliteDatabase::open(kWhat, path)),
+      readSession_(SqliteDatabase::open(kWhat, path)) {
+    SqliteDatabase::guarded(kWhat, path_, "create its table", [this] {
+        writerSession_ << std::string("CREATE TABLE IF NOT EXISTS monitor_values (") + kColumns +
+                              ")",
+            now;
+        writerSession_ << std::string("CREATE INDEX IF NOT EXISTS monitor_values_by_variable ON ") +
+                              kIndexColumns,
+            now;
+    });
+    if (settings_.queueCapacity == 0) {
+        settings_.queueCapacity = 1;
+    }
+    writer_ = std::thread([this] { run(); });
+}
+
+MonitorStore::~MonitorStore() {
+    {
+        std::lock_guard lock(queueMutex_);
+        stopping_ = true;
+    }
+    queueChanged_.notify_all();
+    writer_.join();
+}
+
+bool MonitorStore::store(const ServiceId& service, const nlohmann::json& values,
+                         Poco::Timestamp time) {
+    if (!values.is_object()) {
+        throw std::invalid_argument("monitoring values must be a JSON object of variables");
+    }
+    if (values.empty()) {
+        throw std::invalid_argument("monitoring values must name at least one variable");
+    }
+    Batch batch{service, time.epochMicroseconds(), {}};
+    batch.rows.reserve(values.size());
+    for (const auto& [variable, value] : values.items()) {
+        if (!isValidMemberName(variable)) {
+            throw std::invalid_argument(fmt::format(
+                "monitoring variable name '{}' is invalid (lowercase letters, digits and "
+                "underscores, not starting with a digit)",
+                variable));
+        }
+        if (!allFinite(value)) {
+            throw std::invalid_argument(fmt::format(
+                "monitoring variable '{}' holds a number that is not finite (not JSON)", variable));
+        }
+        Row row;
+        row.variable = variable;
+        if (value.is_number()) {
+            row.kind = Kind::Number;
+            row.number = value.get<double>();
+        } else {
+            std::string text;
+            try {
+                // Also refuses strings that are not UTF-8, whatever the kind.
+                text = value.dump();
+            } catch (const nlohmann::json::exception& error) {
+                throw std::invalid_argument(
+                    fmt::format("monitoring variable '{}' cannot be written as JSON: {}", variable,
+                                error.what()));
+            }
+            row.kind = value.is_string() ? Kind::Text : Kind::Json;
+            row.text = value.is_string() ? value.get<std::string>() : std::move(text);
+        }
+        batch.rows.push_back(std::move(row));
+    }
+    {
+        std::lock_guard lock(queueMutex_);
+        if (stopping_ || queue_.size() >= settings_.queueCapacity) {
+            std::uint64_t dropped = ++dropped_;
+            // Said once, then every thousandth time, so an overload does not flood the log.
+            if (dropped == 1 || dropped % 1000 == 0) {
+                logger_.warning(fmt::format(
+                    "monitoring queue full ({} waiting): values of {} {} refused ({} refused so "
+                    "far)",
+                    queue_.size(), service.name, service.version, dropped));
+            }
+            return false;
+        }
+        queue_.push_back(std::move(batch));
+        ++queued_;
+    }
+    queueChanged_.notify_all();
+    return true;
+}
+
+void MonitorStore::flush() {
+    std::unique_lock lock(queueMutex_);
+    const std::uint64_t target = queued_;
+    queueChanged_.wait(lock, [&] { return written_ >= target; });
+}
+
+void MonitorStore::run() {
+    auto nextCleanup = std::chrono::steady_clock::now() + settings_.cleanupInterval;
+    std::unique_lock lock(queueMutex_);
+    while (true) {
+        queueChanged_.wait_until(lock, nextCleanup,
+                                 [this] { return stopping_ || !queue_.empty(); });
+        if (!queue_.empty()) {
+            std::vector<Batch> batches(std::make_move_iterator(queue_.begin()),
+                                       std::make_move_iterator(queue_.end()));
+            queue_.clear();
+            lock.unlock();
+            write(batches);
+            lock.lock();
+            written_ += batches.size();
+            queueChanged_.notify_all();
+        } else if (stopping_) {
+            return;
+        }
+        if (std::chrono::steady_clock::now() >= nextCleanup) {
+            lock.unlock();
+            try {
+                cleanup();
+            } catch (const std::exception& error) {
+                logger_.error(fmt::format("monitoring retention cleanup failed: {}", error.what()));
+            }
+            lock.lock();
+            nextCleanup = std::chrono::steady_clock::now() + settings_.cleanupInterval;
+        }
+    }
+}
+
+void MonitorStore::write(std::vector<Batch>& batches) {
+    try {
+        std::lock_guard lock(writeMutex_);
+        SqliteDatabase::guarded(kWhat, path_, "write monitoring values", [&] {
+            SqliteDatabase::inWriteTransaction(writerSession_, [&] {
+                for (Batch& batch : batches) {
+                    for (Row& row : batch.rows) {
+                        int kind = static_cast<int>(row.kind);
+                        Poco::Nullable<double> number;
+                        Poco::Nullable<std::string> text;
+                        if (row.kind == Kind::Number) {
+                            number = row.number;
+                        } else {
+                            text = row.text;
+                        }
+                        writerSession_ << "INSERT INTO monitor_values (service_name, "
+                                          "service_version, variable, time, kind, number, text) "
+                                          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            use(batch.service.name), use(batch.service.version), use(row.variable),
+                            use(batch.time), use(kind), use(number), use(text), now;
+                    }
+                }
+            });
+        });
+    } catch (const std::exception& error) {
+        failed_ += batches.size();
+        logger_.error(fmt::format("{} monitoring value batch(es) not written: {}", batches.size(),
+                                  error.what()));
+    }
+}
+
+std::size_t MonitorStore::cleanup() {
+    std::lock_guard lock(writeMutex_);
+    return SqliteDatabase::guarded(kWhat, path_, "remove expired monitoring values",
+                                   [this] { return removeExpired(writerSession_); });
+}
+
+std::size_t MonitorStore::removeExpired(Poco::Data::Session& session) {
+    if (settings_.retentionSeconds <= 0 && settings_.retentionRows == 0) {
+        return 0;
+    }
+    std::size_t removed = 0;
+    SqliteDatabase::inWriteTransaction(session, [&] {
+        int changes = 0;
+        if (settings_.retentionSeconds > 0) {
+            Poco::Int64 limit = Poco::Timestamp().epochMicroseconds() -
+                                settings_.retentionSeconds * Poco::Int64(1000000);
+            session << "DELETE FROM monitor_values WHERE time < ?", use(limit), now;
+            session << "SELECT changes()", into(changes), now;
+            removed += static_cast<std::size_t>(changes);
+        }
+        if (settings_.retentionRows > 0) {
+            auto keep = static_cast<Poco::Int64>(settings_.retentionRows);
+            session << "DELETE FROM monitor_values WHERE id IN (SELECT id FROM (SELECT id, "
+                       "ROW_NUMBER() OVER (PARTITION BY service_name, variable ORDER BY time "
+                       "DESC, id DESC) AS position FROM monitor_values) WHERE position > ?)",
+                use(keep), now;
+            session << "SELECT changes()", into(changes), now;
+            removed += static_cast<std::size_t>(changes);
+        }
+    });
+    if (removed > 0) {
+        logger_.information(fmt::format("monitoring retention removed {} value(s)", removed));
+    }
+    return removed;
+}
+
+std::vector<std::string> MonitorStore::variables(const std::string& name,
+                                                 const std::string& version) const {
+    std::vector<std::string> result;
+    std::lock_guard lock(readMutex_);
+    SqliteDatabase::guarded(kWhat, path_, "list monitoring variables", [&] {
+        std::string versionFilter = version;
+        readSession_ << "SELECT DISTINCT variable FROM monitor_values WHERE service_name = ? AND "
+                        "(? = '' OR service_version = ?) ORDER BY variable",
+            useRef(name), useRef(versionFilter), useRef(versionFilter), into(result), now;
+    });
+    return result;
+}
+
+std::vector<std::string> MonitorStore::versions(const std::string& name) const {
+    std::vector<std::string> result;
+    std::lock_guard lock(readMutex_);
+    SqliteDatabase::guarded(kWhat, path_, "list monitored versions", [&] {
+        readSession_ << "SELECT DISTINCT service_version FROM monitor_values WHERE "
+                        "service_name = ? ORDER BY service_version",
+            useRef(name), into(result), now;
+    });
+    return result;
+}
+
+nlohmann::json MonitorStore::valueOf(Kind kind, double number, const std::string& text) {
+    switch (kind) {
+        case Kind::Number: {
+            // Whole numbers within the exactly representable range read back as integers.
+            constexpr double kExact = 9007199254740992.0;
+            if (std::trunc(number) == number && std::fabs(number) <= kExact) {
+                return static_cast<std::int64_t>(number);
+            }
+            return number;
+        }
+        case Kind::Text:
+            return text;
+        case Kind::Json: {
+            nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+            return value.is_discarded() ? nlohmann::json(text) : value;
+        }
+    }
+    return nullptr;
+}
+
+MonitorStore::Series MonitorStore::read(const Query& query) const {
+    std::vector<std::string> names =
+        query.variables.empty() ? variables(query.name, query.version) : query.variables;
+    Series series;
+    std::lock_guard lock(readMutex_);
+    SqliteDatabase::guarded(kWhat, path_, "read monitoring values", [&] {
+        Poco::Int64 start = startOf(query);
+        Poco::Int64 end = endOf(query);
+        // One read transaction, so all variables come from the same moment.
+        readSession_ << "BEGIN", now;
+        try {
+            for (const std::string& variable : names) {
+                std::vector<ValueRow> rows;
+                readSession_ << std::string("SELECT time, kind, number, text FROM monitor_values") +
+                                    kWhere + " ORDER BY time, id",
+                    useRef(query.name), useRef(variable), use(start), use(end),
+                    useRef(query.version), useRef(query.version), into(rows), now;
+                std::vector<Point>& points = series[variable];
+                points.reserve(rows.size());
+                for (const ValueRow& row : rows) {
+                    const auto kind = static_cast<Kind>(row.get<1>());
+                    double number = row.get<2>().isNull() ? 0.0 : row.get<2>().value();
+                    std::string text = row.get<3>().isNull() ? std::string() : row.get<3>().value();
+                    points.push_back(
+                        Point{Poco::Timestamp(row.get<0>()), valueOf(kind, number, text)});
+                }
+            }
+            readSession_ << "COMMIT", now;
+        } catch (...) {
+            try {
+                readSession_ << "ROLLBACK", now;
+            } catch (const Poco::Exception&) {
+                // The transaction already ended; the original error is the one to report.
+            }
+            throw;
+        }
+    });
+    return series;
+}
+
+void MonitorStore::exportDatabase(const Query& query, const std::string& path) const {
+    std::vector<std::string> names =
+        query.variables.empty() ? variables(query.name, query.version) : query.variables;
+    std::lock_guard lock(readMutex_);
+    SqliteDatabase::guarded(kWhat, path_, "export monitoring values", [&] {
+        std::string target = path;
+        readSession_ << "ATTACH DATABASE ? AS export", useRef(target), now;
+        try {
+            Poco::Int64 start = startOf(query);
+            Poco::Int64 end = endOf(query);
+            // The first read of the main database fixes the snapshot every copy comes from.
+            readSession_ << "BEGIN", now;
+            readSession_ << std::string("CREATE TABLE export.monitor_values (") + kColumns + ")",
+                now;
+            readSession_ << std::string("CREATE INDEX export.monitor_values_by_variable ON ") +
+                                kIndexColumns,
+                now;
+            for (const std::string& variable : names) {
+                readSession_ << std::string(
+                                    "INSERT INTO export.monitor_values (service_name, "
+                                    "service_version, variable, time, kind, number, text) "
+                                    "SELECT service_name, service_version, variable, "
+                                    "time, kind, number, text FROM main.monitor_values") +
+                                    kWhere + " ORDER BY time, id",
+                    useRef(query.name), useRef(variable), use(start), use(end),
+                    useRef(query.version), useRef(query.version), now;
+            }
+            readSession_ << "COMMIT", now;
+        } catch (...) {
+            try {
+                readSession_ << "ROLLBACK", now;
+            } catch (const Poco::Exception&) {
+                // No transaction was open.
+            }
+            readSession_ << "DETACH DATABASE export", now;
+            throw;
+        }
+        readSession_ << "DETACH DATABASE export", now;
+    });
+}
+
+}  // namespace mvi::host

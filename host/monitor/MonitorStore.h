@@ -1,0 +1,156 @@
+#pragma once
+
+#include <Poco/Data/Session.h>
+#include <Poco/Logger.h>
+#include <Poco/Timestamp.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/ServiceId.h"
+
+namespace mvi::host {
+
+/// Monitoring values of services: time-stamped numbers, texts and JSON texts, kept in the table
+/// `monitor_values` of an SQLite file (the host's `data.dir/mvi.db`).
+///
+/// Writing never waits for the disk: `store` validates the values and queues them; a background
+/// writer takes everything queued and writes it in one transaction. When the queue is full a
+/// call is refused as a whole (and counted); what was accepted is written, also on shutdown.
+/// The writer also applies the retention rules every `cleanupInterval`.
+///
+/// Rows: service name, service version, variable, time (UTC microseconds since the Unix epoch),
+/// kind (0 number, 1 text, 2 JSON) and the value in `number` (REAL) or `text` (TEXT). Numbers
+/// read back as integers when they are whole. Thread-safe; readers use a connection of their own.
+class MonitorStore {
+  public:
+    /// How a value is stored.
+    enum class Kind { Number = 0, Text = 1, Json = 2 };
+
+    /// Queue size and retention.
+    struct Settings {
+        /// Calls of `store` waiting for the writer; more are refused.
+        std::size_t queueCapacity = 1024;
+        /// Rows older than this many seconds are removed; 0 keeps them.
+        std::int64_t retentionSeconds = 0;
+        /// Rows kept per service name and variable (the newest); 0 keeps all.
+        std::uint64_t retentionRows = 0;
+        /// Time between two retention cleanups.
+        std::chrono::milliseconds cleanupInterval = std::chrono::seconds(60);
+    };
+
+    /// What a read asks for. Times are inclusive; empty `variables` means all.
+    struct Query {
+        std::string name;
+        /// Only this version's rows; all versions of the name when empty.
+        std::string version;
+        std::optional<Poco::Timestamp> start;
+        std::optional<Poco::Timestamp> end;
+        std::vector<std::string> variables;
+    };
+
+    /// One stored value.
+    struct Point {
+        Poco::Timestamp time;
+        nlohmann::json value;
+    };
+
+    /// Points by variable, each in time order.
+    using Series = std::map<std::string, std::vector<Point>>;
+
+    /// Opens (creating when missing) the database at `path` and its table and index, and starts
+    /// the writer. Throws std::runtime_error naming the path and SQLite's message on failure.
+    MonitorStore(const std::string& path, Settings settings,
+                 Poco::Logger& logger = Poco::Logger::get("mvi"));
+
+    /// Writes everything accepted, then stops the writer.
+    ~MonitorStore();
+
+    MonitorStore(const MonitorStore&) = delete;
+    MonitorStore& operator=(const MonitorStore&) = delete;
+
+    /// Checks `values` (a non-empty JSON object whose keys are valid variable names) and queues
+    /// them for `service` with one timestamp, `time`. Returns false when the queue is full
+    /// (nothing of this call is kept). Throws std::invalid_argument naming the problem for
+    /// values that are not such an object, or hold a number that is not finite.
+    bool store(const ServiceId& service, const nlohmann::json& values,
+               Poco::Timestamp time = Poco::Timestamp());
+
+    /// Waits until everything queued before this call is written (or failed to be).
+    void flush();
+
+    /// Runs the retention rules now; returns how many rows were removed.
+    std::size_t cleanup();
+
+    /// Calls of `store` refused because the queue was full.
+    std::uint64_t droppedBatches() const { return dropped_.load(); }
+
+    /// Batches the writer failed to write (the database refused them; logged).
+    std::uint64_t failedBatches() const { return failed_.load(); }
+
+    /// The variables stored for `name` (and `version` when not empty), sorted.
+    std::vector<std::string> variables(const std::string& name,
+                                       const std::string& version = "") const;
+
+    /// The versions of `name` that have rows, sorted as text.
+    std::vector<std::string> versions(const std::string& name) const;
+
+    /// The points matching `query`; every requested (or, with none requested, every stored)
+    /// variable has an entry, possibly empty.
+    Series read(const Query& query) const;
+
+    /// Writes a fresh SQLite file at `path` (which must not exist) holding the `monitor_values`
+    /// rows matching `query`, copied in one read transaction so the copy is consistent.
+    void exportDatabase(const Query& query, const std::string& path) const;
+
+    /// The value of a row as JSON.
+    static nlohmann::json valueOf(Kind kind, double number, const std::string& text);
+
+  private:
+    struct Row {
+        std::string variable;
+        Kind kind = Kind::Number;
+        double number = 0;
+        std::string text;
+    };
+    struct Batch {
+        ServiceId service;
+        Poco::Int64 time = 0;
+        std::vector<Row> rows;
+    };
+
+    void run();
+    void write(std::vector<Batch>& batches);
+    std::size_t removeExpired(Poco::Data::Session& session);
+
+    std::string path_;
+    Settings settings_;
+    Poco::Logger& logger_;
+    /// Guards `writerSession_` (the writer thread and `cleanup`).
+    std::mutex writeMutex_;
+    Poco::Data::Session writerSession_;
+    mutable std::mutex readMutex_;
+    mutable Poco::Data::Session readSession_;
+
+    std::mutex queueMutex_;
+    std::condition_variable queueChanged_;
+    std::deque<Batch> queue_;
+    std::uint64_t queued_ = 0;
+    std::uint64_t written_ = 0;
+    bool stopping_ = false;
+    std::atomic<std::uint64_t> dropped_{0};
+    std::atomic<std::uint64_t> failed_{0};
+    std::thread writer_;
+};
+
+}  // namespace mvi::host
