@@ -104,7 +104,7 @@ TEST(Monitor, MonitoredEntrypointParameterAndStoredValuesAppear) {
     body = waitForValues(*host, "sentiment", "classify_response", 1);
     // The monitored call: arguments object and result, as JSON, under one timestamp.
     EXPECT_EQ(valuesOf(body, "classify_request"),
-              std::vector<json>{{{"text", "What a great, good day"}}});
+              (std::vector<json>{json{{"text", "What a great, good day"}}}));
     EXPECT_EQ(valuesOf(body, "classify_response"), std::vector<json>{answer.json()});
     EXPECT_EQ(body["classify_request"]["timestamp"], body["classify_response"]["timestamp"]);
     // The service's own values: a number, a number with a fraction, a text.
@@ -129,7 +129,7 @@ TEST(Monitor, MonitoredEntrypointParameterAndStoredValuesAppear) {
     ASSERT_EQ(classify(*host, "bad").status, 200);
     body = waitForValues(*host, "sentiment", "classify_request", 2);
     EXPECT_EQ(valuesOf(body, "classify_request"),
-              (std::vector<json>{{{"text", "What a great, good day"}}, {{"text", "bad"}}}));
+              (std::vector<json>{json{{"text", "What a great, good day"}}, json{{"text", "bad"}}}));
 
     // By version: the same rows, since only one version stored any.
     Response byVersion = monitor(*host, "sentiment_1.0.0");

@@ -37,7 +37,7 @@ TEST(SentimentService, DeclaresItsMonitoredEntrypointAndParameter) {
     EXPECT_TRUE(host.parameter_info("threshold").monitor);
     EXPECT_TRUE(host.parameter_info("threshold").exposed);
     // The initial value of the monitored parameter is stored at registration.
-    EXPECT_EQ(host.stored(), std::vector<json>{{{"threshold", 0.2}}});
+    EXPECT_EQ(host.stored(), (std::vector<json>{json{{"threshold", 0.2}}}));
 }
 
 TEST(SentimentService, StoresItsOwnValuesAndTheMonitoredCall) {
@@ -60,7 +60,7 @@ TEST(SentimentService, EveryValueOfTheMonitoredParameterIsStored) {
     host.clear_records();
     ASSERT_EQ(host.set_parameter("threshold", 0.5), MVI_OK);
     ASSERT_EQ(host.set_parameter("threshold", "high"), MVI_TYPE_MISMATCH);
-    EXPECT_EQ(host.stored(), std::vector<json>{{{"threshold", 0.5}}});
+    EXPECT_EQ(host.stored(), (std::vector<json>{json{{"threshold", 0.5}}}));
     // With the higher threshold the same text is neutral.
     EXPECT_EQ(host.call("classify", {{"text", "good bad good"}}).body["label"], "neutral");
 }
@@ -84,8 +84,9 @@ TEST(SdkStore, StoresAnObjectOfVariables) {
     ASSERT_TRUE(host.registered()) << host.registration_error();
     host.clear_records();
     mvi::store({{"temperature", 21.5}, {"label", "ok"}, {"tags", {"a", "b"}}});
-    EXPECT_EQ(host.stored(),
-              std::vector<json>{{{"temperature", 21.5}, {"label", "ok"}, {"tags", {"a", "b"}}}});
+    EXPECT_EQ(
+        host.stored(),
+        (std::vector<json>{json{{"temperature", 21.5}, {"label", "ok"}, {"tags", {"a", "b"}}}}));
 }
 
 TEST(SdkStore, RefusesWhatIsNotJsonWithAClearError) {
@@ -131,7 +132,7 @@ TEST(SdkStore, ReportsABusyHost) {
     EXPECT_NE(message.find("MVI_BUSY"), std::string::npos) << message;
     // The refusal was for one call only.
     mvi::store({{"x", 2}});
-    EXPECT_EQ(host.stored(), std::vector<json>{{{"x", 2}}});
+    EXPECT_EQ(host.stored(), (std::vector<json>{json{{"x", 2}}}));
 }
 
 TEST(SdkStore, RefusesAnOlderHostAndAnUnregisteredService) {

@@ -58,7 +58,8 @@ class MonitorStoreTest : public ::testing::Test {
         query.version = version;
         query.variables = {variable};
         std::vector<json> result;
-        for (const auto& point : store.read(query).at(variable)) {
+        const MonitorStore::Series series = store.read(query);
+        for (const auto& point : series.at(variable)) {
             result.push_back(point.value);
         }
         return result;
@@ -83,7 +84,7 @@ TEST_F(MonitorStoreTest, NumbersTextsAndJsonReadBackAsStored) {
     EXPECT_TRUE(values(*store, "sensor", "count")[0].is_number_integer());
     EXPECT_EQ(values(*store, "sensor", "label"), std::vector<json>{"ok"});
     EXPECT_EQ(values(*store, "sensor", "flags"),
-              std::vector<json>{{{"a", true}, {"list", {1, 2}}}});
+              (std::vector<json>{json{{"a", true}, {"list", {1, 2}}}}));
     EXPECT_EQ(values(*store, "sensor", "enabled"), std::vector<json>{false});
     EXPECT_EQ(values(*store, "sensor", "nothing"), std::vector<json>{nullptr});
     // A text that looks like JSON stays a text.
