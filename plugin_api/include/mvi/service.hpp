@@ -15,8 +15,8 @@
 // Build the file with mvi_add_plugin() (plugin_api/cmake/MviPlugin.cmake); one shared library
 // holds one service. Every call from the host into service code passes a noexcept barrier that
 // turns exceptions into HTTP answers or registration errors; no exception crosses the ABI.
-// See mvi/log.hpp for the rules on thread_local and statics in plugin code, and mvi/testing.hpp
-// for unit-testing a service without the server.
+// See mvi/log.hpp for the rules on thread_local and statics in plugin code, mvi/store.hpp for
+// monitoring values, and mvi/testing.hpp for unit-testing a service without the server.
 #ifndef MVI_SERVICE_HPP
 #define MVI_SERVICE_HPP
 

@@ -3,7 +3,8 @@
 // mvi::testing::FakeHost implements the whole mvi_host_api table in-process. It calls the
 // plugin's mvi_plugin_register, records the declared entrypoints (with their argument and
 // result schemas) and parameters, and lets a test call entrypoints, read and set parameters and
-// inspect log lines and notifications:
+// inspect log lines, notifications and monitoring values (stored(): what mvi::store was given,
+// plus what mvi-host itself stores for monitored entrypoints and parameters):
 //
 //     #include <mvi/testing.hpp>
 //
