@@ -58,10 +58,14 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       loader_(inDirectory(config_.dataDir, "cache"), HostServices{logs_, notifications_, &monitor_},
               unloader_, logger_),
       deployer_(registry_, loader_, state_, logger_),
+      dispatcher_(registry_, mirror_, static_cast<std::size_t>(config_.servicesCallDepth)),
       mirror_(config_.mirrorQueueCapacity, static_cast<unsigned>(config_.mirrorThreads)),
-      context_{config_, registry_, logs_, notifications_, deployer_, mirror_, auth_, monitor_},
+      scheduler_(static_cast<unsigned>(config_.schedulerThreads)),
+      context_{config_, registry_, logs_,    notifications_, deployer_,
+               mirror_, auth_,     monitor_, dispatcher_},
       threads_("http", 2, config_.httpMaxThreads) {
     prepareDirectory(config_.pluginsDir);
+    loader_.connect(&scheduler_, &dispatcher_);
 }
 
 Host::~Host() {
@@ -133,6 +137,8 @@ void Host::stop() {
         server_->stopAll(true);
         server_.reset();
     }
+    // No periodic task runs once the host stops: the versions unload after this.
+    scheduler_.stop();
 }
 
 unsigned Host::port() const {

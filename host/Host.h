@@ -10,6 +10,7 @@
 #include "auth/AuthStore.h"
 #include "auth/Authenticator.h"
 #include "config/HostConfig.h"
+#include "dispatch/Dispatcher.h"
 #include "http/HostContext.h"
 #include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
@@ -21,6 +22,7 @@
 #include "plugin/ServiceRegistry.h"
 #include "plugin/Unloader.h"
 #include "reload/PluginWatcher.h"
+#include "schedule/Scheduler.h"
 #include "state/StateStore.h"
 
 namespace mvi::host {
@@ -71,7 +73,12 @@ class Host {
     ServiceRegistry registry_;
     PluginLoader loader_;
     Deployer deployer_;
+    /// Declared before the mirror: mirrored copies still running while the mirror stops may
+    /// call other services through it.
+    Dispatcher dispatcher_;
     Mirror mirror_;
+    /// Declared after the registry: destroyed (stopped) before the versions are released.
+    Scheduler scheduler_;
     HostContext context_;
     Poco::ThreadPool threads_;
     std::unique_ptr<PluginWatcher> watcher_;

@@ -57,6 +57,12 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"mirror.queue_capacity", "1024",
          "Mirrored copies waiting for a shadow; beyond this they are dropped and counted."},
         {"mirror.threads", "2", "Threads serving mirrored copies to shadows."},
+        {"scheduler.threads", "4",
+         "Threads running the periodic tasks of services (call_every); a task never runs twice "
+         "at once."},
+        {"services.call_depth", "8",
+         "Most calls between services (call_service) nested in one another; a deeper call is "
+         "answered 508."},
         {"auth.enabled", "auto",
          "Require a token on every route but /auth/login, /~health and /~version: true, false, "
          "or auto (on unless http.host is a loopback address)."},
@@ -148,6 +154,8 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.mirrorQueueCapacity =
         static_cast<std::size_t>(integer("mirror.queue_capacity", 1, kIntMax));
     result.mirrorThreads = static_cast<int>(integer("mirror.threads", 1, 64));
+    result.schedulerThreads = static_cast<int>(integer("scheduler.threads", 1, 64));
+    result.servicesCallDepth = static_cast<int>(integer("services.call_depth", 1, 64));
     result.authEnabled = text("auth.enabled");
     if (result.authEnabled != "auto" && result.authEnabled != "true" &&
         result.authEnabled != "false") {

@@ -36,6 +36,8 @@ struct HostConfig {
     int reloadOpenWriteQuietMs = 0;
     std::size_t mirrorQueueCapacity = 0;
     int mirrorThreads = 0;
+    int schedulerThreads = 0;
+    int servicesCallDepth = 0;
     /// `auth.enabled` as written: auto, true or false (see Authenticator::enabledFor).
     std::string authEnabled;
     std::string authAdminUser;

@@ -2,6 +2,7 @@
 
 #include "auth/Authenticator.h"
 #include "config/HostConfig.h"
+#include "dispatch/Dispatcher.h"
 #include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
 #include "mirror/Mirror.h"
@@ -22,6 +23,7 @@ struct HostContext {
     Mirror& mirror;
     Authenticator& auth;
     MonitorStore& monitor;
+    Dispatcher& dispatcher;
 };
 
 }  // namespace mvi::host

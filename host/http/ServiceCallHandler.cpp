@@ -3,7 +3,7 @@
 #include <Poco/URI.h>
 #include <fmt/format.h>
 
-#include "http/ServiceTarget.h"
+#include "dispatch/Dispatcher.h"
 
 namespace mvi::host {
 namespace {
@@ -34,26 +34,16 @@ nlohmann::json argumentsFromQuery(const Entrypoint& entrypoint, const Poco::URI&
 
 void ServiceCallHandler::handle(Poco::Net::HTTPServerRequest& request,
                                 Poco::Net::HTTPServerResponse& response) {
-    ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
-    const Entrypoint* entrypoint = target.version->entrypoint(entrypoint_);
-    if (entrypoint == nullptr) {
-        throw HttpError(
-            404, fmt::format("service {} {} has no entrypoint '{}'", target.version->id().name,
-                             target.version->id().version, entrypoint_));
-    }
-    bool isGet = entrypoint->method == MVI_METHOD_GET;
+    Dispatcher::Route route = context_.dispatcher.resolve(service_, entrypoint_);
+    bool isGet = route.entrypoint->method == MVI_METHOD_GET;
     requireMethod(request, response, isGet ? "GET" : "POST");
-    nlohmann::json arguments = isGet ? argumentsFromQuery(*entrypoint, Poco::URI(request.getURI()))
-                                     : readJsonBody(request, nlohmann::json::object());
-    CallResult result = target.version->call(*entrypoint, arguments);
-    target.version->countRequest(result.status >= 500);
+    nlohmann::json arguments =
+        isGet ? argumentsFromQuery(*route.entrypoint, Poco::URI(request.getURI()))
+              : readJsonBody(request, nlohmann::json::object());
+    CallResult result = context_.dispatcher.call(route, arguments);
     sendJson(response, result.status, result.body);
     // The main version has answered; now each shadow gets its copy.
-    for (std::size_t i = 0; i < target.shadows.size(); ++i) {
-        bool last = i + 1 == target.shadows.size();
-        context_.mirror.enqueue(Mirror::Copy{std::move(target.shadows[i]), entrypoint_,
-                                             last ? std::move(arguments) : arguments});
-    }
+    context_.dispatcher.mirror(route, std::move(arguments));
 }
 
 }  // namespace mvi::host

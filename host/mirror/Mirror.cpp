@@ -1,5 +1,6 @@
 #include "mirror/Mirror.h"
 
+#include "dispatch/CallChain.h"
 #include "plugin/ServiceVersion.h"
 
 namespace mvi::host {
@@ -51,6 +52,9 @@ void Mirror::run() {
         const Entrypoint* entrypoint = copy.shadow->entrypoint(copy.entrypoint);
         bool failed = true;
         if (entrypoint != nullptr) {
+            std::vector<std::string> chain = std::move(copy.chain);
+            chain.push_back(copy.shadow->id().name);
+            CallChain::Scope scope(std::move(chain));
             CallResult result = copy.shadow->call(*entrypoint, copy.arguments);
             failed = result.status >= 500;
         }

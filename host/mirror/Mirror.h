@@ -30,6 +30,9 @@ class Mirror {
         std::shared_ptr<ServiceVersion> shadow;
         std::string entrypoint;
         nlohmann::json arguments;
+        /// The CallChain of the call it copies: the shadow runs with it, so nested calls from
+        /// shadows are bounded like the original's.
+        std::vector<std::string> chain;
     };
 
     Mirror(std::size_t capacity, unsigned threads);

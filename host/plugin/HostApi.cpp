@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstddef>
 #include <stdexcept>
 #include <string_view>
 
 #include "core/ServiceId.h"
+#include "dispatch/Dispatcher.h"
 #include "notifications/EmailAddress.h"
 #include "plugin/ServiceVersion.h"
 #include "schema/SchemaValidator.h"
@@ -338,20 +340,56 @@ mvi_status store(mvi_host* host, mvi_str values) noexcept {
     }
 }
 
-mvi_status callEvery(mvi_host* host, const mvi_timer_decl* timer) noexcept {
-    (void)host;
-    (void)timer;
-    return MVI_ERROR;  // Scheduler: being built (issue 5).
+mvi_status callEvery(mvi_host* host, const mvi_timer_decl* rawTimer) noexcept {
+    if (host == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        const auto* timer = checkedDecl(rawTimer, sizeof(mvi_timer_decl));
+        if (timer == nullptr || timer->callback == nullptr ||
+            !std::isfinite(timer->interval_seconds) || timer->interval_seconds <= 0) {
+            return MVI_INVALID_ARGUMENT;
+        }
+        TimerSpec spec{std::string(view(timer->name)), timer->interval_seconds, timer->wait_first,
+                       timer->callback, timer->userdata};
+        return host->version->addTimer(std::move(spec)) ? MVI_OK : MVI_ERROR;
+    } catch (...) {
+        return MVI_ERROR;
+    }
 }
 
-mvi_status callService(mvi_host* host, const mvi_service_call* request, int32_t* httpStatus,
+mvi_status callService(mvi_host* host, const mvi_service_call* rawRequest, int32_t* httpStatus,
                        mvi_plugin_receive_fn receive, mvi_plugin_buffer* buffer) noexcept {
-    (void)host;
-    (void)request;
-    (void)httpStatus;
-    (void)receive;
-    (void)buffer;
-    return MVI_ERROR;  // Calls between services: being built (issue 5).
+    if (host == nullptr || httpStatus == nullptr || receive == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        const auto* request = checkedDecl(rawRequest, sizeof(mvi_service_call));
+        if (request == nullptr || request->service.size == 0 || request->entrypoint.size == 0) {
+            return MVI_INVALID_ARGUMENT;
+        }
+        nlohmann::json arguments = nlohmann::json::object();
+        if (request->arguments.size != 0) {
+            auto parsed = parseJson(request->arguments);
+            if (!parsed || !parsed->is_object()) {
+                return MVI_INVALID_ARGUMENT;
+            }
+            arguments = std::move(*parsed);
+        }
+        Dispatcher* dispatcher = host->version->dispatcher();
+        CallResult result =
+            dispatcher == nullptr
+                ? CallResult{503, {{"detail", "calls between services are not available"}}}
+                : dispatcher->callService(std::string(view(request->service)),
+                                          std::string(view(request->version)),
+                                          std::string(view(request->entrypoint)), arguments);
+        std::string text = result.status == 200 ? result.body.dump() : result.body["detail"].dump();
+        *httpStatus = result.status;
+        receive(buffer, mvi_str{text.data(), text.size()});
+        return MVI_OK;
+    } catch (...) {
+        return MVI_ERROR;
+    }
 }
 
 const mvi_host_api kHostApi = {

@@ -39,6 +39,7 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
     try {
         artifact = stage(id, sourcePath);
         version = unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
+        version->connect(scheduler_, dispatcher_);
         open(*version);
         version->markReady();
         logger_.information(fmt::format("loaded {} {} from {} (sha256 {})", id.name, id.version,

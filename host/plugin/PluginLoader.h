@@ -27,6 +27,12 @@ class PluginLoader {
     PluginLoader(std::string cacheDir, HostServices services, Unloader& unloader,
                  Poco::Logger& logger);
 
+    /// Connects every version loaded from now on to the host's scheduler and call router.
+    void connect(Scheduler* scheduler, Dispatcher* dispatcher) {
+        scheduler_ = scheduler;
+        dispatcher_ = dispatcher;
+    }
+
     /// Loads `sourcePath` as `id`. The result is Ready or Failed.
     std::shared_ptr<ServiceVersion> load(const ServiceId& id, const std::string& sourcePath);
 
@@ -42,6 +48,8 @@ class PluginLoader {
     Unloader& unloader_;
     Poco::Logger& logger_;
     std::atomic<unsigned long long> loads_{0};
+    Scheduler* scheduler_ = nullptr;
+    Dispatcher* dispatcher_ = nullptr;
 };
 
 }  // namespace mvi::host

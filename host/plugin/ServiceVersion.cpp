@@ -48,6 +48,7 @@ ServiceVersion::~ServiceVersion() {
 void ServiceVersion::markDraining() {
     VersionState expected = VersionState::Ready;
     if (state_.compare_exchange_strong(expected, VersionState::Draining)) {
+        stopTimers();
         log(LogLevel::Info,
             fmt::format("draining (build sha256 {})", artifact_.sha256.substr(0, 12)));
     }
@@ -59,6 +60,7 @@ void ServiceVersion::setReloadError(const std::string& reason) {
 }
 
 bool ServiceVersion::unload() {
+    stopTimers();
     if (!library_) {
         return true;
     }
@@ -87,10 +89,52 @@ std::string ServiceVersion::error() const {
 
 void ServiceVersion::markReady() {
     loadedAt_.update();
-    state_ = VersionState::Ready;
+    std::vector<TimerSpec> pending;
+    {
+        std::lock_guard lock(timersMutex_);
+        state_ = VersionState::Ready;
+        pending.swap(pendingTimers_);
+    }
     nlohmann::json initial = parameters_.monitoredValues();
     if (!initial.empty()) {
         storeQuietly(initial);
+    }
+    auto self = weak_from_this().lock();
+    if (scheduler_ != nullptr && self) {
+        for (auto& timer : pending) {
+            scheduler_->start(self, std::move(timer));
+        }
+    }
+}
+
+bool ServiceVersion::addTimer(TimerSpec spec) {
+    auto self = weak_from_this().lock();
+    if (scheduler_ == nullptr || !self) {
+        return false;
+    }
+    {
+        std::lock_guard lock(timersMutex_);
+        VersionState current = state_.load();
+        if (current == VersionState::Loading) {
+            pendingTimers_.push_back(std::move(spec));
+            return true;
+        }
+        if (current != VersionState::Ready) {
+            // Taken out of service already: nothing starts any more.
+            return true;
+        }
+    }
+    scheduler_->start(self, std::move(spec));
+    return true;
+}
+
+void ServiceVersion::stopTimers() {
+    {
+        std::lock_guard lock(timersMutex_);
+        pendingTimers_.clear();
+    }
+    if (scheduler_ != nullptr) {
+        scheduler_->cancel(this);
     }
 }
 
@@ -100,6 +144,7 @@ void ServiceVersion::markFailed(const std::string& reason) {
         error_ = reason;
     }
     state_ = VersionState::Failed;
+    stopTimers();
     entrypoints_.clear();
     closeLibrary();
     services_.logs.endStream(id_);

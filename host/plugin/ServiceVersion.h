@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/ServiceId.h"
 #include "logs/LogStore.h"
@@ -17,10 +18,12 @@
 #include "notifications/NotificationStore.h"
 #include "plugin/ParameterSet.h"
 #include "plugin/SharedObject.h"
+#include "schedule/Scheduler.h"
 
 namespace mvi::host {
+class Dispatcher;
 class ServiceVersion;
-}
+}  // namespace mvi::host
 
 /// The host's side of the `mvi_host` handle: one per loaded version.
 struct mvi_host {
@@ -78,7 +81,7 @@ struct HostServices {
 /// One loaded (or failed) version of a service: its library, what it declared, its parameters
 /// and its state. Held by `shared_ptr`; every request holds it for its whole life, so the
 /// library stays open until the last user lets go. Thread-safe after registration.
-class ServiceVersion {
+class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
   public:
     ServiceVersion(ServiceId id, Artifact artifact, HostServices services);
     ~ServiceVersion();
@@ -162,6 +165,20 @@ class ServiceVersion {
     /// The handle the plugin receives.
     mvi_host* handle() { return &handle_; }
 
+    /// Gives the version the host's scheduler and call router (both outlive it). Without them
+    /// `addTimer` refuses and `dispatcher` is null.
+    void connect(Scheduler* scheduler, Dispatcher* dispatcher) {
+        scheduler_ = scheduler;
+        dispatcher_ = dispatcher;
+    }
+
+    /// The router for calls this version makes to services, or null.
+    Dispatcher* dispatcher() const { return dispatcher_; }
+
+    /// Adds a periodic task: it starts when the version becomes ready (at once when it is ready
+    /// already) and stops when it is taken out of service. Returns false without a scheduler.
+    bool addTimer(TimerSpec spec);
+
     // ---- used while loading ----
 
     /// Takes ownership of the opened library.
@@ -174,6 +191,9 @@ class ServiceVersion {
     /// Stores values the host itself monitors (calls, parameters); a refusal never fails the
     /// caller (a full queue is counted by the store, anything else is logged).
     void storeQuietly(const nlohmann::json& values) noexcept;
+
+    /// Cancels the version's periodic tasks (a run in progress finishes).
+    void stopTimers();
 
     /// Closes the library; returns whether the loader really unmapped it.
     bool closeLibrary();
@@ -194,6 +214,11 @@ class ServiceVersion {
     std::map<std::string, Entrypoint> entrypoints_;
     ParameterSet parameters_;
     std::unique_ptr<SharedObject> library_;
+    Scheduler* scheduler_ = nullptr;
+    Dispatcher* dispatcher_ = nullptr;
+    std::mutex timersMutex_;
+    /// Tasks declared before the version was ready.
+    std::vector<TimerSpec> pendingTimers_;
 };
 
 }  // namespace mvi::host

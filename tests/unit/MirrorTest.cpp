@@ -63,15 +63,15 @@ TEST_F(MirrorTest, AFullQueueDropsAndCountsWithoutWaiting) {
     auto version = shadow(blockingHandler);
     {
         Mirror mirror(2, 1);
-        EXPECT_TRUE(mirror.enqueue({version, "work", json::object()}));
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
         // The single worker is inside the shadow now; the next two copies wait in the queue.
         ASSERT_TRUE(mvi::test::waitFor([] {
             std::lock_guard lock(gate.mutex);
             return gate.entered == 1;
         }));
-        EXPECT_TRUE(mirror.enqueue({version, "work", json::object()}));
-        EXPECT_TRUE(mirror.enqueue({version, "work", json::object()}));
-        EXPECT_FALSE(mirror.enqueue({version, "work", json::object()}));
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
+        EXPECT_FALSE(mirror.enqueue({version, "work", json::object(), {}}));
         EXPECT_EQ(mirror.dropped(), 1u);
         {
             std::lock_guard lock(gate.mutex);
@@ -87,8 +87,8 @@ TEST_F(MirrorTest, AFullQueueDropsAndCountsWithoutWaiting) {
 TEST_F(MirrorTest, FailuresAndMissingEntrypointsAreCounted) {
     auto version = shadow(failingHandler);
     Mirror mirror(8, 2);
-    EXPECT_TRUE(mirror.enqueue({version, "work", json::object()}));
-    EXPECT_TRUE(mirror.enqueue({version, "absent", json::object()}));
+    EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
+    EXPECT_TRUE(mirror.enqueue({version, "absent", json::object(), {}}));
     ASSERT_TRUE(mvi::test::waitFor([&] { return mirror.sent() == 2; }));
     EXPECT_EQ(mirror.failed(), 2u);
     EXPECT_EQ(version->describe(false)["stats"]["mirror_errors"], 2);

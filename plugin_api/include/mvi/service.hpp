@@ -30,10 +30,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <string>
@@ -64,6 +67,14 @@ inline mvi_status entrypoint_trampoline(mvi_plugin_userdata* userdata, mvi_call*
 /// The size of the host table this SDK needs: every function of ABI 1.0.
 inline constexpr std::size_t kRequiredHostApiSize =
     offsetof(mvi_host_api, set_parameter) + sizeof(mvi_host_api::set_parameter);
+
+/// The size of a host table that has call_every (ABI 1.1).
+inline constexpr std::size_t kCallEveryHostApiSize =
+    offsetof(mvi_host_api, call_every) + sizeof(mvi_host_api::call_every);
+
+/// The size of a host table that has call_service (ABI 1.1).
+inline constexpr std::size_t kCallServiceHostApiSize =
+    offsetof(mvi_host_api, call_service) + sizeof(mvi_host_api::call_service);
 
 /// Serialises JSON for the host; invalid UTF-8 is replaced instead of throwing.
 inline std::string dump_json(const nlohmann::json& value) {
@@ -408,6 +419,173 @@ class TypedEntrypoint final : public Entrypoint {
 
 }  // namespace detail
 
+namespace detail {
+
+/// One periodic task declared with Service::call_every: owns the user's callable.
+class Timer {
+  public:
+    /// Wraps `function`, run every `seconds`.
+    Timer(double seconds, std::function<void()> function)
+        : seconds_(seconds), function_(std::move(function)) {}
+
+    /// Runs the task once; an exception is logged at error level and becomes MVI_ERROR.
+    mvi_status run() noexcept {
+        try {
+            function_();
+            return MVI_OK;
+        } catch (const std::exception& error) {
+            log::error("periodic task (every {:g} s) failed: {}", seconds_, error.what());
+        } catch (...) {
+            log::error("periodic task (every {:g} s) failed with an unknown exception", seconds_);
+        }
+        return MVI_ERROR;
+    }
+
+  private:
+    double seconds_;
+    std::function<void()> function_;
+};
+
+/// The C callback of every SDK periodic task: forwards to Timer::run.
+inline mvi_status timer_trampoline(mvi_plugin_userdata* userdata) noexcept {
+    if (userdata == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    return reinterpret_cast<Timer*>(userdata)->run();
+}
+
+}  // namespace detail
+
+/// The answer of another service to mvi::call_service when it is not a success: the service
+/// and entrypoint called, the HTTP status (404 unknown service or entrypoint, 422 invalid
+/// arguments, 500 the callee failed, 503 not loaded, 508 calls nested too deeply, or the
+/// callee's own error status) and the JSON `detail` of the answer. Catch it to handle the
+/// failure; left uncaught inside an entrypoint it is answered as 500 with what() as the
+/// detail, because the caller's own input was not at fault (to pass the callee's status on,
+/// catch it and throw mvi::HttpError(error.status(), error.detail())).
+class ServiceCallError : public std::runtime_error {
+  public:
+    /// Creates the error for a call to `service`.`entrypoint` answered with `status`.
+    ServiceCallError(std::string service, std::string entrypoint, int status, nlohmann::json detail)
+        : std::runtime_error(fmt::format(
+              "call to service {} entrypoint {} answered {}: {}", service, entrypoint, status,
+              detail.is_string() ? detail.get<std::string>() : detail::dump_json(detail))),
+          service_(std::move(service)),
+          entrypoint_(std::move(entrypoint)),
+          status_(status),
+          detail_(std::move(detail)) {}
+
+    /// The service that was called.
+    const std::string& service() const noexcept { return service_; }
+
+    /// The entrypoint that was called.
+    const std::string& entrypoint() const noexcept { return entrypoint_; }
+
+    /// The HTTP status of the answer.
+    int status() const noexcept { return status_; }
+
+    /// The `detail` of the answer (a string or a list of validation errors, say).
+    const nlohmann::json& detail() const noexcept { return detail_; }
+
+  private:
+    std::string service_;
+    std::string entrypoint_;
+    int status_;
+    nlohmann::json detail_;
+};
+
+namespace detail {
+
+/// Copies a string handed back by the host into the std::string `buffer` points to.
+inline void receive_into_string(mvi_plugin_buffer* buffer, mvi_str value) noexcept {
+    try {
+        reinterpret_cast<std::string*>(buffer)->assign(to_string_view(value));
+    } catch (...) {
+        reinterpret_cast<std::string*>(buffer)->clear();
+    }
+}
+
+}  // namespace detail
+
+/// Calls entrypoint `entrypoint` of service `service` in this host and returns its JSON result.
+/// The call goes through the host's routing in process (no HTTP): by name the main version
+/// answers and every shadow gets a mirrored copy; with `version` that version answers. The
+/// callee validates `arguments` (a JSON object, one member per argument). Works from any
+/// thread once the service is registered: in an entrypoint, a periodic task or a thread of the
+/// service. Throws mvi::ServiceCallError for any answer but 200, and mvi::Error when the call
+/// cannot be made (no host, a host older than ABI 1.1, arguments that are not an object).
+inline nlohmann::json call_service(std::string_view service, std::string_view entrypoint,
+                                   const nlohmann::json& arguments = nlohmann::json::object(),
+                                   std::string_view version = {}) {
+    const auto [api, host] = detail::registered_host();
+    if (api == nullptr) {
+        throw Error(fmt::format("cannot call service {}: the service is not registered with a "
+                                "host (call_service works once the MVI_SERVICE body returned)",
+                                service),
+                    MVI_BAD_STATE);
+    }
+    if (api->size < detail::kCallServiceHostApiSize || api->call_service == nullptr) {
+        throw Error(fmt::format("cannot call service {}: the host is older than ABI 1.1 and "
+                                "has no call_service",
+                                service),
+                    MVI_BAD_STATE);
+    }
+    if (!arguments.is_object() && !arguments.is_null()) {
+        throw Error(fmt::format("cannot call service {} entrypoint {}: the arguments must be a "
+                                "JSON object with one member per argument, not {}",
+                                service, entrypoint, detail::json_kind(arguments)),
+                    MVI_INVALID_ARGUMENT);
+    }
+    const std::string text = arguments.is_null() ? std::string("{}") : detail::dump_json(arguments);
+    mvi_service_call request{};
+    request.size = sizeof(mvi_service_call);
+    request.service = detail::to_mvi_str(service);
+    request.version = detail::to_mvi_str(version);
+    request.entrypoint = detail::to_mvi_str(entrypoint);
+    request.arguments = detail::to_mvi_str(text);
+    int32_t status = 0;
+    std::string answer;
+    const mvi_status result =
+        api->call_service(host, &request, &status, &detail::receive_into_string,
+                          reinterpret_cast<mvi_plugin_buffer*>(&answer));
+    if (result != MVI_OK) {
+        throw Error(fmt::format("calling service {} entrypoint {} failed: {} ({})", service,
+                                entrypoint, status_name(result), status_meaning(result)),
+                    result);
+    }
+    nlohmann::json value = nlohmann::json::parse(answer, nullptr, false);
+    if (value.is_discarded()) {
+        throw Error(fmt::format("calling service {} entrypoint {}: the host returned invalid "
+                                "JSON",
+                                service, entrypoint),
+                    MVI_ERROR);
+    }
+    if (status != 200) {
+        throw ServiceCallError(std::string(service), std::string(entrypoint), status,
+                               std::move(value));
+    }
+    return value;
+}
+
+/// mvi::call_service returning the result converted to T. Throws mvi::Error with status
+/// MVI_TYPE_MISMATCH when the result does not convert to T.
+template <class T>
+T call_service(std::string_view service, std::string_view entrypoint,
+               const nlohmann::json& arguments = nlohmann::json::object(),
+               std::string_view version = {}) {
+    const nlohmann::json value = call_service(service, entrypoint, arguments, version);
+    try {
+        return from_json_value<T>(value);
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::exception& error) {
+        throw Error(fmt::format("service {} entrypoint {} answered {}, which cannot be read as "
+                                "the requested type: {}",
+                                service, entrypoint, detail::dump_json(value), error.what()),
+                    MVI_TYPE_MISMATCH);
+    }
+}
+
 /// The service being declared: MVI_SERVICE hands its setup body a reference to the plugin's one
 /// Service. Declarations (entrypoint, add_parameter) are allowed only inside that body; the
 /// other members work from any thread once the host registered the service.
@@ -531,6 +709,62 @@ class Service {
         write_parameter(name, to_json_value(detail::parameter_type_t<T>(value)));
     }
 
+    /// Runs `function` (no arguments, result ignored) every `seconds` on the host's scheduler,
+    /// from the moment the service is ready until this version is taken out of service; with
+    /// `wait_first` the first run is one interval after that moment, else right away. Runs of
+    /// one task never overlap; one that takes longer than the interval is reported by the host
+    /// (warning log line and Warning notification) and the next starts right away. An exception
+    /// thrown by `function` is logged at error level with its message and the schedule goes on.
+    /// Callable in the MVI_SERVICE body and later. Throws mvi::Error (MVI_INVALID_ARGUMENT) for an
+    /// interval that is not a finite number greater than 0, and when the host refuses or is
+    /// older than ABI 1.1.
+    template <class F>
+    Service& call_every(double seconds, F&& function, bool wait_first = false) {
+        if (!std::isfinite(seconds) || seconds <= 0) {
+            throw Error(fmt::format("call_every needs an interval that is a finite number of "
+                                    "seconds greater than 0, not {}",
+                                    seconds),
+                        MVI_INVALID_ARGUMENT);
+        }
+        const detail::HostContext& context = detail::host_context();
+        const mvi_host_api* api = context.api.load(std::memory_order_acquire);
+        mvi_host* host = context.host.load(std::memory_order_acquire);
+        if (phase() == detail::Phase::Unregistered || api == nullptr) {
+            throw Error("call_every needs a host: call it in the MVI_SERVICE body or later",
+                        MVI_BAD_STATE);
+        }
+        if (api->size < detail::kCallEveryHostApiSize || api->call_every == nullptr) {
+            throw Error("call_every: the host is older than ABI 1.1 and has no scheduler",
+                        MVI_BAD_STATE);
+        }
+        auto timer = std::make_unique<detail::Timer>(
+            seconds, std::function<void()>([f = std::forward<F>(function)]() mutable { f(); }));
+        mvi_timer_decl decl{};
+        decl.size = sizeof(mvi_timer_decl);
+        decl.interval_seconds = seconds;
+        decl.wait_first = wait_first;
+        decl.callback = &detail::timer_trampoline;
+        decl.userdata = reinterpret_cast<mvi_plugin_userdata*>(timer.get());
+        std::lock_guard<std::mutex> lock(timers_mutex_);
+        timers_.push_back(std::move(timer));
+        const mvi_status status = api->call_every(host, &decl);
+        if (status != MVI_OK) {
+            timers_.pop_back();
+            throw Error(fmt::format("call_every every {:g} s was refused by the host: {} ({})",
+                                    seconds, status_name(status), status_meaning(status)),
+                        status);
+        }
+        return *this;
+    }
+
+    /// call_every with a std::chrono interval (std::chrono::milliseconds(250), 2s, ...).
+    template <class Rep, class Period, class F>
+    Service& call_every(std::chrono::duration<Rep, Period> interval, F&& function,
+                        bool wait_first = false) {
+        return call_every(std::chrono::duration<double>(interval).count(),
+                          std::forward<F>(function), wait_first);
+    }
+
     /// True once the host accepted the service's declarations.
     bool registered() const noexcept {
         return detail::host_context().phase.load(std::memory_order_acquire) ==
@@ -649,6 +883,8 @@ class Service {
     void reset() noexcept {
         parameters_.clear();
         entrypoints_.clear();
+        std::lock_guard<std::mutex> lock(timers_mutex_);
+        timers_.clear();
     }
 
     // Hands every collected declaration to the host; on a refusal sets `message` and returns
@@ -701,6 +937,8 @@ class Service {
 
     std::vector<PendingParameter> parameters_;
     std::vector<std::unique_ptr<Entrypoint>> entrypoints_;
+    std::mutex timers_mutex_;
+    std::vector<std::unique_ptr<detail::Timer>> timers_;
 };
 
 namespace detail {

@@ -4,7 +4,9 @@
 // plugin's mvi_plugin_register, records the declared entrypoints (with their argument and
 // result schemas) and parameters, and lets a test call entrypoints, read and set parameters and
 // inspect log lines, notifications and monitoring values (stored(): what mvi::store was given,
-// plus what mvi-host itself stores for monitored entrypoints and parameters):
+// plus what mvi-host itself stores for monitored entrypoints and parameters). Periodic tasks
+// (call_every) are recorded and run by the test with run_timers(); calls to other services
+// (call_service) are answered by handlers the test registers with on_call():
 //
 //     #include <mvi/testing.hpp>
 //
@@ -41,6 +43,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -104,6 +107,27 @@ struct CallResult {
     bool ok() const noexcept { return status == 200; }
 };
 
+/// One periodic task the service declared with call_every.
+struct TimerRecord {
+    std::string name;               ///< Its name (may be empty).
+    double interval_seconds;        ///< Seconds between starts.
+    bool wait_first;                ///< First run one interval after start.
+    mvi_plugin_timer_fn callback;   ///< The C callback.
+    mvi_plugin_userdata* userdata;  ///< Passed back to the callback.
+};
+
+/// One call the service made through call_service.
+struct ServiceCallRecord {
+    std::string service;       ///< The service called.
+    std::string version;       ///< The version asked for (empty: by name).
+    std::string entrypoint;    ///< The entrypoint called.
+    nlohmann::json arguments;  ///< The arguments object.
+};
+
+/// Answers a call_service made by the service under test: gets the arguments, returns the
+/// status and the result (200) or detail (any other status).
+using ServiceCallHandler = std::function<CallResult(const nlohmann::json& arguments)>;
+
 /// An in-process host for one service; see the top of this header.
 class FakeHost {
   public:
@@ -122,6 +146,8 @@ class FakeHost {
         api_.get_parameter = &FakeHost::get_parameter_fn;
         api_.set_parameter = &FakeHost::set_parameter_fn;
         api_.store = &FakeHost::store_fn;
+        api_.call_every = &FakeHost::call_every_fn;
+        api_.call_service = &FakeHost::call_service_fn;
         registering_ = true;
         status_ = register_plugin(&api_, handle(), registrar());
         registering_ = false;
@@ -271,6 +297,38 @@ class FakeHost {
 
     /// The host table handed to the service.
     const mvi_host_api& api() const noexcept { return api_; }
+
+    /// Every periodic task the service declared with call_every, in order. FakeHost has no
+    /// clock: a test runs them with run_timers().
+    std::vector<TimerRecord> timers() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return timers_;
+    }
+
+    /// Runs every declared periodic task once, in order, on this thread; returns how many of
+    /// them returned MVI_OK (a task that threw logged it and returned MVI_ERROR).
+    std::size_t run_timers() {
+        std::size_t succeeded = 0;
+        for (const auto& timer : timers()) {
+            if (timer.callback(timer.userdata) == MVI_OK) {
+                ++succeeded;
+            }
+        }
+        return succeeded;
+    }
+
+    /// Makes call_service(`service`, `entrypoint`, ...) from the service answer with `handler`
+    /// (whatever version is asked for). Calls nobody answers get 404, like an unknown service.
+    void on_call(std::string service, std::string entrypoint, ServiceCallHandler handler) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        call_handlers_[{std::move(service), std::move(entrypoint)}] = std::move(handler);
+    }
+
+    /// Every call_service the service made, in order.
+    std::vector<ServiceCallRecord> service_calls() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return service_calls_;
+    }
 
   private:
     struct CallState {
@@ -592,6 +650,67 @@ class FakeHost {
         }
     }
 
+    static mvi_status call_every_fn(mvi_host* handle, const mvi_timer_decl* timer) {
+        FakeHost& host = self(handle);
+        if (timer == nullptr || timer->size < sizeof(mvi_timer_decl) ||
+            timer->callback == nullptr || !std::isfinite(timer->interval_seconds) ||
+            timer->interval_seconds <= 0) {
+            return MVI_INVALID_ARGUMENT;
+        }
+        try {
+            std::lock_guard<std::mutex> lock(host.mutex_);
+            host.timers_.push_back(TimerRecord{text(timer->name), timer->interval_seconds,
+                                               timer->wait_first, timer->callback,
+                                               timer->userdata});
+            return MVI_OK;
+        } catch (...) {
+            return MVI_ERROR;
+        }
+    }
+
+    static mvi_status call_service_fn(mvi_host* handle, const mvi_service_call* request,
+                                      int32_t* http_status, mvi_plugin_receive_fn receive,
+                                      mvi_plugin_buffer* buffer) {
+        FakeHost& host = self(handle);
+        if (request == nullptr || request->size < sizeof(mvi_service_call) ||
+            http_status == nullptr || receive == nullptr || request->service.size == 0 ||
+            request->entrypoint.size == 0) {
+            return MVI_INVALID_ARGUMENT;
+        }
+        try {
+            nlohmann::json arguments = nlohmann::json::object();
+            if (request->arguments.size != 0) {
+                auto parsed = parse(request->arguments);
+                if (!parsed || !parsed->is_object()) {
+                    return MVI_INVALID_ARGUMENT;
+                }
+                arguments = std::move(*parsed);
+            }
+            ServiceCallRecord record{text(request->service), text(request->version),
+                                     text(request->entrypoint), arguments};
+            ServiceCallHandler handler;
+            {
+                std::lock_guard<std::mutex> lock(host.mutex_);
+                host.service_calls_.push_back(record);
+                const auto it = host.call_handlers_.find({record.service, record.entrypoint});
+                if (it != host.call_handlers_.end()) {
+                    handler = it->second;
+                }
+            }
+            CallResult answer{404, "service '" + record.service + "' entrypoint '" +
+                                       record.entrypoint + "' has no handler in FakeHost"};
+            if (handler) {
+                answer = handler(arguments);
+            }
+            const std::string body = mvi::detail::dump_json(answer.body);
+            *http_status = answer.status;
+            receive(buffer, mvi::detail::to_mvi_str(body));
+            return MVI_OK;
+        } catch (...) {
+            return MVI_ERROR;
+        }
+    }
+
     mvi_host_api api_{};
     mvi_status status_ = MVI_ERROR;
     bool registering_ = false;
@@ -605,6 +724,9 @@ class FakeHost {
     std::vector<nlohmann::json> stored_;
     mvi_status store_refusal_ = MVI_OK;
     int store_refusals_ = 0;
+    std::vector<TimerRecord> timers_;
+    std::map<std::pair<std::string, std::string>, ServiceCallHandler> call_handlers_;
+    std::vector<ServiceCallRecord> service_calls_;
 };
 
 }  // namespace mvi::testing

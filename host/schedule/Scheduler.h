@@ -1,0 +1,91 @@
+#pragma once
+
+#include <mvi/plugin.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mvi::host {
+
+class ServiceVersion;
+
+/// A periodic task as a plugin declared it through `call_every`.
+struct TimerSpec {
+    /// Shown in log lines and notifications about the task (may be empty).
+    std::string name;
+    /// Seconds from the start of one run to the start of the next; finite and > 0.
+    double intervalSeconds = 1.0;
+    /// The first run starts one interval after the task is started rather than at once.
+    bool waitFirst = false;
+    /// The plugin's task and the pointer it gets back.
+    mvi_plugin_timer_fn callback = nullptr;
+    mvi_plugin_userdata* userdata = nullptr;
+};
+
+/// Runs the periodic tasks of every loaded version on a small pool of threads.
+///
+/// The tasks wait in one queue ordered by their next start. A task is taken out of the queue
+/// while it runs and put back afterwards, so it never runs twice at once; its next start is the
+/// previous start plus the interval, or right away when the run took longer than that (logged
+/// as a warning on the version's log and raised as a Warning notification). A run holds its
+/// version alive (a `shared_ptr` locked from the task's `weak_ptr`), so the version's library
+/// is closed only after the run finished; a version that is no longer ready runs nothing more.
+class Scheduler {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    /// Starts `threads` worker threads (at least one).
+    explicit Scheduler(unsigned threads);
+    /// Stops the workers (see stop).
+    ~Scheduler();
+
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
+
+    /// Schedules `spec` for `version`: the first run is due now, or one interval from now when
+    /// `spec.waitFirst` is set. Ignored once the scheduler is stopping.
+    void start(const std::shared_ptr<ServiceVersion>& version, TimerSpec spec);
+
+    /// Takes every task of `version` out of the schedule. A run in progress finishes (it holds
+    /// its version) and is not scheduled again.
+    void cancel(const ServiceVersion* version);
+
+    /// Cancels every task and waits for the runs in progress to finish. Idempotent.
+    void stop();
+
+    /// Tasks scheduled (waiting or running), over all versions.
+    std::size_t size() const;
+
+  private:
+    struct Task {
+        std::weak_ptr<ServiceVersion> version;
+        const ServiceVersion* owner = nullptr;
+        TimerSpec spec;
+        std::string label;
+        Clock::duration interval{};
+        Clock::time_point due;
+        bool cancelled = false;
+    };
+
+    void work();
+    /// Runs one task once and sets its next start; call without the lock.
+    void runOnce(Task& task);
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::multimap<Clock::time_point, std::shared_ptr<Task>> queue_;
+    std::multimap<const ServiceVersion*, std::shared_ptr<Task>> byVersion_;
+    std::map<const ServiceVersion*, unsigned> counts_;
+    bool stopping_ = false;
+    std::vector<std::thread> workers_;
+};
+
+}  // namespace mvi::host
