@@ -1,5 +1,20 @@
-// A periodic task: every second the service counts a tick in a parameter and logs it.
+// A periodic task: every second the service counts a tick in a parameter, logs it and stores a
+// reading (the tick number and the machine's one-minute load average) as monitoring data.
 #include <mvi/service.hpp>
+
+#include <fstream>
+
+namespace {
+
+// The first field of /proc/loadavg; 0 where the file cannot be read.
+double loadAverage() {
+    std::ifstream file("/proc/loadavg");
+    double load = 0;
+    file >> load;
+    return file ? load : 0.0;
+}
+
+}  // namespace
 
 MVI_SERVICE(service) {
     // Readable over HTTP (GET /services/ticker/~parameters/ticks), set only by the service.
@@ -11,6 +26,8 @@ MVI_SERVICE(service) {
         const int ticks = service.get_parameter<int>("ticks") + 1;
         service.set_parameter("ticks", ticks);
         mvi::log::info("tick {}", ticks);
+        // Read back with GET /services/ticker/~monitor?variables=tick,load
+        mvi::store({{"tick", ticks}, {"load", loadAverage()}});
     });
 
     service.entrypoint("ticks", [&service] { return service.get_parameter<int>("ticks"); })

@@ -68,6 +68,17 @@ TEST(Scheduler, TickerCountsTicksInAParameter) {
         << logOf(*host, "ticker");
     // Ticks are counted by the service only: the parameter is not settable over HTTP.
     EXPECT_EQ(host->post("/services/ticker/~parameters/ticks", {{"value", 0}}).status, 405);
+    // Each run stores its reading; the background writer gets there soon after.
+    json monitor;
+    ASSERT_TRUE(waitFor([&] {
+        Response response = host->get("/services/ticker/~monitor?variables=tick,load");
+        monitor = response.status == 200 ? response.json() : json();
+        return monitor.contains("tick") && monitor["tick"]["value"].size() >= 2;
+    })) << monitor.dump();
+    EXPECT_EQ(monitor["tick"]["value"][0], 1);
+    EXPECT_EQ(monitor["tick"]["value"][1], 2);
+    EXPECT_TRUE(monitor["load"]["value"][0].is_number()) << monitor.dump();
+    EXPECT_EQ(monitor["tick"]["timestamp"].size(), monitor["tick"]["value"].size());
 }
 
 TEST(Scheduler, AThrowingTaskIsLoggedAndKeepsItsSchedule) {

@@ -32,6 +32,10 @@ TEST(TickerService, EachRunCountsATickAndLogsIt) {
     ASSERT_EQ(logs.size(), 2u);
     EXPECT_EQ(logs[1].level, mvi::log::Level::Info);
     EXPECT_EQ(logs[1].message, "tick 2");
+    const auto stored = host.stored();
+    ASSERT_EQ(stored.size(), 2u);
+    EXPECT_EQ(stored[1]["tick"], 2);
+    EXPECT_TRUE(stored[1]["load"].is_number()) << stored[1];
 }
 
 TEST(TickerService, ANewHostStartsCountingAgain) {
