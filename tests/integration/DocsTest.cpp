@@ -88,7 +88,8 @@ std::vector<std::string> openApiProblems(const json& document) {
                 if (!answer.contains("description")) {
                     problems.push_back(where + " " + status + ": no description");
                 }
-                for (const auto& [type, media] : answer.value("content", json::object()).items()) {
+                json content = answer.value("content", json::object());
+                for (const auto& [type, media] : content.items()) {
                     if (!media.contains("schema")) {
                         problems.push_back(where + " " + status + " " + type + ": no schema");
                     }
@@ -118,14 +119,6 @@ std::vector<std::string> openApiProblems(const json& document) {
     }
     checkStructure(document, document, "#", problems);
     return problems;
-}
-
-std::string join(const std::vector<std::string>& lines) {
-    std::string text;
-    for (const auto& line : lines) {
-        text += line + "\n";
-    }
-    return text;
 }
 
 TEST(Docs, OpenApiDocumentOfHello) {

@@ -79,7 +79,12 @@ double parseValue(const std::string& text) {
         return -std::numeric_limits<double>::infinity();
     }
     std::size_t used = 0;
-    double value = std::stod(text, &used);
+    double value = 0;
+    try {
+        value = std::stod(text, &used);
+    } catch (const std::exception&) {
+        throw std::runtime_error("bad value " + text);
+    }
     if (used != text.size()) {
         throw std::runtime_error("bad value " + text);
     }
