@@ -36,7 +36,8 @@ std::string escapeHtml(const std::string& text) {
     return escaped;
 }
 
-// The page: the viewer's stylesheet and script from /~docs, pointed at the service's document.
+// The page: the viewer's stylesheet and script from /~docs, pointed at the service's document;
+// the viewer's online validator badge (an outside address) is off.
 // The document URL is a JSON string inside the script, with '<' escaped so it cannot end it.
 std::string docsPage(const std::string& title, const std::string& documentUrl) {
     std::string url = nlohmann::json(documentUrl).dump();
@@ -62,7 +63,8 @@ window.addEventListener("load", function () {{
     url: {1},
     dom_id: "#swagger-ui",
     deepLinking: true,
-    tryItOutEnabled: true
+    tryItOutEnabled: true,
+    validatorUrl: null
   }});
 }});
 </script>
