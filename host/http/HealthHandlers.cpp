@@ -150,6 +150,12 @@ void MetricsHandler::handle(Poco::Net::HTTPServerRequest& request,
             context_.mirror.failed());
     counter("mvi_mirror_dropped_total", "Mirrored copies dropped because the queue was full.",
             context_.mirror.dropped());
+    counter("mvi_monitor_dropped_total",
+            "Calls storing monitoring values refused because the writer's queue was full.",
+            context_.monitor.droppedBatches());
+    counter("mvi_monitor_failed_total",
+            "Batches of monitoring values the database refused to write.",
+            context_.monitor.failedBatches());
     counter("mvi_loads_total", "Plugin files loaded successfully.", context_.loader.loaded());
     counter("mvi_load_failures_total", "Plugin files that failed to load.",
             context_.loader.failed());

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <string>
+#include <vector>
+
 namespace mvi::host {
 namespace {
 
@@ -117,32 +120,40 @@ json entrypointOperation(const Entrypoint& entrypoint) {
     return operation;
 }
 
-json monitorQueryParameters() {
+json monitorQueryParameters(const std::string& variablesHint) {
     return json::array({
         {{"name", "start"},
          {"in", "query"},
          {"required", false},
-         {"description", "Earliest timestamp to return (ISO 8601)."},
+         {"description", "Earliest time to return, inclusive (ISO 8601; UTC without an offset)."},
          {"schema", {{"type", "string"}, {"format", "date-time"}}}},
         {{"name", "end"},
          {"in", "query"},
          {"required", false},
-         {"description", "Latest timestamp to return (ISO 8601); not before `start`."},
+         {"description",
+          "Latest time to return, inclusive (ISO 8601; UTC without an offset); not before "
+          "`start`."},
          {"schema", {{"type", "string"}, {"format", "date-time"}}}},
         {{"name", "variables"},
          {"in", "query"},
          {"required", false},
-         {"description", "Comma-separated variable names; all variables when omitted."},
+         {"description",
+          "Comma-separated variable names; all variables when omitted." + variablesHint},
          {"schema", {{"type", "string"}}}},
     });
 }
 
-json monitorOperation(const std::string& operationId, const std::string& summary, json okResponse) {
+json monitorOperation(const std::string& operationId, const std::string& summary,
+                      const std::string& variablesHint, json okResponse) {
     return {{"get",
              {{"operationId", operationId},
               {"tags", json::array({"monitoring"})},
               {"summary", summary},
-              {"parameters", monitorQueryParameters()},
+              {"description",
+               "Values stored by the service (`store`, monitored entrypoints and parameters). By "
+               "name: the rows of every version of the name; by `<name>_<version>`: that "
+               "version's rows. Stored data is kept after a version is unloaded."},
+              {"parameters", monitorQueryParameters(variablesHint)},
               {"responses",
                {{"200", std::move(okResponse)},
                 {"404", errorResponse("The service has neither monitoring data nor a version.")},
@@ -213,6 +224,28 @@ json OpenApiDocument::build(const ServiceVersion& version, const std::string& sv
         paths[base + "/" + name] = {{method, entrypointOperation(entrypoint)}};
     }
     addParameterPaths(paths, version, base);
+    // The variables this version stores by declaration; `store` may add any others.
+    std::vector<std::string> declared;
+    for (const auto& [name, entrypoint] : version.entrypoints()) {
+        if (entrypoint.monitor) {
+            declared.push_back("`" + name + "_request`");
+            declared.push_back("`" + name + "_response`");
+        }
+    }
+    for (const std::string& name : version.parameters().names()) {
+        auto parameter = version.parameters().describe(name);
+        if (parameter && parameter->monitor) {
+            declared.push_back("`" + name + "`");
+        }
+    }
+    std::string hint;
+    if (!declared.empty()) {
+        hint = " Monitored by declaration: ";
+        for (std::size_t i = 0; i < declared.size(); ++i) {
+            hint += (i == 0 ? "" : ", ") + declared[i];
+        }
+        hint += "; the service may store others.";
+    }
     json series = {
         {"type", "object"},
         {"properties",
@@ -220,18 +253,18 @@ json OpenApiDocument::build(const ServiceVersion& version, const std::string& sv
            {{"type", "array"}, {"items", {{"type", "string"}, {"format", "date-time"}}}}},
           {"value", {{"type", "array"}, {"items", json::object()}}}}}};
     paths[base + "/~monitor"] = monitorOperation(
-        "~monitor.get", "Stored monitoring values",
+        "~monitor.get", "Stored monitoring values", hint,
         {{"description", "An object: variable name -> its time series."},
          {"content", jsonContent({{"type", "object"}, {"additionalProperties", series}})}});
     paths[base + "/~monitor/csv"] = monitorOperation(
-        "~monitor.csv.get", "Stored monitoring values as CSV files",
+        "~monitor.csv.get", "Stored monitoring values as CSV files", hint,
         {{"description",
           "A zip archive holding one `<variable>.csv` (timestamp,value) per "
           "variable."},
          {"content",
           {{"application/zip", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}});
     paths[base + "/~monitor/db"] = monitorOperation(
-        "~monitor.db.get", "Stored monitoring values as an SQLite database",
+        "~monitor.db.get", "Stored monitoring values as an SQLite database", hint,
         {{"description", "An SQLite database file holding this service's monitoring rows."},
          {"content",
           {{"application/vnd.sqlite3",

@@ -347,5 +347,21 @@ TEST(Docs, ParametersThatAreNotExposedCannotBeSetInTheDocument) {
     EXPECT_EQ(hit["requestBody"]["required"], false);
 }
 
+TEST(Docs, MonitoredVariablesAreNamedInTheMonitorRoutes) {
+    auto host = startHost({{"sentiment", "sentiment_1.0.0.so"}});
+    json document = host->get("/services/sentiment/openapi.json").json();
+    EXPECT_EQ(openApiProblems(document), std::vector<std::string>());
+    std::string variables;
+    for (const json& query :
+         document["paths"]["/services/sentiment/~monitor"]["get"]["parameters"]) {
+        if (query["name"] == "variables") {
+            variables = query["description"];
+        }
+    }
+    EXPECT_NE(variables.find("`classify_request`"), std::string::npos) << variables;
+    EXPECT_NE(variables.find("`classify_response`"), std::string::npos) << variables;
+    EXPECT_NE(variables.find("`threshold`"), std::string::npos) << variables;
+}
+
 }  // namespace
 }  // namespace mvi::test

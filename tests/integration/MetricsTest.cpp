@@ -330,6 +330,8 @@ TEST(Metrics, MirroredCopiesSwapsAndUnloads) {
     Exposition mirrored = metrics(*host);
     EXPECT_EQ(mirrored.value("mvi_mirror_failed_total"), 0);
     EXPECT_EQ(mirrored.value("mvi_mirror_dropped_total"), 0);
+    EXPECT_EQ(mirrored.value("mvi_monitor_dropped_total"), 0);
+    EXPECT_EQ(mirrored.value("mvi_monitor_failed_total"), 0);
     EXPECT_EQ(mirrored.value("mvi_requests_total", series("counter", "1.0.0", "hit")), 4);
     EXPECT_EQ(mirrored.value("mvi_requests_total", series("counter", "2.0.0", "hit")), 4);
     EXPECT_EQ(mirrored.value("mvi_swaps_total"), 0);
