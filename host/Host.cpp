@@ -61,8 +61,8 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       dispatcher_(registry_, mirror_, static_cast<std::size_t>(config_.servicesCallDepth)),
       mirror_(config_.mirrorQueueCapacity, static_cast<unsigned>(config_.mirrorThreads)),
       scheduler_(static_cast<unsigned>(config_.schedulerThreads)),
-      context_{config_, registry_, logs_,    notifications_, deployer_,
-               mirror_, auth_,     monitor_, dispatcher_},
+      context_{config_, registry_, logs_,       notifications_, deployer_, mirror_,
+               auth_,   monitor_,  dispatcher_, loader_,        unloader_},
       threads_("http", 2, config_.httpMaxThreads) {
     prepareDirectory(config_.pluginsDir);
     loader_.connect(&scheduler_, &dispatcher_);

@@ -64,8 +64,8 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
          "Most calls between services (call_service) nested in one another; a deeper call is "
          "answered 508."},
         {"auth.enabled", "auto",
-         "Require a token on every route but /auth/login, /~health and /~version: true, false, "
-         "or auto (on unless http.host is a loopback address)."},
+         "Require a token on every route but /auth/login, /~health, /~ready and /~version: true, "
+         "false, or auto (on unless http.host is a loopback address)."},
         {"auth.admin_user", "admin", "Name of the administrator."},
         {"auth.admin_password", "",
          "Password of the administrator (stored as a bcrypt hash); empty: a random one is "
@@ -91,6 +91,9 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"monitor.retention_rows", "0",
          "Newest monitoring values kept per service name and variable; 0 keeps all."},
         {"monitor.cleanup_seconds", "60", "Time between two monitoring retention cleanups."},
+        {"docs.assets_dir", "",
+         "Folder holding the API viewer's files (swagger-ui-dist) served under /~docs/; empty: "
+         "share/mvi/docs beside the mvi-host executable's folder (build tree and install)."},
     };
     return keys;
 }
@@ -180,6 +183,7 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.monitorRetentionRows = static_cast<std::uint64_t>(
         integer("monitor.retention_rows", 0, std::numeric_limits<long long>::max()));
     result.monitorCleanupSeconds = static_cast<int>(integer("monitor.cleanup_seconds", 1, 86400));
+    result.docsAssetsDir = text("docs.assets_dir");
     static const std::vector<std::string> levels = {"trace",   "debug", "information", "notice",
                                                     "warning", "error", "critical",    "fatal"};
     if (std::find(levels.begin(), levels.end(), result.logsLevel) == levels.end()) {

@@ -53,6 +53,8 @@ struct HostConfig {
     std::int64_t monitorRetentionSeconds = 0;
     std::uint64_t monitorRetentionRows = 0;
     int monitorCleanupSeconds = 0;
+    /// Folder of the API viewer's files; empty: `<bin>/../share/mvi/docs` beside mvi-host.
+    std::string docsAssetsDir;
 
     /// One configuration key with its default value and a one-line description.
     struct Key {

@@ -8,7 +8,9 @@
 #include "mirror/Mirror.h"
 #include "monitor/MonitorStore.h"
 #include "notifications/NotificationStore.h"
+#include "plugin/PluginLoader.h"
 #include "plugin/ServiceRegistry.h"
+#include "plugin/Unloader.h"
 
 namespace mvi::host {
 
@@ -24,6 +26,10 @@ struct HostContext {
     Authenticator& auth;
     MonitorStore& monitor;
     Dispatcher& dispatcher;
+    /// Counts of loads and load failures, for `/metrics`.
+    const PluginLoader& loader;
+    /// Counts of unloads, for `/metrics`.
+    const Unloader& unloader;
 };
 
 }  // namespace mvi::host

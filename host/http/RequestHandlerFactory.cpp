@@ -8,6 +8,8 @@
 
 #include "http/AuthHandler.h"
 #include "http/DeployHandler.h"
+#include "http/DocsHandlers.h"
+#include "http/HealthHandlers.h"
 #include "http/InspectionHandler.h"
 #include "http/KillHandler.h"
 #include "http/LogsHandler.h"
@@ -16,6 +18,7 @@
 #include "http/NotificationsHandler.h"
 #include "http/ParametersHandler.h"
 #include "http/ServiceCallHandler.h"
+#include "http/ServiceTarget.h"
 #include "http/UnauthorizedHandler.h"
 
 namespace mvi::host {
@@ -48,6 +51,19 @@ bool isPublicRoute(const std::vector<std::string>& parts) {
         return parts[0] == "~health" || parts[0] == "~ready" || parts[0] == "~version";
     }
     return parts.size() == 2 && parts[0] == "auth" && parts[1] == "login";
+}
+
+// Whether `svc` resolves to a version declaring a GET entrypoint `name` (which then takes
+// precedence over a host route of the same name).
+bool declaresGetEntrypoint(const ServiceRegistry& registry, const std::string& svc,
+                           const std::string& name) {
+    try {
+        const Entrypoint* entrypoint =
+            ServiceTarget::resolve(registry, svc).version->entrypoint(name);
+        return entrypoint != nullptr && entrypoint->method == MVI_METHOD_GET;
+    } catch (const HttpError&) {
+        return false;
+    }
 }
 
 }  // namespace
@@ -85,6 +101,15 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
     if (parts.size() == 1 && parts[0] == "~health") {
         return new HostInfoHandler(context_, true);
     }
+    if (parts.size() == 1 && parts[0] == "~ready") {
+        return new ReadyHandler(context_);
+    }
+    if (parts.size() == 1 && parts[0] == "metrics") {
+        return new MetricsHandler(context_);
+    }
+    if (parts.size() == 2 && parts[0] == "~docs") {
+        return new DocsAssetHandler(context_, parts[1]);
+    }
     if (parts.size() == 1 && parts[0] == "notifications") {
         return new NotificationsHandler(context_);
     }
@@ -116,6 +141,14 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
     if (parts.size() >= 3 && parts[2] == "~monitor" && parts.size() <= 4 &&
         (parts.size() == 3 || parts[3] == "csv" || parts[3] == "db")) {
         return new MonitorHandler(context_, parts[1], parts.size() == 4 ? parts[3] : "");
+    }
+    if (parts.size() == 3 && parts[2] == "openapi.json") {
+        return new OpenApiHandler(context_, parts[1]);
+    }
+    if (parts.size() == 3 && parts[2] == "docs" &&
+        request.getMethod() == Poco::Net::HTTPRequest::HTTP_GET &&
+        !declaresGetEntrypoint(context_.registry, parts[1], "docs")) {
+        return new DocsPageHandler(context_, parts[1]);
     }
     if (parts.size() == 3 && parts[2].rfind('~', 0) != 0) {
         return new ServiceCallHandler(context_, parts[1], parts[2]);

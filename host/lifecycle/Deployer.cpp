@@ -110,6 +110,7 @@ std::shared_ptr<ServiceVersion> Deployer::install(const ServiceId& id,
     if (version->state() == VersionState::Ready) {
         state_.recordDeployment(id, version->artifact().sha256);
         if (result.replaced) {
+            ++swaps_;
             version->log(LogLevel::Info,
                          fmt::format("swapped in build sha256 {} (replacing {})",
                                      version->artifact().sha256.substr(0, 12),

@@ -3,6 +3,7 @@
 #include <Poco/Logger.h>
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -88,6 +89,12 @@ class Deployer {
     /// versions whose file (in that folder) is gone.
     void syncFolder(const std::string& directory);
 
+    /// Builds that replaced the serving build of the same version so far (hot swaps).
+    std::uint64_t swaps() const { return swaps_.load(); }
+
+    /// Whether start-up (the first scan of the plugins folder and `restoreMains`) is over.
+    bool startedUp() const { return !startingUp_.load(); }
+
   private:
     std::mutex& lockFor(const std::string& name);
     /// Puts a loaded version in place; call with the name's lock held.
@@ -103,6 +110,7 @@ class Deployer {
     StateStore& state_;
     Poco::Logger& logger_;
     std::atomic<bool> startingUp_{true};
+    std::atomic<std::uint64_t> swaps_{0};
     std::mutex locksMutex_;
     std::map<std::string, std::unique_ptr<std::mutex>> locks_;
 };

@@ -42,6 +42,7 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
         version->connect(scheduler_, dispatcher_);
         open(*version);
         version->markReady();
+        ++loaded_;
         logger_.information(fmt::format("loaded {} {} from {} (sha256 {})", id.name, id.version,
                                         sourcePath, artifact.sha256.substr(0, 12)));
         version->log(LogLevel::Info, fmt::format("loaded from {} (sha256 {})", sourcePath,
@@ -52,6 +53,7 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
         }
         std::string reason = error.what();
         version->markFailed(reason);
+        ++failed_;
         if (!artifact.cachePath.empty()) {
             Poco::File staged(artifact.cachePath);
             if (staged.exists()) {

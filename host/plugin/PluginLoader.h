@@ -3,6 +3,7 @@
 #include <Poco/Logger.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,12 @@ class PluginLoader {
     /// Loads `sourcePath` as `id`. The result is Ready or Failed.
     std::shared_ptr<ServiceVersion> load(const ServiceId& id, const std::string& sourcePath);
 
+    /// Loads that ended Ready so far.
+    std::uint64_t loaded() const { return loaded_.load(); }
+
+    /// Loads that ended Failed so far.
+    std::uint64_t failed() const { return failed_.load(); }
+
   private:
     /// Copies `sourcePath` into the cache, hashing it on the way. Throws on I/O errors.
     Artifact stage(const ServiceId& id, const std::string& sourcePath);
@@ -50,6 +57,8 @@ class PluginLoader {
     std::atomic<unsigned long long> loads_{0};
     Scheduler* scheduler_ = nullptr;
     Dispatcher* dispatcher_ = nullptr;
+    std::atomic<std::uint64_t> loaded_{0};
+    std::atomic<std::uint64_t> failed_{0};
 };
 
 }  // namespace mvi::host

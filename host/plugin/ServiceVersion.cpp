@@ -5,6 +5,8 @@
 #include <Poco/Path.h>
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "plugin/HostApi.h"
 #include "schema/SchemaValidator.h"
 
@@ -165,6 +167,13 @@ void ServiceVersion::attachLibrary(std::unique_ptr<SharedObject> library) {
 }
 
 CallResult ServiceVersion::call(const Entrypoint& entrypoint, const nlohmann::json& arguments) {
+    auto started = std::chrono::steady_clock::now();
+    CallResult result = invoke(entrypoint, arguments);
+    entrypoint.stats->record(result.status, std::chrono::steady_clock::now() - started);
+    return result;
+}
+
+CallResult ServiceVersion::invoke(const Entrypoint& entrypoint, const nlohmann::json& arguments) {
     auto errors = SchemaValidator::validateArguments(entrypoint.arguments, arguments);
     if (!errors.empty()) {
         return {422, detail(SchemaValidator::toDetail(errors))};

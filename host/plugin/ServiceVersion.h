@@ -14,6 +14,7 @@
 
 #include "core/ServiceId.h"
 #include "logs/LogStore.h"
+#include "metrics/CallStats.h"
 #include "monitor/MonitorStore.h"
 #include "notifications/NotificationStore.h"
 #include "plugin/ParameterSet.h"
@@ -61,6 +62,8 @@ struct Entrypoint {
     mvi_plugin_userdata* userdata = nullptr;
     /// Store each successful call's arguments and result as monitoring values.
     bool monitor = false;
+    /// Requests, errors and latency of the calls to this entrypoint (kept for `/metrics`).
+    std::shared_ptr<CallStats> stats = std::make_shared<CallStats>();
 };
 
 /// Outcome of calling an entrypoint: an HTTP status and the JSON body to send (the result for
@@ -143,7 +146,8 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     const ParameterSet& parameters() const { return parameters_; }
 
     /// Validates `arguments` against the entrypoint's declaration, calls the plugin and checks
-    /// its answer. Never throws; every failure becomes an error status with a detail.
+    /// its answer. Never throws; every failure becomes an error status with a detail. Every
+    /// call (direct or mirrored) is counted, with its latency, in the entrypoint's `stats`.
     CallResult call(const Entrypoint& entrypoint, const nlohmann::json& arguments);
 
     /// Queues monitoring values (a JSON object of variables) for this version with one
@@ -191,6 +195,8 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// Stores values the host itself monitors (calls, parameters); a refusal never fails the
     /// caller (a full queue is counted by the store, anything else is logged).
     void storeQuietly(const nlohmann::json& values) noexcept;
+    /// `call` without the measuring.
+    CallResult invoke(const Entrypoint& entrypoint, const nlohmann::json& arguments);
 
     /// Cancels the version's periodic tasks (a run in progress finishes).
     void stopTimers();

@@ -48,7 +48,8 @@ echo "== cmake --install $build --prefix $prefix"
 for file in bin/mvi-host bin/mvi include/mvi/plugin.h include/mvi/service.hpp \
     include/mvi/testing.hpp share/mvi/cmake/mviConfig.cmake \
     share/mvi/cmake/mviConfigVersion.cmake share/mvi/cmake/mviTargets.cmake \
-    share/mvi/cmake/MviPlugin.cmake share/mvi/mvi_plugin.map etc/mvi/mvi-host.properties; do
+    share/mvi/cmake/MviPlugin.cmake share/mvi/mvi_plugin.map etc/mvi/mvi-host.properties \
+    share/mvi/docs/swagger-ui-bundle.js share/mvi/docs/swagger-ui.css; do
     [ -f "$prefix/$file" ] || fail "$file was not installed"
 done
 mvi=$prefix/bin/mvi

@@ -9,7 +9,13 @@ packages=(
     python3-aiosmtpd
     libarchive-dev
     libcrypt-dev
+    openssl
 )
+# npm fetches the API viewer (tools/setup/fetch-web-assets.sh). A Node.js that brings its own npm
+# (NodeSource's) is kept: Debian's npm package would replace it.
+if ! command -v npm >/dev/null; then
+    packages+=(npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -20,7 +26,8 @@ done
 
 if ((${#missing[@]} == 0)); then
     echo "install-deps: everything is installed"
-    exit 0
+    # The API viewer's files come from npm once the packages are there.
+    exec "$(dirname "$0")/fetch-web-assets.sh"
 fi
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -32,3 +39,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+"$(dirname "$0")/fetch-web-assets.sh"

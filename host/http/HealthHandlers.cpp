@@ -1,0 +1,183 @@
+#include "http/HealthHandlers.h"
+
+#include <Poco/DirectoryIterator.h>
+#include <Poco/Exception.h>
+#include <fmt/format.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "metrics/PrometheusText.h"
+
+namespace mvi::host {
+namespace {
+
+// One version that keeps the host from being ready.
+nlohmann::json notReady(const ServiceId& id, const std::string& state, const std::string& reason) {
+    return {{"name", id.name}, {"version", id.version}, {"state", state}, {"reason", reason}};
+}
+
+// Every version of every service in the table, in table order.
+template <typename Visit>
+void forEachVersion(const ServiceRegistry::Table& table, Visit visit) {
+    for (const auto& [name, route] : table) {
+        for (const auto& [version, candidate] : route.versions) {
+            visit(*candidate, route.main == candidate);
+        }
+    }
+}
+
+}  // namespace
+
+void ReadyHandler::handle(Poco::Net::HTTPServerRequest& request,
+                          Poco::Net::HTTPServerResponse& response) {
+    requireMethod(request, response, "GET");
+    nlohmann::json waiting = nlohmann::json::array();
+    std::vector<std::string> reasons;
+    if (!context_.deployer.startedUp()) {
+        reasons.push_back("the plugins folder is still being scanned");
+    }
+    auto table = context_.registry.snapshot();
+    std::size_t loaded = 0;
+    forEachVersion(*table, [&](const ServiceVersion& version, bool) {
+        VersionState state = version.state();
+        if (state == VersionState::Ready || state == VersionState::Draining) {
+            ++loaded;
+            return;
+        }
+        std::string reason = state == VersionState::Failed
+                                 ? "failed to load: " + version.error()
+                                 : std::string("is ") + versionStateName(state);
+        reasons.push_back(fmt::format("{} {} {}", version.id().name, version.id().version, reason));
+        waiting.push_back(notReady(version.id(), versionStateName(state), reason));
+    });
+    if (context_.config.reloadWatch) {
+        // A file that was dropped in the folder but is not loaded yet (its writer may still be
+        // writing it) is a deployment in progress.
+        try {
+            for (Poco::DirectoryIterator it(context_.config.pluginsDir), end; it != end; ++it) {
+                auto id = parsePluginFileName(it.name());
+                if (!id || it.name().front() == '.') {
+                    continue;
+                }
+                auto route = table->find(id->name);
+                if (route == table->end() || route->second.versions.count(id->version) == 0) {
+                    std::string reason = fmt::format("{} is not loaded yet", it.name());
+                    reasons.push_back(fmt::format("{} {}: {}", id->name, id->version, reason));
+                    waiting.push_back(notReady(*id, "pending", reason));
+                }
+            }
+        } catch (const Poco::Exception& error) {
+            reasons.push_back("cannot read the plugins folder: " + error.displayText());
+        }
+    }
+    if (reasons.empty()) {
+        sendJson(response, 200, {{"status", "ready"}, {"loaded_versions", loaded}});
+        return;
+    }
+    std::string detail = "not ready: ";
+    for (std::size_t i = 0; i < reasons.size(); ++i) {
+        detail += (i == 0 ? "" : "; ") + reasons[i];
+    }
+    sendJson(response, 503,
+             {{"detail", detail},
+              {"status", "not ready"},
+              {"loaded_versions", loaded},
+              {"not_ready", waiting}});
+}
+
+void MetricsHandler::handle(Poco::Net::HTTPServerRequest& request,
+                            Poco::Net::HTTPServerResponse& response) {
+    requireMethod(request, response, "GET");
+    auto table = context_.registry.snapshot();
+
+    // One snapshot of every entrypoint's counters, so each family reads the same numbers.
+    struct Series {
+        PrometheusText::Labels labels;
+        CallStats::Snapshot stats;
+    };
+    std::vector<Series> series;
+    std::map<std::string, std::size_t> versionsByState = {
+        {"loading", 0}, {"ready", 0}, {"draining", 0}, {"failed", 0}};
+    forEachVersion(*table, [&](const ServiceVersion& version, bool) {
+        ++versionsByState[versionStateName(version.state())];
+        for (const auto& [name, entrypoint] : version.entrypoints()) {
+            series.push_back({{{"service", version.id().name},
+                               {"version", version.id().version},
+                               {"entrypoint", name}},
+                              entrypoint.stats->snapshot()});
+        }
+    });
+
+    PrometheusText text;
+    text.family("mvi_requests_total", "counter",
+                "Calls answered by a version's entrypoint (direct or mirrored), whatever the "
+                "status.");
+    for (const Series& one : series) {
+        text.sample("mvi_requests_total", one.labels, static_cast<double>(one.stats.requests));
+    }
+    text.family("mvi_request_errors_total", "counter",
+                "Calls answered with an error status, by class: 4xx (bad input) or 5xx (the "
+                "service failed).");
+    for (const Series& one : series) {
+        PrometheusText::Labels labels = one.labels;
+        labels.emplace_back("class", "4xx");
+        text.sample("mvi_request_errors_total", labels,
+                    static_cast<double>(one.stats.clientErrors));
+        labels.back().second = "5xx";
+        text.sample("mvi_request_errors_total", labels,
+                    static_cast<double>(one.stats.serverErrors));
+    }
+    text.family("mvi_request_duration_seconds", "histogram",
+                "Time the host spent on a call: argument validation, the service and the check "
+                "of its answer.");
+    std::vector<double> bounds(CallStats::kBounds.begin(), CallStats::kBounds.end());
+    for (const Series& one : series) {
+        text.histogram("mvi_request_duration_seconds", one.labels, bounds,
+                       {one.stats.buckets.begin(), one.stats.buckets.end()}, one.stats.sumSeconds);
+    }
+
+    auto counter = [&text](const std::string& name, const std::string& help, std::uint64_t value) {
+        text.family(name, "counter", help);
+        text.sample(name, {}, static_cast<double>(value));
+    };
+    counter("mvi_mirror_sent_total",
+            "Mirrored copies of by-name calls served by a shadow (whatever it answered).",
+            context_.mirror.sent());
+    counter("mvi_mirror_failed_total",
+            "Mirrored copies a shadow answered with a status of 500 or more, or could not serve.",
+            context_.mirror.failed());
+    counter("mvi_mirror_dropped_total", "Mirrored copies dropped because the queue was full.",
+            context_.mirror.dropped());
+    counter("mvi_monitor_dropped_total",
+            "Calls storing monitoring values refused because the writer's queue was full.",
+            context_.monitor.droppedBatches());
+    counter("mvi_monitor_failed_total",
+            "Batches of monitoring values the database refused to write.",
+            context_.monitor.failedBatches());
+    counter("mvi_loads_total", "Plugin files loaded successfully.", context_.loader.loaded());
+    counter("mvi_load_failures_total", "Plugin files that failed to load.",
+            context_.loader.failed());
+    counter("mvi_swaps_total",
+            "New builds that replaced the serving build of the same version without a restart.",
+            context_.deployer.swaps());
+    counter("mvi_unloads_total", "Versions whose library was closed after their last user left.",
+            context_.unloader.unloaded());
+    counter("mvi_unloads_stuck_total",
+            "Closed libraries the dynamic loader kept mapped (they stay until a restart).",
+            context_.unloader.stuck());
+
+    text.family("mvi_loaded_versions", "gauge", "Versions loaded and serving (ready).");
+    text.sample("mvi_loaded_versions", {}, static_cast<double>(versionsByState["ready"]));
+    text.family("mvi_versions", "gauge", "Versions in the routing table, by state.");
+    for (const auto& [state, count] : versionsByState) {
+        text.sample("mvi_versions", {{"state", state}}, static_cast<double>(count));
+    }
+
+    response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    response.setContentType(PrometheusText::kContentType);
+    response.sendBuffer(text.text().data(), text.text().size());
+}
+
+}  // namespace mvi::host

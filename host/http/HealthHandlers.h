@@ -1,0 +1,31 @@
+#pragma once
+
+#include "http/JsonHandler.h"
+
+namespace mvi::host {
+
+/// `GET /~ready`: 200 `{"status": "ready", ...}` when start-up is over and every deployed
+/// version is loaded; 503 with a detail naming each version that is not (still loading, failed
+/// to load, or a file in the plugins folder not loaded yet).
+class ReadyHandler : public JsonHandler {
+  public:
+    using JsonHandler::JsonHandler;
+
+  protected:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override;
+};
+
+/// `GET /metrics`: the host's counters in the Prometheus text format: calls, errors and latency
+/// per service, version and entrypoint; mirrored copies; loads, swaps, unloads and load
+/// failures; versions by state.
+class MetricsHandler : public JsonHandler {
+  public:
+    using JsonHandler::JsonHandler;
+
+  protected:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override;
+};
+
+}  // namespace mvi::host
