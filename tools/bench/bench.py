@@ -108,13 +108,6 @@ def thread_count(pid):
         return None
 
 
-def percentile(values, fraction):
-    """Nearest-rank percentile of a non-empty list."""
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, int(round(fraction * len(ordered) + 0.5)) - 1))
-    return ordered[index]
-
-
 class Server:
     """A contender process; its output goes to a log file in the work folder."""
 
@@ -171,9 +164,6 @@ class Server:
                 self._fail(f"exited with {self.process.returncode}")
             time.sleep(0.05)
         self._fail(f"the hello call was not answered 200 within {deadline:.0f} s")
-
-    def rss_kib(self):
-        return proc_memory(self.process.pid)["rss_kib"]
 
     def stop(self):
         if self.process.poll() is None:
