@@ -1,6 +1,7 @@
 #include "logs/LogStore.h"
 
 #include <Poco/Exception.h>
+#include <Poco/Message.h>
 #include <Poco/Path.h>
 
 namespace mvi::host {
@@ -19,6 +20,14 @@ std::string LogStore::pathFor(const ServiceId& service) const {
 }
 
 std::shared_ptr<VersionLog> LogStore::logFor(const ServiceId& service) const {
+    {
+        // The common case, on every line a service logs: its log is open already.
+        std::lock_guard lock(mutex_);
+        auto found = logs_.find(service);
+        if (found != logs_.end() && found->second) {
+            return found->second;
+        }
+    }
     std::string path = pathFor(service);
     std::lock_guard lock(mutex_);
     auto& log = logs_[service];
@@ -32,20 +41,16 @@ std::shared_ptr<VersionLog> LogStore::logFor(const ServiceId& service) const {
 }
 
 void LogStore::append(const ServiceId& service, LogLevel level, std::string message) {
-    std::string hostLine = "[" + service.name + " " + service.version + "] " + message;
-    switch (level) {
-        case LogLevel::Debug:
-            hostLogger_.debug(hostLine);
-            break;
-        case LogLevel::Info:
-            hostLogger_.information(hostLine);
-            break;
-        case LogLevel::Warning:
-            hostLogger_.warning(hostLine);
-            break;
-        case LogLevel::Error:
-            hostLogger_.error(hostLine);
-            break;
+    // Info lines are echoed at the host's debug level: a service logging on every call would
+    // otherwise put a console write (under the console's lock) on every request. Its file below
+    // has every line; the host logs lifecycle events on its own logger.
+    Poco::Message::Priority priority = level == LogLevel::Warning ? Poco::Message::PRIO_WARNING
+                                       : level == LogLevel::Error ? Poco::Message::PRIO_ERROR
+                                                                  : Poco::Message::PRIO_DEBUG;
+    if (hostLogger_.is(priority)) {
+        hostLogger_.log(Poco::Message(hostLogger_.name(),
+                                      "[" + service.name + " " + service.version + "] " + message,
+                                      priority));
     }
     logFor(service)->append(level, message);
 }

@@ -21,7 +21,8 @@ namespace mvi::host {
 /// The logs of every service version, on disk under `directory`: `<name>/<version>.log`, rotated
 /// and capped per version (see VersionLog). A service's own lines and the host's lifecycle
 /// events for that version (loaded, swapped in, draining, unloaded, failed) are written there;
-/// every line also goes to the host's own log, prefixed with the service's name and version.
+/// every warning and error also goes to the host's own log, prefixed with the service's name and
+/// version, and every other line too at the host's debug level.
 /// Logs outlive the process: a new store on the same folder reads what an earlier one wrote.
 /// Thread-safe.
 class LogStore {

@@ -3,8 +3,11 @@
 
 #include "logs/LogStore.h"
 
+#include <Poco/AutoPtr.h>
+#include <Poco/Channel.h>
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
+#include <Poco/Message.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <string>
 #include <thread>
@@ -24,6 +28,27 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+
+/// Keeps the priority and text of every message logged through it.
+class CapturingChannel : public Poco::Channel {
+  public:
+    using Entry = std::pair<Poco::Message::Priority, std::string>;
+
+    void log(const Poco::Message& message) override {
+        std::lock_guard lock(mutex_);
+        entries_.emplace_back(message.getPriority(), message.getText());
+    }
+
+    /// Everything logged so far, oldest first.
+    std::vector<Entry> entries() const {
+        std::lock_guard lock(mutex_);
+        return entries_;
+    }
+
+  private:
+    mutable std::mutex mutex_;
+    std::vector<Entry> entries_;
+};
 
 class LogStoreTest : public ::testing::Test {
   protected:
@@ -259,6 +284,27 @@ TEST_F(LogStoreTest, ConcurrentAppendsLoseNothing) {
     EXPECT_TRUE(std::is_sorted(all.begin(), all.end(), [](const auto& a, const auto& b) {
         return a.substr(0, 27) < b.substr(0, 27);
     })) << "lines are in time order";
+}
+
+TEST_F(LogStoreTest, TheHostLogGetsWarningsAndErrorsAndOtherLinesOnlyAtDebug) {
+    Poco::Logger& host = Poco::Logger::get("test.echo");
+    Poco::AutoPtr<CapturingChannel> channel(new CapturingChannel);
+    host.setChannel(channel);
+    host.setLevel(Poco::Message::PRIO_INFORMATION);
+    LogStore logs(directory_, {}, host);
+    logs.append(hello_, LogLevel::Info, "greeting");
+    logs.append(hello_, LogLevel::Debug, "details");
+    logs.append(hello_, LogLevel::Warning, "careful");
+    logs.append(hello_, LogLevel::Error, "broken");
+    using Entry = CapturingChannel::Entry;
+    EXPECT_EQ(channel->entries(),
+              (std::vector<Entry>{{Poco::Message::PRIO_WARNING, "[hello 1.0.0] careful"},
+                                  {Poco::Message::PRIO_ERROR, "[hello 1.0.0] broken"}}));
+    host.setLevel(Poco::Message::PRIO_DEBUG);
+    logs.append(hello_, LogLevel::Info, "again");
+    ASSERT_EQ(channel->entries().size(), 3u);
+    EXPECT_EQ(channel->entries().back(), Entry(Poco::Message::PRIO_DEBUG, "[hello 1.0.0] again"));
+    EXPECT_EQ(logs.tail(hello_, 10).size(), 5u) << "the service's file has every line";
 }
 
 TEST_F(LogStoreTest, AFollowerGetsTheTailThenNewLinesUntilTheStreamEnds) {

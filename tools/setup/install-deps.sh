@@ -10,6 +10,7 @@ packages=(
     libarchive-dev
     libcrypt-dev
     openssl
+    nginx-light python3-fastapi python3-uvicorn python3-uvloop python3-httptools
 )
 # npm fetches the API viewer (tools/setup/fetch-web-assets.sh). A Node.js that brings its own npm
 # (NodeSource's) is kept: Debian's npm package would replace it.

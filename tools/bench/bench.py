@@ -1,0 +1,692 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark of mvi-host (see tools/bench/README.md).
+
+Starts each contender on 127.0.0.1 on a free port, drives it with wrk (post_hello.lua), runs the
+contenders round by round (A B C ... A B C ...) so drift on a shared machine cancels out, and
+prints medians and ratios; then measures the host alone: concurrency, swaps under load (through
+mvi-reload-bench), start-up time and memory. Writes every figure to a JSON file. It reports
+figures and checks answers; it asserts no timing. Standard library only.
+
+    bench.py --build-dir DIR [--quick] [--json FILE] [--duration S] [--rounds N] ...
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HELLO_PATH = "/services/hello/hello"
+HELLO_BODY = b'{"name":"Bob"}'
+HELLO_ANSWER = "Hello Bob"
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+class BenchError(Exception):
+    """A contender could not be started or did not answer as expected."""
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http(method, url, body=None, timeout=5.0):
+    """One request; returns (status, decoded JSON or text). Status 0: no answer."""
+    request = urllib.request.Request(url, data=body, method=method)
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode()
+    except (OSError, urllib.error.URLError):
+        return 0, None
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def new_connection_probe(server, timeout):
+    """Opens a new connection, sends the hello call and times the answer (None: none came)."""
+    request = (f"POST {HELLO_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+               f"application/json\r\nContent-Length: {len(HELLO_BODY)}\r\n\r\n").encode()
+    started = time.monotonic()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as connection:
+            connection.sendall(request + HELLO_BODY)
+            connection.settimeout(max(0.1, timeout - (time.monotonic() - started)))
+            if connection.recv(64).startswith(b"HTTP/1.1 200"):
+                return {"answer_ms": (time.monotonic() - started) * 1000}
+    except OSError:
+        pass
+    return {"answer_ms": None, "waited_ms": (time.monotonic() - started) * 1000}
+
+
+def group_cpu_seconds(group):
+    """CPU time (user + system) of every process of a process group (a server and its workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state, ppid, pgrp, ..., utime (12th), stime (13th).
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def thread_count(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return int(re.search(r"^Threads:\s+(\d+)", status.read(), re.M).group(1))
+    except (OSError, AttributeError):
+        return None
+
+
+class Server:
+    """A contender process; its output goes to a log file in the work folder."""
+
+    def __init__(self, name, command, workdir, listening=None, port=None, env=None):
+        self.name = name
+        self.workdir = workdir
+        self.log_path = os.path.join(workdir, f"{name}.log")
+        self.started = time.monotonic()
+        with open(self.log_path, "wb") as output:
+            self.process = subprocess.Popen(command, cwd=workdir, stdout=output,
+                                            stderr=subprocess.STDOUT, env=env,
+                                            start_new_session=True)
+        self.port = port
+        self.listening_after = None
+        if listening is not None:
+            self._wait_for_line(listening)
+
+    def output(self, last=20):
+        with open(self.log_path, errors="replace") as output:
+            return "".join(output.readlines()[-last:])
+
+    def _fail(self, problem):
+        self.stop()
+        raise BenchError(f"{self.name}: {problem}; its last output:\n{self.output()}")
+
+    def _wait_for_line(self, pattern, deadline=60.0):
+        regex = re.compile(pattern)
+        while time.monotonic() - self.started < deadline:
+            with open(self.log_path, errors="replace") as output:
+                match = regex.search(output.read())
+            if match:
+                self.port = int(match.group(1))
+                self.listening_after = time.monotonic() - self.started
+                return
+            if self.process.poll() is not None:
+                self._fail(f"exited with {self.process.returncode} before listening")
+            time.sleep(0.005)
+        self._fail(f"did not print /{pattern}/ within {deadline:.0f} s")
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_for_hello(self, deadline=60.0):
+        """Waits until the hello call answers, and checks the answer."""
+        started = time.monotonic()
+        while time.monotonic() - started < deadline:
+            status, answer = http("POST", self.base + HELLO_PATH, HELLO_BODY)
+            if status == 200:
+                if answer != HELLO_ANSWER:
+                    self._fail(f"answered {answer!r} instead of {HELLO_ANSWER!r}")
+                return
+            if self.process.poll() is not None:
+                self._fail(f"exited with {self.process.returncode}")
+            time.sleep(0.05)
+        self._fail(f"the hello call was not answered 200 within {deadline:.0f} s")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def proc_memory(pid, library_folder=None):
+    """Resident size of a process, and of its mappings of files under library_folder (KiB)."""
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        rss = int(re.search(r"^Rss:\s+(\d+) kB", rollup.read(), re.M).group(1))
+    libraries = 0
+    if library_folder:
+        current = None
+        with open(f"/proc/{pid}/smaps") as smaps:
+            for line in smaps:
+                head = line.split()
+                if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                    current = head[5] if len(head) > 5 else ""
+                elif head and head[0] == "Rss:" and current and current.startswith(library_folder):
+                    libraries += int(head[1])
+    return {"rss_kib": rss, "library_rss_kib": libraries}
+
+
+class Bench:
+    """Builds the contenders' folders, runs every section and collects the report."""
+
+    def __init__(self, options):
+        self.options = options
+        self.build = os.path.abspath(options.build_dir)
+        self.workdir = tempfile.mkdtemp(prefix="mvi-bench-")
+        self.host_binary = os.path.join(self.build, "host", "mvi-host")
+        self.raw_poco_binary = os.path.join(self.build, "tools", "bench", "mvi-bench-raw-poco")
+        self.reload_bench = os.path.join(self.build, "tools", "reload-bench", "mvi-reload-bench")
+        self.wrk = shutil.which("wrk")
+        self.servers = []
+        self.report = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+                       "machine": machine(), "settings": vars(options).copy()}
+        # The plugins, stripped of debug information as a deployment would ship them.
+        self.hello = self._stripped(os.path.join(self.build, "plugins", "hello.so"))
+        self.slow_hello = self._stripped(
+            os.path.join(self.build, "tools", "bench", "bench_slow_hello.so"))
+        self.quiet_hello = self._stripped(
+            os.path.join(self.build, "tools", "bench", "bench_quiet_hello.so"))
+
+    def _stripped(self, path):
+        if not os.path.exists(path):
+            raise BenchError(f"{path} is missing: build it first (tools/bench/run.sh does)")
+        target = os.path.join(self.workdir, "stripped-" + os.path.basename(path))
+        subprocess.run(["strip", "--strip-debug", "-o", target, path], check=True)
+        return target
+
+    # --- contenders -------------------------------------------------------------------------
+
+    def start_host(self, name, versions, defines=(), wait=True):
+        """mvi-host serving `versions` ({version: plugin file}) of hello from a fresh folder."""
+        folder = os.path.join(self.workdir, name)
+        plugins = os.path.join(folder, "plugins")
+        os.makedirs(plugins)
+        for version, library in versions.items():
+            shutil.copyfile(library, os.path.join(plugins, f"hello_{version}.so"))
+        command = [self.host_binary, "--host", "127.0.0.1", "--port", "0", "--plugins-dir",
+                   plugins, "--data-dir", os.path.join(folder, "data")]
+        for define in defines:
+            command += ["--define", define]
+        server = Server(name, command, folder, listening=r"listening on http://[^:]+:(\d+)")
+        server.data_dir = os.path.join(folder, "data")
+        self.servers.append(server)
+        if wait:
+            wait_until_ready(server, len(versions))
+        return server
+
+    def start_raw_poco(self, name="raw-poco"):
+        folder = os.path.join(self.workdir, name)
+        os.makedirs(folder)
+        server = Server(name, [self.raw_poco_binary, "--port", "0"], folder,
+                        listening=r"listening on http://[^:]+:(\d+)")
+        self.servers.append(server)
+        return server
+
+    def start_fastapi(self):
+        folder = os.path.join(self.workdir, "fastapi")
+        os.makedirs(folder)
+        port = free_port()
+        command = [SYSTEM_PYTHON, "-m", "uvicorn", "fastapi_hello:app", "--app-dir", HERE,
+                   "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                   "--log-level", "warning"]
+        server = Server("fastapi", command, folder, port=port)
+        self.servers.append(server)
+        return server
+
+    def start_nginx(self, name="nginx-static"):
+        folder = os.path.join(self.workdir, name)
+        os.makedirs(folder)
+        port = free_port()
+        with open(os.path.join(HERE, "nginx.conf.in")) as template:
+            config = template.read().replace("@PREFIX@", folder).replace("@PORT@", str(port))
+        config_path = os.path.join(folder, "nginx.conf")
+        with open(config_path, "w") as output:
+            output.write(config)
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        server = Server(name, [nginx, "-p", folder, "-c", config_path, "-e",
+                                         os.path.join(folder, "error.log")], folder, port=port)
+        self.servers.append(server)
+        return server
+
+    # --- wrk -------------------------------------------------------------------------------
+
+    def wrk_run(self, server, connections, duration):
+        threads = max(1, min(self.options.wrk_threads, connections))
+        command = [self.wrk, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
+                   "-s", os.path.join(HERE, "post_hello.lua"), server.base + HELLO_PATH]
+        cpu_before = group_cpu_seconds(server.process.pid)
+        wrk = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        probe = None
+        if self.options.probe_new_connection and duration >= 3:
+            # Under load: how long a newcomer's first request on a new connection waits.
+            time.sleep(1)
+            probe = new_connection_probe(server, timeout=duration - 1.5)
+            probe["server_threads"] = thread_count(server.process.pid)
+        stdout, stderr = wrk.communicate(timeout=duration + 60)
+        cpu = group_cpu_seconds(server.process.pid) - cpu_before
+        line = next((l for l in stdout.splitlines() if l.startswith("mvi-bench ")), None)
+        if wrk.returncode != 0 or line is None:
+            raise BenchError(f"wrk against {server.name} failed ({wrk.returncode}):\n"
+                             f"{stdout}{stderr}")
+        figures = json.loads(line[len("mvi-bench "):])
+        seconds = figures["duration_us"] / 1e6
+        errors = sum(figures["errors"].values())
+        return {"connections": connections, "threads": threads,
+                "requests": figures["requests"], "requests_per_second": figures["requests"] / seconds,
+                "p50_ms": figures["latency_us"]["p50"] / 1000,
+                "p99_ms": figures["latency_us"]["p99"] / 1000,
+                "max_ms": figures["latency_us"]["max"] / 1000,
+                "errors": errors, "error_kinds": figures["errors"], "new_connection": probe,
+                "server_cpu_us_per_request": cpu * 1e6 / max(1, figures["requests"])}
+
+    def interleave(self, contenders, connections, duration, rounds):
+        """Runs each contender once per round, in the same order every round."""
+        runs = {name: [] for name in contenders}
+        for server in contenders.values():
+            self.wrk_run(server, connections, 1)  # warm-up, not counted
+        for round_number in range(rounds):
+            for name, server in contenders.items():
+                result = self.wrk_run(server, connections, duration)
+                runs[name].append(result)
+                log(f"round {round_number + 1}/{rounds} {name:18} c={connections:<5}"
+                    f"{result['requests_per_second']:10.0f} req/s  p50 {result['p50_ms']:.2f} ms"
+                    f"  p99 {result['p99_ms']:.2f} ms  errors {result['errors']}")
+        return {name: summarize(results) for name, results in runs.items()}
+
+    # --- sections ---------------------------------------------------------------------------
+
+    def contenders_section(self):
+        o = self.options
+        log("starting the contenders")
+        hosts_defines = [f"mirror.threads={o.mirror_threads}"]
+        contenders = {
+            "raw-poco": self.start_raw_poco(),
+            "mvi-host": self.start_host("mvi-host", {"1.0.0": self.hello}, hosts_defines),
+            "mvi-host-nolog": self.start_host("mvi-host-nolog", {"1.0.0": self.quiet_hello},
+                                              hosts_defines),
+            "mvi-host-mirror": self.start_host(
+                "mvi-host-mirror", {"1.0.0": self.hello, "1.1.0": self.hello}, hosts_defines),
+            "mvi-host-mirror-slow": self.start_host(
+                "mvi-host-mirror-slow", {"1.0.0": self.hello, "1.1.0": self.slow_hello},
+                hosts_defines),
+            "fastapi": self.start_fastapi(),
+            "nginx-static": self.start_nginx(),
+        }
+        if o.contenders:
+            contenders = {k: v for k, v in contenders.items() if k in o.contenders}
+        for name in ("mvi-host-mirror", "mvi-host-mirror-slow"):
+            if name not in contenders:
+                continue
+            status, answer = http("PUT", contenders[name].base + "/services/~assign",
+                                  b'{"name":"hello","version":"1.0.0"}')
+            if status != 200:
+                raise BenchError(f"{name}: assigning hello 1.0.0 answered {status} {answer}")
+        for server in contenders.values():
+            server.wait_for_hello()
+        log(f"{len(contenders)} contenders answer; {o.rounds} rounds of {o.duration} s, "
+            f"{o.connections} connections")
+        results = self.interleave(contenders, o.connections, o.duration, o.rounds)
+        for name in ("mvi-host-mirror", "mvi-host-mirror-slow"):
+            if name not in contenders:
+                continue
+            status, listing = http("GET", contenders[name].base + "/services/")
+            shadow = next((v for v in versions_of(listing) if v.get("version") == "1.1.0"), {})
+            results[name]["shadow_stats"] = shadow.get("stats")
+        for server in self.servers:
+            server.stop()
+        host = results.get("mvi-host", {}).get("requests_per_second", 0)
+        results["ratios"] = {
+            f"mvi-host/{other}": host / results[other]["requests_per_second"]
+            for other in ("raw-poco", "fastapi", "nginx-static")
+            if other in results and results[other]["requests_per_second"] > 0}
+        self.report["contenders"] = results
+
+    def concurrency_section(self):
+        o = self.options
+        log("concurrency sweep")
+        servers = {
+            "mvi-host": self.start_host("conc-mvi-host", {"1.0.0": self.hello}),
+            "mvi-host-threads-1100": self.start_host(
+                "conc-mvi-host-threads", {"1.0.0": self.hello},
+                ["http.max_threads=1100", "http.max_queued=2048"]),
+            "raw-poco": self.start_raw_poco("conc-raw-poco"),
+            "nginx-static": self.start_nginx("conc-nginx"),
+        }
+        for server in servers.values():
+            server.wait_for_hello()
+        results = {}
+        for connections in o.concurrency:
+            o.probe_new_connection = True
+            level = self.interleave(servers, connections, o.concurrency_duration, 1)
+            o.probe_new_connection = False
+            for name, figures in level.items():
+                results.setdefault(name, {})[str(connections)] = figures
+        results["memory_at_end_kib"] = {name: proc_memory(s.process.pid)["rss_kib"]
+                                        for name, s in servers.items()}
+        for server in servers.values():
+            server.stop()
+        self.report["concurrency"] = results
+
+    def smoke_section(self):
+        """Each piece once: every contender answers the hello call and one second of wrk with
+        one connection, with no error. Checks that the tool works; asserts no timing."""
+        servers = [self.start_raw_poco(),
+                   self.start_host("mvi-host-mirror-slow",
+                                   {"1.0.0": self.hello, "1.1.0": self.slow_hello}),
+                   self.start_fastapi(), self.start_nginx()]
+        smoke = {}
+        for server in servers:
+            server.wait_for_hello()
+            result = self.wrk_run(server, 1, 1)
+            if result["requests"] < 1 or result["errors"] != 0:
+                raise BenchError(f"wrk against {server.name}: {result}")
+            smoke[server.name] = result
+            log(f"{server.name} answers; wrk: {result['requests']} requests, no error")
+        self.report["smoke"] = smoke
+
+    def swap_section(self):
+        o = self.options
+        log(f"swaps under load (mvi-reload-bench, {o.swap_duration} s)")
+        if not os.path.exists(self.reload_bench):
+            raise BenchError(f"{self.reload_bench} is missing")
+        report_path = os.path.join(self.workdir, "swap.json")
+        command = [self.reload_bench, "--duration", str(o.swap_duration), "--connections",
+                   str(o.connections), "--threads", str(o.wrk_threads), "--json", report_path]
+        done = subprocess.run(command, capture_output=True, text=True,
+                              timeout=o.swap_duration + 300)
+        if done.returncode != 0:
+            raise BenchError(f"mvi-reload-bench failed ({done.returncode}):\n"
+                             f"{done.stdout}{done.stderr}")
+        with open(report_path) as source:
+            swap = json.load(source)
+        sockets = sum(swap["socket_errors"].values())
+        swap["failed_requests"] = swap["non_2xx"] + sockets + swap["probe_failures"]
+        self.report["swap"] = swap
+
+    def startup_section(self):
+        o = self.options
+        log(f"start-up and memory with {o.startup_versions} versions, {o.startup_runs} runs each")
+        startup = {}
+        memory = {}
+        for count in [0] + o.startup_versions:
+            ready_times, listen_times, samples = [], [], []
+            for run in range(o.startup_runs if count else 1):
+                versions = {f"1.0.{i}": self.hello for i in range(count)}
+                started = time.monotonic()
+                server = self.start_host(f"startup-{count}-{run}", versions,
+                                         ["logs.level=warning"], wait=False)
+                wait_until_ready(server, count, deadline=120.0)
+                ready_times.append(time.monotonic() - started)
+                listen_times.append(server.listening_after)
+                time.sleep(0.5)  # let the loader threads settle before reading /proc
+                samples.append(proc_memory(server.process.pid,
+                                           os.path.join(server.data_dir, "cache")))
+                server.stop()
+                shutil.rmtree(server.workdir, ignore_errors=True)
+            if count:
+                startup[str(count)] = {"ready_s": statistics.median(ready_times),
+                                       "listening_s": statistics.median(listen_times),
+                                       "runs": ready_times}
+            memory[str(count)] = {
+                "rss_kib": statistics.median(s["rss_kib"] for s in samples),
+                "library_rss_kib": statistics.median(s["library_rss_kib"] for s in samples)}
+            log(f"{count:4} versions: ready {statistics.median(ready_times):.3f} s, "
+                f"RSS {memory[str(count)]['rss_kib']} KiB")
+        counts = sorted(int(c) for c in memory)
+        low, high = counts[1] if len(counts) > 1 else 0, counts[-1]
+        if high > low:
+            per_version = (memory[str(high)]["rss_kib"] - memory[str(low)]["rss_kib"]) / (high - low)
+            library = (memory[str(high)]["library_rss_kib"]
+                       - memory[str(low)]["library_rss_kib"]) / (high - low)
+            memory["per_version_kib"] = per_version
+            memory["per_version_library_rss_kib"] = library
+            memory["per_version_beyond_library_kib"] = per_version - library
+            memory["library_file_bytes"] = os.path.getsize(self.hello)
+        self.report["startup"] = startup
+        self.report["memory"] = memory
+
+    def close(self):
+        for server in self.servers:
+            server.stop()
+        if not self.options.keep:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def versions_of(listing):
+    if isinstance(listing, dict):
+        listing = listing.get("services", list(listing.values()))
+    return [v for v in listing or [] if isinstance(v, dict)]
+
+
+def wait_until_ready(server, count, deadline=60.0):
+    """Polls GET /services/ until `count` versions are ready."""
+    started = time.monotonic()
+    while time.monotonic() - started < deadline:
+        status, listing = http("GET", server.base + "/services/", timeout=10)
+        if status == 200:
+            states = [v.get("status") for v in versions_of(listing)]
+            if states.count("ready") >= count:
+                return
+            if "failed" in states:
+                server._fail(f"a version failed to load: {listing}")
+        if server.process.poll() is not None:
+            server._fail(f"exited with {server.process.returncode}")
+        time.sleep(0.02)
+    server._fail(f"{count} versions were not ready within {deadline:.0f} s")
+
+
+def summarize(results):
+    """Medians over the rounds; errors are summed."""
+    return {"requests_per_second": statistics.median(r["requests_per_second"] for r in results),
+            "p50_ms": statistics.median(r["p50_ms"] for r in results),
+            "p99_ms": statistics.median(r["p99_ms"] for r in results),
+            "max_ms": max(r["max_ms"] for r in results),
+            "errors": sum(r["errors"] for r in results),
+            "requests": sum(r["requests"] for r in results),
+            "server_cpu_us_per_request": statistics.median(
+                r["server_cpu_us_per_request"] for r in results),
+            "new_connection": results[-1].get("new_connection"),
+            "rounds": results}
+
+
+def machine():
+    model = ""
+    with open("/proc/cpuinfo") as cpuinfo:
+        found = re.search(r"^model name\s*:\s*(.*)$", cpuinfo.read(), re.M)
+        model = found.group(1) if found else platform.processor()
+    with open("/proc/meminfo") as meminfo:
+        total = int(re.search(r"MemTotal:\s+(\d+)", meminfo.read()).group(1))
+    os_name = ""
+    if os.path.exists("/etc/os-release"):
+        with open("/etc/os-release") as release:
+            found = re.search(r'^PRETTY_NAME="?([^"\n]*)', release.read(), re.M)
+            os_name = found.group(1) if found else ""
+    return {"cpu": model, "cores": os.cpu_count(), "memory_gib": round(total / 1048576, 1),
+            "os": os_name, "kernel": platform.release(),
+            "load_average_at_start": os.getloadavg()}
+
+
+GOALS = [
+    ("mvi-host >= 0.85 x raw-poco req/s", lambda r: r["contenders"]["ratios"]["mvi-host/raw-poco"],
+     lambda v: v >= 0.85, "{:.2f}x"),
+    ("mvi-host >= 0.5 x nginx-static req/s (long-term)",
+     lambda r: r["contenders"]["ratios"]["mvi-host/nginx-static"], lambda v: v >= 0.5, "{:.2f}x"),
+    ("mvi-host >= 20 x fastapi req/s", lambda r: r["contenders"]["ratios"]["mvi-host/fastapi"],
+     lambda v: v >= 20, "{:.1f}x"),
+    ("zero failed requests during swaps", lambda r: r["swap"]["failed_requests"],
+     lambda v: v == 0, "{}"),
+    ("swap latency p50 < 50 ms", lambda r: r["swap"]["swap_latency_ms"]["p50"],
+     lambda v: v is not None and v < 50, "{:.2f} ms"),
+    ("per-version memory beyond the library < 1 MiB",
+     lambda r: r["memory"]["per_version_beyond_library_kib"], lambda v: v < 1024, "{:.0f} KiB"),
+    ("500 versions ready in < 5 s", lambda r: r["startup"]["500"]["ready_s"],
+     lambda v: v < 5, "{:.2f} s"),
+]
+
+
+def print_report(report):
+    out = []
+    m = report["machine"]
+    out.append(f"mvi-host benchmark, {report['date']}, {m['cpu']} ({m['cores']} cores), "
+               f"{m['memory_gib']} GiB, {m['os']}")
+    out.append(f"load average at start {m['load_average_at_start'][0]:.2f}, "
+               f"at end {report['load_average_at_end'][0]:.2f}")
+    if "contenders" in report:
+        c = report["contenders"]
+        s = report["settings"]
+        out.append("")
+        out.append(f"POST {HELLO_PATH} {HELLO_BODY.decode()}, keep-alive, {s['connections']} "
+                   f"connections, {s['rounds']} interleaved rounds of {s['duration']} s (medians)")
+        out.append(f"{'contender':22}{'req/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+                   f"{'server CPU us/req':>19}")
+        for name, figures in c.items():
+            if name == "ratios":
+                continue
+            out.append(f"{name:22}{figures['requests_per_second']:11.0f}{figures['p50_ms']:9.2f}"
+                       f"{figures['p99_ms']:9.2f}{figures['errors']:8}"
+                       f"{figures['server_cpu_us_per_request']:19.1f}")
+        out.append("ratios (req/s): " + ", ".join(f"{k} {v:.3f}" for k, v in c["ratios"].items()))
+        for name in ("mvi-host-mirror", "mvi-host-mirror-slow"):
+            stats = c.get(name, {}).get("shadow_stats")
+            if stats:
+                out.append(f"{name}: shadow served {stats.get('mirrored')} copies "
+                           f"({stats.get('mirror_errors')} mirror errors)")
+    if "concurrency" in report:
+        conc = report["concurrency"]
+        levels = report["settings"]["concurrency"]
+        out.append("")
+        out.append("requests/s (errors) by connection count, "
+                   f"{report['settings']['concurrency_duration']} s each")
+        out.append(f"{'server':24}" + "".join(f"{'c=' + str(l):>18}" for l in levels))
+        for name, by_level in conc.items():
+            if name == "memory_at_end_kib":
+                continue
+            cells = [f"{by_level[str(l)]['requests_per_second']:.0f} ({by_level[str(l)]['errors']})"
+                     for l in levels]
+            out.append(f"{name:24}" + "".join(f"{cell:>18}" for cell in cells))
+            probes = [by_level[str(l)].get("new_connection") or {} for l in levels]
+            cells = [("-" if not p else "no answer" if p["answer_ms"] is None
+                      else f"{p['answer_ms']:.1f} ms") + f" {p.get('server_threads') or ''}t"
+                     for p in probes]
+            out.append(f"{'  newcomer, threads':24}" + "".join(f"{c:>18}" for c in cells))
+    if "swap" in report:
+        w = report["swap"]
+        lat = w["swap_latency_ms"]
+        out.append("")
+        out.append(f"swaps under load: {w['swaps']} swaps in {w['duration_seconds']} s, "
+                   f"latency p50 {lat['p50']} ms, p99 {lat['p99']} ms, max {lat['max']} ms; "
+                   f"{w['requests_per_second']:.0f} req/s; failed requests {w['failed_requests']} "
+                   f"(non-2xx {w['non_2xx']}, socket {sum(w['socket_errors'].values())}, "
+                   f"probe {w['probe_failures']})")
+    if "startup" in report:
+        out.append("")
+        out.append("start-up (to every version ready): " + ", ".join(
+            f"{n} versions {f['ready_s']:.3f} s (listening {f['listening_s']:.3f} s)"
+            for n, f in report["startup"].items()))
+        mem = report["memory"]
+        out.append("memory (RSS): " + ", ".join(
+            f"{n} versions {v['rss_kib'] / 1024:.1f} MiB" for n, v in mem.items()
+            if isinstance(v, dict)))
+        if "per_version_kib" in mem:
+            out.append(f"per loaded version: {mem['per_version_kib']:.0f} KiB, of which the "
+                       f"library's mappings {mem['per_version_library_rss_kib']:.0f} KiB, beyond "
+                       f"them {mem['per_version_beyond_library_kib']:.0f} KiB (library file "
+                       f"{mem['library_file_bytes'] / 1024:.0f} KiB)")
+    out.append("")
+    out.append("goals:")
+    for label, value, met, shape in GOALS:
+        try:
+            figure = value(report)
+        except (KeyError, TypeError):
+            continue
+        out.append(f"  [{'met ' if met(figure) else 'MISS'}] {label}: {shape.format(figure)}")
+    print("\n".join(out))
+
+
+def parse_options(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", required=True, help="a configured and built build folder")
+    parser.add_argument("--quick", action="store_true", help="short runs (a minute or two)")
+    parser.add_argument("--json", help="report file (default: BUILD_DIR/bench-results.json)")
+    parser.add_argument("--duration", type=int, help="seconds per wrk run (5; quick 2)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (5; quick 2)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--mirror-threads", type=int, default=2)
+    parser.add_argument("--concurrency", type=lambda t: [int(x) for x in t.split(",")],
+                        default=[1, 32, 256, 1024])
+    parser.add_argument("--concurrency-duration", type=int, help="seconds per level (5; quick 2)")
+    parser.add_argument("--swap-duration", type=int, help="seconds of swaps (20; quick 5)")
+    parser.add_argument("--startup-versions", type=lambda t: [int(x) for x in t.split(",")],
+                        default=[1, 100, 500])
+    parser.add_argument("--startup-runs", type=int, help="runs per version count (3; quick 1)")
+    parser.add_argument("--sections", default="contenders,concurrency,swap,startup",
+                        help="comma-separated subset of contenders,concurrency,swap,startup "
+                        "(or smoke: each piece answers once)")
+    parser.add_argument("--contenders", type=lambda t: t.split(","),
+                        help="comma-separated subset of the contenders (default: all)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    options = parser.parse_args(argv)
+    quick = options.quick
+    for name, full, short in (("duration", 5, 2), ("rounds", 5, 2),
+                              ("concurrency_duration", 5, 2), ("swap_duration", 20, 5),
+                              ("startup_runs", 3, 1)):
+        if getattr(options, name) is None:
+            setattr(options, name, short if quick else full)
+    options.sections = options.sections.split(",")
+    options.probe_new_connection = False
+    if options.json is None:
+        options.json = os.path.join(options.build_dir, "bench-results.json")
+    return options
+
+
+def main(argv):
+    options = parse_options(argv)
+    if shutil.which("wrk") is None:
+        print("bench: wrk was not found (apt-get install wrk)", file=sys.stderr)
+        return 69
+    bench = Bench(options)
+    try:
+        for section in options.sections:
+            getattr(bench, f"{section}_section")()
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 70
+    finally:
+        bench.close()
+    bench.report["load_average_at_end"] = os.getloadavg()
+    with open(options.json, "w") as output:
+        json.dump(bench.report, output, indent=2)
+    print_report(bench.report)
+    log(f"figures written to {options.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
