@@ -99,8 +99,10 @@ void Scheduler::work() {
             continue;
         }
         auto first = queue_.begin();
-        if (first->first > Clock::now()) {
-            wake_.wait_until(lock, first->first);
+        // A copy: while this thread waits, another may take the entry out of the queue.
+        Clock::time_point due = first->first;
+        if (due > Clock::now()) {
+            wake_.wait_until(lock, due);
             continue;
         }
         std::shared_ptr<Task> task = first->second;
