@@ -7,17 +7,50 @@
 #include <Poco/SHA2Engine.h>
 #include <fmt/format.h>
 
+#include <link.h>
+
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
 
+#include "fault/PhaseTable.h"
 #include "plugin/HostApi.h"
 
 namespace mvi::host {
 namespace {
 
 constexpr std::array<char, 4> kElfMagic = {'\x7f', 'E', 'L', 'F'};
+
+/// Records where the library opened from `path` is mapped, so a crash's backtrace frames inside
+/// it can be named.
+void recordMapping(std::uint32_t phaseIndex, const std::string& path) {
+    struct Search {
+        const std::string* path;
+        std::uint64_t base = 0;
+        std::uint64_t size = 0;
+    } search{&path};
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* data) {
+            auto* wanted = static_cast<Search*>(data);
+            if (info->dlpi_name == nullptr || *wanted->path != info->dlpi_name) {
+                return 0;
+            }
+            std::uint64_t end = 0;
+            for (int i = 0; i < info->dlpi_phnum; ++i) {
+                const auto& header = info->dlpi_phdr[i];
+                if (header.p_type == PT_LOAD) {
+                    end = std::max<std::uint64_t>(end, header.p_vaddr + header.p_memsz);
+                }
+            }
+            wanted->base = info->dlpi_addr;
+            wanted->size = end;
+            return 1;
+        },
+        &search);
+    fault::PhaseTable::instance().setLibrary(phaseIndex, path, search.base, search.size);
+}
 
 }  // namespace
 
@@ -119,6 +152,8 @@ void PluginLoader::open(ServiceVersion& version) {
                 "not an ELF shared object (is this really a compiled plugin?)");
         }
     }
+    // The build's constructors run inside dlopen: a crash there is the build's registration.
+    fault::PhaseScope phase(version.phaseIndex(), fault::Phase::Registration, "");
     auto library = std::make_unique<SharedObject>(artifact.cachePath);
     auto* abiVersion = library->function<uint32_t()>(MVI_PLUGIN_ABI_VERSION_SYMBOL);
     if (abiVersion == nullptr) {
@@ -142,6 +177,7 @@ void PluginLoader::open(ServiceVersion& version) {
             "missing symbol mvi_plugin_register: the plugin declares no "
             "service");
     }
+    recordMapping(version.phaseIndex(), artifact.cachePath);
     version.attachLibrary(std::move(library));
 
     mvi_registrar registrar;

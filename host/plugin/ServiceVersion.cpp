@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "fault/PhaseTable.h"
 #include "plugin/HostApi.h"
 #include "schema/SchemaValidator.h"
 
@@ -36,7 +37,11 @@ const char* versionStateName(VersionState state) {
 }
 
 ServiceVersion::ServiceVersion(ServiceId id, Artifact artifact, HostServices services)
-    : id_(std::move(id)), artifact_(std::move(artifact)), services_(services) {
+    : id_(std::move(id)),
+      artifact_(std::move(artifact)),
+      services_(services),
+      phaseIndex_(
+          fault::PhaseTable::instance().addVersion(id_.name, id_.version, artifact_.sha256)) {
     services_.logs.beginStream(id_);
     parameters_.observeMonitored([this](const std::string& name, const nlohmann::json& value) {
         storeQuietly({{name, value}});
@@ -45,6 +50,7 @@ ServiceVersion::ServiceVersion(ServiceId id, Artifact artifact, HostServices ser
 
 ServiceVersion::~ServiceVersion() {
     closeLibrary();
+    fault::PhaseTable::instance().removeVersion(phaseIndex_);
 }
 
 void ServiceVersion::markDraining() {
@@ -181,8 +187,12 @@ CallResult ServiceVersion::invoke(const Entrypoint& entrypoint, const nlohmann::
     try {
         std::string text = arguments.dump();
         mvi_call call;
-        mvi_status status =
-            entrypoint.handler(entrypoint.userdata, &call, mvi_str{text.data(), text.size()});
+        mvi_status status;
+        {
+            fault::PhaseScope phase(phaseIndex_, fault::Phase::Entrypoint, entrypoint.name);
+            status =
+                entrypoint.handler(entrypoint.userdata, &call, mvi_str{text.data(), text.size()});
+        }
         if (!call.answered) {
             std::string reason = !call.problem.empty() ? call.problem
                                  : status == MVI_OK
@@ -292,7 +302,10 @@ bool ServiceVersion::closeLibrary() {
         return true;
     }
     std::string path = library_->path();
-    library_->close();
+    {
+        fault::PhaseScope phase(phaseIndex_, fault::Phase::Unload, "");
+        library_->close();
+    }
     library_.reset();
     bool unmapped = !SharedObject::isMapped(path);
     try {

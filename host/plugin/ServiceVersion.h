@@ -169,6 +169,10 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// The handle the plugin receives.
     mvi_host* handle() { return &handle_; }
 
+    /// This build's record in the fault::PhaseTable (0 when the table was full): threads running
+    /// its code are marked with it, so a crash is attributed to it.
+    std::uint32_t phaseIndex() const { return phaseIndex_; }
+
     /// Gives the version the host's scheduler and call router (both outlive it). Without them
     /// `addTimer` refuses and `dispatcher` is null.
     void connect(Scheduler* scheduler, Dispatcher* dispatcher) {
@@ -208,6 +212,7 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     Artifact artifact_;
     HostServices services_;
     mvi_host handle_{this};
+    std::uint32_t phaseIndex_ = 0;
     std::atomic<VersionState> state_{VersionState::Loading};
     Poco::Timestamp loadedAt_;
     mutable std::mutex errorMutex_;

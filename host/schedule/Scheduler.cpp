@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "fault/PhaseTable.h"
 #include "plugin/ServiceVersion.h"
 
 namespace mvi::host {
@@ -124,7 +125,11 @@ void Scheduler::runOnce(Task& task) {
         return;
     }
     Clock::time_point started = Clock::now();
-    mvi_status status = task.spec.callback(task.spec.userdata);
+    mvi_status status;
+    {
+        fault::PhaseScope phase(version->phaseIndex(), fault::Phase::Timer, task.label);
+        status = task.spec.callback(task.spec.userdata);
+    }
     Clock::time_point ended = Clock::now();
     if (status != MVI_OK) {
         version->log(LogLevel::Error,
