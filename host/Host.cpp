@@ -3,6 +3,7 @@
 #include <Poco/File.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/ServerSocketImpl.h>
 #include <Poco/Path.h>
 #include <fmt/format.h>
 
@@ -10,6 +11,18 @@
 
 namespace mvi::host {
 namespace {
+
+/// A listening socket made by another process (the supervisor) and inherited as `fd`.
+class InheritedServerSocketImpl : public Poco::Net::ServerSocketImpl {
+  public:
+    explicit InheritedServerSocketImpl(int fd) { reset(fd); }
+};
+
+class InheritedServerSocket : public Poco::Net::ServerSocket {
+  public:
+    explicit InheritedServerSocket(int fd)
+        : Poco::Net::ServerSocket(new InheritedServerSocketImpl(fd), true) {}
+};
 
 std::string prepareDirectory(const std::string& path) {
     Poco::File(path).createDirectories();
@@ -51,13 +64,14 @@ Host::Host(HostConfig config, Poco::Logger& logger)
                                       std::chrono::seconds(config_.monitorCleanupSeconds)},
                logger_),
       state_(inDirectory(prepareDirectory(config_.dataDir), "mvi.db")),
+      quarantine_(inDirectory(config_.dataDir, "mvi.db")),
       authStore_(inDirectory(config_.dataDir, "mvi.db")),
       auth_(authStore_, authSettings(config_), logger_),
       unloader_(logger_),
       registry_(*ServiceRegistry::parsePromotion(config_.reloadPromote)),
       loader_(inDirectory(config_.dataDir, "cache"), HostServices{logs_, notifications_, &monitor_},
               unloader_, logger_),
-      deployer_(registry_, loader_, state_, logger_),
+      deployer_(registry_, loader_, state_, quarantine_, logger_),
       dispatcher_(registry_, mirror_, static_cast<std::size_t>(config_.servicesCallDepth)),
       mirror_(config_.mirrorQueueCapacity, static_cast<unsigned>(config_.mirrorThreads)),
       scheduler_(static_cast<unsigned>(config_.schedulerThreads)),
@@ -111,9 +125,13 @@ void Host::start() {
     if (server_) {
         return;
     }
-    Poco::Net::ServerSocket socket(
-        Poco::Net::SocketAddress(config_.httpHost, static_cast<Poco::UInt16>(config_.httpPort)),
-        config_.httpMaxQueued);
+    Poco::Net::ServerSocket socket =
+        inheritedSocket_ >= 0
+            ? InheritedServerSocket(inheritedSocket_)
+            : Poco::Net::ServerSocket(
+                  Poco::Net::SocketAddress(config_.httpHost,
+                                           static_cast<Poco::UInt16>(config_.httpPort)),
+                  config_.httpMaxQueued);
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(config_.httpMaxThreads);
     params->setMaxQueued(config_.httpMaxQueued);

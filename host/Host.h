@@ -44,7 +44,11 @@ class Host {
     /// ignored with a log line; a file that fails to load is recorded as a failed version.
     void loadPluginsFolder();
 
-    /// Binds the configured address and starts serving.
+    /// Serves on `fd`, a listening socket inherited from the supervisor, instead of binding the
+    /// configured address. Call before `start`.
+    void adoptListeningSocket(int fd) { inheritedSocket_ = fd; }
+
+    /// Binds the configured address (or takes the adopted socket) and starts serving.
     void start();
 
     /// Stops watching and serving, waiting for running requests to finish.
@@ -56,6 +60,7 @@ class Host {
     const HostConfig& config() const { return config_; }
     ServiceRegistry& registry() { return registry_; }
     Deployer& deployer() { return deployer_; }
+    QuarantineStore& quarantine() { return quarantine_; }
 
   private:
     void onPluginChange(const std::string& fileName, PluginWatcher::Change change);
@@ -67,6 +72,7 @@ class Host {
     NotificationStore notifications_;
     MonitorStore monitor_;
     StateStore state_;
+    QuarantineStore quarantine_;
     AuthStore authStore_;
     Authenticator auth_;
     Unloader unloader_;
@@ -83,6 +89,7 @@ class Host {
     Poco::ThreadPool threads_;
     std::unique_ptr<PluginWatcher> watcher_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
+    int inheritedSocket_ = -1;
 };
 
 }  // namespace mvi::host

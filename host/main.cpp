@@ -15,7 +15,13 @@
 
 #include <iostream>
 
+#include <Poco/Path.h>
+#include <unistd.h>
+
 #include "Host.h"
+#include "fault/CrashHandler.h"
+#include "fault/PhaseTable.h"
+#include "fault/Supervisor.h"
 
 namespace {
 
@@ -55,6 +61,24 @@ class HostApplication : public Poco::Util::ServerApplication {
                               .repeatable(false)
                               .argument("DIR")
                               .binding("data.dir"));
+        options.addOption(Option("serve", "",
+                                 "Run the serving process alone, without the supervisor that "
+                                 "restarts it after a crash (for debugging, or under a service "
+                                 "manager that restarts it).")
+                              .required(false)
+                              .repeatable(false)
+                              .binding("mvi.serve"));
+        options.addOption(Option("listen-fd", "", "Internal: serve on this inherited socket.")
+                              .required(false)
+                              .repeatable(false)
+                              .argument("FD")
+                              .binding("mvi.listen_fd"));
+        options.addOption(
+            Option("phase-fd", "", "Internal: keep the phase table in this inherited memory.")
+                .required(false)
+                .repeatable(false)
+                .argument("FD")
+                .binding("mvi.phase_fd"));
         options.addOption(Option("define", "D", "Set a configuration key: KEY=VALUE.")
                               .required(false)
                               .repeatable(true)
@@ -88,13 +112,10 @@ class HostApplication : public Poco::Util::ServerApplication {
         try {
             auto settings = mvi::host::HostConfig::from(config());
             setUpLogging(settings.logsLevel);
-            mvi::host::Host host(settings);
-            host.loadPluginsFolder();
-            host.start();
-            std::cout << "mvi-host listening on http://" << host.config().httpHost << ":"
-                      << host.port() << std::endl;
-            waitForTerminationRequest();
-            host.stop();
+            if (!config().has("mvi.serve")) {
+                return supervise(settings);
+            }
+            return serve(settings);
         } catch (const Poco::Exception& error) {
             std::cerr << "mvi-host: " << error.displayText() << std::endl;
             return EXIT_CONFIG;
@@ -106,6 +127,49 @@ class HostApplication : public Poco::Util::ServerApplication {
     }
 
   private:
+    /// The supervisor: holds the socket and restarts the serving process (DESIGN.md §9).
+    int supervise(const mvi::host::HostConfig& settings) {
+        mvi::host::fault::Supervisor::Settings supervision;
+        supervision.executable = Poco::Path("/proc/self/exe").toString();
+        char resolved[4096];
+        ssize_t length = readlink("/proc/self/exe", resolved, sizeof resolved - 1);
+        if (length > 0) {
+            supervision.executable.assign(resolved, static_cast<std::size_t>(length));
+        }
+        std::vector<std::string> arguments = argv();
+        supervision.arguments.assign(arguments.begin() + 1, arguments.end());
+        supervision.httpHost = settings.httpHost;
+        supervision.httpPort = static_cast<unsigned>(settings.httpPort);
+        supervision.backlog = settings.httpMaxQueued;
+        supervision.databasePath =
+            Poco::Path(Poco::Path::forDirectory(settings.dataDir), "mvi.db").toString();
+        mvi::host::fault::Supervisor supervisor(supervision, Poco::Logger::get("mvi"));
+        return supervisor.run();
+    }
+
+    /// The serving process: loads the plugins and answers requests.
+    int serve(const mvi::host::HostConfig& settings) {
+        int phaseFd = config().getInt("mvi.phase_fd", -1);
+        if (phaseFd >= 0) {
+            mvi::host::fault::PhaseTable::attach(phaseFd);
+        }
+        mvi::host::fault::CrashHandler::install();
+        mvi::host::Host host(settings);
+        int listenFd = config().getInt("mvi.listen_fd", -1);
+        if (listenFd >= 0) {
+            host.adoptListeningSocket(listenFd);
+        }
+        host.loadPluginsFolder();
+        host.start();
+        mvi::host::fault::PhaseTable::instance().header().serving.store(1);
+        std::cout << "mvi-host listening on http://" << host.config().httpHost << ":" << host.port()
+                  << std::endl;
+        waitForTerminationRequest();
+        mvi::host::fault::CrashHandler::planExit(false);
+        host.stop();
+        return EXIT_OK;
+    }
+
     void showHelp(const std::string&, const std::string&) {
         Poco::Util::HelpFormatter help(options());
         help.setCommand(commandName());

@@ -1,5 +1,7 @@
 #include "fault/PhaseTable.h"
 
+#include "fault/CrashHandler.h"
+
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -27,6 +29,7 @@ thread_local bool threadRecordTried = false;
 pthread_key_t releaseKey;
 
 void releaseRecord(void* record) {
+    CrashHandler::releaseThread();
     auto* thread = static_cast<ThreadRecord*>(record);
     thread->phase.store(0, std::memory_order_relaxed);
     thread->version.store(0, std::memory_order_relaxed);
@@ -101,6 +104,20 @@ PhaseTable::PhaseTable(void* memory) {
     header_->layout = kLayout;
 }
 
+void PhaseTable::reset() {
+    std::uint64_t restarts = header_->restarts.load();
+    std::uint64_t quarantined = header_->quarantined.load();
+    std::uint64_t lastOutage = header_->lastOutageMs.load();
+    std::uint64_t totalOutage = header_->totalOutageMs.load();
+    std::memset(static_cast<void*>(header_), 0, bytes());
+    header_->magic = kMagic;
+    header_->layout = kLayout;
+    header_->restarts.store(restarts);
+    header_->quarantined.store(quarantined);
+    header_->lastOutageMs.store(lastOutage);
+    header_->totalOutageMs.store(totalOutage);
+}
+
 std::uint32_t PhaseTable::addVersion(std::string_view name, std::string_view version,
                                      std::string_view sha256) {
     // Indexes go round; a record still in use is skipped.
@@ -153,6 +170,7 @@ ThreadRecord* PhaseTable::currentThread() {
             threadRecord->phase.store(0, std::memory_order_relaxed);
             threadRecord->version.store(0, std::memory_order_relaxed);
             pthread_setspecific(releaseKey, threadRecord);
+            CrashHandler::prepareThread();
             return threadRecord;
         }
     }

@@ -69,6 +69,8 @@ struct FaultRecord {
 struct TableHeader {
     std::uint32_t magic;
     std::uint32_t layout;
+    /// Set by the serving process once it accepts connections.
+    std::atomic<std::uint32_t> serving;
     /// Set by the serving process just before it exits on purpose (stop or replacement).
     std::atomic<std::uint32_t> exitPlanned;
     /// Set with exitPlanned when the process asks to be replaced (stuck calls piled up).
@@ -105,6 +107,14 @@ class PhaseTable {
     /// The table of this process.
     static PhaseTable& instance();
 
+    /// A table over `memory` (PhaseTable::bytes() long) mapped by someone else: the supervisor's
+    /// view of the serving process's table.
+    explicit PhaseTable(void* memory);
+
+    /// Clears every record (the supervisor, before it starts a new serving process); keeps the
+    /// supervisor's figures.
+    void reset();
+
     /// Records a loaded build; returns its index + 1 (0 when the table is full: calls into it
     /// are then not attributed).
     std::uint32_t addVersion(std::string_view name, std::string_view version,
@@ -129,8 +139,6 @@ class PhaseTable {
     VersionRecord* versions() { return versions_; }
 
   private:
-    explicit PhaseTable(void* memory);
-
     TableHeader* header_;
     ThreadRecord* threads_;
     VersionRecord* versions_;

@@ -46,8 +46,9 @@ void ReadyHandler::handle(Poco::Net::HTTPServerRequest& request,
             ++loaded;
             return;
         }
-        std::string reason = state == VersionState::Failed
-                                 ? "failed to load: " + version.error()
+        std::string reason = state == VersionState::Failed ? "failed to load: " + version.error()
+                             : state == VersionState::Quarantined
+                                 ? "is quarantined: " + version.error()
                                  : std::string("is ") + versionStateName(state);
         reasons.push_back(fmt::format("{} {} {}", version.id().name, version.id().version, reason));
         waiting.push_back(notReady(version.id(), versionStateName(state), reason));
@@ -99,7 +100,7 @@ void MetricsHandler::handle(Poco::Net::HTTPServerRequest& request,
     };
     std::vector<Series> series;
     std::map<std::string, std::size_t> versionsByState = {
-        {"loading", 0}, {"ready", 0}, {"draining", 0}, {"failed", 0}};
+        {"loading", 0}, {"ready", 0}, {"draining", 0}, {"failed", 0}, {"quarantined", 0}};
     forEachVersion(*table, [&](const ServiceVersion& version, bool) {
         ++versionsByState[versionStateName(version.state())];
         for (const auto& [name, entrypoint] : version.entrypoints()) {

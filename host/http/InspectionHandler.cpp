@@ -27,6 +27,8 @@ const char* statusName(VersionState state) {
             return "exited";
         case VersionState::Failed:
             return "failed";
+        case VersionState::Quarantined:
+            return "quarantined";
     }
     return "failed";
 }
@@ -74,7 +76,9 @@ void InspectionHandler::handle(Poco::Net::HTTPServerRequest& request,
     VersionState state = target->state();
     bool running = state == VersionState::Ready || state == VersionState::Draining;
     // A failed load ends where it started; other versions have not finished while listed.
-    std::string finishedAt = state == VersionState::Failed ? isoTime(target->loadedAt()) : kNever;
+    std::string finishedAt = state == VersionState::Failed || state == VersionState::Quarantined
+                                 ? isoTime(target->loadedAt())
+                                 : kNever;
     nlohmann::json entrypoints = nlohmann::json::array();
     for (const auto& entrypoint : described["entrypoints"]) {
         entrypoints.push_back(entrypoint["name"]);

@@ -34,6 +34,19 @@ void AssignHandler::handle(Poco::Net::HTTPServerRequest& request,
     }
 }
 
+void UnquarantineHandler::handle(Poco::Net::HTTPServerRequest& request,
+                                 Poco::Net::HTTPServerResponse& response) {
+    requireMethod(request, response, "POST");
+    ServiceId id = readServiceIdBody(request);
+    if (context_.deployer.unquarantine(id) != Deployer::UnquarantineResult::Ok) {
+        throw HttpError(404, fmt::format("{} {} is not quarantined", id.name, id.version));
+    }
+    auto version = context_.registry.find(id);
+    sendJson(response, 200,
+             version ? version->describe(context_.registry.mainVersion(id.name) == id.version)
+                     : nlohmann::json("OK"));
+}
+
 void HostInfoHandler::handle(Poco::Net::HTTPServerRequest& request,
                              Poco::Net::HTTPServerResponse& response) {
     requireMethod(request, response, "GET");

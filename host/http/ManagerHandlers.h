@@ -24,6 +24,17 @@ class AssignHandler : public JsonHandler {
                 Poco::Net::HTTPServerResponse& response) override;
 };
 
+/// `POST /services/~unquarantine` with `{"name", "version"}`: ends the quarantine of that
+/// version's build and loads it again.
+class UnquarantineHandler : public JsonHandler {
+  public:
+    using JsonHandler::JsonHandler;
+
+  protected:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override;
+};
+
 /// `GET /~version` and `GET /~health`.
 class HostInfoHandler : public JsonHandler {
   public:

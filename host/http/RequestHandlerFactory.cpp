@@ -131,6 +131,9 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
     if (parts.size() == 2 && parts[1] == "~assign") {
         return new AssignHandler(context_);
     }
+    if (parts.size() == 2 && parts[1] == "~unquarantine") {
+        return new UnquarantineHandler(context_);
+    }
     if (parts.size() == 2 && parts[1] == "~logs") {
         return new LogsHandler(context_);
     }

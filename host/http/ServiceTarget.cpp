@@ -18,6 +18,10 @@ void requireServing(const ServiceVersion& version) {
         throw HttpError(503, fmt::format("service {} {} failed to load: {}", version.id().name,
                                          version.id().version, version.error()));
     }
+    if (state == VersionState::Quarantined) {
+        throw HttpError(503, fmt::format("service {} {} is quarantined: {}", version.id().name,
+                                         version.id().version, version.error()));
+    }
     throw HttpError(503, fmt::format("service {} {} is {}", version.id().name, version.id().version,
                                      versionStateName(state)));
 }

@@ -17,13 +17,13 @@
 namespace mvi::host {
 namespace {
 
-/// Whether the file at `path` holds exactly the build `artifact` was loaded from.
-bool hasContent(const std::string& path, const Artifact& artifact) {
+/// Hex SHA-256 of the file at `path`; empty when it cannot be read.
+std::string contentHash(const std::string& path) {
     try {
-        if (Poco::File(path).getSize() != artifact.bytes) {
-            return false;
-        }
         std::ifstream input(path, std::ios::binary);
+        if (!input) {
+            return "";
+        }
         Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
         std::array<char, 1 << 16> block;
         while (input) {
@@ -33,17 +33,89 @@ bool hasContent(const std::string& path, const Artifact& artifact) {
             }
             engine.update(block.data(), static_cast<unsigned>(input.gcount()));
         }
-        return !input.bad() && Poco::DigestEngine::digestToHex(engine.digest()) == artifact.sha256;
+        return input.bad() ? "" : Poco::DigestEngine::digestToHex(engine.digest());
+    } catch (const Poco::Exception&) {
+        return "";
+    }
+}
+
+/// Whether the file at `path` holds exactly the build `artifact` was loaded from.
+bool hasContent(const std::string& path, const Artifact& artifact) {
+    try {
+        if (Poco::File(path).getSize() != artifact.bytes) {
+            return false;
+        }
     } catch (const Poco::Exception&) {
         return false;
     }
+    return contentHash(path) == artifact.sha256;
 }
 
 }  // namespace
 
 Deployer::Deployer(ServiceRegistry& registry, PluginLoader& loader, StateStore& state,
-                   Poco::Logger& logger)
-    : registry_(registry), loader_(loader), state_(state), logger_(logger) {}
+                   QuarantineStore& quarantine, Poco::Logger& logger)
+    : registry_(registry),
+      loader_(loader),
+      state_(state),
+      quarantine_(quarantine),
+      logger_(logger) {}
+
+std::shared_ptr<ServiceVersion> Deployer::quarantined(const ServiceId& id,
+                                                      const std::string& path) {
+    std::optional<QuarantineStore::Entry> entry;
+    try {
+        entry = quarantine_.find(id);
+    } catch (const std::exception& error) {
+        logger_.error(fmt::format("{} {}: cannot read the quarantine: {}", id.name, id.version,
+                                  error.what()));
+    }
+    if (!entry) {
+        return nullptr;
+    }
+    std::string sha256 = contentHash(path);
+    if (sha256 != entry->sha256) {
+        quarantine_.remove(id);
+        logger_.information(
+            fmt::format("{} {}: a different build ends its quarantine", id.name, id.version));
+        return nullptr;
+    }
+    Artifact artifact;
+    artifact.sourcePath = path;
+    artifact.sha256 = sha256;
+    auto version = loader_.placeholder(id, artifact);
+    version->markQuarantined(entry->reason);
+    if (!entry->announced) {
+        std::string message = fmt::format(
+            "Quarantined: this build took the host's serving process down and is not loaded "
+            "again until a different build is deployed or the quarantine is cleared: {}",
+            entry->reason);
+        version->log(LogLevel::Error, message);
+        version->notify(Severity::Critical, message, {}, 0);
+        quarantine_.markAnnounced(id);
+    }
+    logger_.warning(
+        fmt::format("{} {}: quarantined, not loaded: {}", id.name, id.version, entry->reason));
+    return version;
+}
+
+Deployer::UnquarantineResult Deployer::unquarantine(const ServiceId& id) {
+    std::string path;
+    {
+        std::lock_guard lock(lockFor(id.name));
+        if (!quarantine_.remove(id)) {
+            return UnquarantineResult::NotQuarantined;
+        }
+        if (auto current = registry_.find(id)) {
+            path = current->artifact().sourcePath;
+        }
+    }
+    logger_.information(fmt::format("{} {}: quarantine cleared", id.name, id.version));
+    if (!path.empty()) {
+        deployFile(id, path);
+    }
+    return UnquarantineResult::Ok;
+}
 
 std::mutex& Deployer::lockFor(const std::string& name) {
     std::lock_guard lock(locksMutex_);
@@ -76,6 +148,9 @@ std::shared_ptr<ServiceVersion> Deployer::deployFile(const ServiceId& id, const 
         logger_.information(fmt::format("{} {}: {} is unchanged, the serving build stays", id.name,
                                         id.version, path));
         return current;
+    }
+    if (auto held = quarantined(id, path)) {
+        return install(id, held, current);
     }
     auto version = loader_.load(id, path);
     if (current && current->state() == VersionState::Ready &&
@@ -117,9 +192,13 @@ std::shared_ptr<ServiceVersion> Deployer::install(const ServiceId& id,
                                      result.replaced->artifact().sha256.substr(0, 12)));
         }
     }
-    if (startingUp_ && version->state() == VersionState::Ready &&
-        state_.main(id.name) == id.version) {
-        registry_.assign(id);
+    if (startingUp_ && state_.main(id.name) == id.version) {
+        if (version->state() == VersionState::Ready) {
+            registry_.assign(id);
+        } else if (version->state() == VersionState::Quarantined) {
+            // The name keeps pointing at it, so calls by name say why they cannot be served.
+            registry_.holdMain(id);
+        }
     }
     recordMain(id.name);
     return version;
@@ -168,6 +247,9 @@ bool Deployer::undeployLocked(const ServiceId& id) {
     auto removed = registry_.remove(id);
     if (!removed) {
         return false;
+    }
+    if (removed->state() == VersionState::Quarantined) {
+        quarantine_.remove(id);
     }
     state_.removeDeployment(id);
     recordMain(id.name);
@@ -220,6 +302,9 @@ void Deployer::restoreMains() {
     for (const auto& [name, route] : *table) {
         std::lock_guard lock(lockFor(name));
         auto recorded = state_.main(name);
+        if (recorded && route.main && route.main->id().version == *recorded) {
+            continue;
+        }
         if (recorded && route.versions.count(*recorded) != 0 &&
             registry_.assign(ServiceId{name, *recorded}) == ServiceRegistry::AssignResult::Ok) {
             continue;

@@ -13,6 +13,7 @@
 #include "core/ServiceId.h"
 #include "plugin/PluginLoader.h"
 #include "plugin/ServiceRegistry.h"
+#include "state/QuarantineStore.h"
 #include "state/StateStore.h"
 
 namespace mvi::host {
@@ -27,13 +28,20 @@ namespace mvi::host {
 class Deployer {
   public:
     Deployer(ServiceRegistry& registry, PluginLoader& loader, StateStore& state,
-             Poco::Logger& logger);
+             QuarantineStore& quarantine, Poco::Logger& logger);
 
     /// Loads `path` as `id` and puts it in place (replacing the build serving `id`, if any, which
     /// then drains). A file whose content equals the build already serving `id` is left alone.
     /// A file that fails to load leaves a ready build of `id` serving, with the failure shown as
     /// its reload error. Parameter values saved for `id` are applied to the new build.
     std::shared_ptr<ServiceVersion> deployFile(const ServiceId& id, const std::string& path);
+
+    /// Outcome of `unquarantine`.
+    enum class UnquarantineResult { Ok, NotQuarantined };
+
+    /// Ends the quarantine of `id` and loads its file again (the build is trusted once more; if
+    /// it takes the serving process down again it is quarantined again).
+    UnquarantineResult unquarantine(const ServiceId& id);
 
     /// Takes `id` out of service (it drains, then unloads) and forgets its saved state. Returns
     /// false when `id` is not deployed.
@@ -104,10 +112,15 @@ class Deployer {
     /// `undeploy` with the name's lock held.
     bool undeployLocked(const ServiceId& id);
     void recordMain(const std::string& name);
+    /// When build `path` of `id` is quarantined, a Quarantined version for it (announced once
+    /// with a Critical notification and a log line); null when it is not. A different build of
+    /// `id` ends the quarantine.
+    std::shared_ptr<ServiceVersion> quarantined(const ServiceId& id, const std::string& path);
 
     ServiceRegistry& registry_;
     PluginLoader& loader_;
     StateStore& state_;
+    QuarantineStore& quarantine_;
     Poco::Logger& logger_;
     std::atomic<bool> startingUp_{true};
     std::atomic<std::uint64_t> swaps_{0};

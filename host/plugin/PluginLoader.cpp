@@ -101,6 +101,11 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
     return version;
 }
 
+std::shared_ptr<ServiceVersion> PluginLoader::placeholder(const ServiceId& id,
+                                                          const Artifact& artifact) {
+    return unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
+}
+
 Artifact PluginLoader::stage(const ServiceId& id, const std::string& sourcePath) {
     std::ifstream input(sourcePath, std::ios::binary);
     if (!input) {

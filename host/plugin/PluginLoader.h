@@ -37,6 +37,10 @@ class PluginLoader {
     /// Loads `sourcePath` as `id`. The result is Ready or Failed.
     std::shared_ptr<ServiceVersion> load(const ServiceId& id, const std::string& sourcePath);
 
+    /// A version of `id` that is listed but never loaded (no library), for the deployer to mark
+    /// (quarantined, say). Released through the unloader like every version.
+    std::shared_ptr<ServiceVersion> placeholder(const ServiceId& id, const Artifact& artifact);
+
     /// Loads that ended Ready so far.
     std::uint64_t loaded() const { return loaded_.load(); }
 

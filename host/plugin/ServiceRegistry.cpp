@@ -131,6 +131,20 @@ ServiceRegistry::AssignResult ServiceRegistry::assign(const ServiceId& id) {
     return AssignResult::Ok;
 }
 
+bool ServiceRegistry::holdMain(const ServiceId& id) {
+    std::lock_guard lock(writeMutex_);
+    auto current = snapshot();
+    auto route = current->find(id.name);
+    if (route == current->end() || route->second.versions.count(id.version) == 0) {
+        return false;
+    }
+    auto next = copyForChange();
+    Route& changed = (*next)[id.name];
+    changed.main = changed.versions[id.version];
+    install(std::move(next));
+    return true;
+}
+
 std::shared_ptr<ServiceVersion> ServiceRegistry::find(const ServiceId& id) const {
     auto table = snapshot();
     auto route = table->find(id.name);

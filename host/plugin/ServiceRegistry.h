@@ -73,6 +73,11 @@ class ServiceRegistry {
     /// Makes `id` the main version of its name, atomically.
     AssignResult assign(const ServiceId& id);
 
+    /// Makes `id` main whatever its state: a quarantined main keeps its name, so calls by name
+    /// answer 503 with the reason instead of "no main version". Returns false when `id` is not
+    /// listed.
+    bool holdMain(const ServiceId& id);
+
     /// The version `id`, or null.
     std::shared_ptr<ServiceVersion> find(const ServiceId& id) const;
 

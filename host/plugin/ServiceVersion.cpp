@@ -32,6 +32,8 @@ const char* versionStateName(VersionState state) {
             return "unloaded";
         case VersionState::Failed:
             return "failed";
+        case VersionState::Quarantined:
+            return "quarantined";
     }
     return "failed";
 }
@@ -155,6 +157,15 @@ void ServiceVersion::markFailed(const std::string& reason) {
     stopTimers();
     entrypoints_.clear();
     closeLibrary();
+    services_.logs.endStream(id_);
+}
+
+void ServiceVersion::markQuarantined(const std::string& reason) {
+    {
+        std::lock_guard lock(errorMutex_);
+        error_ = reason;
+    }
+    state_ = VersionState::Quarantined;
     services_.logs.endStream(id_);
 }
 
@@ -285,7 +296,9 @@ nlohmann::json ServiceVersion::describe(bool isMain) const {
           {"sha256", artifact_.sha256},
           {"bytes", artifact_.bytes},
           {"cache_path", artifact_.cachePath}}},
-        {"error", current == VersionState::Failed ? nlohmann::json(error()) : nlohmann::json()},
+        {"error", current == VersionState::Failed || current == VersionState::Quarantined
+                      ? nlohmann::json(error())
+                      : nlohmann::json()},
         {"reload_error", reloadError.empty() ? nlohmann::json() : nlohmann::json(reloadError)},
         {"stats",
          {{"requests", requests_.load()},

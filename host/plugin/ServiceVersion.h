@@ -34,7 +34,7 @@ struct mvi_host {
 namespace mvi::host {
 
 /// Where a loaded version stands in its life.
-enum class VersionState { Loading, Ready, Draining, Unloaded, Failed };
+enum class VersionState { Loading, Ready, Draining, Unloaded, Failed, Quarantined };
 
 /// Lower-case name of a state ("ready").
 const char* versionStateName(VersionState state);
@@ -105,6 +105,10 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
 
     /// Marks the version failed with `reason` and closes its library.
     void markFailed(const std::string& reason);
+
+    /// Marks the version quarantined with `reason`: its build took the serving process down, so
+    /// it was not loaded (a version in this state never has a library).
+    void markQuarantined(const std::string& reason);
 
     /// Marks the version as taken out of routing: it finishes what it holds, then unloads.
     void markDraining();
