@@ -67,16 +67,28 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       quarantine_(inDirectory(config_.dataDir, "mvi.db")),
       authStore_(inDirectory(config_.dataDir, "mvi.db")),
       auth_(authStore_, authSettings(config_), logger_),
+      watchdog_(static_cast<std::size_t>(config_.servicesStuckCallsLimit),
+                [this] {
+                    logger_.critical(fmt::format(
+                        "{} calls are stuck past their deadline (services.stuck_calls_limit is "
+                        "{}): the serving process asks to be replaced",
+                        watchdog_.stuck(), config_.servicesStuckCallsLimit));
+                    if (tooManyStuck_) {
+                        tooManyStuck_();
+                    }
+                }),
       unloader_(logger_),
       registry_(*ServiceRegistry::parsePromotion(config_.reloadPromote)),
-      loader_(inDirectory(config_.dataDir, "cache"), HostServices{logs_, notifications_, &monitor_},
+      loader_(inDirectory(config_.dataDir, "cache"),
+              HostServices{logs_, notifications_, &monitor_, &watchdog_,
+                           std::chrono::seconds(config_.servicesCallTimeoutSeconds)},
               unloader_, logger_),
       deployer_(registry_, loader_, state_, quarantine_, logger_),
       dispatcher_(registry_, mirror_, static_cast<std::size_t>(config_.servicesCallDepth)),
       mirror_(config_.mirrorQueueCapacity, static_cast<unsigned>(config_.mirrorThreads)),
       scheduler_(static_cast<unsigned>(config_.schedulerThreads)),
       context_{config_, registry_, logs_,       notifications_, deployer_, mirror_,
-               auth_,   monitor_,  dispatcher_, loader_,        unloader_},
+               auth_,   monitor_,  dispatcher_, loader_,        unloader_, watchdog_},
       threads_("http", 2, config_.httpMaxThreads) {
     prepareDirectory(config_.pluginsDir);
     loader_.connect(&scheduler_, &dispatcher_);

@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/ThreadPool.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "auth/Authenticator.h"
 #include "config/HostConfig.h"
 #include "dispatch/Dispatcher.h"
+#include "fault/CallWatchdog.h"
 #include "http/HostContext.h"
 #include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
@@ -34,6 +36,13 @@ class Host {
     /// Creates the data and plugins folders when missing and opens the state database. Serves
     /// nothing until `start`.
     explicit Host(HostConfig config, Poco::Logger& logger = Poco::Logger::get("mvi"));
+
+    /// What to do when more calls are stuck than `services.stuck_calls_limit` (the serving
+    /// process asks its supervisor to replace it). Without it, only a log line.
+    void onTooManyStuckCalls(std::function<void()> action) { tooManyStuck_ = std::move(action); }
+
+    /// Calls past their deadline that have not returned.
+    std::size_t stuckCalls() const { return watchdog_.stuck(); }
     ~Host();
 
     Host(const Host&) = delete;
@@ -75,6 +84,8 @@ class Host {
     QuarantineStore quarantine_;
     AuthStore authStore_;
     Authenticator auth_;
+    std::function<void()> tooManyStuck_;
+    fault::CallWatchdog watchdog_;
     Unloader unloader_;
     ServiceRegistry registry_;
     PluginLoader loader_;

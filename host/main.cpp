@@ -13,9 +13,12 @@
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
 
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include <Poco/Path.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "Host.h"
@@ -26,6 +29,9 @@
 namespace {
 
 using Poco::Util::Option;
+
+/// The longest a stopping serving process waits for its calls before it exits anyway.
+constexpr int kStopTimeoutSeconds = 20;
 
 class HostApplication : public Poco::Util::ServerApplication {
   protected:
@@ -109,6 +115,9 @@ class HostApplication : public Poco::Util::ServerApplication {
         if (helpRequested_) {
             return EXIT_OK;
         }
+        // A reader that went away (a closed terminal or pipe, a client) is an error to handle
+        // where it happens, never a reason to die.
+        signal(SIGPIPE, SIG_IGN);
         try {
             auto settings = mvi::host::HostConfig::from(config());
             setUpLogging(settings.logsLevel);

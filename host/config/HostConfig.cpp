@@ -63,6 +63,12 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"services.call_depth", "8",
          "Most calls between services (call_service) nested in one another; a deeper call is "
          "answered 508."},
+        {"services.call_timeout_seconds", "60",
+         "Seconds an entrypoint call may run before its caller gets 504 and the call is counted "
+         "as stuck (an entrypoint may declare its own with .timeout())."},
+        {"services.stuck_calls_limit", "16",
+         "Stuck calls (past their deadline, still running) the serving process tolerates; past "
+         "it the supervisor replaces it with a fresh one."},
         {"auth.enabled", "auto",
          "Require a token on every route but /auth/login, /~health, /~ready and /~version: true, "
          "false, or auto (on unless http.host is a loopback address)."},
@@ -159,6 +165,10 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.mirrorThreads = static_cast<int>(integer("mirror.threads", 1, 64));
     result.schedulerThreads = static_cast<int>(integer("scheduler.threads", 1, 64));
     result.servicesCallDepth = static_cast<int>(integer("services.call_depth", 1, 64));
+    result.servicesCallTimeoutSeconds =
+        static_cast<int>(integer("services.call_timeout_seconds", 1, 86400));
+    result.servicesStuckCallsLimit =
+        static_cast<int>(integer("services.stuck_calls_limit", 1, 100000));
     result.authEnabled = text("auth.enabled");
     if (result.authEnabled != "auto" && result.authEnabled != "true" &&
         result.authEnabled != "false") {

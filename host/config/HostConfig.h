@@ -38,6 +38,8 @@ struct HostConfig {
     int mirrorThreads = 0;
     int schedulerThreads = 0;
     int servicesCallDepth = 0;
+    int servicesCallTimeoutSeconds = 0;
+    int servicesStuckCallsLimit = 0;
     /// `auth.enabled` as written: auto, true or false (see Authenticator::enabledFor).
     std::string authEnabled;
     std::string authAdminUser;

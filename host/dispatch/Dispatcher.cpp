@@ -24,11 +24,12 @@ Dispatcher::Route Dispatcher::resolve(const std::string& svc, const std::string&
     return route;
 }
 
-CallResult Dispatcher::call(const Route& route, const nlohmann::json& arguments) const {
+CallResult Dispatcher::call(const Route& route, const nlohmann::json& arguments,
+                            const TimeoutAnswer* onTimeout) const {
     std::vector<std::string> chain = CallChain::current();
     chain.push_back(route.target.version->id().name);
     CallChain::Scope scope(std::move(chain));
-    CallResult result = route.target.version->call(*route.entrypoint, arguments);
+    CallResult result = route.target.version->call(*route.entrypoint, arguments, onTimeout);
     route.target.version->countRequest(result.status >= 500);
     return result;
 }

@@ -33,7 +33,9 @@ class Dispatcher {
 
     /// Calls the resolved version with `arguments` and counts the call. The callee's name is on
     /// this thread's CallChain while it runs. Never throws.
-    CallResult call(const Route& route, const nlohmann::json& arguments) const;
+    /// A call that passes its deadline is answered through `onTimeout` (see ServiceVersion::call).
+    CallResult call(const Route& route, const nlohmann::json& arguments,
+                    const TimeoutAnswer* onTimeout = nullptr) const;
 
     /// Queues a copy of the call for each shadow (calls by name only), carrying this thread's
     /// CallChain.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fault/PhaseTable.h"
 #include "metrics/PrometheusText.h"
 
 namespace mvi::host {
@@ -168,6 +169,29 @@ void MetricsHandler::handle(Poco::Net::HTTPServerRequest& request,
     counter("mvi_unloads_stuck_total",
             "Closed libraries the dynamic loader kept mapped (they stay until a restart).",
             context_.unloader.stuck());
+
+    counter("mvi_calls_timed_out_total",
+            "Entrypoint calls that passed their deadline (answered 504, counted stuck).",
+            context_.watchdog.expired());
+    text.family("mvi_calls_stuck", "gauge",
+                "Calls past their deadline that are still running inside a plugin.");
+    text.sample("mvi_calls_stuck", {}, static_cast<double>(context_.watchdog.stuck()));
+    // The supervisor's figures, kept in the memory it shares with this process.
+    const auto& supervisor = fault::PhaseTable::instance().header();
+    counter("mvi_supervisor_restarts_total",
+            "Serving processes the supervisor started after one died or asked to be replaced.",
+            supervisor.restarts.load());
+    counter("mvi_supervisor_quarantined_total",
+            "Builds the supervisor quarantined because they took the serving process down.",
+            supervisor.quarantined.load());
+    text.family("mvi_supervisor_last_outage_seconds", "gauge",
+                "From the last death of a serving process until its successor served again.");
+    text.sample("mvi_supervisor_last_outage_seconds", {},
+                static_cast<double>(supervisor.lastOutageMs.load()) / 1000.0);
+    text.family("mvi_supervisor_outage_seconds_total", "counter",
+                "Time without a serving process, summed over every restart.");
+    text.sample("mvi_supervisor_outage_seconds_total", {},
+                static_cast<double>(supervisor.totalOutageMs.load()) / 1000.0);
 
     text.family("mvi_loaded_versions", "gauge", "Versions loaded and serving (ready).");
     text.sample("mvi_loaded_versions", {}, static_cast<double>(versionsByState["ready"]));

@@ -3,6 +3,7 @@
 #include "auth/Authenticator.h"
 #include "config/HostConfig.h"
 #include "dispatch/Dispatcher.h"
+#include "fault/CallWatchdog.h"
 #include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
 #include "mirror/Mirror.h"
@@ -30,6 +31,8 @@ struct HostContext {
     const PluginLoader& loader;
     /// Counts of unloads, for `/metrics`.
     const Unloader& unloader;
+    /// Stuck calls, for `/metrics`.
+    const fault::CallWatchdog& watchdog;
 };
 
 }  // namespace mvi::host

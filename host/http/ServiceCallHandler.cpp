@@ -40,7 +40,16 @@ void ServiceCallHandler::handle(Poco::Net::HTTPServerRequest& request,
     nlohmann::json arguments =
         isGet ? argumentsFromQuery(*route.entrypoint, Poco::URI(request.getURI()))
               : readJsonBody(request, nlohmann::json::object());
-    CallResult result = context_.dispatcher.call(route, arguments);
+    // Past its deadline the watchdog answers 504 while the call is still running; the connection
+    // then closes, since this thread is held until the call returns.
+    TimeoutAnswer onTimeout = [&response](const CallResult& timeout) {
+        response.setKeepAlive(false);
+        sendJson(response, timeout.status, timeout.body);
+    };
+    CallResult result = context_.dispatcher.call(route, arguments, &onTimeout);
+    if (result.answered) {
+        return;
+    }
     sendJson(response, result.status, result.body);
     // The main version has answered; now each shadow gets its copy.
     context_.dispatcher.mirror(route, std::move(arguments));

@@ -183,9 +183,37 @@ void ServiceVersion::attachLibrary(std::unique_ptr<SharedObject> library) {
     library_ = std::move(library);
 }
 
-CallResult ServiceVersion::call(const Entrypoint& entrypoint, const nlohmann::json& arguments) {
+CallResult ServiceVersion::call(const Entrypoint& entrypoint, const nlohmann::json& arguments,
+                                const TimeoutAnswer* onTimeout) {
     auto started = std::chrono::steady_clock::now();
+    std::shared_ptr<fault::CallWatchdog::Watch> watch;
+    if (services_.watchdog != nullptr) {
+        auto timeout = entrypoint.timeoutSeconds > 0
+                           ? std::chrono::milliseconds(
+                                 static_cast<long long>(entrypoint.timeoutSeconds * 1000))
+                           : services_.callTimeout;
+        // Runs on the watchdog's thread while the call is still inside the plugin, which holds
+        // this version alive.
+        watch = services_.watchdog->begin(timeout, [this, &entrypoint, timeout, onTimeout] {
+            ++stuck_;
+            std::string message = fmt::format(
+                "entrypoint {} did not return within {:g} s: its caller got 504 and the call is "
+                "counted as stuck until it returns",
+                entrypoint.name, std::chrono::duration<double>(timeout).count());
+            log(LogLevel::Warning, message);
+            notify(Severity::Warning, message, {}, 0);
+            if (onTimeout != nullptr) {
+                (*onTimeout)(CallResult{504, detail(message), true});
+            }
+        });
+    }
     CallResult result = invoke(entrypoint, arguments);
+    if (watch && !services_.watchdog->end(watch)) {
+        --stuck_;
+        result = CallResult{
+            504, detail(fmt::format("entrypoint {} returned after its deadline", entrypoint.name)),
+            onTimeout != nullptr};
+    }
     entrypoint.stats->record(result.status, std::chrono::steady_clock::now() - started);
     return result;
 }
@@ -232,6 +260,12 @@ CallResult ServiceVersion::invoke(const Entrypoint& entrypoint, const nlohmann::
         return {200, std::move(call.body)};
     } catch (const std::exception& error) {
         return {500, detail(fmt::format("host error while calling the service: {}", error.what()))};
+    } catch (...) {
+        // A plugin written without the SDK threw through the C ABI.
+        log(LogLevel::Error,
+            fmt::format("entrypoint {}: an exception crossed the C ABI", entrypoint.name));
+        return {500, detail("the service let an exception cross the C ABI (only status codes "
+                            "may cross; the SDK's trampolines do this for you)")};
     }
 }
 
@@ -304,7 +338,8 @@ nlohmann::json ServiceVersion::describe(bool isMain) const {
          {{"requests", requests_.load()},
           {"errors", errors_.load()},
           {"mirrored", mirrored_.load()},
-          {"mirror_errors", mirrorErrors_.load()}}},
+          {"mirror_errors", mirrorErrors_.load()},
+          {"stuck", stuck_.load()}}},
         {"entrypoints", entrypoints},
         {"parameters", parameters_.names()},
     };

@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "core/ServiceId.h"
+#include "fault/CallWatchdog.h"
 #include "logs/LogStore.h"
 #include "metrics/CallStats.h"
 #include "monitor/MonitorStore.h"
@@ -62,6 +65,8 @@ struct Entrypoint {
     mvi_plugin_userdata* userdata = nullptr;
     /// Store each successful call's arguments and result as monitoring values.
     bool monitor = false;
+    /// Seconds a call may run before it is answered 504 and counted stuck; 0: the host's default.
+    double timeoutSeconds = 0;
     /// Requests, errors and latency of the calls to this entrypoint (kept for `/metrics`).
     std::shared_ptr<CallStats> stats = std::make_shared<CallStats>();
 };
@@ -71,7 +76,13 @@ struct Entrypoint {
 struct CallResult {
     int status = 200;
     nlohmann::json body;
+    /// The call passed its deadline and the caller was answered already (by `onTimeout`).
+    bool answered = false;
 };
+
+/// Answers a caller whose call passed its deadline (504), from the watchdog's thread while the
+/// call still runs.
+using TimeoutAnswer = std::function<void(const CallResult&)>;
 
 /// The host stores a version writes to.
 struct HostServices {
@@ -79,6 +90,10 @@ struct HostServices {
     NotificationStore& notifications;
     /// Where monitoring values go; none: they are not kept.
     MonitorStore* monitor = nullptr;
+    /// Watches entrypoint calls for their deadline; none: calls have no deadline.
+    fault::CallWatchdog* watchdog = nullptr;
+    /// The deadline of an entrypoint that declares none.
+    std::chrono::milliseconds callTimeout{60000};
 };
 
 /// One loaded (or failed) version of a service: its library, what it declared, its parameters
@@ -152,7 +167,10 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// Validates `arguments` against the entrypoint's declaration, calls the plugin and checks
     /// its answer. Never throws; every failure becomes an error status with a detail. Every
     /// call (direct or mirrored) is counted, with its latency, in the entrypoint's `stats`.
-    CallResult call(const Entrypoint& entrypoint, const nlohmann::json& arguments);
+    /// A call that passes its deadline answers 504 through `onTimeout` (when given) at once and
+    /// is counted as stuck; when it returns at last its result has `answered` set.
+    CallResult call(const Entrypoint& entrypoint, const nlohmann::json& arguments,
+                    const TimeoutAnswer* onTimeout = nullptr);
 
     /// Queues monitoring values (a JSON object of variables) for this version with one
     /// timestamp. Returns false when the store's queue is full. Throws std::invalid_argument for
@@ -226,6 +244,7 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     std::atomic<std::uint64_t> errors_{0};
     std::atomic<std::uint64_t> mirrored_{0};
     std::atomic<std::uint64_t> mirrorErrors_{0};
+    std::atomic<std::uint64_t> stuck_{0};
     std::map<std::string, Entrypoint> entrypoints_;
     ParameterSet parameters_;
     std::unique_ptr<SharedObject> library_;

@@ -158,8 +158,8 @@ TEST(ReloadUnderLoad, FiftySwapsWithoutAFailedOrStaleResponse) {
         serving.push_back(serviceEntry(host, "counter", version)["artifact"]["cache_path"]);
     }
     std::sort(serving.begin(), serving.end());
-    ASSERT_TRUE(waitFor([&] { return mappedFilesUnder(host.pid(), cacheDir) == serving; }))
-        << mappedFilesUnder(host.pid(), cacheDir).size() << " libraries still mapped";
+    ASSERT_TRUE(waitFor([&] { return mappedFilesUnder(host.servingPid(), cacheDir) == serving; }))
+        << mappedFilesUnder(host.servingPid(), cacheDir).size() << " libraries still mapped";
     EXPECT_EQ(get(host.port(), "/services/~logs?name=counter&version=1.0.0")
                   .body.find("could not be unmapped"),
               std::string::npos);

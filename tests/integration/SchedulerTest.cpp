@@ -49,7 +49,7 @@ std::string cacheDirOf(const HostProcess& host) {
 }
 
 bool isMapped(const HostProcess& host, const std::string& path) {
-    for (const auto& mapped : mappedFilesUnder(host.pid(), cacheDirOf(host))) {
+    for (const auto& mapped : mappedFilesUnder(host.servingPid(), cacheDirOf(host))) {
         if (mapped == path) {
             return true;
         }

@@ -96,7 +96,7 @@ TEST(Reload, ReplacingAFileSwapsBuildsAndUnmapsTheOldOne) {
     auto host = startHost({{"fixture_counter_v1", "counter_1.0.0.so"}});
     std::string cacheDir = (fs::path(host->dataDir()) / "cache").string();
     std::string oldCache = serviceEntry(*host, "counter", "1.0.0")["artifact"]["cache_path"];
-    ASSERT_EQ(mappedFilesUnder(host->pid(), cacheDir), std::vector<std::string>{oldCache});
+    ASSERT_EQ(mappedFilesUnder(host->servingPid(), cacheDir), std::vector<std::string>{oldCache});
 
     // A request already inside the old build while the new one lands.
     std::thread slowCall([&] {
@@ -117,9 +117,9 @@ TEST(Reload, ReplacingAFileSwapsBuildsAndUnmapsTheOldOne) {
     std::string newCache = serviceEntry(*host, "counter", "1.0.0")["artifact"]["cache_path"];
     EXPECT_NE(newCache, oldCache);
     ASSERT_TRUE(waitFor([&] {
-        return mappedFilesUnder(host->pid(), cacheDir) == std::vector<std::string>{newCache};
+        return mappedFilesUnder(host->servingPid(), cacheDir) == std::vector<std::string>{newCache};
     })) << "still mapped: "
-        << mappedFilesUnder(host->pid(), cacheDir).size();
+        << mappedFilesUnder(host->servingPid(), cacheDir).size();
     ASSERT_TRUE(waitFor([&] {
         return get(host->port(), "/services/~logs?name=counter").body.find("library unmapped") !=
                std::string::npos;
@@ -130,13 +130,13 @@ TEST(Reload, DeletingFilesDrainsAndUnloads) {
     auto host = startHost(
         {{"fixture_counter_v1", "counter_1.0.0.so"}, {"fixture_counter_v2", "counter_2.0.0.so"}});
     std::string cacheDir = (fs::path(host->dataDir()) / "cache").string();
-    ASSERT_EQ(mappedFilesUnder(host->pid(), cacheDir).size(), 2u);
+    ASSERT_EQ(mappedFilesUnder(host->servingPid(), cacheDir).size(), 2u);
 
     // The shadow goes away.
     fs::remove(plugin(*host, "counter_2.0.0.so"));
     ASSERT_TRUE(waitFor([&] { return serviceEntry(*host, "counter", "2.0.0").is_null(); }));
     EXPECT_EQ(host->post("/services/counter_2.0.0/version", json::object()).status, 404);
-    ASSERT_TRUE(waitFor([&] { return mappedFilesUnder(host->pid(), cacheDir).size() == 1; }));
+    ASSERT_TRUE(waitFor([&] { return mappedFilesUnder(host->servingPid(), cacheDir).size() == 1; }));
     EXPECT_EQ(buildOf(*host, "counter"), "v1");
 
     // Deleting the main while a shadow exists leaves the name without a main.

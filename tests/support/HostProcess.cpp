@@ -110,6 +110,32 @@ HostProcess::~HostProcess() {
     }
 }
 
+pid_t HostProcess::servingPid() const {
+    if (pid_ <= 0) {
+        return -1;
+    }
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        std::string name = entry.path().filename().string();
+        if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) {
+            continue;
+        }
+        std::ifstream stat(entry.path() / "stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+        auto close = text.rfind(')');
+        if (close == std::string::npos) {
+            continue;
+        }
+        char state = 0;
+        int parent = 0;
+        if (std::sscanf(text.c_str() + close + 1, " %c %d", &state, &parent) == 2 &&
+            parent == pid_ && state != 'Z') {
+            return static_cast<pid_t>(std::stoi(name));
+        }
+    }
+    return -1;
+}
+
 int HostProcess::stop(bool kill) {
     if (pid_ <= 0) {
         return 0;

@@ -29,7 +29,12 @@ class HostProcess {
     const std::string& pluginsDir() const { return pluginsDir_; }
     const std::string& dataDir() const { return dataDir_; }
     const std::string& workDirectory() const { return workDirectory_; }
+    /// The mvi-host process: the supervisor.
     pid_t pid() const { return pid_; }
+
+    /// The serving process the supervisor runs now (the one that maps the plugins); -1 while
+    /// there is none.
+    pid_t servingPid() const;
 
     /// Leaves the work directory in place when this object is destroyed (to start another host
     /// on the same state).

@@ -17,6 +17,7 @@
 #include "NotificationsCommand.h"
 #include "ParametersCommand.h"
 #include "TokenCommand.h"
+#include "UnquarantineCommand.h"
 
 #ifndef MVI_CLI_VERSION
 #define MVI_CLI_VERSION "0.0.0"
@@ -30,6 +31,7 @@ Cli::Cli() {
     commands_.push_back(std::make_unique<LogsCommand>());
     commands_.push_back(std::make_unique<AssignCommand>());
     commands_.push_back(std::make_unique<KillCommand>());
+    commands_.push_back(std::make_unique<UnquarantineCommand>());
     commands_.push_back(std::make_unique<ParametersCommand>());
     commands_.push_back(std::make_unique<CallCommand>());
     commands_.push_back(std::make_unique<NotificationsCommand>());

@@ -49,6 +49,9 @@ std::string ServiceTable::running(const nlohmann::json& entry) {
         std::string error = text(entry, "error");
         return error.empty() ? "Failed" : error;
     }
+    if (state == "quarantined") {
+        return "Quarantined (mvi unquarantine to load it again): " + text(entry, "error");
+    }
     if (state == "draining") {
         return "Draining (finishing its requests)";
     }

@@ -1,0 +1,107 @@
+#include "fault/CallWatchdog.h"
+
+#include <vector>
+
+namespace mvi::host::fault {
+
+CallWatchdog::CallWatchdog(std::size_t stuckLimit, std::function<void()> onTooManyStuck,
+                           std::chrono::milliseconds period)
+    : stuckLimit_(stuckLimit),
+      onTooManyStuck_(std::move(onTooManyStuck)),
+      period_(period),
+      thread_([this] { run(); }) {}
+
+CallWatchdog::~CallWatchdog() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+std::shared_ptr<CallWatchdog::Watch> CallWatchdog::begin(std::chrono::milliseconds timeout,
+                                                         std::function<void()> onDeadline) {
+    auto watch = std::make_shared<Watch>();
+    watch->deadline = Clock::now() + timeout;
+    watch->onDeadline = std::move(onDeadline);
+    std::lock_guard lock(mutex_);
+    watch->position_ = watches_.insert(watches_.end(), watch);
+    return watch;
+}
+
+bool CallWatchdog::end(const std::shared_ptr<Watch>& watch) {
+    bool expired = false;
+    {
+        std::lock_guard callLock(watch->mutex_);
+        watch->ended_ = true;
+        expired = watch->expired_;
+    }
+    std::lock_guard lock(mutex_);
+    if (expired) {
+        --stuck_;
+    } else {
+        watches_.erase(watch->position_);
+    }
+    return !expired;
+}
+
+std::size_t CallWatchdog::stuck() const {
+    std::lock_guard lock(mutex_);
+    return stuck_;
+}
+
+std::uint64_t CallWatchdog::expired() const {
+    std::lock_guard lock(mutex_);
+    return expired_;
+}
+
+void CallWatchdog::run() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        wake_.wait_for(lock, period_, [this] { return stopping_; });
+        if (stopping_) {
+            return;
+        }
+        Clock::time_point now = Clock::now();
+        std::vector<std::shared_ptr<Watch>> due;
+        for (auto it = watches_.begin(); it != watches_.end();) {
+            if ((*it)->deadline <= now) {
+                due.push_back(*it);
+                it = watches_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        lock.unlock();
+        std::size_t newlyStuck = 0;
+        for (const auto& watch : due) {
+            std::lock_guard callLock(watch->mutex_);
+            if (watch->ended_) {
+                continue;
+            }
+            watch->expired_ = true;
+            ++newlyStuck;
+            try {
+                watch->onDeadline();
+            } catch (...) {
+                // The answer could not be sent (the client left); the call is stuck all the same.
+            }
+        }
+        lock.lock();
+        stuck_ += newlyStuck;
+        expired_ += newlyStuck;
+        if (stuck_ > stuckLimit_ && !limitReported_) {
+            limitReported_ = true;
+            lock.unlock();
+            try {
+                onTooManyStuck_();
+            } catch (...) {
+                // Nothing more to do from here: the stuck calls stay counted.
+            }
+            lock.lock();
+        }
+    }
+}
+
+}  // namespace mvi::host::fault
