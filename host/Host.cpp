@@ -7,10 +7,16 @@
 #include <Poco/Path.h>
 #include <fmt/format.h>
 
+#include <chrono>
+#include <thread>
+
 #include "http/RequestHandlerFactory.h"
 
 namespace mvi::host {
 namespace {
+
+/// How long a stopping host lets calls in flight answer before it closes their connections.
+constexpr std::chrono::seconds kDrainOnStop{2};
 
 /// A listening socket made by another process (the supervisor) and inherited as `fd`.
 class InheritedServerSocketImpl : public Poco::Net::ServerSocketImpl {
@@ -164,8 +170,22 @@ void Host::stop() {
     // Readers following a log end first, so their answers finish cleanly.
     logs_.close();
     if (server_) {
-        server_->stopAll(true);
-        server_.reset();
+        // Stop accepting; calls in flight get a few seconds to answer (calls stuck past their
+        // deadline never will), then whatever is left is cut off.
+        server_->stop();
+        auto deadline = std::chrono::steady_clock::now() + kDrainOnStop;
+        while (server_->currentConnections() > static_cast<int>(watchdog_.stuck()) &&
+               std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        if (watchdog_.stuck() > 0) {
+            // Poco waits for each connection's request to end before it lets go of it, and a
+            // stuck one never ends: the server is left as it is for the process's exit.
+            (void)server_.release();
+        } else {
+            server_->stopAll(true);
+            server_.reset();
+        }
     }
     // No periodic task runs once the host stops: the versions unload after this.
     scheduler_.stop();

@@ -122,6 +122,18 @@ INSTANTIATE_TEST_SUITE_P(
         return std::string(param.param.entrypoint);
     });
 
+TEST(FaultContainmentPhases, AnExceptionThroughTheCAbiIsA500AndNoCrash) {
+    auto host = startWithState();
+    pid_t before = host->servingPid();
+    Response thrown = host->post("/services/faulty/throw_int", json::object());
+    EXPECT_EQ(thrown.status, 500);
+    EXPECT_NE(thrown.json()["detail"].get<std::string>().find("exception cross"), std::string::npos)
+        << thrown.body;
+    EXPECT_EQ(host->servingPid(), before);
+    EXPECT_EQ(host->post("/services/faulty/ok", json::object()).status, 200);
+    EXPECT_EQ(serviceEntry(*host, "faulty", "1.0.0")["status"], "ready");
+}
+
 TEST(FaultContainmentRestart, TheQuarantineSurvivesARestartUntilCleared) {
     auto host = startWithState();
     callFault(*host, "segv");
