@@ -73,16 +73,14 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       quarantine_(inDirectory(config_.dataDir, "mvi.db")),
       authStore_(inDirectory(config_.dataDir, "mvi.db")),
       auth_(authStore_, authSettings(config_), logger_),
-      watchdog_(static_cast<std::size_t>(config_.servicesStuckCallsLimit),
-                [this] {
-                    logger_.critical(fmt::format(
-                        "{} calls are stuck past their deadline (services.stuck_calls_limit is "
-                        "{}): the serving process asks to be replaced",
-                        watchdog_.stuck(), config_.servicesStuckCallsLimit));
-                    if (tooManyStuck_) {
-                        tooManyStuck_();
-                    }
-                }),
+      watchdog_(
+          static_cast<std::size_t>(config_.servicesStuckCallsLimit),
+          [this](const std::string& reason) {
+              logger_.critical(fmt::format("the serving process asks to be replaced: {}", reason));
+              if (tooManyStuck_) {
+                  tooManyStuck_();
+              }
+          }),
       unloader_(logger_),
       registry_(*ServiceRegistry::parsePromotion(config_.reloadPromote)),
       loader_(inDirectory(config_.dataDir, "cache"),
