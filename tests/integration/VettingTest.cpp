@@ -151,6 +151,11 @@ const BadBuild kBadBuilds[] = {
       "plugins.allow_unique_symbols=true"}},
 };
 
+/// Names a bad build by its label in test output.
+void PrintTo(const BadBuild& bad, std::ostream* stream) {
+    *stream << bad.label;
+}
+
 void dropBad(const HostProcess& host, const BadBuild& bad, const std::string& fileName) {
     if (std::string(bad.fixture).empty()) {
         dropContent(host, truncatedHello(), fileName);
