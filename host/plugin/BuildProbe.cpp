@@ -28,6 +28,7 @@
 #include "notifications/NotificationStore.h"
 #include "plugin/PluginLoader.h"
 #include "plugin/Unloader.h"
+#include "schedule/Scheduler.h"
 
 extern char** environ;
 
@@ -104,9 +105,10 @@ std::optional<BuildProbe::Outcome> verdict(const std::string& output) {
             continue;
         }
         BuildProbe::Outcome outcome;
-        outcome.passed = parsed["probe"] == "passed";
-        if (!outcome.passed) {
-            outcome.reason = parsed.value("error", std::string("its probe failed"));
+        outcome.passed = true;
+        if (parsed["probe"] != "passed") {
+            outcome.registrationError =
+                parsed.value("error", std::string("its registration failed"));
         }
         return outcome;
     }
@@ -297,9 +299,18 @@ void BuildProbe::probeHere(const std::string& path, const std::string& scratchDi
     int verdictFd = ::dup(STDOUT_FILENO);
     ::dup2(STDERR_FILENO, STDOUT_FILENO);
 
-    nlohmann::json result;
     std::string scratch = scratchDir;
     bool ownScratch = false;
+    // Ends the process with `result` as the verdict. Called where the loader and the loaded
+    // build are still alive: no destructor of the build runs, only its constructors and its
+    // registration are on trial.
+    auto finish = [&](const nlohmann::json& result) {
+        writeAll(verdictFd, result.dump() + "\n");
+        if (ownScratch) {
+            ScratchFolder remove{scratch};
+        }
+        std::_Exit(0);
+    };
     try {
         if (scratch.empty()) {
             char pattern[] = "/tmp/mvi-probe-XXXXXX";
@@ -315,6 +326,9 @@ void BuildProbe::probeHere(const std::string& path, const std::string& scratchDi
         LogStore logs(Poco::Path(Poco::Path::forDirectory(scratch), "logs").toString(),
                       LogStore::Settings{}, quiet);
         NotificationStore notifications;
+        // Periodic tasks are declared as in the serving process but never run here.
+        Scheduler scheduler(1);
+        scheduler.stop();
         Unloader unloader(quiet);
         PluginLoader loader(Poco::Path(Poco::Path::forDirectory(scratch), "cache").toString(),
                             HostServices{logs, notifications}, unloader, quiet);
@@ -323,22 +337,17 @@ void BuildProbe::probeHere(const std::string& path, const std::string& scratchDi
         // is tried here.
         vetting.allowUniqueSymbols = true;
         loader.setVetting(vetting);
+        loader.connect(&scheduler, nullptr);
         ServiceId id = parsePluginFileName(Poco::Path(path).getFileName())
                            .value_or(ServiceId{"probe", "0.0.0"});
         auto version = loader.load(id, path);
         if (version->state() == VersionState::Ready) {
-            result = {{"probe", "passed"}, {"entrypoints", version->entrypoints().size()}};
-        } else {
-            result = {{"probe", "failed"}, {"error", version->error()}};
+            finish({{"probe", "passed"}, {"entrypoints", version->entrypoints().size()}});
         }
+        finish({{"probe", "failed"}, {"error", version->error()}});
     } catch (const std::exception& error) {
-        result = {{"probe", "failed"}, {"error", error.what()}};
+        finish({{"probe", "failed"}, {"error", error.what()}});
     }
-    writeAll(verdictFd, result.dump() + "\n");
-    if (ownScratch) {
-        ScratchFolder remove{scratch};
-    }
-    // No destructor of the build runs: only its constructors and registration were on trial.
     std::_Exit(0);
 }
 

@@ -34,10 +34,16 @@ class BuildProbe {
 
     /// The outcome of one probe.
     struct Outcome {
+        /// The build's constructors and registration returned in time (whether or not the
+        /// registration succeeded).
         bool passed = false;
         /// Why the build is refused ("its constructors or registration crashed with SIGSEGV
         /// (Segmentation fault) in a probe process"); empty when it passed.
         std::string reason;
+        /// When it passed but its registration reported a failure in the probe process: the
+        /// loader's reason. The probe has no other services to call, so the serving process
+        /// still gets to try it.
+        std::string registrationError;
     };
 
     explicit BuildProbe(Settings settings);

@@ -214,6 +214,16 @@ void PluginLoader::vet(ServiceVersion& version) {
     }
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
+    if (!outcome.registrationError.empty()) {
+        // It returned: safe to try here, where the services it may need are. Not remembered,
+        // as its registration did not finish.
+        logger_.information(fmt::format(
+            "{} {}: build sha256 {} returned from its probe in {} ms with a failed registration "
+            "({}); trying it in the serving process",
+            id.name, id.version, artifact.sha256.substr(0, 12), took.count(),
+            outcome.registrationError));
+        return;
+    }
     logger_.information(fmt::format("{} {}: build sha256 {} passed its probe in {} ms", id.name,
                                     id.version, artifact.sha256.substr(0, 12), took.count()));
     try {
