@@ -249,6 +249,7 @@ BuildProbe::Outcome BuildProbe::run(const std::string& path) {
         }
 
         if (stopped) {
+            outcome.stopped = true;
             outcome.reason = "the host is stopping: its probe was cut short";
             return outcome;
         }
@@ -277,6 +278,7 @@ BuildProbe::Outcome BuildProbe::run(const std::string& path) {
             "its constructors or registration called exit({}) in a probe process", code);
     } catch (const std::exception& error) {
         outcome.passed = false;
+        outcome.stopped = stopping_;
         outcome.reason = error.what();
     }
     return outcome;

@@ -44,6 +44,9 @@ class BuildProbe {
         /// loader's reason. The probe has no other services to call, so the serving process
         /// still gets to try it.
         std::string registrationError;
+        /// Not passed because the host is stopping (the probe was cut short or never started):
+        /// nothing is known about the build.
+        bool stopped = false;
     };
 
     explicit BuildProbe(Settings settings);

@@ -24,6 +24,12 @@
 namespace mvi::host {
 namespace {
 
+/// A load given up because the host is stopping: nothing is wrong with the build.
+class HostStopping : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
 /// UNIQUE symbols named in a reason; the rest are counted.
 constexpr std::size_t kNamedSymbols = 3;
 
@@ -110,6 +116,13 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
             if (staged.exists()) {
                 staged.remove();
             }
+        }
+        if (dynamic_cast<const HostStopping*>(&error) != nullptr) {
+            // Not the build's fault: no notification outlives the stop.
+            logger_.information(fmt::format("not loading {} {} from {}: {}", id.name, id.version,
+                                            sourcePath, reason));
+            version->log(LogLevel::Info, "not loaded: " + reason);
+            return version;
         }
         logger_.error(fmt::format("failed to load {} {} from {}: {}", id.name, id.version,
                                   sourcePath, reason));
@@ -209,6 +222,9 @@ void PluginLoader::vet(ServiceVersion& version) {
     }
     auto started = std::chrono::steady_clock::now();
     BuildProbe::Outcome outcome = vetting_.probe->run(artifact.cachePath);
+    if (outcome.stopped) {
+        throw HostStopping(outcome.reason);
+    }
     if (!outcome.passed) {
         throw std::runtime_error(outcome.reason);
     }

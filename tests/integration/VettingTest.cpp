@@ -314,6 +314,7 @@ TEST(Vetting, StoppingTheHostNeverWaitsForABuildOnTrial) {
     // Requests are served while the build is on trial.
     EXPECT_EQ(greet(*host), "Hello Bob");
 
+    host->keepWorkDirectory();
     auto stopping = std::chrono::steady_clock::now();
     int status = host->stop();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
@@ -322,6 +323,16 @@ TEST(Vetting, StoppingTheHostNeverWaitsForABuildOnTrial) {
         EXPECT_TRUE(waitFor([&] { return processGone(probe); }, std::chrono::seconds(2)))
             << "probe process " << probe << " outlived the host";
     }
+
+    // The cut-short probe left no notification behind: at the next start the build is tried
+    // again and refused for what it does.
+    std::string work = host->workDirectory();
+    host.reset();
+    HostProcess again({"--define", "plugins.registration_timeout_seconds=1"}, work);
+    EXPECT_EQ(greet(again), "Hello Bob");
+    EXPECT_TRUE(hasNotification(again, "hang", "CRITICAL", "did not return within 1 s"));
+    EXPECT_FALSE(hasNotification(again, "hang", "CRITICAL", "stopping"))
+        << again.get("/notifications/").body;
 }
 
 TEST(Vetting, UniqueSymbolsAreLoadedWithAWarningWhenAllowed) {
