@@ -83,6 +83,11 @@ Host::Host(HostConfig config, Poco::Logger& logger)
           }),
       unloader_(logger_),
       registry_(*ServiceRegistry::parsePromotion(config_.reloadPromote)),
+      probe_(BuildProbe::Settings{config_.pluginsProbeExecutable.empty()
+                                      ? std::string("/proc/self/exe")
+                                      : config_.pluginsProbeExecutable,
+                                  std::chrono::seconds(config_.pluginsRegistrationTimeoutSeconds),
+                                  inDirectory(config_.dataDir, "cache")}),
       loader_(inDirectory(config_.dataDir, "cache"),
               HostServices{logs_, notifications_, &monitor_, &watchdog_,
                            std::chrono::seconds(config_.servicesCallTimeoutSeconds)},
@@ -96,6 +101,12 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       threads_("http", 2, config_.httpMaxThreads) {
     prepareDirectory(config_.pluginsDir);
     loader_.connect(&scheduler_, &dispatcher_);
+    PluginLoader::Vetting vetting;
+    vetting.allowUniqueSymbols = config_.pluginsAllowUniqueSymbols;
+    vetting.probe = &probe_;
+    vetting.probed = [this](const std::string& sha256) { return state_.probed(sha256); };
+    vetting.recordProbed = [this](const std::string& sha256) { state_.recordProbed(sha256); };
+    loader_.setVetting(std::move(vetting));
 }
 
 Host::~Host() {
@@ -162,6 +173,8 @@ void Host::start() {
 }
 
 void Host::stop() {
+    // A build on trial in a probe process is refused rather than waited for.
+    probe_.stop();
     if (watcher_) {
         watcher_->stop();
     }

@@ -20,6 +20,7 @@
 #include "monitor/MonitorStore.h"
 #include "notifications/Mailer.h"
 #include "notifications/NotificationStore.h"
+#include "plugin/BuildProbe.h"
 #include "plugin/PluginLoader.h"
 #include "plugin/ServiceRegistry.h"
 #include "plugin/Unloader.h"
@@ -60,7 +61,8 @@ class Host {
     /// Binds the configured address (or takes the adopted socket) and starts serving.
     void start();
 
-    /// Stops watching and serving, waiting for running requests to finish.
+    /// Stops watching and serving, waiting for running requests to finish. Probe processes still
+    /// trying a new build are killed first (their builds are refused).
     void stop();
 
     /// The bound port (useful when the configured port is 0).
@@ -88,6 +90,8 @@ class Host {
     fault::CallWatchdog watchdog_;
     Unloader unloader_;
     ServiceRegistry registry_;
+    /// Tries new builds in probe processes for the loader; stopped before anything else.
+    BuildProbe probe_;
     PluginLoader loader_;
     Deployer deployer_;
     /// Declared before the mirror: mirrored copies still running while the mirror stops may

@@ -25,6 +25,7 @@
 #include "fault/CrashHandler.h"
 #include "fault/PhaseTable.h"
 #include "fault/Supervisor.h"
+#include "plugin/BuildProbe.h"
 
 namespace {
 
@@ -74,6 +75,21 @@ class HostApplication : public Poco::Util::ServerApplication {
                               .required(false)
                               .repeatable(false)
                               .binding("mvi.serve"));
+        options.addOption(Option("probe", "",
+                                 "Try FILE as a new build would be tried before it is served: "
+                                 "open it with the host's loader, run its constructors and its "
+                                 "registration, print one line of JSON with the outcome and exit "
+                                 "0 (a crash, an exit or a hang of the build ends this process "
+                                 "instead).")
+                              .required(false)
+                              .repeatable(false)
+                              .argument("FILE")
+                              .binding("mvi.probe_file"));
+        options.addOption(Option("probe-dir", "", "Internal: scratch folder of a probe.")
+                              .required(false)
+                              .repeatable(false)
+                              .argument("DIR")
+                              .binding("mvi.probe_dir"));
         options.addOption(Option("listen-fd", "", "Internal: serve on this inherited socket.")
                               .required(false)
                               .repeatable(false)
@@ -118,6 +134,12 @@ class HostApplication : public Poco::Util::ServerApplication {
         // A reader that went away (a closed terminal or pipe, a client) is an error to handle
         // where it happens, never a reason to die.
         signal(SIGPIPE, SIG_IGN);
+        if (config().has("mvi.probe_file")) {
+            // A probe is a process of its own: no supervisor, no phase table, no crash handler.
+            setUpLogging("error");
+            mvi::host::BuildProbe::probeHere(config().getString("mvi.probe_file"),
+                                             config().getString("mvi.probe_dir", ""));
+        }
         try {
             auto settings = mvi::host::HostConfig::from(config());
             setUpLogging(settings.logsLevel);
