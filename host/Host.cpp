@@ -7,6 +7,8 @@
 #include <Poco/Path.h>
 #include <fmt/format.h>
 
+#include <thread>
+
 #include "http/RequestHandlerFactory.h"
 
 namespace mvi::host {
@@ -77,6 +79,7 @@ Host::Host(HostConfig config, Poco::Logger& logger)
                         tooManyStuck_();
                     }
                 }),
+      scheduler_(static_cast<unsigned>(config_.schedulerThreads)),
       unloader_(logger_),
       registry_(*ServiceRegistry::parsePromotion(config_.reloadPromote)),
       loader_(inDirectory(config_.dataDir, "cache"),
@@ -86,7 +89,6 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       deployer_(registry_, loader_, state_, quarantine_, logger_),
       dispatcher_(registry_, mirror_, static_cast<std::size_t>(config_.servicesCallDepth)),
       mirror_(config_.mirrorQueueCapacity, static_cast<unsigned>(config_.mirrorThreads)),
-      scheduler_(static_cast<unsigned>(config_.schedulerThreads)),
       context_{config_, registry_, logs_,       notifications_, deployer_, mirror_,
                auth_,   monitor_,  dispatcher_, loader_,        unloader_, watchdog_},
       threads_("http", 2, config_.httpMaxThreads) {
@@ -157,18 +159,58 @@ void Host::start() {
     logger_.information(fmt::format("serving on http://{}:{}", config_.httpHost, port()));
 }
 
-void Host::stop() {
+bool Host::stop(std::chrono::milliseconds timeout) {
+    std::lock_guard lock(stopMutex_);
+    if (stopped_) {
+        return unloadedAll_;
+    }
+    stopped_ = true;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // Nothing new arrives: no file is deployed, no connection accepted.
     if (watcher_) {
         watcher_->stop();
     }
     // Readers following a log end first, so their answers finish cleanly.
     logs_.close();
     if (server_) {
+        logger_.information("stopping: no new connections; running requests finish");
         server_->stopAll(true);
         server_.reset();
+        waitForRequests(deadline);
     }
-    // No periodic task runs once the host stops: the versions unload after this.
+    // Copies already queued still reach their shadows, which are still loaded.
+    std::size_t droppedCopies = mirror_.stop(deadline);
+    if (droppedCopies > 0) {
+        logger_.warning(
+            fmt::format("{} mirrored copies not sent: the host is stopping", droppedCopies));
+    }
+    // Every version drains (its periodic tasks stop); a periodic task still running finishes.
+    auto versions = registry_.removeAll();
     scheduler_.stop();
+    std::size_t count = versions.size();
+    versions.clear();
+    unloadedAll_ = unloader_.waitUntilAllUnloaded(deadline);
+    if (unloadedAll_) {
+        logger_.information(fmt::format("stopping: {} version(s) unloaded", count));
+    }
+    // What the services queued is sent and written.
+    mailer_.stop(deadline);
+    monitor_.stop();
+    watchdog_.stop();
+    logger_.information("stopped");
+    return unloadedAll_;
+}
+
+void Host::waitForRequests(std::chrono::steady_clock::time_point deadline) {
+    while (threads_.used() > 0) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            logger_.warning(fmt::format(
+                "{} request(s) still running when the host stops (a call that never returned)",
+                threads_.used()));
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 unsigned Host::port() const {

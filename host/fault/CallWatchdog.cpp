@@ -1,23 +1,43 @@
 #include "fault/CallWatchdog.h"
 
+#include <Poco/Exception.h>
+
 #include <vector>
 
+#include "core/BackgroundTask.h"
+
 namespace mvi::host::fault {
+namespace {
+
+/// The name the watchdog reports errors under.
+constexpr const char* kThread = "call-watchdog";
+
+}  // namespace
 
 CallWatchdog::CallWatchdog(std::size_t stuckLimit, std::function<void()> onTooManyStuck,
                            std::chrono::milliseconds period)
     : stuckLimit_(stuckLimit),
       onTooManyStuck_(std::move(onTooManyStuck)),
       period_(period),
-      thread_([this] { run(); }) {}
+      thread_([this] {
+          BackgroundTask::declare(kThread);
+          BackgroundTask::loop(kThread, [this] { run(); });
+      }) {}
 
 CallWatchdog::~CallWatchdog() {
+    stop();
+}
+
+void CallWatchdog::stop() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
     wake_.notify_all();
-    thread_.join();
+    std::lock_guard lock(joinMutex_);
+    if (thread_.joinable()) {
+        thread_.join();
+    }
 }
 
 std::shared_ptr<CallWatchdog::Watch> CallWatchdog::begin(std::chrono::milliseconds timeout,
@@ -82,11 +102,14 @@ void CallWatchdog::run() {
             }
             watch->expired_ = true;
             ++newlyStuck;
-            try {
-                watch->onDeadline();
-            } catch (...) {
-                // The answer could not be sent (the client left); the call is stuck all the same.
-            }
+            BackgroundTask::guarded(kThread, [&watch] {
+                try {
+                    watch->onDeadline();
+                } catch (const Poco::IOException&) {
+                    // The caller left before its 504 could be sent; the call is stuck all the
+                    // same.
+                }
+            });
         }
         lock.lock();
         stuck_ += newlyStuck;
@@ -94,11 +117,7 @@ void CallWatchdog::run() {
         if (stuck_ > stuckLimit_ && !limitReported_) {
             limitReported_ = true;
             lock.unlock();
-            try {
-                onTooManyStuck_();
-            } catch (...) {
-                // Nothing more to do from here: the stuck calls stay counted.
-            }
+            BackgroundTask::guarded(kThread, [this] { onTooManyStuck_(); });
             lock.lock();
         }
     }

@@ -41,7 +41,7 @@ class CallWatchdog {
     /// Starts the watchdog thread, checking every `period`.
     CallWatchdog(std::size_t stuckLimit, std::function<void()> onTooManyStuck,
                  std::chrono::milliseconds period = std::chrono::milliseconds(100));
-    /// Stops the thread (watched calls are forgotten).
+    /// Stops the thread (see stop).
     ~CallWatchdog();
 
     CallWatchdog(const CallWatchdog&) = delete;
@@ -53,6 +53,10 @@ class CallWatchdog {
 
     /// Ends watching; returns false when the deadline passed first (`onDeadline` ran).
     bool end(const std::shared_ptr<Watch>& watch);
+
+    /// Stops the thread; watched calls are forgotten (their deadlines no longer fire).
+    /// Idempotent.
+    void stop();
 
     /// Calls past their deadline that have not returned.
     std::size_t stuck() const;
@@ -73,6 +77,8 @@ class CallWatchdog {
     std::uint64_t expired_ = 0;
     bool limitReported_ = false;
     bool stopping_ = false;
+    /// Serialises joining the thread.
+    std::mutex joinMutex_;
     std::thread thread_;
 };
 
