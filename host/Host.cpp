@@ -7,12 +7,16 @@
 #include <Poco/Path.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "http/RequestHandlerFactory.h"
 
 namespace mvi::host {
 namespace {
+
+/// How long a stopping host waits for versions to unload when calls are stuck inside plugins.
+constexpr std::chrono::seconds kUnloadWaitWithStuckCalls{2};
 
 /// A listening socket made by another process (the supervisor) and inherited as `fd`.
 class InheritedServerSocketImpl : public Poco::Net::ServerSocketImpl {
@@ -189,7 +193,13 @@ bool Host::stop(std::chrono::milliseconds timeout) {
     scheduler_.stop();
     std::size_t count = versions.size();
     versions.clear();
-    unloadedAll_ = unloader_.waitUntilAllUnloaded(deadline);
+    // A call stuck past its deadline never lets go of its version: with one, the others get a
+    // short while to unload instead of the whole timeout.
+    auto unloadDeadline =
+        watchdog_.stuck() > 0
+            ? std::min(deadline, std::chrono::steady_clock::now() + kUnloadWaitWithStuckCalls)
+            : deadline;
+    unloadedAll_ = unloader_.waitUntilAllUnloaded(unloadDeadline);
     if (unloadedAll_) {
         logger_.information(fmt::format("stopping: {} version(s) unloaded", count));
     }
@@ -202,10 +212,11 @@ bool Host::stop(std::chrono::milliseconds timeout) {
 }
 
 void Host::waitForRequests(std::chrono::steady_clock::time_point deadline) {
-    while (threads_.used() > 0) {
+    // A call stuck past its deadline was answered 504 already and may never return.
+    while (threads_.used() > static_cast<int>(watchdog_.stuck())) {
         if (std::chrono::steady_clock::now() >= deadline) {
             logger_.warning(fmt::format(
-                "{} request(s) still running when the host stops (a call that never returned)",
+                "{} request(s) still running at the stop's deadline: the host stops without them",
                 threads_.used()));
             return;
         }

@@ -68,8 +68,9 @@ class Host {
     /// periodic tasks stop) and the scheduler stops; every version unloads; queued e-mails are
     /// sent; every accepted monitoring value is written; the call watchdog stops. Waiting for
     /// requests, copies, unloads and e-mails ends after `timeout` in all (what is left is
-    /// dropped with a log line). Returns whether every version was unloaded: false when a call
-    /// that never returned still holds one. Idempotent.
+    /// dropped with a log line); calls stuck past their deadline are not waited for. Returns
+    /// whether every version was unloaded: false when a call that never returned still holds
+    /// one. Idempotent.
     bool stop(std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
     /// The bound port (useful when the configured port is 0).
