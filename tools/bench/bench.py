@@ -4,7 +4,8 @@
 Starts each contender on 127.0.0.1 on a free port, drives it with wrk (post_hello.lua), runs the
 contenders round by round (A B C ... A B C ...) so drift on a shared machine cancels out, and
 prints medians and ratios; then measures the host alone: concurrency, swaps under load (through
-mvi-reload-bench), start-up time and memory. Writes every figure to a JSON file. It reports
+mvi-reload-bench), start-up time and memory, and crashes of the serving process under load
+(outage, failed requests, refused connections). Writes every figure to a JSON file. It reports
 figures and checks answers; it asserts no timing. Standard library only.
 
     bench.py --build-dir DIR [--quick] [--json FILE] [--duration S] [--rounds N] ...
@@ -82,6 +83,39 @@ def new_connection_probe(server, timeout):
     return {"answer_ms": None, "waited_ms": (time.monotonic() - started) * 1000}
 
 
+def send_on_new_connection(port, path, body, timeout):
+    """Sends `POST path` with a JSON body on a new connection and reads the status line.
+    Returns (outcome, connection seconds): outcome is the status code, or "refused" (the connect
+    was refused), "closed" (the connection was closed or reset before an answer) or "timeout"."""
+    request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+    started = time.monotonic()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
+            connection.sendall(request)
+            head = b""
+            while b"\r\n" not in head:
+                connection.settimeout(max(0.01, timeout - (time.monotonic() - started)))
+                chunk = connection.recv(256)
+                if not chunk:
+                    return "closed", time.monotonic() - started
+                head += chunk
+    except ConnectionRefusedError:
+        return "refused", time.monotonic() - started
+    except socket.timeout:
+        return "timeout", time.monotonic() - started
+    except OSError:
+        return "closed", time.monotonic() - started
+    match = re.match(rb"HTTP/1\.[01] (\d{3})", head)
+    return (int(match.group(1)) if match else "closed"), time.monotonic() - started
+
+
+def percentile(values, share):
+    """Nearest-rank percentile of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, int(-(-share * len(ordered) // 1)) - 1))]
+
+
 def group_cpu_seconds(group):
     """CPU time (user + system) of every process of a process group (a server and its workers)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -148,6 +182,20 @@ class Server:
         self._fail(f"did not print /{pattern}/ within {deadline:.0f} s")
 
     @property
+    def serving_pid(self):
+        """The process that serves: for mvi-host the serving process its supervisor started
+        (its one child), otherwise the process itself (nginx: the master)."""
+        if getattr(self, "supervised", False):
+            try:
+                with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as tree:
+                    children = tree.read().split()
+                if children:
+                    return int(children[0])
+            except OSError:
+                pass
+        return self.process.pid
+
+    @property
     def base(self):
         return f"http://127.0.0.1:{self.port}"
 
@@ -212,6 +260,8 @@ class Bench:
             os.path.join(self.build, "tools", "bench", "bench_slow_hello.so"))
         self.quiet_hello = self._stripped(
             os.path.join(self.build, "tools", "bench", "bench_quiet_hello.so"))
+        # The crash section's plugin: its entrypoint segv dereferences a null pointer.
+        self.faulty = os.path.join(self.build, "tests", "fixtures", "fixture_faulty.so")
 
     def _stripped(self, path):
         if not os.path.exists(path):
@@ -222,22 +272,26 @@ class Bench:
 
     # --- contenders -------------------------------------------------------------------------
 
-    def start_host(self, name, versions, defines=(), wait=True):
-        """mvi-host serving `versions` ({version: plugin file}) of hello from a fresh folder."""
+    def start_host(self, name, versions, defines=(), wait=True, others=None, binary=None):
+        """mvi-host serving `versions` ({version: plugin file}) of hello from a fresh folder, and
+        `others` ({file name in the plugins folder: plugin file}); `binary` replaces the host."""
         folder = os.path.join(self.workdir, name)
         plugins = os.path.join(folder, "plugins")
         os.makedirs(plugins)
         for version, library in versions.items():
             shutil.copyfile(library, os.path.join(plugins, f"hello_{version}.so"))
-        command = [self.host_binary, "--host", "127.0.0.1", "--port", "0", "--plugins-dir",
-                   plugins, "--data-dir", os.path.join(folder, "data")]
+        for file_name, library in (others or {}).items():
+            shutil.copyfile(library, os.path.join(plugins, file_name))
+        command = [binary or self.host_binary, "--host", "127.0.0.1", "--port", "0",
+                   "--plugins-dir", plugins, "--data-dir", os.path.join(folder, "data")]
         for define in defines:
             command += ["--define", define]
         server = Server(name, command, folder, listening=r"listening on http://[^:]+:(\d+)")
         server.data_dir = os.path.join(folder, "data")
+        server.supervised = True  # mvi-host forks its serving process (--serve)
         self.servers.append(server)
         if wait:
-            wait_until_ready(server, len(versions))
+            wait_until_ready(server, len(versions) + len(others or {}))
         return server
 
     def start_raw_poco(self, name="raw-poco"):
@@ -276,25 +330,33 @@ class Bench:
 
     # --- wrk -------------------------------------------------------------------------------
 
-    def wrk_run(self, server, connections, duration):
+    def wrk_start(self, server, connections, duration):
         threads = max(1, min(self.options.wrk_threads, connections))
         command = [self.wrk, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
                    "-s", os.path.join(HERE, "post_hello.lua"), server.base + HELLO_PATH]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wrk_figures(self, server, wrk, timeout):
+        """Waits for a wrk run and returns the figures its done() hook printed."""
+        stdout, stderr = wrk.communicate(timeout=timeout)
+        line = next((l for l in stdout.splitlines() if l.startswith("mvi-bench ")), None)
+        if wrk.returncode != 0 or line is None:
+            raise BenchError(f"wrk against {server.name} failed ({wrk.returncode}):\n"
+                             f"{stdout}{stderr}")
+        return json.loads(line[len("mvi-bench "):])
+
+    def wrk_run(self, server, connections, duration):
+        threads = max(1, min(self.options.wrk_threads, connections))
         cpu_before = group_cpu_seconds(server.process.pid)
-        wrk = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wrk = self.wrk_start(server, connections, duration)
         probe = None
         if self.options.probe_new_connection and duration >= 3:
             # Under load: how long a newcomer's first request on a new connection waits.
             time.sleep(1)
             probe = new_connection_probe(server, timeout=duration - 1.5)
-            probe["server_threads"] = thread_count(server.process.pid)
-        stdout, stderr = wrk.communicate(timeout=duration + 60)
+            probe["server_threads"] = thread_count(server.serving_pid)
+        figures = self.wrk_figures(server, wrk, duration + 60)
         cpu = group_cpu_seconds(server.process.pid) - cpu_before
-        line = next((l for l in stdout.splitlines() if l.startswith("mvi-bench ")), None)
-        if wrk.returncode != 0 or line is None:
-            raise BenchError(f"wrk against {server.name} failed ({wrk.returncode}):\n"
-                             f"{stdout}{stderr}")
-        figures = json.loads(line[len("mvi-bench "):])
         seconds = figures["duration_us"] / 1e6
         errors = sum(figures["errors"].values())
         return {"connections": connections, "threads": threads,
@@ -328,6 +390,12 @@ class Bench:
         contenders = {
             "raw-poco": self.start_raw_poco(),
             "mvi-host": self.start_host("mvi-host", {"1.0.0": self.hello}, hosts_defines),
+        }
+        if o.baseline_host:
+            contenders["mvi-host-baseline"] = self.start_host(
+                "mvi-host-baseline", {"1.0.0": self.hello}, hosts_defines,
+                binary=os.path.abspath(o.baseline_host))
+        contenders.update({
             "mvi-host-nolog": self.start_host("mvi-host-nolog", {"1.0.0": self.quiet_hello},
                                               hosts_defines),
             "mvi-host-mirror": self.start_host(
@@ -337,7 +405,7 @@ class Bench:
                 hosts_defines),
             "fastapi": self.start_fastapi(),
             "nginx-static": self.start_nginx(),
-        }
+        })
         if o.contenders:
             contenders = {k: v for k, v in contenders.items() if k in o.contenders}
         for name in ("mvi-host-mirror", "mvi-host-mirror-slow"):
@@ -363,8 +431,12 @@ class Bench:
         host = results.get("mvi-host", {}).get("requests_per_second", 0)
         results["ratios"] = {
             f"mvi-host/{other}": host / results[other]["requests_per_second"]
-            for other in ("raw-poco", "fastapi", "nginx-static")
+            for other in ("raw-poco", "fastapi", "nginx-static", "mvi-host-baseline")
             if other in results and results[other]["requests_per_second"] > 0}
+        if "mvi-host" in results and "mvi-host-baseline" in results:
+            results["baseline_cpu_ratio"] = (
+                results["mvi-host"]["server_cpu_us_per_request"]
+                / results["mvi-host-baseline"]["server_cpu_us_per_request"])
         self.report["contenders"] = results
 
     def concurrency_section(self):
@@ -387,7 +459,7 @@ class Bench:
             o.probe_new_connection = False
             for name, figures in level.items():
                 results.setdefault(name, {})[str(connections)] = figures
-        results["memory_at_end_kib"] = {name: proc_memory(s.process.pid)["rss_kib"]
+        results["memory_at_end_kib"] = {name: proc_memory(s.serving_pid)["rss_kib"]
                                         for name, s in servers.items()}
         for server in servers.values():
             server.stop()
@@ -396,10 +468,11 @@ class Bench:
     def smoke_section(self):
         """Each piece once: every contender answers the hello call and one second of wrk with
         one connection, with no error. Checks that the tool works; asserts no timing."""
-        servers = [self.start_raw_poco(),
-                   self.start_host("mvi-host-mirror-slow",
-                                   {"1.0.0": self.hello, "1.1.0": self.slow_hello}),
-                   self.start_fastapi(), self.start_nginx()]
+        crashable = os.path.exists(self.faulty)
+        host = self.start_host("mvi-host-mirror-slow",
+                               {"1.0.0": self.hello, "1.1.0": self.slow_hello},
+                               others={"faulty_1.0.0.so": self.faulty} if crashable else None)
+        servers = [self.start_raw_poco(), host, self.start_fastapi(), self.start_nginx()]
         smoke = {}
         for server in servers:
             server.wait_for_hello()
@@ -408,7 +481,117 @@ class Bench:
                 raise BenchError(f"wrk against {server.name}: {result}")
             smoke[server.name] = result
             log(f"{server.name} answers; wrk: {result['requests']} requests, no error")
+        if crashable:
+            # One crash of the host's serving process: it comes back, faulty is quarantined and
+            # loads again when unquarantined.
+            crash = self.crash_once(host)
+            if crash["status_after_crash"] != "quarantined":
+                raise BenchError(f"{host.name}: faulty is {crash['status_after_crash']!r} "
+                                 "after the crash instead of 'quarantined'")
+            host.wait_for_hello()
+            smoke["crash"] = crash
+            log(f"{host.name}: back {crash['outage_ms']:.1f} ms after a crash; faulty "
+                "quarantined and unquarantined")
         self.report["smoke"] = smoke
+
+    def crash_once(self, server):
+        """Crashes the serving process of `server` with `POST /services/faulty/segv` and measures
+        the outage: from sending that request until a hello call on a new connection is answered
+        200. Probes go every 5 ms once the crash request's connection is closed (so that the
+        dying process cannot answer them). Then unquarantines faulty 1.0.0 and waits until it is
+        ready again."""
+        started = time.monotonic()
+        outcome, _ = send_on_new_connection(server.port, "/services/faulty/segv", b"{}", 30.0)
+        if outcome != "closed":
+            raise BenchError(f"{server.name}: the crash call answered {outcome} instead of "
+                             "closing the connection")
+        closed_ms = (time.monotonic() - started) * 1000
+        probes = {"sent": 0, "refused": 0, "closed": 0, "timeout": 0, "other_status": 0}
+        while True:
+            if time.monotonic() - started > 60:
+                raise BenchError(f"{server.name}: hello not answered within 60 s of a crash "
+                                 f"(probes {probes}); its last output:\n{server.output()}")
+            probes["sent"] += 1
+            outcome, waited = send_on_new_connection(server.port, HELLO_PATH, HELLO_BODY, 10.0)
+            if outcome == 200:
+                break
+            probes[outcome if isinstance(outcome, str) else "other_status"] += 1
+            time.sleep(0.005)
+        outage_ms = (time.monotonic() - started) * 1000
+        status, listing = http("GET", server.base + "/services/", timeout=10)
+        faulty = next((v for v in versions_of(listing) if v.get("name") == "faulty"), {})
+        quarantined = faulty.get("status")
+        unquarantined = time.monotonic()
+        status, answer = http("POST", server.base + "/services/~unquarantine",
+                              b'{"name":"faulty","version":"1.0.0"}', timeout=10)
+        if status != 200:
+            raise BenchError(f"{server.name}: unquarantine answered {status} {answer}")
+        while True:
+            status, listing = http("GET", server.base + "/services/", timeout=10)
+            states = {v.get("name"): v.get("status") for v in versions_of(listing)}
+            if states.get("faulty") == "ready":
+                break
+            if time.monotonic() - unquarantined > 30:
+                raise BenchError(f"{server.name}: faulty not ready 30 s after unquarantine "
+                                 f"({states})")
+            time.sleep(0.005)
+        return {"outage_ms": outage_ms, "crash_connection_closed_ms": closed_ms,
+                "answering_probe_waited_ms": waited * 1000, "probes": probes,
+                "status_after_crash": quarantined,
+                "ready_after_unquarantine_ms": (time.monotonic() - unquarantined) * 1000}
+
+    def crash_section(self):
+        """Crashes under wrk load: outage per crash, requests failed, connections refused, and
+        the supervisor's own figures."""
+        o = self.options
+        if not os.path.exists(self.faulty):
+            raise BenchError(f"{self.faulty} is missing: build fixture_faulty (run.sh does)")
+        log(f"crashes under load: {o.crashes} crashes, {o.connections} connections")
+        server = self.start_host("crash", {"1.0.0": self.hello},
+                                 others={"faulty_1.0.0.so": self.faulty})
+        server.wait_for_hello()
+        bound = 30 + 10 * o.crashes  # wrk is stopped when the crashes are done
+        wrk = self.wrk_start(server, o.connections, bound)
+        section_started = time.monotonic()
+        time.sleep(1)
+        crashes = []
+        try:
+            for number in range(o.crashes):
+                result = self.crash_once(server)
+                crashes.append(result)
+                log(f"crash {number + 1}/{o.crashes}: outage {result['outage_ms']:.1f} ms "
+                    f"(probes {result['probes']['sent']}, refused {result['probes']['refused']})"
+                    f", faulty ready {result['ready_after_unquarantine_ms']:.1f} ms after "
+                    "unquarantine")
+                time.sleep(0.5)  # wrk's connections come back and run before the next crash
+        finally:
+            if wrk.poll() is None:
+                wrk.send_signal(signal.SIGINT)  # wrk stops and reports what it counted
+        figures = self.wrk_figures(server, wrk, 60)
+        seconds = time.monotonic() - section_started
+        status, text = http("GET", server.base + "/metrics", timeout=10)
+        supervisor = {}
+        for line in (text if isinstance(text, str) else "").splitlines():
+            found = re.match(r"^(mvi_supervisor_\w+) ([0-9.eE+-]+)$", line)
+            if found:
+                supervisor[found.group(1)] = float(found.group(2))
+        server.stop()
+        outages = [c["outage_ms"] for c in crashes]
+        errors = sum(figures["errors"].values())
+        self.report["crash"] = {
+            "crashes": len(crashes), "connections": o.connections, "seconds": seconds,
+            "outage_ms": {"p50": percentile(outages, 0.5), "p99": percentile(outages, 0.99),
+                          "max": max(outages)},
+            "requests": figures["requests"],
+            "requests_per_second": figures["requests"] / (figures["duration_us"] / 1e6),
+            "wrk_errors": figures["errors"], "failed_requests": errors,
+            "failed_per_crash": errors / len(crashes),
+            "probes_refused": sum(c["probes"]["refused"] for c in crashes),
+            "probes_closed": sum(c["probes"]["closed"] for c in crashes),
+            "probes_sent": sum(c["probes"]["sent"] for c in crashes),
+            "ready_after_unquarantine_ms": statistics.median(
+                c["ready_after_unquarantine_ms"] for c in crashes),
+            "supervisor": supervisor, "runs": crashes}
 
     def swap_section(self):
         o = self.options
@@ -445,7 +628,7 @@ class Bench:
                 ready_times.append(time.monotonic() - started)
                 listen_times.append(server.listening_after)
                 time.sleep(0.5)  # let the loader threads settle before reading /proc
-                samples.append(proc_memory(server.process.pid,
+                samples.append(proc_memory(server.serving_pid,
                                            os.path.join(server.data_dir, "cache")))
                 server.stop()
                 shutil.rmtree(server.workdir, ignore_errors=True)
@@ -547,6 +730,12 @@ GOALS = [
      lambda r: r["memory"]["per_version_beyond_library_kib"], lambda v: v < 1024, "{:.0f} KiB"),
     ("500 versions ready in < 5 s", lambda r: r["startup"]["500"]["ready_s"],
      lambda v: v < 5, "{:.2f} s"),
+    ("no connection refused during crashes",
+     lambda r: r["crash"]["probes_refused"] + r["crash"]["wrk_errors"]["connect"],
+     lambda v: v == 0, "{}"),
+    ("phase table and supervisor cost < 3 % of hello req/s (against --baseline-host)",
+     lambda r: 1 - r["contenders"]["ratios"]["mvi-host/mvi-host-baseline"],
+     lambda v: v < 0.03, "{:.1%}"),
 ]
 
 
@@ -566,12 +755,15 @@ def print_report(report):
         out.append(f"{'contender':22}{'req/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
                    f"{'server CPU us/req':>19}")
         for name, figures in c.items():
-            if name == "ratios":
+            if name in ("ratios", "baseline_cpu_ratio"):
                 continue
             out.append(f"{name:22}{figures['requests_per_second']:11.0f}{figures['p50_ms']:9.2f}"
                        f"{figures['p99_ms']:9.2f}{figures['errors']:8}"
                        f"{figures['server_cpu_us_per_request']:19.1f}")
         out.append("ratios (req/s): " + ", ".join(f"{k} {v:.3f}" for k, v in c["ratios"].items()))
+        if "baseline_cpu_ratio" in c:
+            out.append(f"mvi-host/mvi-host-baseline server CPU per request: "
+                       f"{c['baseline_cpu_ratio']:.3f}")
         for name in ("mvi-host-mirror", "mvi-host-mirror-slow"):
             stats = c.get(name, {}).get("shadow_stats")
             if stats:
@@ -618,6 +810,26 @@ def print_report(report):
                        f"library's mappings {mem['per_version_library_rss_kib']:.0f} KiB, beyond "
                        f"them {mem['per_version_beyond_library_kib']:.0f} KiB (library file "
                        f"{mem['library_file_bytes'] / 1024:.0f} KiB)")
+    if "crash" in report:
+        k = report["crash"]
+        sup = k["supervisor"]
+        out.append("")
+        out.append(f"crashes under load ({k['connections']} connections, hello): {k['crashes']} "
+                   f"crashes in {k['seconds']:.1f} s, {k['requests_per_second']:.0f} req/s")
+        out.append(f"  outage (crash call sent -> hello answered on a new connection): "
+                   f"p50 {k['outage_ms']['p50']:.1f} ms, p99 {k['outage_ms']['p99']:.1f} ms, "
+                   f"max {k['outage_ms']['max']:.1f} ms")
+        out.append(f"  failed requests {k['failed_requests']} ({k['failed_per_crash']:.1f} per "
+                   "crash; wrk: " + ", ".join(f"{kind} {n}" for kind, n in k["wrk_errors"].items())
+                   + ")")
+        out.append(f"  connections refused: probes {k['probes_refused']} of {k['probes_sent']}, "
+                   f"wrk connect errors {k['wrk_errors']['connect']}")
+        out.append(f"  faulty ready again {k['ready_after_unquarantine_ms']:.1f} ms after "
+                   "unquarantine (median)")
+        out.append(f"  supervisor (/metrics): restarts "
+                   f"{sup.get('mvi_supervisor_restarts_total', 0):.0f}, last outage "
+                   f"{sup.get('mvi_supervisor_last_outage_seconds', 0):.3f} s, outage total "
+                   f"{sup.get('mvi_supervisor_outage_seconds_total', 0):.3f} s")
     out.append("")
     out.append("goals:")
     for label, value, met, shape in GOALS:
@@ -646,17 +858,20 @@ def parse_options(argv):
     parser.add_argument("--startup-versions", type=lambda t: [int(x) for x in t.split(",")],
                         default=[1, 100, 500])
     parser.add_argument("--startup-runs", type=int, help="runs per version count (3; quick 1)")
-    parser.add_argument("--sections", default="contenders,concurrency,swap,startup",
-                        help="comma-separated subset of contenders,concurrency,swap,startup "
+    parser.add_argument("--sections", default="contenders,concurrency,swap,startup,crash",
+                        help="comma-separated subset of contenders,concurrency,swap,startup,crash "
                         "(or smoke: each piece answers once)")
     parser.add_argument("--contenders", type=lambda t: t.split(","),
                         help="comma-separated subset of the contenders (default: all)")
+    parser.add_argument("--baseline-host", help="another mvi-host binary, measured as the "
+                        "contender mvi-host-baseline (e.g. a build of an earlier commit)")
+    parser.add_argument("--crashes", type=int, help="crashes in the crash section (20; quick 10)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     options = parser.parse_args(argv)
     quick = options.quick
     for name, full, short in (("duration", 5, 2), ("rounds", 5, 2),
                               ("concurrency_duration", 5, 2), ("swap_duration", 20, 5),
-                              ("startup_runs", 3, 1)):
+                              ("startup_runs", 3, 1), ("crashes", 20, 10)):
         if getattr(options, name) is None:
             setattr(options, name, short if quick else full)
     options.sections = options.sections.split(",")

@@ -3,7 +3,8 @@
 #   tools/bench/run.sh [--quick] [OPTIONS...]
 #   OPTIONS        passed to bench.py (--json FILE, --duration S, --rounds N, --sections ...)
 #   MVI_BUILD_DIR  build folder (default: build); configured with the tests, which hold the
-#                  counter fixtures the swap measurement deploys
+#                  counter fixtures the swap measurement deploys and the faulty fixture the
+#                  crash measurement deploys
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,5 +22,5 @@ fi
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVI_BUILD_TESTS=ON > /dev/null
 cmake --build "$build" -j2 --target mvi-host hello bench_slow_hello bench_quiet_hello mvi-bench-raw-poco \
-    mvi-reload-bench fixture_counter_v1 fixture_counter_v2
+    mvi-reload-bench fixture_counter_v1 fixture_counter_v2 fixture_faulty
 exec /usr/bin/python3 tools/bench/bench.py --build-dir "$build" "$@"
