@@ -35,6 +35,10 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
          "413."},
         {"http.keep_alive_seconds", "60", "Idle time after which a keep-alive connection closes."},
         {"plugins.dir", "var/plugins", "Folder holding <name>_<version>.so files to serve."},
+        {"plugins.stop_timeout_seconds", "5",
+         "Seconds unloading a version waits, after its on_stop hook, for the threads its plugin "
+         "started to end; a library whose threads still run is not closed but stays mapped "
+         "(reported) until the host restarts."},
         {"data.dir", "var/data", "Folder for the host's state (cache of loaded libraries, ...)."},
         {"logs.memory_lines", "10000",
          "Log lines of a version kept in memory for readers following its log (follow=true); "
@@ -142,6 +146,8 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
         integer("http.max_upload_bytes", 1, std::numeric_limits<long long>::max()));
     result.httpKeepAliveSeconds = static_cast<int>(integer("http.keep_alive_seconds", 1, kIntMax));
     result.pluginsDir = text("plugins.dir");
+    result.pluginsStopTimeoutSeconds =
+        static_cast<int>(integer("plugins.stop_timeout_seconds", 0, 3600));
     result.dataDir = text("data.dir");
     result.logsMemoryLines = static_cast<std::size_t>(integer("logs.memory_lines", 1, kIntMax));
     result.logsMaxFileBytes = static_cast<std::uint64_t>(

@@ -25,6 +25,7 @@ struct HostConfig {
     std::size_t httpMaxUploadBytes = 0;
     int httpKeepAliveSeconds = 0;
     std::string pluginsDir;
+    int pluginsStopTimeoutSeconds = 0;
     std::string dataDir;
     std::size_t logsMemoryLines = 0;
     std::uint64_t logsMaxFileBytes = 0;
