@@ -414,6 +414,7 @@ bool ServiceVersion::runOnStop() noexcept {
                 "on_stop hook let an exception cross the C ABI (only status codes "
                 "may cross; the SDK's trampolines do this for you)");
         } catch (...) {
+            // Out of memory while reporting: unloading goes on regardless.
         }
     }
     return true;
