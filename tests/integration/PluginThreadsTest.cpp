@@ -85,6 +85,22 @@ TEST(PluginThreads, DeletingAPluginWhoseThreadNeverEndsKeepsItMappedAndTheHostUp
     EXPECT_NE(host->get("/metrics").body.find("mvi_unloads_stuck_total 1"), std::string::npos);
 }
 
+TEST(PluginThreads, AThreadStartedByAConstructorWhileOpeningIsCountedToo) {
+    auto host =
+        startHost({{"hello", "hello_1.0.0.so"}, {"fixture_ctor_thread", "ctor_thread_1.0.0.so"}},
+                  {"-D", "plugins.stop_timeout_seconds=1"});
+    ASSERT_TRUE(threadRuns(*host, "ctor_thread"));
+    pid_t serving = host->servingPid();
+    std::string cachePath = cachePathOf(*host, "ctor_thread");
+
+    fs::remove(fs::path(host->pluginsDir()) / "ctor_thread_1.0.0.so");
+    ASSERT_TRUE(waitFor([&] { return hasNotification(*host, "ctor_thread", kReason); }))
+        << host->get("/notifications/").body;
+    EXPECT_TRUE(isMapped(*host, cachePath));
+    EXPECT_EQ(host->servingPid(), serving);
+    EXPECT_EQ(greet(*host), "Hello Bob");
+}
+
 TEST(PluginThreads, ReplacingAPluginWhoseThreadNeverEndsServesTheNewBuildAndKeepsTheOld) {
     auto host =
         startHost({{"hello", "hello_1.0.0.so"}, {"fixture_own_thread", "own_thread_1.0.0.so"}},
