@@ -234,8 +234,8 @@ typedef struct mvi_timer_decl {
  *  host then waits up to `plugins.stop_timeout_seconds` for the plugin's threads to end).
  *  Returns MVI_OK, or another status after it logged why it failed (the host logs the failure
  *  too and goes on). The host API stays usable during the call (log, notify, parameters).
- *  THREADING: called on a host thread while no other code of this version runs; must not throw
- *  or longjmp out. Since 1.2. */
+ *  THREADING: called on a host thread while no handler, timer or mirrored copy of this version
+ *  runs (only the plugin's own threads may); must not throw or longjmp out. Since 1.2. */
 typedef mvi_status (*mvi_plugin_stop_fn)(mvi_plugin_userdata* userdata);
 
 /** A call to another service (or this one) through the host, passed to
