@@ -44,18 +44,7 @@ void ServiceCallHandler::handle(Poco::Net::HTTPServerRequest& request,
     // then closes, since this thread is held until the call returns.
     TimeoutAnswer onTimeout = [&response](const CallResult& timeout) {
         response.setKeepAlive(false);
-        // Not sendJson: Poco keeps a buffer sent that way until the handler returns, and this
-        // one may not return for a long time. send() writes the header out at once and its body
-        // stream writes straight to the socket.
-        std::string text =
-            timeout.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        response.setStatusAndReason(
-            static_cast<Poco::Net::HTTPResponse::HTTPStatus>(timeout.status));
-        response.setContentType("application/json");
-        response.setContentLength(static_cast<std::streamsize>(text.size()));
-        std::ostream& body = response.send();
-        body << text;
-        body.flush();
+        sendJson(response, timeout.status, timeout.body);
     };
     CallResult result = context_.dispatcher.call(route, arguments, &onTimeout);
     if (result.answered) {
