@@ -7,10 +7,16 @@
 #include <Poco/Path.h>
 #include <fmt/format.h>
 
+#include <chrono>
+#include <thread>
+
 #include "http/RequestHandlerFactory.h"
 
 namespace mvi::host {
 namespace {
+
+/// How long a stopping host lets calls in flight answer before it closes their connections.
+constexpr std::chrono::seconds kDrainOnStop{2};
 
 /// A listening socket made by another process (the supervisor) and inherited as `fd`.
 class InheritedServerSocketImpl : public Poco::Net::ServerSocketImpl {
@@ -67,16 +73,14 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       quarantine_(inDirectory(config_.dataDir, "mvi.db")),
       authStore_(inDirectory(config_.dataDir, "mvi.db")),
       auth_(authStore_, authSettings(config_), logger_),
-      watchdog_(static_cast<std::size_t>(config_.servicesStuckCallsLimit),
-                [this] {
-                    logger_.critical(fmt::format(
-                        "{} calls are stuck past their deadline (services.stuck_calls_limit is "
-                        "{}): the serving process asks to be replaced",
-                        watchdog_.stuck(), config_.servicesStuckCallsLimit));
-                    if (tooManyStuck_) {
-                        tooManyStuck_();
-                    }
-                }),
+      watchdog_(
+          static_cast<std::size_t>(config_.servicesStuckCallsLimit),
+          [this](const std::string& reason) {
+              logger_.critical(fmt::format("the serving process asks to be replaced: {}", reason));
+              if (tooManyStuck_) {
+                  tooManyStuck_();
+              }
+          }),
       unloader_(logger_),
       registry_(*ServiceRegistry::parsePromotion(config_.reloadPromote)),
       loader_(inDirectory(config_.dataDir, "cache"),
@@ -165,8 +169,22 @@ void Host::stop() {
     // Readers following a log end first, so their answers finish cleanly.
     logs_.close();
     if (server_) {
-        server_->stopAll(true);
-        server_.reset();
+        // Stop accepting; calls in flight get a few seconds to answer (calls stuck past their
+        // deadline never will), then whatever is left is cut off.
+        server_->stop();
+        auto deadline = std::chrono::steady_clock::now() + kDrainOnStop;
+        while (server_->currentConnections() > static_cast<int>(watchdog_.stuck()) &&
+               std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        if (watchdog_.stuck() > 0) {
+            // Poco waits for each connection's request to end before it lets go of it, and a
+            // stuck one never ends: the server is left as it is for the process's exit.
+            (void)server_.release();
+        } else {
+            server_->stopAll(true);
+            server_.reset();
+        }
     }
     // No periodic task runs once the host stops: the versions unload after this.
     scheduler_.stop();

@@ -164,6 +164,12 @@ class HostApplication : public Poco::Util::ServerApplication {
         }
         mvi::host::fault::CrashHandler::install();
         mvi::host::Host host(settings);
+        // Past the stuck-calls limit the serving process stops as on SIGTERM, and tells the
+        // supervisor to start a fresh one rather than to exit.
+        host.onTooManyStuckCalls([] {
+            mvi::host::fault::CrashHandler::planExit(true);
+            kill(getpid(), SIGTERM);
+        });
         int listenFd = config().getInt("mvi.listen_fd", -1);
         if (listenFd >= 0) {
             host.adoptListeningSocket(listenFd);
@@ -175,7 +181,21 @@ class HostApplication : public Poco::Util::ServerApplication {
                   << std::endl;
         waitForTerminationRequest();
         mvi::host::fault::CrashHandler::planExit(false);
+        // Calls stuck inside a plugin never give their threads back, and a stop that waits on
+        // them would never end: past a deadline the process leaves without them.
+        std::thread guard([] {
+            std::this_thread::sleep_for(std::chrono::seconds(kStopTimeoutSeconds));
+            std::cerr << "mvi-host: calls did not finish within " << kStopTimeoutSeconds
+                      << " s of the stop; leaving without them" << std::endl;
+            _exit(EXIT_OK);
+        });
+        guard.detach();
         host.stop();
+        if (host.stuckCalls() > 0) {
+            // Everything acknowledged is stored; only the stuck threads would hold the exit.
+            std::cout.flush();
+            _exit(EXIT_OK);
+        }
         return EXIT_OK;
     }
 

@@ -4,10 +4,11 @@
 
 namespace mvi::host::fault {
 
-CallWatchdog::CallWatchdog(std::size_t stuckLimit, std::function<void()> onTooManyStuck,
+CallWatchdog::CallWatchdog(std::size_t stuckLimit,
+                           std::function<void(const std::string&)> onReplace,
                            std::chrono::milliseconds period)
     : stuckLimit_(stuckLimit),
-      onTooManyStuck_(std::move(onTooManyStuck)),
+      onReplace_(std::move(onReplace)),
       period_(period),
       thread_([this] { run(); }) {}
 
@@ -44,6 +45,17 @@ bool CallWatchdog::end(const std::shared_ptr<Watch>& watch) {
         watches_.erase(watch->position_);
     }
     return !expired;
+}
+
+void CallWatchdog::requestReplacement(const std::string& reason) {
+    {
+        std::lock_guard lock(mutex_);
+        if (limitReported_) {
+            return;
+        }
+        limitReported_ = true;
+    }
+    onReplace_(reason);
 }
 
 std::size_t CallWatchdog::stuck() const {
@@ -93,9 +105,12 @@ void CallWatchdog::run() {
         expired_ += newlyStuck;
         if (stuck_ > stuckLimit_ && !limitReported_) {
             limitReported_ = true;
+            std::string reason = "calls stuck past their deadline: " + std::to_string(stuck_) +
+                                 " (services.stuck_calls_limit is " + std::to_string(stuckLimit_) +
+                                 ")";
             lock.unlock();
             try {
-                onTooManyStuck_();
+                onReplace_(reason);
             } catch (...) {
                 // Nothing more to do from here: the stuck calls stay counted.
             }

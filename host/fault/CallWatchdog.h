@@ -8,6 +8,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace mvi::host::fault {
@@ -15,8 +16,9 @@ namespace mvi::host::fault {
 /// Deadlines for calls into plugin code. A call is watched from `begin` to `end`; when its
 /// deadline passes first, the watchdog thread runs the call's `onDeadline` once (answer 504 to the
 /// caller, count it, warn) and the call is *stuck* until it returns, if ever. When more calls are
-/// stuck at once than the limit, `onTooManyStuck` runs once: the host then asks to be replaced by
-/// a fresh serving process instead of leaking threads for ever.
+/// stuck at once than the limit, or when `requestReplacement` is called, `onReplace` runs once with
+/// the reason: the host then asks to be replaced by a fresh serving process instead of leaking
+/// threads for ever.
 ///
 /// `onDeadline` and `end` of one call are serialised: after `end` returns false, the caller must
 /// not answer (the watchdog did); after it returns true, `onDeadline` never runs.
@@ -39,7 +41,7 @@ class CallWatchdog {
     };
 
     /// Starts the watchdog thread, checking every `period`.
-    CallWatchdog(std::size_t stuckLimit, std::function<void()> onTooManyStuck,
+    CallWatchdog(std::size_t stuckLimit, std::function<void(const std::string&)> onReplace,
                  std::chrono::milliseconds period = std::chrono::milliseconds(100));
     /// Stops the thread (watched calls are forgotten).
     ~CallWatchdog();
@@ -54,6 +56,9 @@ class CallWatchdog {
     /// Ends watching; returns false when the deadline passed first (`onDeadline` ran).
     bool end(const std::shared_ptr<Watch>& watch);
 
+    /// Asks once (whatever the number of stuck calls) for the serving process to be replaced.
+    void requestReplacement(const std::string& reason);
+
     /// Calls past their deadline that have not returned.
     std::size_t stuck() const;
 
@@ -64,7 +69,7 @@ class CallWatchdog {
     void run();
 
     std::size_t stuckLimit_;
-    std::function<void()> onTooManyStuck_;
+    std::function<void(const std::string&)> onReplace_;
     std::chrono::milliseconds period_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;

@@ -106,7 +106,10 @@ void CrashHandler::releaseThread() {
 
 void CrashHandler::planExit(bool replace) {
     TableHeader& header = PhaseTable::instance().header();
-    header.replaceRequested.store(replace ? 1 : 0);
+    // A stop that follows a request to be replaced does not take the request back.
+    if (replace) {
+        header.replaceRequested.store(1);
+    }
     header.exitPlanned.store(1);
 }
 

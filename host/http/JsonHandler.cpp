@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <istream>
+#include <ostream>
 #include <sstream>
 
 namespace mvi::host {
@@ -49,6 +50,19 @@ void JsonHandler::sendJson(Poco::Net::HTTPServerResponse& response, int status,
     response.setContentType("application/json");
     response.setContentLength(static_cast<std::streamsize>(text.size()));
     response.sendBuffer(text.data(), text.size());
+}
+
+void JsonHandler::sendJsonNow(Poco::Net::HTTPServerResponse& response, int status,
+                              const nlohmann::json& body) {
+    std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    response.setContentType("application/json");
+    response.setContentLength(static_cast<std::streamsize>(text.size()));
+    // sendBuffer leaves the bytes in the response's stream until the request's thread finishes
+    // with it; this stream is flushed here.
+    std::ostream& out = response.send();
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
 }
 
 void JsonHandler::sendError(Poco::Net::HTTPServerResponse& response, int status,

@@ -26,6 +26,11 @@ class JsonHandler : public Poco::Net::HTTPRequestHandler {
     static void sendJson(Poco::Net::HTTPServerResponse& response, int status,
                          const nlohmann::json& body);
 
+    /// Sends `body` as JSON with `status` and pushes it onto the connection at once, for an answer
+    /// given from another thread while the request's own thread is still busy.
+    static void sendJsonNow(Poco::Net::HTTPServerResponse& response, int status,
+                            const nlohmann::json& body);
+
     /// Sends `{"detail": detail}` with `status`.
     static void sendError(Poco::Net::HTTPServerResponse& response, int status,
                           const nlohmann::json& detail);

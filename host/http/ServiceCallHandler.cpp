@@ -44,7 +44,7 @@ void ServiceCallHandler::handle(Poco::Net::HTTPServerRequest& request,
     // then closes, since this thread is held until the call returns.
     TimeoutAnswer onTimeout = [&response](const CallResult& timeout) {
         response.setKeepAlive(false);
-        sendJson(response, timeout.status, timeout.body);
+        sendJsonNow(response, timeout.status, timeout.body);
     };
     CallResult result = context_.dispatcher.call(route, arguments, &onTimeout);
     if (result.answered) {

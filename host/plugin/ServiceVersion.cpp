@@ -77,7 +77,22 @@ void ServiceVersion::markDraining() {
         stopTimers();
         log(LogLevel::Info,
             fmt::format("draining (build sha256 {})", artifact_.sha256.substr(0, 12)));
+        if (stuck_.load() > 0) {
+            replaceServingProcess();
+        }
     }
+}
+
+void ServiceVersion::replaceServingProcess() {
+    if (services_.watchdog == nullptr) {
+        return;
+    }
+    std::string reason = fmt::format(
+        "{} {} is draining, but {} of its calls are stuck past their deadline: it can never "
+        "finish",
+        id_.name, id_.version, stuck_.load());
+    log(LogLevel::Warning, reason);
+    services_.watchdog->requestReplacement(reason);
 }
 
 void ServiceVersion::setReloadError(const std::string& reason) {
@@ -222,6 +237,9 @@ CallResult ServiceVersion::call(const Entrypoint& entrypoint, const nlohmann::js
         // this version alive.
         watch = services_.watchdog->begin(timeout, [this, &entrypoint, timeout, onTimeout] {
             ++stuck_;
+            if (state_.load() == VersionState::Draining) {
+                replaceServingProcess();
+            }
             std::string message = fmt::format(
                 "entrypoint {} did not return within {:g} s: its caller got 504 and the call is "
                 "counted as stuck until it returns",

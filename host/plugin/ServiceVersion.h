@@ -239,6 +239,9 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     bool addEntrypoint(Entrypoint entrypoint);
 
   private:
+    /// A draining version with stuck calls can never finish: asks for a fresh serving process.
+    void replaceServingProcess();
+
     /// Stores values the host itself monitors (calls, parameters); a refusal never fails the
     /// caller (a full queue is counted by the store, anything else is logged).
     void storeQuietly(const nlohmann::json& values) noexcept;

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -121,6 +122,18 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<Fault>& param) {
         return std::string(param.param.entrypoint);
     });
+
+TEST(FaultContainmentPhases, AnExceptionThroughTheCAbiIsA500AndNoCrash) {
+    auto host = startWithState();
+    pid_t before = host->servingPid();
+    Response thrown = host->post("/services/faulty/throw_int", json::object());
+    EXPECT_EQ(thrown.status, 500);
+    EXPECT_NE(thrown.json()["detail"].get<std::string>().find("exception cross"), std::string::npos)
+        << thrown.body;
+    EXPECT_EQ(host->servingPid(), before);
+    EXPECT_EQ(host->post("/services/faulty/ok", json::object()).status, 200);
+    EXPECT_EQ(serviceEntry(*host, "faulty", "1.0.0")["status"], "ready");
+}
 
 TEST(FaultContainmentRestart, TheQuarantineSurvivesARestartUntilCleared) {
     auto host = startWithState();
@@ -295,6 +308,21 @@ TEST(CallDeadlines, StuckCallsPastTheLimitReplaceTheServingProcess) {
     EXPECT_EQ(serviceEntry(*host, "faulty", "1.0.0")["status"], "ready");
     EXPECT_NE(host->get("/metrics").body.find("mvi_supervisor_restarts_total 1"),
               std::string::npos);
+}
+
+TEST(CallDeadlines, ADrainingVersionWithAStuckCallReplacesTheServingProcess) {
+    auto host = startHost({{"hello", "hello_1.0.0.so"}, {"fixture_faulty", "faulty_1.0.0.so"}},
+                          {"-D", "services.call_timeout_seconds=1"});
+    pid_t before = host->servingPid();
+    EXPECT_EQ(host->post("/services/faulty/hang", nlohmann::json::object()).status, 504);
+    EXPECT_EQ(host->servingPid(), before) << "one stuck call is below the limit";
+    // Deleting its file drains the version, which its stuck call would hold for ever.
+    std::filesystem::remove(host->pluginsDir() + "/faulty_1.0.0.so");
+    ASSERT_TRUE(waitFor([&] {
+        pid_t now = host->servingPid();
+        return now > 0 && now != before && greet(*host) == "Hello Bob";
+    })) << "the serving process was not replaced";
+    EXPECT_EQ(host->post("/services/faulty/ok", nlohmann::json::object()).status, 404);
 }
 
 }  // namespace

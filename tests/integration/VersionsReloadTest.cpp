@@ -136,7 +136,8 @@ TEST(Reload, DeletingFilesDrainsAndUnloads) {
     fs::remove(plugin(*host, "counter_2.0.0.so"));
     ASSERT_TRUE(waitFor([&] { return serviceEntry(*host, "counter", "2.0.0").is_null(); }));
     EXPECT_EQ(host->post("/services/counter_2.0.0/version", json::object()).status, 404);
-    ASSERT_TRUE(waitFor([&] { return mappedFilesUnder(host->servingPid(), cacheDir).size() == 1; }));
+    ASSERT_TRUE(
+        waitFor([&] { return mappedFilesUnder(host->servingPid(), cacheDir).size() == 1; }));
     EXPECT_EQ(buildOf(*host, "counter"), "v1");
 
     // Deleting the main while a shadow exists leaves the name without a main.
