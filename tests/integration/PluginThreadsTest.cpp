@@ -162,6 +162,27 @@ TEST(PluginThreads, AnEntrypointDeadlineOfOneSecondAnswers504UnderAHostDefaultOf
     EXPECT_EQ(quick.json(), 0.01);
 }
 
+TEST(PluginThreads, ACrashInAThreadThePluginStartedIsBlamedOnItsBuild) {
+    auto host =
+        startHost({{"hello", "hello_1.0.0.so"}, {"fixture_thread_crash", "thread_crash_1.0.0.so"}});
+    pid_t serving = host->servingPid();
+    ASSERT_EQ(host->post("/services/thread_crash/start", json::object()).status, 200);
+    json entry;
+    ASSERT_TRUE(waitFor([&] {
+        try {
+            entry = serviceEntry(*host, "thread_crash", "1.0.0");
+        } catch (const std::exception&) {
+            return false;
+        }
+        return entry.is_object() && entry["status"] == "quarantined";
+    })) << entry.dump();
+    std::string reason = entry["error"].get<std::string>();
+    EXPECT_NE(reason.find("crashed with SIGSEGV"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("in a thread it started"), std::string::npos) << reason;
+    EXPECT_NE(host->servingPid(), serving);
+    EXPECT_TRUE(waitFor([&] { return greet(*host) == "Hello Bob"; }));
+}
+
 TEST(PluginThreads, APluginBuiltForAbi11StillLoadsWithTheHostDefaultDeadline) {
     auto host = startHost({{"fixture_abi11_garbage", "legacy_1.0.0.so"}});
     EXPECT_EQ(serviceEntry(*host, "legacy", "1.0.0")["status"], "ready")
