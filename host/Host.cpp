@@ -7,6 +7,7 @@
 #include <Poco/Path.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -17,6 +18,9 @@ namespace {
 
 /// How long a stopping host lets calls in flight answer before it closes their connections.
 constexpr std::chrono::seconds kDrainOnStop{2};
+
+/// How long a stopping host waits for versions to unload when calls are stuck inside plugins.
+constexpr std::chrono::seconds kUnloadWaitWithStuckCalls{2};
 
 /// A listening socket made by another process (the supervisor) and inherited as `fd`.
 class InheritedServerSocketImpl : public Poco::Net::ServerSocketImpl {
@@ -81,8 +85,14 @@ Host::Host(HostConfig config, Poco::Logger& logger)
                   tooManyStuck_();
               }
           }),
+      scheduler_(static_cast<unsigned>(config_.schedulerThreads)),
       unloader_(logger_),
       registry_(*ServiceRegistry::parsePromotion(config_.reloadPromote)),
+      probe_(BuildProbe::Settings{config_.pluginsProbeExecutable.empty()
+                                      ? std::string("/proc/self/exe")
+                                      : config_.pluginsProbeExecutable,
+                                  std::chrono::seconds(config_.pluginsRegistrationTimeoutSeconds),
+                                  inDirectory(config_.dataDir, "cache")}),
       loader_(inDirectory(config_.dataDir, "cache"),
               HostServices{logs_, notifications_, &monitor_, &watchdog_,
                            std::chrono::seconds(config_.servicesCallTimeoutSeconds),
@@ -91,12 +101,17 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       deployer_(registry_, loader_, state_, quarantine_, logger_),
       dispatcher_(registry_, mirror_, static_cast<std::size_t>(config_.servicesCallDepth)),
       mirror_(config_.mirrorQueueCapacity, static_cast<unsigned>(config_.mirrorThreads)),
-      scheduler_(static_cast<unsigned>(config_.schedulerThreads)),
       context_{config_, registry_, logs_,       notifications_, deployer_, mirror_,
                auth_,   monitor_,  dispatcher_, loader_,        unloader_, watchdog_},
       threads_("http", 2, config_.httpMaxThreads) {
     prepareDirectory(config_.pluginsDir);
     loader_.connect(&scheduler_, &dispatcher_);
+    PluginLoader::Vetting vetting;
+    vetting.allowUniqueSymbols = config_.pluginsAllowUniqueSymbols;
+    vetting.probe = &probe_;
+    vetting.probed = [this](const std::string& sha256) { return state_.probed(sha256); };
+    vetting.recordProbed = [this](const std::string& sha256) { state_.recordProbed(sha256); };
+    loader_.setVetting(std::move(vetting));
 }
 
 Host::~Host() {
@@ -162,19 +177,29 @@ void Host::start() {
     logger_.information(fmt::format("serving on http://{}:{}", config_.httpHost, port()));
 }
 
-void Host::stop() {
+bool Host::stop(std::chrono::milliseconds timeout) {
+    std::lock_guard lock(stopMutex_);
+    if (stopped_) {
+        return unloadedAll_;
+    }
+    stopped_ = true;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // A build on trial in a probe process is refused rather than waited for.
+    probe_.stop();
+    // Nothing new arrives: no file is deployed, no connection accepted.
     if (watcher_) {
         watcher_->stop();
     }
     // Readers following a log end first, so their answers finish cleanly.
     logs_.close();
     if (server_) {
-        // Stop accepting; calls in flight get a few seconds to answer (calls stuck past their
-        // deadline never will), then whatever is left is cut off.
+        logger_.information("stopping: no new connections; running requests finish");
+        // Calls in flight get a few seconds to answer (calls stuck past their deadline never
+        // will), then whatever is left is cut off.
         server_->stop();
-        auto deadline = std::chrono::steady_clock::now() + kDrainOnStop;
+        auto drained = std::min(deadline, std::chrono::steady_clock::now() + kDrainOnStop);
         while (server_->currentConnections() > static_cast<int>(watchdog_.stuck()) &&
-               std::chrono::steady_clock::now() < deadline) {
+               std::chrono::steady_clock::now() < drained) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         if (watchdog_.stuck() > 0) {
@@ -185,9 +210,48 @@ void Host::stop() {
             server_->stopAll(true);
             server_.reset();
         }
+        waitForRequests(deadline);
     }
-    // No periodic task runs once the host stops: the versions unload after this.
+    // Copies already queued still reach their shadows, which are still loaded.
+    std::size_t droppedCopies = mirror_.stop(deadline);
+    if (droppedCopies > 0) {
+        logger_.warning(
+            fmt::format("{} mirrored copies not sent: the host is stopping", droppedCopies));
+    }
+    // Every version drains (its periodic tasks stop); a periodic task still running finishes.
+    auto versions = registry_.removeAll();
     scheduler_.stop();
+    std::size_t count = versions.size();
+    versions.clear();
+    // A call stuck past its deadline never lets go of its version: with one, the others get a
+    // short while to unload instead of the whole timeout.
+    auto unloadDeadline =
+        watchdog_.stuck() > 0
+            ? std::min(deadline, std::chrono::steady_clock::now() + kUnloadWaitWithStuckCalls)
+            : deadline;
+    unloadedAll_ = unloader_.waitUntilAllUnloaded(unloadDeadline);
+    if (unloadedAll_) {
+        logger_.information(fmt::format("stopping: {} version(s) unloaded", count));
+    }
+    // What the services queued is sent and written.
+    mailer_.stop(deadline);
+    monitor_.stop();
+    watchdog_.stop();
+    logger_.information("stopped");
+    return unloadedAll_;
+}
+
+void Host::waitForRequests(std::chrono::steady_clock::time_point deadline) {
+    // A call stuck past its deadline was answered 504 already and may never return.
+    while (threads_.used() > static_cast<int>(watchdog_.stuck())) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            logger_.warning(fmt::format(
+                "{} request(s) still running at the stop's deadline: the host stops without them",
+                threads_.used()));
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 unsigned Host::port() const {

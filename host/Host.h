@@ -4,8 +4,10 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/ThreadPool.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "auth/AuthStore.h"
@@ -20,6 +22,7 @@
 #include "monitor/MonitorStore.h"
 #include "notifications/Mailer.h"
 #include "notifications/NotificationStore.h"
+#include "plugin/BuildProbe.h"
 #include "plugin/PluginLoader.h"
 #include "plugin/ServiceRegistry.h"
 #include "plugin/Unloader.h"
@@ -60,8 +63,17 @@ class Host {
     /// Binds the configured address (or takes the adopted socket) and starts serving.
     void start();
 
-    /// Stops watching and serving, waiting for running requests to finish.
-    void stop();
+    /// Stops the host, in this order: probe processes trying a new build are killed (their
+    /// builds are refused); the plugins folder is no longer watched and log followers
+    /// end; the HTTP server accepts nothing more and running requests finish; mirrored copies
+    /// already queued are served; every version leaves the routing table and drains (its
+    /// periodic tasks stop) and the scheduler stops; every version unloads; queued e-mails are
+    /// sent; every accepted monitoring value is written; the call watchdog stops. Waiting for
+    /// requests, copies, unloads and e-mails ends after `timeout` in all (what is left is
+    /// dropped with a log line); calls stuck past their deadline are not waited for. Returns
+    /// whether every version was unloaded: false when a call that never returned still holds
+    /// one. Idempotent.
+    bool stop(std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
     /// The bound port (useful when the configured port is 0).
     unsigned port() const;
@@ -73,12 +85,17 @@ class Host {
 
   private:
     void onPluginChange(const std::string& fileName, PluginWatcher::Change change);
+    /// Waits until no HTTP thread runs a request any more, or `deadline`.
+    void waitForRequests(std::chrono::steady_clock::time_point deadline);
 
+    // Members are destroyed in reverse order: whatever a member uses is declared before it.
     HostConfig config_;
     Poco::Logger& logger_;
     LogStore logs_;
+    /// Before the notification store, which queues e-mails on it.
     Mailer mailer_;
     NotificationStore notifications_;
+    /// Before the unloader: versions store values until they unload.
     MonitorStore monitor_;
     StateStore state_;
     QuarantineStore quarantine_;
@@ -86,21 +103,28 @@ class Host {
     Authenticator auth_;
     std::function<void()> tooManyStuck_;
     fault::CallWatchdog watchdog_;
+    /// Before the unloader: a version cancels its periodic tasks when it unloads.
+    Scheduler scheduler_;
+    /// Before every holder of a version (registry, mirror, HTTP threads): the last one to let
+    /// go hands the version to it.
     Unloader unloader_;
     ServiceRegistry registry_;
+    /// Tries new builds in probe processes for the loader; stopped before anything else.
+    BuildProbe probe_;
     PluginLoader loader_;
     Deployer deployer_;
-    /// Declared before the mirror: mirrored copies still running while the mirror stops may
-    /// call other services through it.
+    /// Before the mirror: mirrored copies still running while the mirror stops may call other
+    /// services through it.
     Dispatcher dispatcher_;
     Mirror mirror_;
-    /// Declared after the registry: destroyed (stopped) before the versions are released.
-    Scheduler scheduler_;
     HostContext context_;
     Poco::ThreadPool threads_;
     std::unique_ptr<PluginWatcher> watcher_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     int inheritedSocket_ = -1;
+    std::mutex stopMutex_;
+    bool stopped_ = false;
+    bool unloadedAll_ = true;
 };
 
 }  // namespace mvi::host

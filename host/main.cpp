@@ -14,10 +14,12 @@
 #include <Poco/Util/ServerApplication.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
 #include <Poco/Path.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -25,6 +27,7 @@
 #include "fault/CrashHandler.h"
 #include "fault/PhaseTable.h"
 #include "fault/Supervisor.h"
+#include "plugin/BuildProbe.h"
 
 namespace {
 
@@ -74,6 +77,21 @@ class HostApplication : public Poco::Util::ServerApplication {
                               .required(false)
                               .repeatable(false)
                               .binding("mvi.serve"));
+        options.addOption(Option("probe", "",
+                                 "Try FILE as a new build would be tried before it is served: "
+                                 "open it with the host's loader, run its constructors and its "
+                                 "registration, print one line of JSON with the outcome and exit "
+                                 "0 (a crash, an exit or a hang of the build ends this process "
+                                 "instead).")
+                              .required(false)
+                              .repeatable(false)
+                              .argument("FILE")
+                              .binding("mvi.probe_file"));
+        options.addOption(Option("probe-dir", "", "Internal: scratch folder of a probe.")
+                              .required(false)
+                              .repeatable(false)
+                              .argument("DIR")
+                              .binding("mvi.probe_dir"));
         options.addOption(Option("listen-fd", "", "Internal: serve on this inherited socket.")
                               .required(false)
                               .repeatable(false)
@@ -118,6 +136,12 @@ class HostApplication : public Poco::Util::ServerApplication {
         // A reader that went away (a closed terminal or pipe, a client) is an error to handle
         // where it happens, never a reason to die.
         signal(SIGPIPE, SIG_IGN);
+        if (config().has("mvi.probe_file")) {
+            // A probe is a process of its own: no supervisor, no phase table, no crash handler.
+            setUpLogging("error");
+            mvi::host::BuildProbe::probeHere(config().getString("mvi.probe_file"),
+                                             config().getString("mvi.probe_dir", ""));
+        }
         try {
             auto settings = mvi::host::HostConfig::from(config());
             setUpLogging(settings.logsLevel);
@@ -158,6 +182,15 @@ class HostApplication : public Poco::Util::ServerApplication {
 
     /// The serving process: loads the plugins and answers requests.
     int serve(const mvi::host::HostConfig& settings) {
+        // Blocked before any thread starts, so that every thread inherits the mask and these
+        // signals only end the wait below (a thread that did not block them would take one and
+        // the default action would end the process without stopping the host).
+        sigset_t stopSignals;
+        sigemptyset(&stopSignals);
+        for (int stopSignal : {SIGINT, SIGQUIT, SIGTERM}) {
+            sigaddset(&stopSignals, stopSignal);
+        }
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
         int phaseFd = config().getInt("mvi.phase_fd", -1);
         if (phaseFd >= 0) {
             mvi::host::fault::PhaseTable::attach(phaseFd);
@@ -179,24 +212,41 @@ class HostApplication : public Poco::Util::ServerApplication {
         mvi::host::fault::PhaseTable::instance().header().serving.store(1);
         std::cout << "mvi-host listening on http://" << host.config().httpHost << ":" << host.port()
                   << std::endl;
-        waitForTerminationRequest();
+        int received = 0;
+        while (sigwait(&stopSignals, &received) != 0) {
+        }
         mvi::host::fault::CrashHandler::planExit(false);
-        // Calls stuck inside a plugin never give their threads back, and a stop that waits on
-        // them would never end: past a deadline the process leaves without them.
+        // A stop that cannot end (a plugin call holding a lock the stop needs) is cut short.
         std::thread guard([] {
-            std::this_thread::sleep_for(std::chrono::seconds(kStopTimeoutSeconds));
-            std::cerr << "mvi-host: calls did not finish within " << kStopTimeoutSeconds
-                      << " s of the stop; leaving without them" << std::endl;
-            _exit(EXIT_OK);
+            std::this_thread::sleep_for(std::chrono::seconds(kStopTimeoutSeconds + 5));
+            std::cerr << "mvi-host: the stop did not end within " << kStopTimeoutSeconds + 5
+                      << " s; leaving without it" << std::endl;
+            std::_Exit(EXIT_OK);
         });
         guard.detach();
-        host.stop();
-        if (host.stuckCalls() > 0) {
-            // Everything acknowledged is stored; only the stuck threads would hold the exit.
+        Poco::Logger::get("mvi").information(std::string("stopping on ") + signalName(received) +
+                                             ": draining calls, unloading "
+                                             "services, writing what is queued");
+        if (!host.stop(std::chrono::seconds(kStopTimeoutSeconds))) {
+            // A call that never returned still runs in a plugin: everything accepted is written,
+            // but destroying the host under it is not safe, so the process ends here.
             std::cout.flush();
-            _exit(EXIT_OK);
+            std::_Exit(EXIT_OK);
         }
         return EXIT_OK;
+    }
+
+    static const char* signalName(int signal) {
+        switch (signal) {
+            case SIGINT:
+                return "SIGINT";
+            case SIGQUIT:
+                return "SIGQUIT";
+            case SIGTERM:
+                return "SIGTERM";
+            default:
+                return "a signal";
+        }
     }
 
     void showHelp(const std::string&, const std::string&) {

@@ -39,6 +39,15 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
          "Seconds unloading a version waits, after its on_stop hook, for the threads its plugin "
          "started to end; a library whose threads still run is not closed but stays mapped "
          "(reported) until the host restarts."},
+        {"plugins.allow_unique_symbols", "false",
+         "Load a build that has STB_GNU_UNIQUE symbols (shared with other builds, never "
+         "unloaded) with a Warning notification instead of refusing it."},
+        {"plugins.probe_executable", "",
+         "Program that tries a new build's constructors and registration in a probe process "
+         "(run as PROGRAM --probe=FILE); empty: this mvi-host itself."},
+        {"plugins.registration_timeout_seconds", "10",
+         "Seconds a new build's constructors and registration may run in its probe process "
+         "before it is killed and the build refused."},
         {"data.dir", "var/data", "Folder for the host's state (cache of loaded libraries, ...)."},
         {"logs.memory_lines", "10000",
          "Log lines of a version kept in memory for readers following its log (follow=true); "
@@ -148,6 +157,15 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.pluginsDir = text("plugins.dir");
     result.pluginsStopTimeoutSeconds =
         static_cast<int>(integer("plugins.stop_timeout_seconds", 0, 3600));
+    std::string allowUnique = text("plugins.allow_unique_symbols");
+    if (allowUnique != "true" && allowUnique != "false") {
+        throw Poco::SyntaxException(
+            "configuration key plugins.allow_unique_symbols must be true or false");
+    }
+    result.pluginsAllowUniqueSymbols = allowUnique == "true";
+    result.pluginsProbeExecutable = text("plugins.probe_executable");
+    result.pluginsRegistrationTimeoutSeconds =
+        static_cast<int>(integer("plugins.registration_timeout_seconds", 1, 3600));
     result.dataDir = text("data.dir");
     result.logsMemoryLines = static_cast<std::size_t>(integer("logs.memory_lines", 1, kIntMax));
     result.logsMaxFileBytes = static_cast<std::uint64_t>(

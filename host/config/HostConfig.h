@@ -26,6 +26,12 @@ struct HostConfig {
     int httpKeepAliveSeconds = 0;
     std::string pluginsDir;
     int pluginsStopTimeoutSeconds = 0;
+    /// Load builds with STB_GNU_UNIQUE symbols (with a warning) instead of refusing them.
+    bool pluginsAllowUniqueSymbols = false;
+    /// The program run as a new build's probe process; empty: this mvi-host itself.
+    std::string pluginsProbeExecutable;
+    /// How long a new build's constructors and registration may run in its probe process.
+    int pluginsRegistrationTimeoutSeconds = 0;
     std::string dataDir;
     std::size_t logsMemoryLines = 0;
     std::uint64_t logsMaxFileBytes = 0;

@@ -1,24 +1,41 @@
 #include "fault/CallWatchdog.h"
 
+#include <Poco/Exception.h>
+
 #include <vector>
 
+#include "core/BackgroundTask.h"
+
 namespace mvi::host::fault {
+namespace {
+
+/// The name the watchdog reports errors under.
+constexpr const char* kThread = "call-watchdog";
+
+}  // namespace
 
 CallWatchdog::CallWatchdog(std::size_t stuckLimit,
                            std::function<void(const std::string&)> onReplace,
                            std::chrono::milliseconds period)
-    : stuckLimit_(stuckLimit),
-      onReplace_(std::move(onReplace)),
-      period_(period),
-      thread_([this] { run(); }) {}
+    : stuckLimit_(stuckLimit), onReplace_(std::move(onReplace)), period_(period), thread_([this] {
+          BackgroundTask::declare(kThread);
+          BackgroundTask::loop(kThread, [this] { run(); });
+      }) {}
 
 CallWatchdog::~CallWatchdog() {
+    stop();
+}
+
+void CallWatchdog::stop() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
     wake_.notify_all();
-    thread_.join();
+    std::lock_guard lock(joinMutex_);
+    if (thread_.joinable()) {
+        thread_.join();
+    }
 }
 
 std::shared_ptr<CallWatchdog::Watch> CallWatchdog::begin(std::chrono::milliseconds timeout,
@@ -94,11 +111,14 @@ void CallWatchdog::run() {
             }
             watch->expired_ = true;
             ++newlyStuck;
-            try {
-                watch->onDeadline();
-            } catch (...) {
-                // The answer could not be sent (the client left); the call is stuck all the same.
-            }
+            BackgroundTask::guarded(kThread, [&watch] {
+                try {
+                    watch->onDeadline();
+                } catch (const Poco::IOException&) {
+                    // The caller left before its 504 could be sent; the call is stuck all the
+                    // same.
+                }
+            });
         }
         lock.lock();
         stuck_ += newlyStuck;
@@ -109,11 +129,7 @@ void CallWatchdog::run() {
                                  " (services.stuck_calls_limit is " + std::to_string(stuckLimit_) +
                                  ")";
             lock.unlock();
-            try {
-                onReplace_(reason);
-            } catch (...) {
-                // Nothing more to do from here: the stuck calls stay counted.
-            }
+            BackgroundTask::guarded(kThread, [this, &reason] { onReplace_(reason); });
             lock.lock();
         }
     }

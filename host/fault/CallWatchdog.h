@@ -43,7 +43,7 @@ class CallWatchdog {
     /// Starts the watchdog thread, checking every `period`.
     CallWatchdog(std::size_t stuckLimit, std::function<void(const std::string&)> onReplace,
                  std::chrono::milliseconds period = std::chrono::milliseconds(100));
-    /// Stops the thread (watched calls are forgotten).
+    /// Stops the thread (see stop).
     ~CallWatchdog();
 
     CallWatchdog(const CallWatchdog&) = delete;
@@ -58,6 +58,10 @@ class CallWatchdog {
 
     /// Asks once (whatever the number of stuck calls) for the serving process to be replaced.
     void requestReplacement(const std::string& reason);
+
+    /// Stops the thread; watched calls are forgotten (their deadlines no longer fire).
+    /// Idempotent.
+    void stop();
 
     /// Calls past their deadline that have not returned.
     std::size_t stuck() const;
@@ -78,6 +82,8 @@ class CallWatchdog {
     std::uint64_t expired_ = 0;
     bool limitReported_ = false;
     bool stopping_ = false;
+    /// Serialises joining the thread.
+    std::mutex joinMutex_;
     std::thread thread_;
 };
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/BackgroundTask.h"
 #include "fault/PhaseTable.h"
 #include "metrics/PrometheusText.h"
 
@@ -176,6 +177,13 @@ void MetricsHandler::handle(Poco::Net::HTTPServerRequest& request,
     text.family("mvi_calls_stuck", "gauge",
                 "Calls past their deadline that are still running inside a plugin.");
     text.sample("mvi_calls_stuck", {}, static_cast<double>(context_.watchdog.stuck()));
+    text.family("mvi_background_errors_total", "counter",
+                "Exceptions caught in the host's background threads (logged; the thread goes "
+                "on), by thread.");
+    for (const auto& [thread, errors] : BackgroundTask::errors()) {
+        text.sample("mvi_background_errors_total", {{"thread", thread}},
+                    static_cast<double>(errors));
+    }
     // The supervisor's figures, kept in the memory it shares with this process.
     const auto& supervisor = fault::PhaseTable::instance().header();
     counter("mvi_supervisor_restarts_total",

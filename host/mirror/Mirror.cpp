@@ -1,33 +1,56 @@
 #include "mirror/Mirror.h"
 
+#include "core/BackgroundTask.h"
 #include "dispatch/CallChain.h"
 #include "plugin/ServiceVersion.h"
 
 namespace mvi::host {
+namespace {
+
+/// The name the mirror's threads report errors under.
+constexpr const char* kThread = "mirror";
+
+}  // namespace
 
 Mirror::Mirror(std::size_t capacity, unsigned threads) : capacity_(capacity) {
+    BackgroundTask::declare(kThread);
     for (unsigned i = 0; i < threads; ++i) {
-        threads_.emplace_back([this] { run(); });
+        threads_.emplace_back([this] { BackgroundTask::loop(kThread, [this] { run(); }); });
     }
 }
 
 Mirror::~Mirror() {
+    stop(Clock::now());
+}
+
+std::size_t Mirror::stop(Clock::time_point deadline) {
     std::deque<Copy> abandoned;
     {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
+        closed_ = true;
+        // Copies already queued are still served, until the deadline.
+        idle_.wait_until(lock, deadline, [this] { return queue_.empty() && busy_ == 0; });
         stopping_ = true;
         abandoned.swap(queue_);
+        dropped_ += abandoned.size();
     }
     wake_.notify_all();
-    for (auto& thread : threads_) {
+    std::vector<std::thread> threads;
+    {
+        std::lock_guard lock(joinMutex_);
+        threads.swap(threads_);
+    }
+    for (auto& thread : threads) {
         thread.join();
     }
+    // The abandoned copies let go of their shadows here, on the stopping thread.
+    return abandoned.size();
 }
 
 bool Mirror::enqueue(Copy copy) {
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ || queue_.size() >= capacity_) {
+        if (closed_ || queue_.size() >= capacity_) {
             ++dropped_;
             return false;
         }
@@ -48,9 +71,23 @@ void Mirror::run() {
             }
             copy = std::move(queue_.front());
             queue_.pop_front();
+            ++busy_;
         }
+        serve(copy);
+        // The copy lets go of its shadow before the mirror may count as idle.
+        copy = Copy();
+        {
+            std::lock_guard lock(mutex_);
+            --busy_;
+        }
+        idle_.notify_all();
+    }
+}
+
+void Mirror::serve(Copy& copy) {
+    bool failed = true;
+    BackgroundTask::guarded(kThread, [&copy, &failed] {
         const Entrypoint* entrypoint = copy.shadow->entrypoint(copy.entrypoint);
-        bool failed = true;
         if (entrypoint != nullptr) {
             std::vector<std::string> chain = std::move(copy.chain);
             chain.push_back(copy.shadow->id().name);
@@ -58,11 +95,11 @@ void Mirror::run() {
             CallResult result = copy.shadow->call(*entrypoint, copy.arguments);
             failed = result.status >= 500;
         }
-        copy.shadow->countMirrored(failed);
-        ++sent_;
-        if (failed) {
-            ++failed_;
-        }
+    });
+    copy.shadow->countMirrored(failed);
+    ++sent_;
+    if (failed) {
+        ++failed_;
     }
 }
 

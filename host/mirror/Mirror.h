@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +26,8 @@ class ServiceVersion;
 /// holds its shadow alive until it has been served.
 class Mirror {
   public:
+    using Clock = std::chrono::steady_clock;
+
     /// Copies a by-name call is worth: the shadow, the entrypoint and the arguments.
     struct Copy {
         std::shared_ptr<ServiceVersion> shadow;
@@ -36,14 +39,20 @@ class Mirror {
     };
 
     Mirror(std::size_t capacity, unsigned threads);
-    /// Stops the pool; copies still queued are dropped.
+    /// Stops the pool, dropping what is queued (see stop).
     ~Mirror();
 
     Mirror(const Mirror&) = delete;
     Mirror& operator=(const Mirror&) = delete;
 
-    /// Queues a copy; false (and counted as dropped) when the queue is full.
+    /// Queues a copy; false (and counted as dropped) when the queue is full or the mirror is
+    /// stopping.
     bool enqueue(Copy copy);
+
+    /// Stops the pool: new copies are refused at once; copies queued or being served are served
+    /// until `deadline`; what is still queued then is dropped (counted as dropped, its shadows
+    /// released) and the threads end after the copy they serve. Returns how many were dropped.
+    std::size_t stop(Clock::time_point deadline);
 
     /// Copies served by a shadow (whatever it answered).
     std::uint64_t sent() const { return sent_; }
@@ -54,15 +63,26 @@ class Mirror {
 
   private:
     void run();
+    /// Serves one copy and counts it.
+    void serve(Copy& copy);
 
     std::size_t capacity_;
     std::mutex mutex_;
     std::condition_variable wake_;
+    /// Signalled each time a copy has been served.
+    std::condition_variable idle_;
     std::deque<Copy> queue_;
+    /// Copies being served now.
+    std::size_t busy_ = 0;
+    /// Set by `stop`: no copy is queued any more.
+    bool closed_ = false;
+    /// Set by `stop` after draining: the threads end.
     bool stopping_ = false;
     std::atomic<std::uint64_t> sent_{0};
     std::atomic<std::uint64_t> failed_{0};
     std::atomic<std::uint64_t> dropped_{0};
+    /// Guards `threads_`, so that `stop` joins them once.
+    std::mutex joinMutex_;
     std::vector<std::thread> threads_;
 };
 

@@ -9,12 +9,16 @@
 #include <limits>
 #include <stdexcept>
 
+#include "core/BackgroundTask.h"
 #include "state/SqliteDatabase.h"
 
 namespace mvi::host {
 namespace {
 
 using namespace Poco::Data::Keywords;
+
+/// The name the writer reports errors under.
+constexpr const char* kThread = "monitor-writer";
 
 /// How errors name this database.
 const std::string kWhat = "monitoring database";
@@ -83,16 +87,24 @@ MonitorStore::MonitorStore(const std::string& path, Settings settings, Poco::Log
     if (settings_.queueCapacity == 0) {
         settings_.queueCapacity = 1;
     }
-    writer_ = std::thread([this] { run(); });
+    BackgroundTask::declare(kThread);
+    writer_ = std::thread([this] { BackgroundTask::loop(kThread, [this] { run(); }); });
 }
 
 MonitorStore::~MonitorStore() {
+    stop();
+}
+
+void MonitorStore::stop() {
     {
         std::lock_guard lock(queueMutex_);
         stopping_ = true;
     }
     queueChanged_.notify_all();
-    writer_.join();
+    std::lock_guard lock(stopMutex_);
+    if (writer_.joinable()) {
+        writer_.join();
+    }
 }
 
 bool MonitorStore::store(const ServiceId& service, const nlohmann::json& values,
@@ -138,7 +150,12 @@ bool MonitorStore::store(const ServiceId& service, const nlohmann::json& values,
     }
     {
         std::lock_guard lock(queueMutex_);
-        if (stopping_ || queue_.size() >= settings_.queueCapacity) {
+        if (stopping_) {
+            // The host is stopping: the caller learns that the values were not kept.
+            ++dropped_;
+            return false;
+        }
+        if (queue_.size() >= settings_.queueCapacity) {
             std::uint64_t dropped = ++dropped_;
             // Said once, then every thousandth time, so an overload does not flood the log.
             if (dropped == 1 || dropped % 1000 == 0) {
@@ -173,7 +190,9 @@ void MonitorStore::run() {
                                        std::make_move_iterator(queue_.end()));
             queue_.clear();
             lock.unlock();
-            write(batches);
+            if (!BackgroundTask::guarded(kThread, [this, &batches] { write(batches); })) {
+                failed_ += batches.size();
+            }
             lock.lock();
             written_ += batches.size();
             queueChanged_.notify_all();
@@ -182,11 +201,7 @@ void MonitorStore::run() {
         }
         if (std::chrono::steady_clock::now() >= nextCleanup) {
             lock.unlock();
-            try {
-                cleanup();
-            } catch (const std::exception& error) {
-                logger_.error(fmt::format("monitoring retention cleanup failed: {}", error.what()));
-            }
+            BackgroundTask::guarded(kThread, [this] { cleanup(); });
             lock.lock();
             nextCleanup = std::chrono::steady_clock::now() + settings_.cleanupInterval;
         }

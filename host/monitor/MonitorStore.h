@@ -73,7 +73,7 @@ class MonitorStore {
     MonitorStore(const std::string& path, Settings settings,
                  Poco::Logger& logger = Poco::Logger::get("mvi"));
 
-    /// Writes everything accepted, then stops the writer.
+    /// Writes everything accepted, then stops the writer (see stop).
     ~MonitorStore();
 
     MonitorStore(const MonitorStore&) = delete;
@@ -81,13 +81,17 @@ class MonitorStore {
 
     /// Checks `values` (a non-empty JSON object whose keys are valid variable names) and queues
     /// them for `service` with one timestamp, `time`. Returns false when the queue is full
-    /// (nothing of this call is kept). Throws std::invalid_argument naming the problem for
-    /// values that are not such an object, or hold a number that is not finite.
+    /// or the store is stopped (nothing of this call is kept). Throws std::invalid_argument naming
+    /// the problem for values that are not such an object, or hold a number that is not finite.
     bool store(const ServiceId& service, const nlohmann::json& values,
                Poco::Timestamp time = Poco::Timestamp());
 
     /// Waits until everything queued before this call is written (or failed to be).
     void flush();
+
+    /// Refuses new values from now on (`store` returns false), writes everything accepted and
+    /// stops the writer. Reads keep working. Idempotent.
+    void stop();
 
     /// Runs the retention rules now; returns how many rows were removed.
     std::size_t cleanup();
@@ -148,6 +152,8 @@ class MonitorStore {
     std::uint64_t queued_ = 0;
     std::uint64_t written_ = 0;
     bool stopping_ = false;
+    /// Serialises joining the writer.
+    std::mutex stopMutex_;
     std::atomic<std::uint64_t> dropped_{0};
     std::atomic<std::uint64_t> failed_{0};
     std::thread writer_;

@@ -9,21 +9,40 @@
 #include <Poco/Timespan.h>
 #include <fmt/format.h>
 
+#include "core/BackgroundTask.h"
+
 namespace mvi::host {
+namespace {
+
+/// The name the mailer's thread reports errors under.
+constexpr const char* kThread = "mailer";
+
+}  // namespace
 
 Mailer::Mailer(Settings settings, Poco::Logger& logger)
     : settings_(std::move(settings)), logger_(logger) {
     if (enabled()) {
-        thread_ = std::thread([this] { run(); });
+        BackgroundTask::declare(kThread);
+        thread_ = std::thread([this] { BackgroundTask::loop(kThread, [this] { run(); }); });
     }
 }
 
 Mailer::~Mailer() {
+    stop(std::chrono::steady_clock::now());
+}
+
+std::size_t Mailer::stop(std::chrono::steady_clock::time_point deadline) {
     std::size_t dropped = 0;
     {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
+        closed_ = true;
+        if (thread_.joinable()) {
+            // What is queued is still sent, until the deadline.
+            idle_.wait_until(lock, deadline, [this] { return queue_.empty() && !busy_; });
+        }
         stopping_ = true;
         dropped = queue_.size();
+        failed_ += dropped;
         queue_.clear();
     }
     wake_.notify_all();
@@ -34,25 +53,28 @@ Mailer::~Mailer() {
         logger_.warning(
             fmt::format("{} notification e-mail(s) not sent: the host is stopping", dropped));
     }
+    return dropped;
 }
 
 bool Mailer::send(const Notification& notification) {
     if (!enabled() || notification.emails.empty()) {
         return false;
     }
+    bool closed = false;
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ || queue_.size() >= QUEUE_CAPACITY) {
-            ++failed_;
-        } else {
+        closed = closed_;
+        if (!closed && queue_.size() < QUEUE_CAPACITY) {
             queue_.push_back(notification);
             wake_.notify_one();
             return true;
         }
+        ++failed_;
     }
-    logger_.error(fmt::format("notification {} of {} {} not e-mailed: {} messages already wait",
-                              notification.id, notification.service.name,
-                              notification.service.version, QUEUE_CAPACITY));
+    std::string reason = closed ? std::string("the host is stopping")
+                                : fmt::format("{} messages already wait", QUEUE_CAPACITY);
+    logger_.error(fmt::format("notification {} of {} {} not e-mailed: {}", notification.id,
+                              notification.service.name, notification.service.version, reason));
     return false;
 }
 
@@ -110,8 +132,17 @@ void Mailer::run() {
             }
             notification = std::move(queue_.front());
             queue_.pop_front();
+            busy_ = true;
         }
-        deliver(notification);
+        if (!BackgroundTask::guarded(kThread, [this, &notification] { deliver(notification); })) {
+            std::lock_guard lock(mutex_);
+            ++failed_;
+        }
+        {
+            std::lock_guard lock(mutex_);
+            busy_ = false;
+        }
+        idle_.notify_all();
     }
 }
 

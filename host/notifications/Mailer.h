@@ -39,7 +39,7 @@ class Mailer {
 
     /// Starts the sending thread when e-mail is on. Logs on `logger`.
     Mailer(Settings settings, Poco::Logger& logger);
-    /// Stops after the message being sent; messages still queued are dropped with a log line.
+    /// Stops at once (see stop).
     ~Mailer();
 
     Mailer(const Mailer&) = delete;
@@ -51,6 +51,11 @@ class Mailer {
     /// Queues one e-mail about `notification` to all of its addresses. False (and logged when it
     /// had addresses) when e-mail is off, there is no address or the queue is full.
     bool send(const Notification& notification);
+
+    /// Stops sending: new messages are refused (logged) at once; queued messages are still sent
+    /// until `deadline`; what is left then is dropped with a log line, and the thread ends after
+    /// the message it is sending. Returns how many were dropped. Idempotent.
+    std::size_t stop(std::chrono::steady_clock::time_point deadline);
 
     /// The sender to hand to NotificationStore: queues on this mailer; empty when e-mail is off.
     NotificationStore::EmailSender sender();
@@ -75,7 +80,14 @@ class Mailer {
     Poco::Logger& logger_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
+    /// Signalled each time a message has been handled.
+    std::condition_variable idle_;
     std::deque<Notification> queue_;
+    /// A message is being sent now.
+    bool busy_ = false;
+    /// Set by `stop`: nothing is queued any more.
+    bool closed_ = false;
+    /// Set by `stop` after sending what it could: the thread ends.
     bool stopping_ = false;
     std::uint64_t sent_ = 0;
     std::uint64_t failed_ = 0;

@@ -11,18 +11,41 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <vector>
 
 #include "fault/PhaseTable.h"
+#include "plugin/ElfCheck.h"
 #include "plugin/HostApi.h"
 #include "plugin/PluginThreads.h"
 
 namespace mvi::host {
 namespace {
 
-constexpr std::array<char, 4> kElfMagic = {'\x7f', 'E', 'L', 'F'};
+/// A load given up because the host is stopping: nothing is wrong with the build.
+class HostStopping : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+/// UNIQUE symbols named in a reason; the rest are counted.
+constexpr std::size_t kNamedSymbols = 3;
+
+/// "3 STB_GNU_UNIQUE symbols (a, b, c, ...)".
+std::string describeUnique(const std::vector<std::string>& names) {
+    std::string listed;
+    for (std::size_t i = 0; i < names.size() && i < kNamedSymbols; ++i) {
+        listed += (i == 0 ? "" : ", ") + names[i];
+    }
+    if (names.size() > kNamedSymbols) {
+        listed += ", ...";
+    }
+    return fmt::format("{} STB_GNU_UNIQUE symbol{} ({})", names.size(),
+                       names.size() == 1 ? "" : "s", listed);
+}
 
 /// Records where the library opened from `path` is mapped, so a crash's backtrace frames inside
 /// it can be named and the threads its code starts are counted against it.
@@ -76,6 +99,7 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
         artifact = stage(id, sourcePath);
         version = unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
         version->connect(scheduler_, dispatcher_);
+        vet(*version);
         open(*version);
         version->markReady();
         ++loaded_;
@@ -95,6 +119,13 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
             if (staged.exists()) {
                 staged.remove();
             }
+        }
+        if (dynamic_cast<const HostStopping*>(&error) != nullptr) {
+            // Not the build's fault: no notification outlives the stop.
+            logger_.information(fmt::format("not loading {} {} from {}: {}", id.name, id.version,
+                                            sourcePath, reason));
+            version->log(LogLevel::Info, "not loaded: " + reason);
+            return version;
         }
         logger_.error(fmt::format("failed to load {} {} from {}: {}", id.name, id.version,
                                   sourcePath, reason));
@@ -149,17 +180,84 @@ Artifact PluginLoader::stage(const ServiceId& id, const std::string& sourcePath)
     return artifact;
 }
 
+void PluginLoader::vet(ServiceVersion& version) {
+    const Artifact& artifact = version.artifact();
+    const ServiceId& id = version.id();
+    // The private copy is checked, as it is the file that would be opened.
+    std::string fileName = Poco::Path(artifact.sourcePath).getFileName();
+    ElfCheck::Result elf = ElfCheck::inspect(artifact.cachePath, fileName);
+    if (!elf.ok()) {
+        throw std::runtime_error(elf.problem);
+    }
+    if (!elf.uniqueSymbols.empty()) {
+        std::string what = fmt::format("{} has {}", fileName, describeUnique(elf.uniqueSymbols));
+        if (!vetting_.allowUniqueSymbols) {
+            throw std::runtime_error(fmt::format(
+                "{}: the dynamic loader shares each of them with every other build that defines "
+                "it (two builds would share state) and never unloads the library. Rebuild it "
+                "with the mvi_add_plugin CMake helper, which compiles with -fno-gnu-unique and "
+                "exports only the two ABI symbols (or add -fno-gnu-unique to its compile "
+                "options); plugins.allow_unique_symbols=true loads it anyway",
+                what));
+        }
+        std::string warning = fmt::format(
+            "{}, loaded because plugins.allow_unique_symbols is true: it shares them with every "
+            "other build that defines them and its library is never unloaded; rebuild it with "
+            "mvi_add_plugin (-fno-gnu-unique)",
+            what);
+        logger_.warning(fmt::format("{} {}: {}", id.name, id.version, warning));
+        version.log(LogLevel::Warning, warning);
+        services_.notifications.raise(id, Severity::Warning, warning);
+    }
+    if (vetting_.probe == nullptr) {
+        return;
+    }
+    bool probedBefore = false;
+    try {
+        probedBefore = vetting_.probed && vetting_.probed(artifact.sha256);
+    } catch (const std::exception& error) {
+        logger_.error(fmt::format("{} {}: cannot tell whether build sha256 {} was probed: {}",
+                                  id.name, id.version, artifact.sha256.substr(0, 12),
+                                  error.what()));
+    }
+    if (probedBefore) {
+        return;
+    }
+    auto started = std::chrono::steady_clock::now();
+    BuildProbe::Outcome outcome = vetting_.probe->run(artifact.cachePath);
+    if (outcome.stopped) {
+        throw HostStopping(outcome.reason);
+    }
+    if (!outcome.passed) {
+        throw std::runtime_error(outcome.reason);
+    }
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (!outcome.registrationError.empty()) {
+        // It returned: safe to try here, where the services it may need are. Not remembered,
+        // as its registration did not finish.
+        logger_.information(fmt::format(
+            "{} {}: build sha256 {} returned from its probe in {} ms with a failed registration "
+            "({}); trying it in the serving process",
+            id.name, id.version, artifact.sha256.substr(0, 12), took.count(),
+            outcome.registrationError));
+        return;
+    }
+    logger_.information(fmt::format("{} {}: build sha256 {} passed its probe in {} ms", id.name,
+                                    id.version, artifact.sha256.substr(0, 12), took.count()));
+    try {
+        if (vetting_.recordProbed) {
+            vetting_.recordProbed(artifact.sha256);
+        }
+    } catch (const std::exception& error) {
+        logger_.error(
+            fmt::format("{} {}: cannot remember that build sha256 {} passed its probe: {}", id.name,
+                        id.version, artifact.sha256.substr(0, 12), error.what()));
+    }
+}
+
 void PluginLoader::open(ServiceVersion& version) {
     const Artifact& artifact = version.artifact();
-    {
-        std::ifstream file(artifact.cachePath, std::ios::binary);
-        std::array<char, 4> magic{};
-        file.read(magic.data(), magic.size());
-        if (file.gcount() != 4 || magic != kElfMagic) {
-            throw std::runtime_error(
-                "not an ELF shared object (is this really a compiled plugin?)");
-        }
-    }
     // The build's constructors run inside dlopen: a crash there is the build's registration.
     fault::PhaseScope phase(version.phaseIndex(), fault::Phase::Registration, "");
     // Tracked before it is opened: a thread its constructors start is counted too.

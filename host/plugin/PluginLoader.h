@@ -4,10 +4,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "core/ServiceId.h"
+#include "plugin/BuildProbe.h"
 #include "plugin/ServiceVersion.h"
 #include "plugin/Unloader.h"
 
@@ -17,7 +19,9 @@ namespace mvi::host {
 ///
 /// The file is copied to a private cache path unique to its content and to this load (the
 /// watched folder may be written carelessly; the cache never is, and a fresh path means the
-/// dynamic loader never hands back an already-loaded copy), checked, opened with
+/// dynamic loader never hands back an already-loaded copy), vetted (its ELF structure complete,
+/// no STB_GNU_UNIQUE symbols, and, for a build not seen before, a probe run of its constructors
+/// and registration in a throw-away process; see `Vetting`), checked, opened with
 /// `RTLD_NOW | RTLD_LOCAL`, its ABI version compared with the host's, and its registration
 /// function run. Anything that goes wrong yields a version in the `Failed` state with a reason
 /// a person can act on; `load` never throws.
@@ -27,6 +31,25 @@ class PluginLoader {
     /// version is closed by `unloader` once its last user lets go.
     PluginLoader(std::string cacheDir, HostServices services, Unloader& unloader,
                  Poco::Logger& logger);
+
+    /// How a build is checked before it is opened (DESIGN.md §9). Whatever the settings, a
+    /// file whose ELF structure is incomplete (cut short, not a 64-bit shared object for this
+    /// machine) is refused.
+    struct Vetting {
+        /// Load a build that has STB_GNU_UNIQUE dynamic symbols, with a Warning notification
+        /// and a line in its log, instead of refusing it.
+        bool allowUniqueSymbols = false;
+        /// Tries each build not probed before in a probe process before opening it; none: no
+        /// probe (the probe process's own loader, unit tests).
+        BuildProbe* probe = nullptr;
+        /// Whether the build with this sha256 passed a probe before (it is not probed again).
+        std::function<bool(const std::string& sha256)> probed;
+        /// Remembers that the build with this sha256 passed its probe.
+        std::function<void(const std::string& sha256)> recordProbed;
+    };
+
+    /// Vets every build loaded from now on with `vetting`. Call before loading anything.
+    void setVetting(Vetting vetting) { vetting_ = std::move(vetting); }
 
     /// Connects every version loaded from now on to the host's scheduler and call router.
     void connect(Scheduler* scheduler, Dispatcher* dispatcher) {
@@ -51,6 +74,10 @@ class PluginLoader {
     /// Copies `sourcePath` into the cache, hashing it on the way. Throws on I/O errors.
     Artifact stage(const ServiceId& id, const std::string& sourcePath);
 
+    /// Checks the staged copy of a build before it is opened; throws std::runtime_error with
+    /// the reason when it is refused.
+    void vet(ServiceVersion& version);
+
     /// Opens, checks and registers; throws std::runtime_error with the reason on failure.
     void open(ServiceVersion& version);
 
@@ -61,6 +88,7 @@ class PluginLoader {
     std::atomic<unsigned long long> loads_{0};
     Scheduler* scheduler_ = nullptr;
     Dispatcher* dispatcher_ = nullptr;
+    Vetting vetting_;
     std::atomic<std::uint64_t> loaded_{0};
     std::atomic<std::uint64_t> failed_{0};
 };

@@ -86,6 +86,22 @@ ServiceRegistry::PublishResult ServiceRegistry::publish(std::shared_ptr<ServiceV
     return result;
 }
 
+std::vector<std::shared_ptr<ServiceVersion>> ServiceRegistry::removeAll() {
+    std::lock_guard lock(writeMutex_);
+    auto current = snapshot();
+    std::vector<std::shared_ptr<ServiceVersion>> removed;
+    for (const auto& [name, route] : *current) {
+        for (const auto& [version, loaded] : route.versions) {
+            removed.push_back(loaded);
+        }
+    }
+    install(std::make_shared<Table>());
+    for (const auto& version : removed) {
+        retire(version);
+    }
+    return removed;
+}
+
 std::shared_ptr<ServiceVersion> ServiceRegistry::remove(const ServiceId& id) {
     std::lock_guard lock(writeMutex_);
     auto current = snapshot();

@@ -70,6 +70,10 @@ class ServiceRegistry {
     /// the removed version, or null when unknown.
     std::shared_ptr<ServiceVersion> remove(const ServiceId& id);
 
+    /// Takes every version out of the table (the host stops): ready ones drain, which stops
+    /// their periodic tasks. Returns them; each unloads once its last holder lets go.
+    std::vector<std::shared_ptr<ServiceVersion>> removeAll();
+
     /// Makes `id` the main version of its name, atomically.
     AssignResult assign(const ServiceId& id);
 

@@ -1,10 +1,23 @@
 #include "plugin/Unloader.h"
 
+#include <fmt/format.h>
+
+#include "core/BackgroundTask.h"
 #include "plugin/ServiceVersion.h"
 
 namespace mvi::host {
+namespace {
 
-Unloader::Unloader(Poco::Logger& logger) : logger_(logger), thread_([this] { run(); }) {}
+/// The name the unloader reports errors under.
+constexpr const char* kThread = "unloader";
+
+}  // namespace
+
+Unloader::Unloader(Poco::Logger& logger)
+    : logger_(logger), thread_([this] {
+          BackgroundTask::declare(kThread);
+          BackgroundTask::loop(kThread, [this] { run(); });
+      }) {}
 
 Unloader::~Unloader() {
     {
@@ -16,6 +29,10 @@ Unloader::~Unloader() {
 }
 
 std::shared_ptr<ServiceVersion> Unloader::manage(std::unique_ptr<ServiceVersion> version) {
+    {
+        std::lock_guard lock(mutex_);
+        ++alive_;
+    }
     return std::shared_ptr<ServiceVersion>(version.release(),
                                            [this](ServiceVersion* retired) { retire(retired); });
 }
@@ -28,6 +45,22 @@ std::uint64_t Unloader::unloaded() const {
 std::uint64_t Unloader::stuck() const {
     std::lock_guard lock(mutex_);
     return stuck_;
+}
+
+std::size_t Unloader::alive() const {
+    std::lock_guard lock(mutex_);
+    return alive_;
+}
+
+bool Unloader::waitUntilAllUnloaded(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    if (!idle_.wait_until(lock, deadline, [this] { return alive_ == 0; })) {
+        logger_.warning(fmt::format(
+            "{} version(s) still in use (a call that never returned holds them): not unloaded",
+            alive_));
+        return false;
+    }
+    return true;
 }
 
 void Unloader::retire(ServiceVersion* version) {
@@ -49,7 +82,8 @@ void Unloader::run() {
         queue_.pop_front();
         lock.unlock();
         bool wasLoaded = version->hasLibrary();
-        bool unmapped = version->unload();
+        bool unmapped = false;
+        BackgroundTask::guarded(kThread, [version, &unmapped] { unmapped = version->unload(); });
         delete version;
         lock.lock();
         if (wasLoaded) {
@@ -58,6 +92,8 @@ void Unloader::run() {
                 ++stuck_;
             }
         }
+        --alive_;
+        idle_.notify_all();
     }
 }
 

@@ -2,7 +2,9 @@
 
 #include <Poco/Logger.h>
 
+#include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -37,6 +39,13 @@ class Unloader {
     /// Versions whose library was still mapped after closing.
     std::uint64_t stuck() const;
 
+    /// Versions made by `manage` and not destroyed yet (in use, or queued here).
+    std::size_t alive() const;
+
+    /// Waits until every version made by `manage` is destroyed, or `deadline`. Returns whether
+    /// none is left; logs a warning with how many are when the deadline passed first.
+    bool waitUntilAllUnloaded(std::chrono::steady_clock::time_point deadline);
+
   private:
     void retire(ServiceVersion* version);
     void run();
@@ -44,7 +53,10 @@ class Unloader {
     Poco::Logger& logger_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
+    /// Signalled each time a version is destroyed.
+    std::condition_variable idle_;
     std::deque<ServiceVersion*> queue_;
+    std::size_t alive_ = 0;
     bool stopping_ = false;
     std::uint64_t unloaded_ = 0;
     std::uint64_t stuck_ = 0;

@@ -17,10 +17,14 @@
 #include <utility>
 #include <vector>
 
+#include "core/BackgroundTask.h"
 #include "core/ServiceId.h"
 
 namespace mvi::host {
 namespace {
+
+/// The name the watcher's thread reports errors under.
+constexpr const char* kThread = "plugin-watcher";
 
 /// Events about files in the folder.
 constexpr std::uint32_t kFileEvents =
@@ -106,7 +110,8 @@ void PluginWatcher::start() {
     pending_.clear();
     reportedOpen_.clear();
     try {
-        thread_ = std::thread([this] { run(); });
+        BackgroundTask::declare(kThread);
+        thread_ = std::thread([this] { BackgroundTask::loop(kThread, [this] { run(); }); });
     } catch (const std::system_error& e) {
         closeDescriptors();
         throw std::runtime_error(std::string("cannot start the watcher's thread: ") + e.what());
@@ -135,24 +140,25 @@ void PluginWatcher::stop() {
 }
 
 void PluginWatcher::run() {
-    try {
-        while (!stopRequested_) {
-            pollfd fds[2] = {{inotifyFd_, POLLIN, 0}, {wakeFd_, POLLIN, 0}};
-            if (::poll(fds, 2, pollTimeout()) < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                logger().error(systemError("Plugin watcher of " + directory_ + " stopped", errno));
-                return;
+    while (!stopRequested_) {
+        pollfd fds[2] = {{inotifyFd_, POLLIN, 0}, {wakeFd_, POLLIN, 0}};
+        if (::poll(fds, 2, pollTimeout()) < 0) {
+            if (errno == EINTR) {
+                continue;
             }
-            if (stopRequested_ || fds[1].revents != 0) {
-                return;
-            }
-            if (fds[0].revents & (POLLERR | POLLNVAL)) {
-                logger().error("Plugin watcher of " + directory_ +
-                               " stopped: the inotify descriptor failed");
-                return;
-            }
+            logger().error(systemError("Plugin watcher of " + directory_ + " stopped", errno));
+            return;
+        }
+        if (stopRequested_ || fds[1].revents != 0) {
+            return;
+        }
+        if (fds[0].revents & (POLLERR | POLLNVAL)) {
+            logger().error("Plugin watcher of " + directory_ +
+                           " stopped: the inotify descriptor failed");
+            return;
+        }
+        // A failure while handling one turn's events is logged and counted; watching goes on.
+        BackgroundTask::guarded(kThread, [this, &fds] {
             if (fds[0].revents & POLLIN) {
                 readEvents();
             }
@@ -161,9 +167,7 @@ void PluginWatcher::run() {
             }
             rescanIfRequested();
             fireDue();
-        }
-    } catch (const std::exception& e) {
-        logger().error("Plugin watcher of " + directory_ + " stopped: " + e.what());
+        });
     }
 }
 

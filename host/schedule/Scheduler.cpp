@@ -4,11 +4,15 @@
 
 #include <algorithm>
 
+#include "core/BackgroundTask.h"
 #include "fault/PhaseTable.h"
 #include "plugin/ServiceVersion.h"
 
 namespace mvi::host {
 namespace {
+
+/// The name the scheduler's workers report errors under.
+constexpr const char* kThread = "scheduler";
 
 double secondsOf(Scheduler::Clock::duration duration) {
     return std::chrono::duration<double>(duration).count();
@@ -17,8 +21,9 @@ double secondsOf(Scheduler::Clock::duration duration) {
 }  // namespace
 
 Scheduler::Scheduler(unsigned threads) {
+    BackgroundTask::declare(kThread);
     for (unsigned i = 0; i < std::max(threads, 1u); ++i) {
-        workers_.emplace_back([this] { work(); });
+        workers_.emplace_back([this] { BackgroundTask::loop(kThread, [this] { work(); }); });
     }
 }
 
@@ -109,7 +114,11 @@ void Scheduler::work() {
         std::shared_ptr<Task> task = first->second;
         queue_.erase(first);
         lock.unlock();
-        runOnce(*task);
+        if (!BackgroundTask::guarded(kThread, [this, &task] { runOnce(*task); })) {
+            // The run failed inside the host: its next start is one interval from now, so a
+            // task that keeps failing does not keep a worker busy.
+            task->due = Clock::now() + task->interval;
+        }
         lock.lock();
         if (!task->cancelled && !stopping_) {
             queue_.emplace(task->due, task);

@@ -3,7 +3,10 @@
 #include "state/SqliteDatabase.h"
 
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
+#include <Poco/Timestamp.h>
 
 #include <cstddef>
 #include <filesystem>
@@ -37,6 +40,13 @@ const std::vector<std::vector<const char*>> MIGRATIONS = {
         "  parameter TEXT NOT NULL,"
         "  value TEXT NOT NULL,"
         "  PRIMARY KEY (name, version, parameter)"
+        ") WITHOUT ROWID",
+    },
+    // 2: builds that passed a probe, by content hash.
+    {
+        "CREATE TABLE probed_builds ("
+        "  sha256 TEXT NOT NULL PRIMARY KEY,"
+        "  probed_at TEXT NOT NULL"
         ") WITHOUT ROWID",
     },
 };
@@ -179,6 +189,27 @@ std::map<std::string, nlohmann::json> StateStore::parameters(const ServiceId& id
         }
     }
     return result;
+}
+
+void StateStore::recordProbed(const std::string& sha256) {
+    std::string at = Poco::DateTimeFormatter::format(Poco::Timestamp(),
+                                                     Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
+    std::lock_guard lock(mutex_);
+    SqliteDatabase::guarded(kWhat, path_, "record a probed build", [&] {
+        session_ << "INSERT INTO probed_builds (sha256, probed_at) VALUES (?, ?) "
+                    "ON CONFLICT (sha256) DO NOTHING",
+            useRef(sha256), useRef(at), now;
+    });
+}
+
+bool StateStore::probed(const std::string& sha256) const {
+    int count = 0;
+    std::lock_guard lock(mutex_);
+    SqliteDatabase::guarded(kWhat, path_, "read probed builds", [&] {
+        session_ << "SELECT COUNT(*) FROM probed_builds WHERE sha256 = ?", useRef(sha256),
+            into(count), now;
+    });
+    return count > 0;
 }
 
 const std::string& StateStore::path() const {

@@ -15,9 +15,10 @@
 namespace mvi::host {
 
 /// The host's durable state in one SQLite file: which versions are deployed (with the content
-/// hash of each plugin file), which version of each service is main, and the parameter values set
-/// through the API. Every write is committed before the call returns, so the state survives a
-/// crash or `kill -9` of the host.
+/// hash of each plugin file), which version of each service is main, the parameter values set
+/// through the API, and which builds passed a probe (so a restart does not probe them again). Every
+/// write is committed before the call returns, so the state survives a crash or `kill -9` of the
+/// host.
 ///
 /// The schema is versioned with SQLite's `user_version`; opening a file written by an older host
 /// migrates it forward, and a file written by a newer host is refused.
@@ -27,7 +28,7 @@ namespace mvi::host {
 class StateStore {
   public:
     /// Newest schema version this host writes (the file's `user_version`).
-    static constexpr int SCHEMA_VERSION = 1;
+    static constexpr int SCHEMA_VERSION = 2;
 
     /// Opens (creating when missing, along with parent folders) the database at `path`; WAL
     /// journal, synchronous=FULL, busy timeout; creates/migrates the schema. Throws
@@ -61,6 +62,13 @@ class StateStore {
 
     /// All parameter values saved for a version.
     std::map<std::string, nlohmann::json> parameters(const ServiceId& id) const;
+
+    /// Remembers that the build with content hash `sha256` passed its probe (its constructors and
+    /// registration ran in a probe process without harm). Recording it again keeps the first time.
+    void recordProbed(const std::string& sha256);
+
+    /// Whether the build with content hash `sha256` passed a probe before.
+    bool probed(const std::string& sha256) const;
 
     /// The database file's path.
     const std::string& path() const;

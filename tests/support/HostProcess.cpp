@@ -137,14 +137,20 @@ pid_t HostProcess::servingPid() const {
 }
 
 int HostProcess::stop(bool kill) {
+    return stopWith(kill ? SIGKILL : SIGTERM);
+}
+
+int HostProcess::stopWith(int signal, std::chrono::milliseconds deadline) {
     if (pid_ <= 0) {
         return 0;
     }
-    ::kill(pid_, kill ? SIGKILL : SIGTERM);
+    ::kill(pid_, signal);
     int status = 0;
-    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    timedOut_ = false;
+    auto end = std::chrono::steady_clock::now() + deadline;
     while (waitpid(pid_, &status, WNOHANG) == 0) {
         if (std::chrono::steady_clock::now() > end) {
+            timedOut_ = true;
             ::kill(pid_, SIGKILL);
             waitpid(pid_, &status, 0);
             break;

@@ -43,6 +43,13 @@ class HostProcess {
     /// Stops the host gracefully (or with SIGKILL when `kill` is set); returns its exit status.
     int stop(bool kill = false);
 
+    /// Sends `signal` to the supervisor and waits for it to end, at most `deadline` (then
+    /// SIGKILL). Returns the status from waitpid (WIFEXITED, WEXITSTATUS...); check `timedOut`.
+    int stopWith(int signal, std::chrono::milliseconds deadline = std::chrono::seconds(30));
+
+    /// Whether the last `stopWith` (or `stop`) had to kill the host after its deadline.
+    bool timedOut() const { return timedOut_; }
+
     Response post(const std::string& path, const nlohmann::json& body) const {
         return postJson(port_, path, body);
     }
@@ -55,6 +62,7 @@ class HostProcess {
     pid_t pid_ = -1;
     unsigned port_ = 0;
     bool keepWorkDirectory_ = false;
+    bool timedOut_ = false;
 };
 
 /// Copies a built plugin into `pluginsDir` as `fileName` (copy to a temporary name, then rename,

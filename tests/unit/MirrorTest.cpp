@@ -6,8 +6,10 @@
 #include <Poco/Logger.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "HostProcess.h"
 #include "plugin/HostApi.h"
@@ -36,6 +38,11 @@ mvi_status blockingHandler(mvi_plugin_userdata*, mvi_call* call, mvi_str) {
 
 mvi_status failingHandler(mvi_plugin_userdata*, mvi_call*, mvi_str) {
     return MVI_ERROR;
+}
+
+mvi_status slowHandler(mvi_plugin_userdata*, mvi_call* call, mvi_str) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return hostApi().call_result(call, mvi_str{"1", 1});
 }
 
 class MirrorTest : public ::testing::Test {
@@ -92,6 +99,34 @@ TEST_F(MirrorTest, FailuresAndMissingEntrypointsAreCounted) {
     ASSERT_TRUE(mvi::test::waitFor([&] { return mirror.sent() == 2; }));
     EXPECT_EQ(mirror.failed(), 2u);
     EXPECT_EQ(version->describe(false)["stats"]["mirror_errors"], 2);
+}
+
+TEST_F(MirrorTest, StopServesWhatIsQueuedThenRefusesNewCopies) {
+    auto version = shadow(slowHandler);
+    Mirror mirror(8, 1);
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
+    }
+    EXPECT_EQ(mirror.stop(Mirror::Clock::now() + std::chrono::seconds(20)), 0u);
+    EXPECT_EQ(mirror.sent(), 4u);
+    EXPECT_EQ(mirror.dropped(), 0u);
+    EXPECT_FALSE(mirror.enqueue({version, "work", json::object(), {}}));
+    EXPECT_EQ(mirror.dropped(), 1u);
+    // Every copy let go of its shadow.
+    EXPECT_EQ(version.use_count(), 1);
+}
+
+TEST_F(MirrorTest, StopDropsWhatIsStillQueuedAtItsDeadline) {
+    auto version = shadow(slowHandler);
+    Mirror mirror(8, 1);
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
+    }
+    std::size_t dropped = mirror.stop(Mirror::Clock::now() + std::chrono::milliseconds(150));
+    EXPECT_GE(dropped, 2u);
+    EXPECT_EQ(mirror.sent() + dropped, 5u);
+    EXPECT_EQ(mirror.dropped(), dropped);
+    EXPECT_EQ(version.use_count(), 1);
 }
 
 }  // namespace

@@ -179,6 +179,19 @@ TEST_F(MonitorStoreTest, AcceptedValuesAreWrittenOnShutdownAndSurviveReopening) 
     EXPECT_EQ(values(*reopened, "sensor", "value").size(), 50u);
 }
 
+TEST_F(MonitorStoreTest, StopWritesWhatWasAcceptedThenRefusesAndStillReads) {
+    auto store = open();
+    for (int i = 0; i < 50; ++i) {
+        ASSERT_TRUE(store->store(kSensor, {{"value", i}}, at(i)));
+    }
+    store->stop();
+    EXPECT_EQ(values(*store, "sensor", "value").size(), 50u);
+    EXPECT_FALSE(store->store(kSensor, {{"value", 50}}, at(50)));
+    store->flush();
+    store->stop();
+    EXPECT_EQ(values(*store, "sensor", "value").size(), 50u);
+}
+
 TEST_F(MonitorStoreTest, RetentionKeepsTheNewestRowsPerNameAndVariable) {
     MonitorStore::Settings settings;
     settings.retentionRows = 2;

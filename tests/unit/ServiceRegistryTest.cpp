@@ -118,5 +118,25 @@ TEST_F(ServiceRegistryTest, ReplacingABuildKeepsItMainAndAFailedReplacementIsRef
     EXPECT_EQ(registry.find({"svc", "1.0.0"})->describe(true)["reload_error"], "not an ELF file");
 }
 
+TEST_F(ServiceRegistryTest, RemoveAllEmptiesTheTableAndDrainsTheReadyVersions) {
+    ServiceRegistry registry;
+    auto v1 = ready("1.0.0");
+    auto v2 = ready("2.0.0");
+    auto failed =
+        std::make_shared<ServiceVersion>(ServiceId{"other", "1.0.0"}, Artifact{}, services_);
+    failed->markFailed("broken");
+    registry.publish(v1);
+    registry.publish(v2);
+    registry.publish(failed);
+
+    auto removed = registry.removeAll();
+    EXPECT_EQ(removed.size(), 3u);
+    EXPECT_TRUE(registry.snapshot()->empty());
+    EXPECT_EQ(v1->state(), VersionState::Draining);
+    EXPECT_EQ(v2->state(), VersionState::Draining);
+    EXPECT_EQ(failed->state(), VersionState::Failed);
+    EXPECT_TRUE(registry.removeAll().empty());
+}
+
 }  // namespace
 }  // namespace mvi::host

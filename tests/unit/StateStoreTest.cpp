@@ -423,5 +423,51 @@ TEST_F(StateStoreTest, ASchemaNewerThanThisHostIsRefused) {
     }
 }
 
+TEST_F(StateStoreTest, RemembersProbedBuildsAcrossReopening) {
+    const std::string path = dbPath();
+    {
+        StateStore store(path);
+        EXPECT_FALSE(store.probed("abc123"));
+        store.recordProbed("abc123");
+        store.recordProbed("abc123");
+        EXPECT_TRUE(store.probed("abc123"));
+        EXPECT_FALSE(store.probed("def456"));
+    }
+    StateStore again(path);
+    EXPECT_TRUE(again.probed("abc123"));
+}
+
+TEST_F(StateStoreTest, AFileOfSchemaOneGainsTheProbedBuildsAndKeepsItsState) {
+    const std::string path = dbPath();
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    {
+        // What a host of schema 1 wrote.
+        Poco::Data::SQLite::Connector::registerConnector();
+        Poco::Data::Session session(Poco::Data::SQLite::Connector::KEY, path);
+        session << "CREATE TABLE deployments (name TEXT NOT NULL, version TEXT NOT NULL, "
+                   "sha256 TEXT NOT NULL, PRIMARY KEY (name, version)) WITHOUT ROWID",
+            now;
+        session << "CREATE TABLE mains (name TEXT NOT NULL PRIMARY KEY, version TEXT NOT NULL) "
+                   "WITHOUT ROWID",
+            now;
+        session << "CREATE TABLE parameters (name TEXT NOT NULL, version TEXT NOT NULL, "
+                   "parameter TEXT NOT NULL, value TEXT NOT NULL, "
+                   "PRIMARY KEY (name, version, parameter)) WITHOUT ROWID",
+            now;
+        session << "INSERT INTO deployments VALUES ('hello', '1.0.0', 'feed')", now;
+        session << "PRAGMA user_version = 1", now;
+    }
+    StateStore store(path);
+    ASSERT_EQ(store.deployments().size(), 1u);
+    EXPECT_EQ(store.deployments().front().second, "feed");
+    EXPECT_FALSE(store.probed("feed"));
+    store.recordProbed("feed");
+    EXPECT_TRUE(store.probed("feed"));
+    Poco::Data::Session session(Poco::Data::SQLite::Connector::KEY, path);
+    int userVersion = 0;
+    session << "PRAGMA user_version", into(userVersion), now;
+    EXPECT_EQ(userVersion, StateStore::SCHEMA_VERSION);
+}
+
 }  // namespace
 }  // namespace mvi::host
