@@ -35,6 +35,10 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
          "413."},
         {"http.keep_alive_seconds", "60", "Idle time after which a keep-alive connection closes."},
         {"plugins.dir", "var/plugins", "Folder holding <name>_<version>.so files to serve."},
+        {"plugins.stop_timeout_seconds", "5",
+         "Seconds unloading a version waits, after its on_stop hook, for the threads its plugin "
+         "started to end; a library whose threads still run is not closed but stays mapped "
+         "(reported) until the host restarts."},
         {"plugins.allow_unique_symbols", "false",
          "Load a build that has STB_GNU_UNIQUE symbols (shared with other builds, never "
          "unloaded) with a Warning notification instead of refusing it."},
@@ -151,6 +155,8 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
         integer("http.max_upload_bytes", 1, std::numeric_limits<long long>::max()));
     result.httpKeepAliveSeconds = static_cast<int>(integer("http.keep_alive_seconds", 1, kIntMax));
     result.pluginsDir = text("plugins.dir");
+    result.pluginsStopTimeoutSeconds =
+        static_cast<int>(integer("plugins.stop_timeout_seconds", 0, 3600));
     std::string allowUnique = text("plugins.allow_unique_symbols");
     if (allowUnique != "true" && allowUnique != "false") {
         throw Poco::SyntaxException(

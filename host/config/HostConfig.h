@@ -25,6 +25,7 @@ struct HostConfig {
     std::size_t httpMaxUploadBytes = 0;
     int httpKeepAliveSeconds = 0;
     std::string pluginsDir;
+    int pluginsStopTimeoutSeconds = 0;
     /// Load builds with STB_GNU_UNIQUE symbols (with a warning) instead of refusing them.
     bool pluginsAllowUniqueSymbols = false;
     /// The program run as a new build's probe process; empty: this mvi-host itself.

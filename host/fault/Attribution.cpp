@@ -151,11 +151,13 @@ std::optional<Blame> attribute(PhaseTable& table, const Death& death) {
         return blame(table, *thread,
                      fmt::format("called exit({}) in {}", death.status, where(*thread)));
     }
-    // Nothing recorded the death itself: blame the thread inside plugin code the longest.
+    // Nothing recorded the death itself: blame the thread inside plugin code the longest. A
+    // thread a plugin started is inside its code for its whole life, so its age says nothing.
     const ThreadRecord* oldest = nullptr;
     for (std::size_t i = 0; i < PhaseTable::kThreads; ++i) {
         const ThreadRecord& thread = table.threads()[i];
-        if (thread.tid.load() == 0 || thread.phase.load() == 0 || thread.version.load() == 0) {
+        if (thread.tid.load() == 0 || thread.phase.load() == 0 || thread.version.load() == 0 ||
+            static_cast<Phase>(thread.phase.load()) == Phase::PluginThread) {
             continue;
         }
         if (oldest == nullptr || thread.startedNs.load() < oldest->startedNs.load()) {

@@ -41,6 +41,9 @@ constexpr std::size_t kEntrypointDeclSize10 =
 constexpr std::size_t kParameterDeclSize10 =
     offsetof(mvi_parameter_decl, exposed) + sizeof(mvi_parameter_decl::exposed);
 
+// The longest deadline an entrypoint may declare (as services.call_timeout_seconds allows).
+constexpr double kMaxTimeoutSeconds = 86400;
+
 // True when a plugin of ABI minor `abiMinor` filled the field that ends at `end` (added in minor
 // `since`) of a struct it declared `size` bytes long.
 bool hasField(std::size_t size, std::uint32_t abiMinor, std::size_t end, std::uint32_t since) {
@@ -102,6 +105,18 @@ mvi_status addEntrypoint(mvi_registrar* registrar, const mvi_entrypoint_decl* ra
         bool monitor = hasField(decl->size, registrar->abiMinor,
                                 offsetof(mvi_entrypoint_decl, monitor) + sizeof(bool), 1) &&
                        decl->monitor;
+        double timeoutSeconds = 0;
+        if (hasField(decl->size, registrar->abiMinor,
+                     offsetof(mvi_entrypoint_decl, timeout_seconds) + sizeof(double), 2)) {
+            timeoutSeconds = decl->timeout_seconds;
+            if (!std::isfinite(timeoutSeconds) || timeoutSeconds < 0 ||
+                timeoutSeconds > kMaxTimeoutSeconds) {
+                return refuse(registrar, MVI_INVALID_ARGUMENT,
+                              fmt::format("entrypoint '{}': timeout_seconds must be a number of "
+                                          "seconds from 0 (the host's default) to {:g}, not {}",
+                                          name, kMaxTimeoutSeconds, timeoutSeconds));
+            }
+        }
         Entrypoint entrypoint{name,
                               decl->method,
                               *arguments,
@@ -109,7 +124,8 @@ mvi_status addEntrypoint(mvi_registrar* registrar, const mvi_entrypoint_decl* ra
                               std::string(view(decl->description)),
                               decl->handler,
                               decl->userdata,
-                              monitor};
+                              monitor,
+                              timeoutSeconds};
         if (!registrar->version->addEntrypoint(std::move(entrypoint))) {
             return refuse(registrar, MVI_ALREADY_EXISTS,
                           fmt::format("entrypoint '{}' is declared twice", name));
@@ -392,11 +408,25 @@ mvi_status callService(mvi_host* host, const mvi_service_call* rawRequest, int32
     }
 }
 
+// ---- ABI 1.2 ----
+
+mvi_status setOnStop(mvi_host* host, mvi_plugin_stop_fn hook,
+                     mvi_plugin_userdata* userdata) noexcept {
+    if (host == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        return host->version->setOnStop(hook, userdata) ? MVI_OK : MVI_BAD_STATE;
+    } catch (...) {
+        return MVI_ERROR;
+    }
+}
+
 const mvi_host_api kHostApi = {
     sizeof(mvi_host_api), addEntrypoint, addParameter, registrationError,
     callResult,           callError,     log,          notify,
     getParameter,         setParameter,  store,        callEvery,
-    callService,
+    callService,          setOnStop,
 };
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "fault/PhaseTable.h"
 #include "plugin/ElfCheck.h"
 #include "plugin/HostApi.h"
+#include "plugin/PluginThreads.h"
 
 namespace mvi::host {
 namespace {
@@ -47,8 +48,9 @@ std::string describeUnique(const std::vector<std::string>& names) {
 }
 
 /// Records where the library opened from `path` is mapped, so a crash's backtrace frames inside
-/// it can be named.
-void recordMapping(std::uint32_t phaseIndex, const std::string& path) {
+/// it can be named and the threads its code starts are counted against it.
+void recordMapping(std::uint32_t phaseIndex, const std::string& path,
+                   const std::shared_ptr<PluginThreads::Library>& threads) {
     struct Search {
         const std::string* path;
         std::uint64_t base = 0;
@@ -73,6 +75,7 @@ void recordMapping(std::uint32_t phaseIndex, const std::string& path) {
         },
         &search);
     fault::PhaseTable::instance().setLibrary(phaseIndex, path, search.base, search.size);
+    PluginThreads::instance().setMapping(threads, search.base, search.base + search.size);
 }
 
 }  // namespace
@@ -257,7 +260,13 @@ void PluginLoader::open(ServiceVersion& version) {
     const Artifact& artifact = version.artifact();
     // The build's constructors run inside dlopen: a crash there is the build's registration.
     fault::PhaseScope phase(version.phaseIndex(), fault::Phase::Registration, "");
-    auto library = std::make_unique<SharedObject>(artifact.cachePath);
+    // Tracked before it is opened: a thread its constructors start is counted too.
+    version.trackThreads(PluginThreads::instance().track(artifact.cachePath, version.phaseIndex()));
+    version.attachLibrary(std::make_unique<SharedObject>(artifact.cachePath));
+    // Owned by the version from here: a refused build is closed like any other, after the
+    // threads its constructors may have started.
+    recordMapping(version.phaseIndex(), artifact.cachePath, version.threads());
+    const SharedObject* library = version.library();
     auto* abiVersion = library->function<uint32_t()>(MVI_PLUGIN_ABI_VERSION_SYMBOL);
     if (abiVersion == nullptr) {
         throw std::runtime_error(
@@ -280,8 +289,6 @@ void PluginLoader::open(ServiceVersion& version) {
             "missing symbol mvi_plugin_register: the plugin declares no "
             "service");
     }
-    recordMapping(version.phaseIndex(), artifact.cachePath);
-    version.attachLibrary(std::move(library));
 
     mvi_registrar registrar;
     registrar.version = &version;

@@ -18,6 +18,15 @@ nlohmann::json detail(nlohmann::json value) {
     return {{"detail", std::move(value)}};
 }
 
+/// Keeps a library that must never be closed (threads it started still run in it) open and
+/// reachable until the process exits.
+void keepOpenForever(std::unique_ptr<SharedObject> library) {
+    static std::mutex mutex;
+    static auto* kept = new std::vector<std::unique_ptr<SharedObject>>();
+    std::lock_guard lock(mutex);
+    kept->push_back(std::move(library));
+}
+
 }  // namespace
 
 const char* versionStateName(VersionState state) {
@@ -52,6 +61,13 @@ ServiceVersion::ServiceVersion(ServiceId id, Artifact artifact, HostServices ser
 
 ServiceVersion::~ServiceVersion() {
     closeLibrary();
+    if (keptMapped_) {
+        // Its threads still run its code: a crash in one of them must still name this build.
+        return;
+    }
+    if (threads_) {
+        PluginThreads::instance().untrack(threads_);
+    }
     fault::PhaseTable::instance().removeVersion(phaseIndex_);
 }
 
@@ -90,21 +106,28 @@ bool ServiceVersion::unload() {
         return true;
     }
     std::string build = artifact_.sha256.substr(0, 12);
-    bool unmapped = closeLibrary();
+    Release release = closeLibrary();
     state_ = VersionState::Unloaded;
-    if (unmapped) {
+    if (release.unmapped) {
         log(LogLevel::Info, fmt::format("unloaded (build sha256 {}; library unmapped)", build));
     } else {
-        std::string message = fmt::format(
-            "build sha256 {} could not be unmapped from the host process after closing: it keeps "
-            "its memory until the host restarts (a unique symbol or thread-local destructor pins "
-            "it; build plugins with mvi_add_plugin)",
-            build);
+        std::string message =
+            release.threadsRunning > 0
+                ? fmt::format(
+                      "build sha256 {} could not be unmapped from the host process: {}; it "
+                      "was not closed and keeps its memory until the host restarts",
+                      build, threadsReason(release))
+                : fmt::format(
+                      "build sha256 {} could not be unmapped from the host process after "
+                      "closing: it keeps its memory until the host restarts (a unique "
+                      "symbol or thread-local destructor pins it; build plugins with "
+                      "mvi_add_plugin)",
+                      build);
         log(LogLevel::Error, message);
         services_.notifications.raise(id_, Severity::Critical, message);
     }
     services_.logs.endStream(id_);
-    return unmapped;
+    return release.unmapped;
 }
 
 std::string ServiceVersion::error() const {
@@ -171,7 +194,10 @@ void ServiceVersion::markFailed(const std::string& reason) {
     state_ = VersionState::Failed;
     stopTimers();
     entrypoints_.clear();
-    closeLibrary();
+    Release release = closeLibrary();
+    if (release.threadsRunning > 0) {
+        log(LogLevel::Error, "its library stays mapped: " + threadsReason(release));
+    }
     services_.logs.endStream(id_);
 }
 
@@ -363,9 +389,70 @@ nlohmann::json ServiceVersion::describe(bool isMain) const {
     };
 }
 
-bool ServiceVersion::closeLibrary() {
+bool ServiceVersion::setOnStop(mvi_plugin_stop_fn hook, mvi_plugin_userdata* userdata) {
+    std::lock_guard lock(stopMutex_);
+    if (stopping_) {
+        return false;
+    }
+    onStop_ = hook;
+    onStopData_ = hook == nullptr ? nullptr : userdata;
+    return true;
+}
+
+bool ServiceVersion::runOnStop() noexcept {
+    mvi_plugin_stop_fn hook = nullptr;
+    mvi_plugin_userdata* userdata = nullptr;
+    {
+        std::lock_guard lock(stopMutex_);
+        stopping_ = true;
+        std::swap(hook, onStop_);
+        std::swap(userdata, onStopData_);
+    }
+    if (hook == nullptr) {
+        return false;
+    }
+    try {
+        auto started = std::chrono::steady_clock::now();
+        mvi_status status;
+        {
+            fault::PhaseScope phase(phaseIndex_, fault::Phase::Stop, "");
+            status = hook(userdata);
+        }
+        auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+        if (status == MVI_OK) {
+            log(LogLevel::Info, fmt::format("on_stop hook returned after {:.3f} s", took.count()));
+        } else {
+            log(LogLevel::Error, fmt::format("on_stop hook failed with status {} after {:.3f} s",
+                                             status, took.count()));
+        }
+    } catch (...) {
+        // A plugin written without the SDK threw through the C ABI; reporting must not throw.
+        try {
+            log(LogLevel::Error,
+                "on_stop hook let an exception cross the C ABI (only status codes "
+                "may cross; the SDK's trampolines do this for you)");
+        } catch (...) {
+            // Out of memory while reporting: unloading goes on regardless.
+        }
+    }
+    return true;
+}
+
+ServiceVersion::Release ServiceVersion::closeLibrary() {
+    Release release;
     if (!library_) {
-        return true;
+        return release;
+    }
+    release.hookRan = runOnStop();
+    if (threads_) {
+        release.threadsRunning = threads_->waitUntilNone(services_.stopTimeout);
+        if (release.threadsRunning > 0) {
+            // Closing would unmap code its threads are running: the library stays open.
+            keptMapped_ = true;
+            release.unmapped = false;
+            keepOpenForever(std::move(library_));
+            return release;
+        }
     }
     std::string path = library_->path();
     {
@@ -373,13 +460,30 @@ bool ServiceVersion::closeLibrary() {
         library_->close();
     }
     library_.reset();
-    bool unmapped = !SharedObject::isMapped(path);
+    release.unmapped = !SharedObject::isMapped(path);
+    if (threads_) {
+        PluginThreads::instance().untrack(threads_);
+    }
     try {
         Poco::File(path).remove();
     } catch (const Poco::Exception&) {
         // The cache is cleaned at the next start anyway.
     }
-    return unmapped;
+    return release;
+}
+
+std::string ServiceVersion::threadsReason(const Release& release) const {
+    double seconds = std::chrono::duration<double>(services_.stopTimeout).count();
+    if (release.hookRan) {
+        return fmt::format(
+            "{} threads it started are still running {:g} s after its on_stop hook returned "
+            "(plugins.stop_timeout_seconds); make its on_stop hook end them",
+            release.threadsRunning, seconds);
+    }
+    return fmt::format(
+        "{} threads it started are still running; give it an on_stop hook that ends them "
+        "(waited {:g} s, plugins.stop_timeout_seconds)",
+        release.threadsRunning, seconds);
 }
 
 }  // namespace mvi::host

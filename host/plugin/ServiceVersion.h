@@ -21,6 +21,7 @@
 #include "monitor/MonitorStore.h"
 #include "notifications/NotificationStore.h"
 #include "plugin/ParameterSet.h"
+#include "plugin/PluginThreads.h"
 #include "plugin/SharedObject.h"
 #include "schedule/Scheduler.h"
 
@@ -94,6 +95,9 @@ struct HostServices {
     fault::CallWatchdog* watchdog = nullptr;
     /// The deadline of an entrypoint that declares none.
     std::chrono::milliseconds callTimeout{60000};
+    /// How long unloading waits for the threads a plugin started to end (after its on_stop
+    /// hook) before it keeps the library mapped instead of closing it.
+    std::chrono::milliseconds stopTimeout{5000};
 };
 
 /// One loaded (or failed) version of a service: its library, what it declared, its parameters
@@ -134,10 +138,16 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// True while the library is open.
     bool hasLibrary() const { return library_ != nullptr; }
 
-    /// Closes the library and checks that the dynamic loader really unmapped it; logs either
-    /// way and raises a Critical notification when it did not. Returns whether it is unmapped.
-    /// Called by the Unloader once the last user is gone.
+    /// Runs the plugin's on_stop hook, waits for the threads it started to end, then closes the
+    /// library and checks that the dynamic loader really unmapped it; logs either way and raises
+    /// a Critical notification when it did not. A library whose threads still run is not closed
+    /// at all (it stays mapped until the process exits). Returns whether it is unmapped. Called
+    /// by the Unloader once the last user is gone.
     bool unload();
+
+    /// Sets (null `hook`: removes) the plugin's on_stop hook. Returns false once the version is
+    /// stopping (the hook ran or is about to).
+    bool setOnStop(mvi_plugin_stop_fn hook, mvi_plugin_userdata* userdata);
 
     /// Counts one call answered by this version as main or by version (`failed`: status >= 500).
     void countRequest(bool failed) {
@@ -214,6 +224,17 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// Takes ownership of the opened library.
     void attachLibrary(std::unique_ptr<SharedObject> library);
 
+    /// The open library, or null.
+    const SharedObject* library() const { return library_.get(); }
+
+    /// The record that counts the threads the library starts (tracked before it is opened).
+    void trackThreads(std::shared_ptr<PluginThreads::Library> threads) {
+        threads_ = std::move(threads);
+    }
+
+    /// The threads record, or null (a version without library).
+    const std::shared_ptr<PluginThreads::Library>& threads() const { return threads_; }
+
     /// Records a declared entrypoint. Returns false when the name is taken.
     bool addEntrypoint(Entrypoint entrypoint);
 
@@ -230,8 +251,25 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// Cancels the version's periodic tasks (a run in progress finishes).
     void stopTimers();
 
-    /// Closes the library; returns whether the loader really unmapped it.
-    bool closeLibrary();
+    /// How releasing the library went.
+    struct Release {
+        /// The dynamic loader no longer maps it.
+        bool unmapped = true;
+        /// Threads the plugin started that still ran when the wait ended (then it is not closed).
+        std::size_t threadsRunning = 0;
+        /// Whether an on_stop hook ran.
+        bool hookRan = false;
+    };
+
+    /// Runs the on_stop hook (once; failures are logged). Returns whether there was one.
+    bool runOnStop() noexcept;
+
+    /// Runs the on_stop hook, waits for the plugin's threads, then closes the library unless
+    /// some still run.
+    Release closeLibrary();
+
+    /// Why the library stays mapped while `release.threadsRunning` threads of it run.
+    std::string threadsReason(const Release& release) const;
 
     ServiceId id_;
     Artifact artifact_;
@@ -251,6 +289,13 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     std::map<std::string, Entrypoint> entrypoints_;
     ParameterSet parameters_;
     std::unique_ptr<SharedObject> library_;
+    std::shared_ptr<PluginThreads::Library> threads_;
+    /// The library was left mapped because threads it started still run.
+    bool keptMapped_ = false;
+    std::mutex stopMutex_;
+    mvi_plugin_stop_fn onStop_ = nullptr;
+    mvi_plugin_userdata* onStopData_ = nullptr;
+    bool stopping_ = false;
     Scheduler* scheduler_ = nullptr;
     Dispatcher* dispatcher_ = nullptr;
     std::mutex timersMutex_;

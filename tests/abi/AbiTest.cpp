@@ -12,7 +12,7 @@
 
 TEST(AbiVersionTable, AbiVersion) {
     EXPECT_EQ(MVI_ABI_VERSION_MAJOR, 1);
-    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 1);
+    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 2);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(1, 0), 0x00010000u);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(2, 3), 0x00020003u);
     EXPECT_EQ(MVI_ABI_VERSION_GET_MAJOR(0x00020003u), 2u);
@@ -61,6 +61,7 @@ TEST(AbiTypes, ScalarTypesAreFixedWidth) {
     EXPECT_TRUE((std::is_same_v<mvi_severity, std::int32_t>));
     EXPECT_TRUE((std::is_same_v<mvi_http_method, std::int32_t>));
     EXPECT_TRUE((std::is_same_v<mvi_plugin_abi_version_fn, std::uint32_t (*)()>));
+    EXPECT_TRUE((std::is_same_v<mvi_plugin_stop_fn, mvi_status (*)(mvi_plugin_userdata*)>));  // 1.2
 }
 
 TEST(AbiTypes, StructsAreStandardLayout) {
@@ -79,12 +80,12 @@ TEST(AbiLayout, SizesOnLp64) {
         GTEST_SKIP() << "layout table is for LP64";
     }
     EXPECT_EQ(sizeof(mvi_str), 16u);
-    EXPECT_EQ(sizeof(mvi_entrypoint_decl), 104u);
+    EXPECT_EQ(sizeof(mvi_entrypoint_decl), 112u);
     EXPECT_EQ(sizeof(mvi_parameter_decl), 64u);
     EXPECT_EQ(sizeof(mvi_notification), 56u);
     EXPECT_EQ(sizeof(mvi_timer_decl), 56u);
     EXPECT_EQ(sizeof(mvi_service_call), 72u);
-    EXPECT_EQ(sizeof(mvi_host_api), 104u);
+    EXPECT_EQ(sizeof(mvi_host_api), 112u);
 }
 
 TEST(AbiLayout, OffsetsOnLp64) {
@@ -102,7 +103,8 @@ TEST(AbiLayout, OffsetsOnLp64) {
     EXPECT_EQ(offsetof(mvi_entrypoint_decl, description), 64u);
     EXPECT_EQ(offsetof(mvi_entrypoint_decl, handler), 80u);
     EXPECT_EQ(offsetof(mvi_entrypoint_decl, userdata), 88u);
-    EXPECT_EQ(offsetof(mvi_entrypoint_decl, monitor), 96u);  // 1.1
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, monitor), 96u);           // 1.1
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, timeout_seconds), 104u);  // 1.2: past 1.1's size
 
     EXPECT_EQ(offsetof(mvi_parameter_decl, size), 0u);
     EXPECT_EQ(offsetof(mvi_parameter_decl, name), 8u);
@@ -143,4 +145,5 @@ TEST(AbiLayout, OffsetsOnLp64) {
     EXPECT_EQ(offsetof(mvi_host_api, store), 80u);         // 1.1
     EXPECT_EQ(offsetof(mvi_host_api, call_every), 88u);    // 1.1
     EXPECT_EQ(offsetof(mvi_host_api, call_service), 96u);  // 1.1
+    EXPECT_EQ(offsetof(mvi_host_api, set_on_stop), 104u);  // 1.2
 }

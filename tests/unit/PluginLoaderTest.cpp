@@ -82,6 +82,34 @@ TEST_F(PluginLoaderTest, TheLastReleaseUnloadsOnTheUnloaderThread) {
     EXPECT_NE(lines[0].find("library unmapped"), std::string::npos);
 }
 
+TEST_F(PluginLoaderTest, AnEntrypointCarriesTheDeadlineItDeclared) {
+    auto version = load("fixture_stopped_thread", {"stopped_thread", "1.0.0"});
+    ASSERT_EQ(version->state(), VersionState::Ready) << version->error();
+    EXPECT_EQ(version->entrypoint("sleep")->timeoutSeconds, 1.0);
+    EXPECT_EQ(version->entrypoint("ticks")->timeoutSeconds, 0.0);
+    // A 1.1 plugin's bytes where 1.2 put the deadline are garbage (a NaN): never read.
+    auto legacy = load("fixture_abi11_garbage", {"legacy", "1.0.0"});
+    ASSERT_EQ(legacy->state(), VersionState::Ready) << legacy->error();
+    EXPECT_EQ(legacy->entrypoint("ping")->timeoutSeconds, 0.0);
+}
+
+TEST_F(PluginLoaderTest, TheOnStopHookRunsBeforeTheLibraryIsClosed) {
+    std::string cachePath;
+    {
+        auto version = load("fixture_stopped_thread", {"stopped_thread", "1.0.0"});
+        ASSERT_EQ(version->state(), VersionState::Ready) << version->error();
+        cachePath = version->artifact().cachePath;
+    }
+    ASSERT_TRUE(mvi::test::waitFor([&] { return unloader_.unloaded() == 1; }));
+    EXPECT_EQ(unloader_.stuck(), 0u);
+    EXPECT_FALSE(SharedObject::isMapped(cachePath));
+    auto lines = logs_.tail(ServiceId{"stopped_thread", "1.0.0"}, 3);
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_NE(lines[0].find("worker stopped after"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[1].find("on_stop hook returned"), std::string::npos) << lines[1];
+    EXPECT_NE(lines[2].find("library unmapped"), std::string::npos) << lines[2];
+}
+
 TEST_F(PluginLoaderTest, FailuresCarryAReasonAndANotification) {
     std::string garbage = (fs::path(work_) / "garbage_1.0.0.so").string();
     std::ofstream(garbage) << "not a library";

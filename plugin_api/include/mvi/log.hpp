@@ -12,6 +12,9 @@
 //   - State lives in the plugin's own globals or in function-local statics of inline functions:
 //     plugins are built with hidden visibility and -fno-gnu-unique, which keeps each such
 //     variable private to one loaded library.
+//   - A thread the service starts is ended by a function given to Service::on_stop. The host
+//     never closes a library while a thread it started still runs, so a thread left running
+//     keeps the old version in memory until the host restarts (the host reports it).
 #ifndef MVI_LOG_HPP
 #define MVI_LOG_HPP
 

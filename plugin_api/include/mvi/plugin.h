@@ -37,6 +37,13 @@
  *   The host may call entrypoint handlers of one plugin concurrently from many threads. Every
  *   function of mvi_host_api that takes a mvi_host handle may be called from any thread, at any
  *   time between mvi_plugin_register returning MVI_OK and the library being closed.
+ *
+ * THREADS A PLUGIN STARTS
+ *   A plugin may start threads of its own. The host knows which ones (it attributes every new
+ *   thread to the library whose code asked for it) and never closes a library while one of them
+ *   still runs: such a library stays mapped until the host exits, and the host reports it. A
+ *   plugin that starts threads registers an on-stop hook (mvi_host_api.set_on_stop, since 1.2)
+ *   that ends them; the host calls it once the version has drained, before closing the library.
  */
 #ifndef MVI_PLUGIN_H
 #define MVI_PLUGIN_H
@@ -51,7 +58,7 @@ extern "C" {
 
 /** The ABI version this header describes (see the policy above). Since 1.0. */
 #define MVI_ABI_VERSION_MAJOR 1
-#define MVI_ABI_VERSION_MINOR 1
+#define MVI_ABI_VERSION_MINOR 2
 
 /** Packs a major and minor into the value mvi_plugin_abi_version returns. Since 1.0. */
 #define MVI_ABI_VERSION_PACK(major, minor) \
@@ -162,6 +169,10 @@ typedef struct mvi_entrypoint_decl {
     /** When true, after each successful call the host stores the arguments object and the
      *  result as monitoring values `<name>_request` and `<name>_response`. Since 1.1. */
     bool monitor;
+    /** Seconds a call may run before its caller is answered 504 and the call is counted as
+     *  stuck; 0 takes the host's default (`services.call_timeout_seconds`). Must be finite and
+     *  not negative. Read only from a plugin that reports ABI 1.2 or later. Since 1.2. */
+    double timeout_seconds;
 } mvi_entrypoint_decl;
 
 /** Declaration of one runtime parameter, passed to mvi_host_api.add_parameter. All strings are
@@ -214,6 +225,18 @@ typedef struct mvi_timer_decl {
     /** Passed back to `callback` unchanged; owned by the plugin. */
     mvi_plugin_userdata* userdata;
 } mvi_timer_decl;
+
+/** The on-stop hook of a version, registered with mvi_host_api.set_on_stop. The host calls it
+ *  once, after the version was taken out of service and has drained (no entrypoint call, timer
+ *  run or mirrored copy is running and none will start) and before the library is closed, also
+ *  when registration failed after the hook was set and when the host shuts down. The hook ends
+ *  the threads the plugin started and releases what it holds; it should return promptly (the
+ *  host then waits up to `plugins.stop_timeout_seconds` for the plugin's threads to end).
+ *  Returns MVI_OK, or another status after it logged why it failed (the host logs the failure
+ *  too and goes on). The host API stays usable during the call (log, notify, parameters).
+ *  THREADING: called on a host thread while no handler, timer or mirrored copy of this version
+ *  runs (only the plugin's own threads may); must not throw or longjmp out. Since 1.2. */
+typedef mvi_status (*mvi_plugin_stop_fn)(mvi_plugin_userdata* userdata);
 
 /** A call to another service (or this one) through the host, passed to
  *  mvi_host_api.call_service. Strings are borrowed for that call. Since 1.1. */
@@ -318,6 +341,17 @@ typedef struct mvi_host_api {
     mvi_status (*call_service)(mvi_host* host, const mvi_service_call* request,
                                int32_t* http_status, mvi_plugin_receive_fn receive,
                                mvi_plugin_buffer* buffer);
+
+    /* ---- added in 1.2 ---- */
+
+    /** Sets the on-stop hook of this version (see mvi_plugin_stop_fn): `hook` is called with
+     *  `userdata` once the version has drained, before its library is closed. A later call
+     *  replaces the hook; a NULL `hook` removes it. OWNERSHIP: `userdata` stays the plugin's.
+     *  LIFETIME: both must stay valid until the hook ran (until the library is closed).
+     *  THREADING: any thread, during registration or later. Returns MVI_OK, or MVI_BAD_STATE
+     *  when the version is already stopping. Since 1.2. */
+    mvi_status (*set_on_stop)(mvi_host* host, mvi_plugin_stop_fn hook,
+                              mvi_plugin_userdata* userdata);
 } mvi_host_api;
 
 /* ---- the symbols a plugin exports (and nothing else) ---- */

@@ -76,6 +76,15 @@ inline constexpr std::size_t kCallEveryHostApiSize =
 inline constexpr std::size_t kCallServiceHostApiSize =
     offsetof(mvi_host_api, call_service) + sizeof(mvi_host_api::call_service);
 
+/// The size of a host table that has set_on_stop (ABI 1.2).
+inline constexpr std::size_t kSetOnStopHostApiSize =
+    offsetof(mvi_host_api, set_on_stop) + sizeof(mvi_host_api::set_on_stop);
+
+/// The longest deadline an entrypoint may declare, in seconds (one day, as the host allows).
+inline constexpr double kMaxTimeoutSeconds = 86400;
+
+inline mvi_status stop_trampoline(mvi_plugin_userdata* userdata) noexcept;
+
 /// Serialises JSON for the host; invalid UTF-8 is replaced instead of throwing.
 inline std::string dump_json(const nlohmann::json& value) {
     return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -255,8 +264,32 @@ class Entrypoint {
         return *this;
     }
 
+    /// Sets the deadline of a call: past `seconds` its caller is answered 504 and the call is
+    /// counted as stuck (the host cannot stop code that is running; it only stops waiting).
+    /// 0 (the default) takes the host's `services.call_timeout_seconds`. Throws mvi::Error
+    /// (MVI_INVALID_ARGUMENT) for a value that is not a finite number from 0 to 86400.
+    Entrypoint& timeout(double seconds) {
+        if (!std::isfinite(seconds) || seconds < 0 || seconds > detail::kMaxTimeoutSeconds) {
+            throw Error(fmt::format("entrypoint '{}': timeout needs a number of seconds from 0 "
+                                    "(the host's default) to {:g}, not {}",
+                                    name_, detail::kMaxTimeoutSeconds, seconds),
+                        MVI_INVALID_ARGUMENT);
+        }
+        timeout_seconds_ = seconds;
+        return *this;
+    }
+
+    /// timeout(double) with a std::chrono duration (std::chrono::milliseconds(1500), 2s, ...).
+    template <class Rep, class Period>
+    Entrypoint& timeout(std::chrono::duration<Rep, Period> deadline) {
+        return timeout(std::chrono::duration<double>(deadline).count());
+    }
+
     /// Whether calls are monitored (see monitor(bool)).
     bool monitored() const noexcept { return monitor_; }
+
+    /// The deadline set with timeout(double) in seconds; 0: the host's default.
+    double timeout_seconds() const noexcept { return timeout_seconds_; }
 
     /// The entrypoint's name (its route segment).
     const std::string& name() const noexcept { return name_; }
@@ -292,6 +325,7 @@ class Entrypoint {
     std::string description_;
     Method method_ = Method::Post;
     bool monitor_ = false;
+    double timeout_seconds_ = 0;
     nlohmann::json arguments_;
     nlohmann::json result_schema_;
 };
@@ -765,6 +799,44 @@ class Service {
                           std::forward<F>(function), wait_first);
     }
 
+    /// Runs `function` (no arguments, result ignored) when this version stops: once it was taken
+    /// out of service (replaced, killed, undeployed, or the host shuts down) and has drained (no
+    /// entrypoint call or periodic task is running, none will start), before its library is
+    /// closed. This is where a service ends the threads it started and releases what it holds:
+    /// the host does not close a library while a thread it started still runs (it waits up to
+    /// `plugins.stop_timeout_seconds`, then keeps it mapped for good and reports it). Several
+    /// functions run in the order they were given; an exception is logged at error level and
+    /// the next one still runs. Callable in the MVI_SERVICE body and later. Throws mvi::Error
+    /// when the host refuses (the version is stopping already) or is older than ABI 1.2.
+    template <class F>
+    Service& on_stop(F&& function) {
+        const detail::HostContext& context = detail::host_context();
+        const mvi_host_api* api = context.api.load(std::memory_order_acquire);
+        mvi_host* host = context.host.load(std::memory_order_acquire);
+        if (phase() == detail::Phase::Unregistered || api == nullptr) {
+            throw Error("on_stop needs a host: call it in the MVI_SERVICE body or later",
+                        MVI_BAD_STATE);
+        }
+        if (api->size < detail::kSetOnStopHostApiSize || api->set_on_stop == nullptr) {
+            throw Error("on_stop: the host is older than ABI 1.2 and has no on_stop hook",
+                        MVI_BAD_STATE);
+        }
+        std::lock_guard<std::mutex> lock(stop_mutex_);
+        stop_functions_.push_back(
+            std::function<void()>([f = std::forward<F>(function)]() mutable { f(); }));
+        if (stop_functions_.size() == 1) {
+            const mvi_status status = api->set_on_stop(
+                host, &detail::stop_trampoline, reinterpret_cast<mvi_plugin_userdata*>(this));
+            if (status != MVI_OK) {
+                stop_functions_.pop_back();
+                throw Error(fmt::format("on_stop was refused by the host: {} ({})",
+                                        status_name(status), status_meaning(status)),
+                            status);
+            }
+        }
+        return *this;
+    }
+
     /// True once the host accepted the service's declarations.
     bool registered() const noexcept {
         return detail::host_context().phase.load(std::memory_order_acquire) ==
@@ -775,6 +847,29 @@ class Service {
     friend Service& detail::service_instance();
     friend mvi_status detail::register_service(const mvi_host_api*, mvi_host*, mvi_registrar*,
                                                void (*)(Service&)) noexcept;
+    friend mvi_status detail::stop_trampoline(mvi_plugin_userdata*) noexcept;
+
+    // Runs the on_stop functions once, in order; returns MVI_ERROR when one of them threw.
+    mvi_status run_stop_functions() noexcept {
+        std::vector<std::function<void()>> functions;
+        {
+            std::lock_guard<std::mutex> lock(stop_mutex_);
+            functions.swap(stop_functions_);
+        }
+        mvi_status status = MVI_OK;
+        for (auto& function : functions) {
+            try {
+                function();
+            } catch (const std::exception& error) {
+                log::error("on_stop function failed: {}", error.what());
+                status = MVI_ERROR;
+            } catch (...) {
+                log::error("on_stop function failed with an unknown exception");
+                status = MVI_ERROR;
+            }
+        }
+        return status;
+    }
 
     struct PendingParameter {
         std::string name;
@@ -883,8 +978,12 @@ class Service {
     void reset() noexcept {
         parameters_.clear();
         entrypoints_.clear();
-        std::lock_guard<std::mutex> lock(timers_mutex_);
-        timers_.clear();
+        {
+            std::lock_guard<std::mutex> lock(timers_mutex_);
+            timers_.clear();
+        }
+        std::lock_guard<std::mutex> lock(stop_mutex_);
+        stop_functions_.clear();
     }
 
     // Hands every collected declaration to the host; on a refusal sets `message` and returns
@@ -924,6 +1023,7 @@ class Service {
             decl.handler = &detail::entrypoint_trampoline;
             decl.userdata = reinterpret_cast<mvi_plugin_userdata*>(declared.get());
             decl.monitor = declared->monitored();
+            decl.timeout_seconds = declared->timeout_seconds();
             const mvi_status status = api->add_entrypoint(registrar, &decl);
             if (status != MVI_OK) {
                 message =
@@ -939,6 +1039,8 @@ class Service {
     std::vector<std::unique_ptr<Entrypoint>> entrypoints_;
     std::mutex timers_mutex_;
     std::vector<std::unique_ptr<detail::Timer>> timers_;
+    std::mutex stop_mutex_;
+    std::vector<std::function<void()>> stop_functions_;
 };
 
 namespace detail {
@@ -947,6 +1049,14 @@ namespace detail {
 inline Service& service_instance() {
     static Service service;
     return service;
+}
+
+/// The C on-stop hook of every SDK service: runs the functions given to Service::on_stop.
+inline mvi_status stop_trampoline(mvi_plugin_userdata* userdata) noexcept {
+    if (userdata == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    return reinterpret_cast<Service*>(userdata)->run_stop_functions();
 }
 
 inline void report_registration_error(const mvi_host_api* api, mvi_registrar* registrar,

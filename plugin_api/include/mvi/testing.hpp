@@ -6,7 +6,8 @@
 // inspect log lines, notifications and monitoring values (stored(): what mvi::store was given,
 // plus what mvi-host itself stores for monitored entrypoints and parameters). Periodic tasks
 // (call_every) are recorded and run by the test with run_timers(); calls to other services
-// (call_service) are answered by handlers the test registers with on_call():
+// (call_service) are answered by handlers the test registers with on_call(); the on_stop hook
+// runs when the test calls stop(), as mvi-host runs it when the version unloads:
 //
 //     #include <mvi/testing.hpp>
 //
@@ -86,6 +87,7 @@ struct EntrypointRecord {
     mvi_plugin_entrypoint_fn handler;  ///< The C handler.
     mvi_plugin_userdata* userdata;     ///< Passed back to the handler.
     bool monitor = false;              ///< Successful calls are stored as monitoring values.
+    double timeout_seconds = 0;        ///< The call's deadline; 0: the host's default.
 };
 
 /// One parameter as declared, with its current value.
@@ -148,6 +150,7 @@ class FakeHost {
         api_.store = &FakeHost::store_fn;
         api_.call_every = &FakeHost::call_every_fn;
         api_.call_service = &FakeHost::call_service_fn;
+        api_.set_on_stop = &FakeHost::set_on_stop_fn;
         registering_ = true;
         status_ = register_plugin(&api_, handle(), registrar());
         registering_ = false;
@@ -317,6 +320,28 @@ class FakeHost {
         return succeeded;
     }
 
+    /// True while the service has an on_stop hook that has not run yet.
+    bool has_on_stop() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return stop_hook_ != nullptr;
+    }
+
+    /// Stops the version as mvi-host does once it has drained, before closing the library: runs
+    /// the service's on_stop hook once, on this thread, and returns its status (MVI_OK without a
+    /// hook). Later set_on_stop calls from the service are refused (MVI_BAD_STATE), as by the
+    /// host.
+    mvi_status stop() {
+        mvi_plugin_stop_fn hook = nullptr;
+        mvi_plugin_userdata* userdata = nullptr;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopped_ = true;
+            std::swap(hook, stop_hook_);
+            std::swap(userdata, stop_userdata_);
+        }
+        return hook == nullptr ? MVI_OK : hook(userdata);
+    }
+
     /// Makes call_service(`service`, `entrypoint`, ...) from the service answer with `handler`
     /// (whatever version is asked for). Calls nobody answers get 404, like an unknown service.
     void on_call(std::string service, std::string entrypoint, ServiceCallHandler handler) {
@@ -452,7 +477,12 @@ class FakeHost {
                                     text(decl->description),
                                     decl->handler,
                                     decl->userdata,
-                                    decl->monitor};
+                                    decl->monitor,
+                                    decl->timeout_seconds};
+            if (!std::isfinite(record.timeout_seconds) || record.timeout_seconds < 0 ||
+                record.timeout_seconds > mvi::detail::kMaxTimeoutSeconds) {
+                return MVI_INVALID_ARGUMENT;
+            }
             const auto arguments = parse(decl->arguments);
             const auto result_schema = parse_schema(decl->result_schema);
             if (!mvi::detail::is_valid_name(record.name) || !arguments ||
@@ -711,6 +741,18 @@ class FakeHost {
         }
     }
 
+    static mvi_status set_on_stop_fn(mvi_host* handle, mvi_plugin_stop_fn hook,
+                                     mvi_plugin_userdata* userdata) {
+        FakeHost& host = self(handle);
+        std::lock_guard<std::mutex> lock(host.mutex_);
+        if (host.stopped_) {
+            return MVI_BAD_STATE;
+        }
+        host.stop_hook_ = hook;
+        host.stop_userdata_ = hook == nullptr ? nullptr : userdata;
+        return MVI_OK;
+    }
+
     mvi_host_api api_{};
     mvi_status status_ = MVI_ERROR;
     bool registering_ = false;
@@ -727,6 +769,9 @@ class FakeHost {
     std::vector<TimerRecord> timers_;
     std::map<std::pair<std::string, std::string>, ServiceCallHandler> call_handlers_;
     std::vector<ServiceCallRecord> service_calls_;
+    mvi_plugin_stop_fn stop_hook_ = nullptr;
+    mvi_plugin_userdata* stop_userdata_ = nullptr;
+    bool stopped_ = false;
 };
 
 }  // namespace mvi::testing
