@@ -90,8 +90,12 @@ std::string backtraceText(PhaseTable& table, const FaultRecord& fault) {
 std::string where(const ThreadRecord& thread) {
     auto phase = static_cast<Phase>(thread.phase.load());
     std::string detail(thread.detail, strnlen(thread.detail, sizeof thread.detail));
-    if (phase == Phase::Entrypoint || phase == Phase::Timer) {
+    if (phase == Phase::Entrypoint) {
         return fmt::format("{} {}", phaseName(phase), detail);
+    }
+    if (phase == Phase::Timer) {
+        // The scheduler's label already says "periodic task 'name'".
+        return detail.empty() ? std::string(phaseName(phase)) : detail;
     }
     return phaseName(phase);
 }
