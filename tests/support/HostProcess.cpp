@@ -119,8 +119,15 @@ pid_t HostProcess::servingPid() const {
         if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) {
             continue;
         }
-        std::ifstream stat(entry.path() / "stat");
-        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        // A process may end while it is read: plain reads, which report that as an error
+        // instead of throwing as a stream buffer does.
+        std::string text;
+        if (std::FILE* stat = std::fopen((entry.path() / "stat").c_str(), "r")) {
+            char buffer[512];
+            std::size_t length = std::fread(buffer, 1, sizeof buffer, stat);
+            std::fclose(stat);
+            text.assign(buffer, length);
+        }
         // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
         auto close = text.rfind(')');
         if (close == std::string::npos) {
