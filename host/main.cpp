@@ -176,8 +176,18 @@ class HostApplication : public Poco::Util::ServerApplication {
         supervision.backlog = settings.httpMaxQueued;
         supervision.databasePath =
             Poco::Path(Poco::Path::forDirectory(settings.dataDir), "mvi.db").toString();
-        mvi::host::fault::Supervisor supervisor(supervision, Poco::Logger::get("mvi"));
-        return supervisor.run();
+        int status = 0;
+        {
+            mvi::host::fault::Supervisor supervisor(supervision, Poco::Logger::get("mvi"));
+            status = supervisor.run();
+        }
+        // The supervisor has nothing left to write, and its exit must not wait on anything:
+        // under LeakSanitizer, the exit-time check was seen to hang in this process (whose
+        // signals stay blocked for sigtimedwait), so it leaves at once.
+        std::cout.flush();
+        std::cerr.flush();
+        std::clog.flush();
+        std::_Exit(status);
     }
 
     /// The serving process: loads the plugins and answers requests.
