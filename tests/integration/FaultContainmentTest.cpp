@@ -68,18 +68,6 @@ std::unique_ptr<HostProcess> startWithState(const std::string& faultyTarget = "f
     return host;
 }
 
-bool hasNotification(const HostProcess& host, const std::string& service,
-                     const std::string& severity, const std::string& text) {
-    json all = host.get("/notifications/").json();
-    for (const auto& [id, stack] : all.items()) {
-        if (stack["service_name"] == service && stack["severity_name"] == severity &&
-            stack["msg"].get<std::string>().find(text) != std::string::npos) {
-            return true;
-        }
-    }
-    return false;
-}
-
 #ifdef __SANITIZE_ADDRESS__
 // The address sanitizer catches the double free itself, reports it and ends the process.
 constexpr const char* kHeapCorruption = "exit status 1";

@@ -27,17 +27,6 @@ std::string greet(const HostProcess& host) {
     }
 }
 
-bool hasNotification(const HostProcess& host, const std::string& service, const std::string& text) {
-    json all = host.get("/notifications/").json();
-    for (const auto& [id, stack] : all.items()) {
-        if (stack["service_name"] == service && stack["severity_name"] == "CRITICAL" &&
-            stack["msg"].get<std::string>().find(text) != std::string::npos) {
-            return true;
-        }
-    }
-    return false;
-}
-
 std::string logOf(const HostProcess& host, const std::string& name) {
     return host.get("/services/~logs?name=" + name + "&version=1.0.0").body;
 }
@@ -73,7 +62,7 @@ TEST(PluginThreads, DeletingAPluginWhoseThreadNeverEndsKeepsItMappedAndTheHostUp
     ASSERT_TRUE(isMapped(*host, cachePath));
 
     fs::remove(fs::path(host->pluginsDir()) / "own_thread_1.0.0.so");
-    ASSERT_TRUE(waitFor([&] { return hasNotification(*host, "own_thread", kReason); }))
+    ASSERT_TRUE(waitFor([&] { return hasNotification(*host, "own_thread", "CRITICAL", kReason); }))
         << host->get("/notifications/").body;
     EXPECT_NE(logOf(*host, "own_thread").find(kReason), std::string::npos)
         << logOf(*host, "own_thread");
@@ -94,7 +83,7 @@ TEST(PluginThreads, AThreadStartedByAConstructorWhileOpeningIsCountedToo) {
     std::string cachePath = cachePathOf(*host, "ctor_thread");
 
     fs::remove(fs::path(host->pluginsDir()) / "ctor_thread_1.0.0.so");
-    ASSERT_TRUE(waitFor([&] { return hasNotification(*host, "ctor_thread", kReason); }))
+    ASSERT_TRUE(waitFor([&] { return hasNotification(*host, "ctor_thread", "CRITICAL", kReason); }))
         << host->get("/notifications/").body;
     EXPECT_TRUE(isMapped(*host, cachePath));
     EXPECT_EQ(host->servingPid(), serving);
@@ -110,7 +99,7 @@ TEST(PluginThreads, ReplacingAPluginWhoseThreadNeverEndsServesTheNewBuildAndKeep
     std::string oldPath = cachePathOf(*host, "own_thread");
 
     installPlugin(builtPlugin("fixture_own_thread_v2"), host->pluginsDir(), "own_thread_1.0.0.so");
-    ASSERT_TRUE(waitFor([&] { return hasNotification(*host, "own_thread", kReason); }))
+    ASSERT_TRUE(waitFor([&] { return hasNotification(*host, "own_thread", "CRITICAL", kReason); }))
         << host->get("/notifications/").body;
     EXPECT_EQ(host->get("/services/own_thread/build").json(), "v2");
     std::string newPath = cachePathOf(*host, "own_thread");
@@ -140,7 +129,7 @@ TEST(PluginThreads, AnOnStopHookThatEndsItsThreadLetsTheLibraryBeUnmapped) {
     EXPECT_LT(stopped, hook) << log;
     EXPECT_LT(hook, unloaded) << log;
     EXPECT_FALSE(isMapped(*host, cachePath));
-    EXPECT_FALSE(hasNotification(*host, "stopped_thread", "could not be unmapped"));
+    EXPECT_FALSE(hasNotification(*host, "stopped_thread", "CRITICAL", "could not be unmapped"));
     EXPECT_EQ(greet(*host), "Hello Bob");
 }
 

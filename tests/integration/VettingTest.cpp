@@ -84,18 +84,6 @@ json waitForStatus(const HostProcess& host, const std::string& name, const std::
     return reached ? entry : json();
 }
 
-bool hasNotification(const HostProcess& host, const std::string& service,
-                     const std::string& severity, const std::string& text) {
-    json all = host.get("/notifications/").json();
-    for (const auto& [id, stack] : all.items()) {
-        if (stack["service_name"] == service && stack["severity_name"] == severity &&
-            stack["msg"].get<std::string>().find(text) != std::string::npos) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /// Probe processes (`mvi-host --probe=...`) whose parent is `parent`.
 std::vector<pid_t> probeProcesses(pid_t parent) {
     std::vector<pid_t> found;

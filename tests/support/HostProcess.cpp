@@ -211,6 +211,18 @@ nlohmann::json serviceEntry(const HostProcess& host, const std::string& name,
     return nullptr;
 }
 
+bool hasNotification(const HostProcess& host, const std::string& service,
+                     const std::string& severity, const std::string& text) {
+    nlohmann::json all = host.get("/notifications/").json();
+    for (const auto& [id, stack] : all.items()) {
+        if (stack["service_name"] == service && stack["severity_name"] == severity &&
+            stack["msg"].get<std::string>().find(text) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::vector<std::string> mappedFilesUnder(pid_t pid, const std::string& directory) {
     std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
     std::set<std::string> files;

@@ -99,6 +99,11 @@ namespace mvi::test {
 nlohmann::json serviceEntry(const HostProcess& host, const std::string& name,
                             const std::string& version);
 
+/// Whether a notification of `service` with `severity` (e.g. "CRITICAL") has `text` in its
+/// message.
+bool hasNotification(const HostProcess& host, const std::string& service,
+                     const std::string& severity, const std::string& text);
+
 /// Files under `directory` that process `pid` has mapped (from /proc/PID/maps).
 std::vector<std::string> mappedFilesUnder(pid_t pid, const std::string& directory);
 
