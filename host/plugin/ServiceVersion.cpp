@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <thread>
 
 #include "fault/PhaseTable.h"
 #include "plugin/HostApi.h"
@@ -112,11 +114,11 @@ bool ServiceVersion::unload() {
         log(LogLevel::Info, fmt::format("unloaded (build sha256 {}; library unmapped)", build));
     } else {
         std::string message =
-            release.threadsRunning > 0
+            release.threadsRunning > 0 || release.hook == Hook::Hung
                 ? fmt::format(
                       "build sha256 {} could not be unmapped from the host process: {}; it "
                       "was not closed and keeps its memory until the host restarts",
-                      build, threadsReason(release))
+                      build, keptReason(release))
                 : fmt::format(
                       "build sha256 {} could not be unmapped from the host process after "
                       "closing: it keeps its memory until the host restarts (a unique "
@@ -195,8 +197,8 @@ void ServiceVersion::markFailed(const std::string& reason) {
     stopTimers();
     entrypoints_.clear();
     Release release = closeLibrary();
-    if (release.threadsRunning > 0) {
-        log(LogLevel::Error, "its library stays mapped: " + threadsReason(release));
+    if (!release.unmapped && (release.threadsRunning > 0 || release.hook == Hook::Hung)) {
+        log(LogLevel::Error, "its library stays mapped: " + keptReason(release));
     }
     services_.logs.endStream(id_);
 }
@@ -399,7 +401,7 @@ bool ServiceVersion::setOnStop(mvi_plugin_stop_fn hook, mvi_plugin_userdata* use
     return true;
 }
 
-bool ServiceVersion::runOnStop() noexcept {
+ServiceVersion::Hook ServiceVersion::runOnStop() noexcept {
     mvi_plugin_stop_fn hook = nullptr;
     mvi_plugin_userdata* userdata = nullptr;
     {
@@ -409,33 +411,75 @@ bool ServiceVersion::runOnStop() noexcept {
         std::swap(userdata, onStopData_);
     }
     if (hook == nullptr) {
-        return false;
+        return Hook::None;
     }
+    // Shared with the hook's thread, which may outlive this version when the hook hangs.
+    struct Run {
+        std::mutex mutex;
+        std::condition_variable done;
+        bool finished = false;
+        mvi_status status = MVI_ERROR;
+        bool threw = false;
+    };
+    auto started = std::chrono::steady_clock::now();
+    std::shared_ptr<Run> run;
     try {
-        auto started = std::chrono::steady_clock::now();
-        mvi_status status;
-        {
-            fault::PhaseScope phase(phaseIndex_, fault::Phase::Stop, "");
+        run = std::make_shared<Run>();
+        std::thread([run, hook, userdata, phase = phaseIndex_] {
+            mvi_status status = MVI_ERROR;
+            bool threw = false;
+            try {
+                fault::PhaseScope scope(phase, fault::Phase::Stop, "");
+                status = hook(userdata);
+            } catch (...) {
+                threw = true;
+            }
+            {
+                std::lock_guard lock(run->mutex);
+                run->status = status;
+                run->threw = threw;
+                run->finished = true;
+            }
+            run->done.notify_all();
+        }).detach();
+    } catch (const std::exception&) {
+        // No thread to be had: the hook runs here, without a deadline.
+        mvi_status status = MVI_ERROR;
+        bool threw = false;
+        try {
+            fault::PhaseScope scope(phaseIndex_, fault::Phase::Stop, "");
             status = hook(userdata);
+        } catch (...) {
+            threw = true;
         }
-        auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
-        if (status == MVI_OK) {
+        reportHook(status, threw, std::chrono::steady_clock::now() - started);
+        return Hook::Returned;
+    }
+    std::unique_lock lock(run->mutex);
+    if (!run->done.wait_for(lock, services_.stopTimeout, [&run] { return run->finished; })) {
+        return Hook::Hung;
+    }
+    reportHook(run->status, run->threw, std::chrono::steady_clock::now() - started);
+    return Hook::Returned;
+}
+
+void ServiceVersion::reportHook(mvi_status status, bool threw,
+                                std::chrono::duration<double> took) noexcept {
+    try {
+        if (threw) {
+            // A plugin written without the SDK threw through the C ABI.
+            log(LogLevel::Error,
+                "on_stop hook let an exception cross the C ABI (only status codes may cross; the "
+                "SDK's trampolines do this for you)");
+        } else if (status == MVI_OK) {
             log(LogLevel::Info, fmt::format("on_stop hook returned after {:.3f} s", took.count()));
         } else {
             log(LogLevel::Error, fmt::format("on_stop hook failed with status {} after {:.3f} s",
                                              status, took.count()));
         }
     } catch (...) {
-        // A plugin written without the SDK threw through the C ABI; reporting must not throw.
-        try {
-            log(LogLevel::Error,
-                "on_stop hook let an exception cross the C ABI (only status codes "
-                "may cross; the SDK's trampolines do this for you)");
-        } catch (...) {
-            // Out of memory while reporting: unloading goes on regardless.
-        }
+        // Out of memory while reporting: unloading goes on regardless.
     }
-    return true;
 }
 
 ServiceVersion::Release ServiceVersion::closeLibrary() {
@@ -443,16 +487,16 @@ ServiceVersion::Release ServiceVersion::closeLibrary() {
     if (!library_) {
         return release;
     }
-    release.hookRan = runOnStop();
-    if (threads_) {
+    release.hook = runOnStop();
+    if (release.hook != Hook::Hung && threads_) {
         release.threadsRunning = threads_->waitUntilNone(services_.stopTimeout);
-        if (release.threadsRunning > 0) {
-            // Closing would unmap code its threads are running: the library stays open.
-            keptMapped_ = true;
-            release.unmapped = false;
-            keepOpenForever(std::move(library_));
-            return release;
-        }
+    }
+    if (release.hook == Hook::Hung || release.threadsRunning > 0) {
+        // Closing would unmap code that still runs: the library stays open.
+        keptMapped_ = true;
+        release.unmapped = false;
+        keepOpenForever(std::move(library_));
+        return release;
     }
     std::string path = library_->path();
     {
@@ -472,9 +516,15 @@ ServiceVersion::Release ServiceVersion::closeLibrary() {
     return release;
 }
 
-std::string ServiceVersion::threadsReason(const Release& release) const {
+std::string ServiceVersion::keptReason(const Release& release) const {
     double seconds = std::chrono::duration<double>(services_.stopTimeout).count();
-    if (release.hookRan) {
+    if (release.hook == Hook::Hung) {
+        return fmt::format(
+            "its on_stop hook did not return within {:g} s (plugins.stop_timeout_seconds) and "
+            "still runs; make the hook return once it has ended what the service started",
+            seconds);
+    }
+    if (release.hook == Hook::Returned) {
         return fmt::format(
             "{} threads it started are still running {:g} s after its on_stop hook returned "
             "(plugins.stop_timeout_seconds); make its on_stop hook end them",

@@ -137,6 +137,10 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
 
     /// True while the library is open.
     bool hasLibrary() const { return library_ != nullptr; }
+    /// Its library was left open because code of it may still run (threads it started, or an
+    /// on_stop hook that never returned): the version must then outlive it, as that code may
+    /// still call the host through its handle.
+    bool keptMapped() const { return keptMapped_; }
 
     /// Runs the plugin's on_stop hook, waits for the threads it started to end, then closes the
     /// library and checks that the dynamic loader really unmapped it; logs either way and raises
@@ -251,25 +255,38 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// Cancels the version's periodic tasks (a run in progress finishes).
     void stopTimers();
 
+    /// What became of the on_stop hook.
+    enum class Hook {
+        /// The plugin set none.
+        None,
+        /// It returned (its failures are logged).
+        Returned,
+        /// It was still running at the stop timeout.
+        Hung,
+    };
+
     /// How releasing the library went.
     struct Release {
         /// The dynamic loader no longer maps it.
         bool unmapped = true;
         /// Threads the plugin started that still ran when the wait ended (then it is not closed).
         std::size_t threadsRunning = 0;
-        /// Whether an on_stop hook ran.
-        bool hookRan = false;
+        Hook hook = Hook::None;
     };
 
-    /// Runs the on_stop hook (once; failures are logged). Returns whether there was one.
-    bool runOnStop() noexcept;
+    /// Runs the on_stop hook once, on a thread of its own, and waits up to the stop timeout
+    /// (`plugins.stop_timeout_seconds`) for it: a hook that never returns is left running.
+    Hook runOnStop() noexcept;
+    /// Logs how a hook that returned went.
+    void reportHook(mvi_status status, bool threw, std::chrono::duration<double> took) noexcept;
 
     /// Runs the on_stop hook, waits for the plugin's threads, then closes the library unless
     /// some still run.
     Release closeLibrary();
 
-    /// Why the library stays mapped while `release.threadsRunning` threads of it run.
-    std::string threadsReason(const Release& release) const;
+    /// Why the library stays mapped (a hook that hung, or `release.threadsRunning` threads of it
+    /// still running).
+    std::string keptReason(const Release& release) const;
 
     ServiceId id_;
     Artifact artifact_;
@@ -290,7 +307,7 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     ParameterSet parameters_;
     std::unique_ptr<SharedObject> library_;
     std::shared_ptr<PluginThreads::Library> threads_;
-    /// The library was left mapped because threads it started still run.
+    /// The library was left mapped because code of it may still run.
     bool keptMapped_ = false;
     std::mutex stopMutex_;
     mvi_plugin_stop_fn onStop_ = nullptr;

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+#include <mutex>
+#include <vector>
+
 #include "core/BackgroundTask.h"
 #include "plugin/ServiceVersion.h"
 
@@ -10,6 +14,14 @@ namespace {
 
 /// The name the unloader reports errors under.
 constexpr const char* kThread = "unloader";
+
+/// Keeps a version whose library could not be closed reachable until the process exits.
+void keepForever(ServiceVersion* version) {
+    static std::mutex mutex;
+    static auto* kept = new std::vector<std::unique_ptr<ServiceVersion>>();
+    std::lock_guard lock(mutex);
+    kept->emplace_back(version);
+}
 
 }  // namespace
 
@@ -84,7 +96,13 @@ void Unloader::run() {
         bool wasLoaded = version->hasLibrary();
         bool unmapped = false;
         BackgroundTask::guarded(kThread, [version, &unmapped] { unmapped = version->unload(); });
-        delete version;
+        if (version->keptMapped()) {
+            // Code of its library still runs and may call the host through the version's
+            // handle: both stay until the process exits.
+            keepForever(version);
+        } else {
+            delete version;
+        }
         lock.lock();
         if (wasLoaded) {
             ++unloaded_;

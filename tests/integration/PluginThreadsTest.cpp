@@ -7,8 +7,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <string>
+
+#include <sys/wait.h>
 
 #include "HostProcess.h"
 
@@ -131,6 +134,36 @@ TEST(PluginThreads, AnOnStopHookThatEndsItsThreadLetsTheLibraryBeUnmapped) {
     EXPECT_FALSE(isMapped(*host, cachePath));
     EXPECT_FALSE(hasNotification(*host, "stopped_thread", "CRITICAL", "could not be unmapped"));
     EXPECT_EQ(greet(*host), "Hello Bob");
+}
+
+TEST(PluginThreads, AnOnStopHookThatNeverReturnsIsLeftRunningAndTheHostGoesOn) {
+    auto host = startHost(
+        {{"hello", "hello_1.0.0.so"}, {"fixture_hanging_stop", "stopped_thread_1.0.0.so"}},
+        {"-D", "plugins.stop_timeout_seconds=1"});
+    ASSERT_TRUE(threadRuns(*host, "stopped_thread"));
+    pid_t serving = host->servingPid();
+    std::string cachePath = cachePathOf(*host, "stopped_thread");
+
+    fs::remove(fs::path(host->pluginsDir()) / "stopped_thread_1.0.0.so");
+    const char* reason = "its on_stop hook did not return within 1 s";
+    ASSERT_TRUE(
+        waitFor([&] { return hasNotification(*host, "stopped_thread", "CRITICAL", reason); }))
+        << host->get("/notifications/").body;
+    EXPECT_NE(logOf(*host, "stopped_thread").find("on_stop hook entered"), std::string::npos);
+    EXPECT_EQ(serviceEntry(*host, "stopped_thread", "1.0.0"), json()) << "the version is gone";
+    // The hook still runs in the library, which stays mapped; the host never crashed.
+    EXPECT_TRUE(isMapped(*host, cachePath));
+    EXPECT_EQ(host->servingPid(), serving);
+    EXPECT_EQ(greet(*host), "Hello Bob");
+
+    // The same build deployed again loads and serves; the host then stops cleanly, giving up on
+    // this copy's hook too.
+    installPlugin(builtPlugin("fixture_hanging_stop"), host->pluginsDir(),
+                  "stopped_thread_1.0.0.so");
+    ASSERT_TRUE(threadRuns(*host, "stopped_thread"));
+    int status = host->stopWith(SIGTERM);
+    EXPECT_FALSE(host->timedOut());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 TEST(PluginThreads, AnEntrypointDeadlineOfOneSecondAnswers504UnderAHostDefaultOfSixty) {
