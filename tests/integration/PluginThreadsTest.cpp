@@ -146,9 +146,9 @@ TEST(PluginThreads, AnOnStopHookThatNeverReturnsIsLeftRunningAndTheHostGoesOn) {
 
     fs::remove(fs::path(host->pluginsDir()) / "stopped_thread_1.0.0.so");
     const char* reason = "its on_stop hook did not return within 1 s";
-    ASSERT_TRUE(
-        waitFor([&] { return hasNotification(*host, "stopped_thread", "CRITICAL", reason); }))
-        << host->get("/notifications/").body;
+    ASSERT_TRUE(waitFor([&] {
+        return hasNotification(*host, "stopped_thread", "CRITICAL", reason);
+    })) << host->get("/notifications/").body;
     EXPECT_NE(logOf(*host, "stopped_thread").find("on_stop hook entered"), std::string::npos);
     EXPECT_EQ(serviceEntry(*host, "stopped_thread", "1.0.0"), json()) << "the version is gone";
     // The hook still runs in the library, which stays mapped; the host never crashed.
