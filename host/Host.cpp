@@ -141,16 +141,8 @@ void Host::onPluginChange(const std::string& fileName, PluginWatcher::Change cha
     if (!id) {
         return;
     }
-    std::string path = inDirectory(config_.pluginsDir, fileName);
-    if (change == PluginWatcher::Change::Ready) {
-        deployer_.deployFile(*id, path);
-        return;
-    }
-    // Only a version that was loaded from this very file is undeployed with it.
-    auto current = registry_.find(*id);
-    if (current && current->artifact().sourcePath == path) {
-        deployer_.undeploy(*id);
-    }
+    deployer_.fileChanged(*id, inDirectory(config_.pluginsDir, fileName),
+                          change == PluginWatcher::Change::Ready);
 }
 
 void Host::start() {
@@ -190,6 +182,7 @@ bool Host::stop(std::chrono::milliseconds timeout) {
     if (watcher_) {
         watcher_->stop();
     }
+    deployer_.stopQueue();
     // Readers following a log end first, so their answers finish cleanly.
     logs_.close();
     if (server_) {

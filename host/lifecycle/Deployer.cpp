@@ -347,8 +347,9 @@ void Deployer::syncFolder(const std::string& directory) {
                                             : compareVersions(a.first.version, b.first.version) < 0;
     });
     for (const auto& [id, path] : files) {
-        deployFile(id, path);
+        queue_.post(id.name, [this, id = id, path = path] { deployFile(id, path); });
     }
+    queue_.waitUntilIdle();
     std::string prefix = Poco::Path(directory).makeDirectory().toString();
     std::vector<ServiceId> gone;
     for (const auto& [name, route] : *registry_.snapshot()) {
@@ -362,6 +363,20 @@ void Deployer::syncFolder(const std::string& directory) {
     for (const ServiceId& id : gone) {
         undeploy(id);
     }
+}
+
+void Deployer::fileChanged(const ServiceId& id, const std::string& path, bool present) {
+    queue_.post(id.name, [this, id, path, present] {
+        if (present) {
+            deployFile(id, path);
+            return;
+        }
+        // Only a version that was loaded from this very file is undeployed with it.
+        auto current = registry_.find(id);
+        if (current && current->artifact().sourcePath == path) {
+            undeploy(id);
+        }
+    });
 }
 
 }  // namespace mvi::host

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/ServiceId.h"
+#include "lifecycle/DeployQueue.h"
 #include "plugin/PluginLoader.h"
 #include "plugin/ServiceRegistry.h"
 #include "state/QuarantineStore.h"
@@ -93,9 +94,18 @@ class Deployer {
                                          const nlohmann::json& value,
                                          std::vector<ValidationError>* errors = nullptr);
 
-    /// Brings the table in line with `directory`: loads new and changed files, undeploys
-    /// versions whose file (in that folder) is gone.
+    /// Brings the table in line with `directory`: loads new and changed files (those of
+    /// different names side by side, see DeployQueue), undeploys versions whose file (in that
+    /// folder) is gone. Returns once all of it is done.
     void syncFolder(const std::string& directory);
+
+    /// Queues the work for a plugin file that appeared or changed (`present`) or went away at
+    /// `path`: deploying it, or undeploying the version loaded from that very file. Returns at
+    /// once; the work of one name is done in the order it was queued.
+    void fileChanged(const ServiceId& id, const std::string& path, bool present);
+
+    /// Drops queued file work and waits for the work that runs. For stopping.
+    void stopQueue() { queue_.stop(); }
 
     /// Builds that replaced the serving build of the same version so far (hot swaps).
     std::uint64_t swaps() const { return swaps_.load(); }
@@ -126,6 +136,8 @@ class Deployer {
     std::atomic<std::uint64_t> swaps_{0};
     std::mutex locksMutex_;
     std::map<std::string, std::unique_ptr<std::mutex>> locks_;
+    /// Last, so its threads end before anything they use goes.
+    DeployQueue queue_;
 };
 
 }  // namespace mvi::host

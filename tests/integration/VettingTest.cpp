@@ -289,6 +289,24 @@ TEST(Vetting, ARegistrationThatHangsIsRefusedAtItsDeadline) {
     EXPECT_LT(std::chrono::steady_clock::now() - stopping, std::chrono::seconds(5));
 }
 
+TEST(Vetting, ABuildOnTrialNeverHoldsUpTheLoadsOfOtherServices) {
+    auto host = startHost({{"hello", "hello_1.0.0.so"}},
+                          {"--define", "plugins.registration_timeout_seconds=120"});
+    pid_t serving = host->servingPid();
+    installPlugin(builtPlugin("fixture_register_hang"), host->pluginsDir(), "hang_1.0.0.so");
+    ASSERT_TRUE(waitFor([&] { return !probeProcesses(serving).empty(); }));
+
+    // Another service dropped while the first one's registration hangs in its probe loads and
+    // serves before that probe has ended.
+    installPlugin(builtPlugin("hello"), host->pluginsDir(), "greeter_1.0.0.so");
+    json greeter = waitForStatus(*host, "greeter", "1.0.0", "ready", std::chrono::seconds(60));
+    ASSERT_TRUE(greeter.is_object()) << host->get("/services/").body;
+    Response answer = host->post("/services/greeter/hello", {{"name", "Bob"}});
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    EXPECT_FALSE(probeProcesses(serving).empty()) << "the hanging build's probe had ended";
+    EXPECT_NE(serviceEntry(*host, "hang", "1.0.0")["status"], "failed");
+}
+
 TEST(Vetting, StoppingTheHostNeverWaitsForABuildOnTrial) {
     auto host = startHost({{"hello", "hello_1.0.0.so"}},
                           {"--define", "plugins.registration_timeout_seconds=120"});
