@@ -33,6 +33,13 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"http.max_upload_bytes", "268435456",
          "Largest deployment upload (POST /services/~tar) and unpacked plugin; larger ones get "
          "413."},
+        {"http.max_json_depth", "256",
+         "Most arrays and objects nested in one another in a JSON body or query value; deeper "
+         "ones get 422 (at most 4096; JSON a service hands to the host may nest 4096 levels)."},
+        {"http.linger_seconds", "5",
+         "Seconds a connection whose request body was refused (413) keeps reading and dropping "
+         "what the client still sends before it closes, so the client reads the answer instead "
+         "of a reset."},
         {"http.keep_alive_seconds", "60", "Idle time after which a keep-alive connection closes."},
         {"plugins.dir", "var/plugins", "Folder holding <name>_<version>.so files to serve."},
         {"plugins.stop_timeout_seconds", "5",
@@ -144,6 +151,9 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
         return number;
     };
     constexpr long long kIntMax = std::numeric_limits<int>::max();
+    // What the host does with a value recurses once per level; this many stay far within a
+    // thread's stack.
+    constexpr long long kMaxJsonDepth = 4096;
     HostConfig result;
     result.httpHost = text("http.host");
     result.httpPort = static_cast<unsigned>(integer("http.port", 0, 65535));
@@ -153,6 +163,9 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
         integer("http.max_body_bytes", 1, std::numeric_limits<long long>::max()));
     result.httpMaxUploadBytes = static_cast<std::size_t>(
         integer("http.max_upload_bytes", 1, std::numeric_limits<long long>::max()));
+    result.httpMaxJsonDepth =
+        static_cast<std::size_t>(integer("http.max_json_depth", 1, kMaxJsonDepth));
+    result.httpLingerSeconds = static_cast<int>(integer("http.linger_seconds", 0, 300));
     result.httpKeepAliveSeconds = static_cast<int>(integer("http.keep_alive_seconds", 1, kIntMax));
     result.pluginsDir = text("plugins.dir");
     result.pluginsStopTimeoutSeconds =

@@ -23,6 +23,11 @@ struct HostConfig {
     int httpMaxQueued = 0;
     std::size_t httpMaxBodyBytes = 0;
     std::size_t httpMaxUploadBytes = 0;
+    /// Most arrays and objects nested in one another in JSON the host reads.
+    std::size_t httpMaxJsonDepth = 0;
+    /// How long a connection whose request body was refused keeps reading (and dropping) what
+    /// the client still sends before it closes.
+    int httpLingerSeconds = 0;
     int httpKeepAliveSeconds = 0;
     std::string pluginsDir;
     int pluginsStopTimeoutSeconds = 0;

@@ -11,6 +11,8 @@
 #include <memory>
 #include <sstream>
 
+#include "core/JsonInput.h"
+
 namespace mvi::host {
 namespace {
 
@@ -121,6 +123,12 @@ void extractTarGz(const std::string& uploadPath, const std::string& destinationP
             throw UploadUnpacker::Error("the archive has a member without a readable name");
         }
         std::string path = rawPath;
+        if (!JsonInput::isValidUtf8(path)) {
+            throw UploadUnpacker::Error(
+                fmt::format("the archive member '{}' has a name that is not valid UTF-8; member "
+                            "names must be UTF-8",
+                            JsonInput::withValidUtf8(path)));
+        }
         if (!UploadUnpacker::isSafeMemberPath(path)) {
             throw UploadUnpacker::Error(
                 fmt::format("the archive member '{}' has an absolute path or a '..' component; "
@@ -130,7 +138,7 @@ void extractTarGz(const std::string& uploadPath, const std::string& destinationP
         if (const char* target = archive_entry_hardlink(entry)) {
             throw UploadUnpacker::Error(fmt::format(
                 "the archive member '{}' is a hard link (to '{}'); links are not accepted", path,
-                target));
+                JsonInput::withValidUtf8(target)));
         }
         auto type = archive_entry_filetype(entry);
         if (type == AE_IFDIR) {
@@ -140,7 +148,7 @@ void extractTarGz(const std::string& uploadPath, const std::string& destinationP
             const char* target = archive_entry_symlink(entry);
             throw UploadUnpacker::Error(fmt::format(
                 "the archive member '{}' is a symbolic link (to '{}'); links are not accepted",
-                path, target != nullptr ? target : ""));
+                path, JsonInput::withValidUtf8(target != nullptr ? target : "")));
         }
         if (type != AE_IFREG) {
             throw UploadUnpacker::Error(fmt::format(

@@ -12,8 +12,9 @@ namespace mvi::host {
 /// archive holding exactly one regular file whose name ends in `.so` (directories and other
 /// regular files beside it are ignored). What it is, is told by its content (gzip or ELF
 /// magic), never by a file name. An archive is refused whole when any member is a symbolic
-/// link, a hard link, a device or another special file, or has an absolute path or a `..`
-/// component; member names are checked, never used as paths. Nothing is written outside the
+/// link, a hard link, a device or another special file, has an absolute path or a `..`
+/// component, or has a name that is not valid UTF-8; member names are checked, never used as
+/// paths. Nothing is written outside the
 /// given destination.
 class UploadUnpacker {
   public:

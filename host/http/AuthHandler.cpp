@@ -109,6 +109,7 @@ void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
         throw HttpError(422, json::array({problem("", "malformed form: " + error.displayText(),
                                                   "value_error.form")}));
     }
+    requireUtf8Fields(form);
     json problems = json::array();
     for (const char* field : {"username", "password"}) {
         if (!form.has(field)) {

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/JsonInput.h"
 #include "deploy/UploadUnpacker.h"
 
 namespace mvi::host {
@@ -30,7 +31,11 @@ constexpr int kFieldValueLimit = 4096;
 constexpr int kFieldLimit = 16;
 
 nlohmann::json problem(const std::string& field, const std::string& msg, const std::string& type) {
-    return {{"loc", {"body", field}}, {"msg", msg}, {"type", type}};
+    nlohmann::json loc = nlohmann::json::array({"body"});
+    if (!field.empty()) {
+        loc.push_back(field);
+    }
+    return {{"loc", loc}, {"msg", msg}, {"type", type}};
 }
 
 HttpError tooLarge(std::uint64_t limit) {
@@ -68,7 +73,15 @@ class UploadPartHandler : public Poco::Net::PartHandler {
             Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition"),
                                                       disposition, parameters);
         }
-        bool keep = parameters.get("name", "") == "file" && ++fileParts_ == 1;
+        std::string name = parameters.get("name", "");
+        if (!JsonInput::isValidUtf8(name)) {
+            problems_.push_back(
+                problem("", "the name of a file part is not valid UTF-8", "value_error.utf8"));
+        } else if (!JsonInput::isValidUtf8(parameters.get("filename", ""))) {
+            problems_.push_back(
+                problem(name, "the file name is not valid UTF-8", "value_error.utf8"));
+        }
+        bool keep = name == "file" && ++fileParts_ == 1;
         std::ofstream output;
         if (keep) {
             output.open(path_, std::ios::binary | std::ios::trunc);
@@ -104,7 +117,11 @@ class UploadPartHandler : public Poco::Net::PartHandler {
     /// How many parts named `file` arrived.
     int fileParts() const { return fileParts_; }
 
+    /// What was wrong with the parts' names (a 422 detail list).
+    const nlohmann::json& problems() const { return problems_; }
+
   private:
+    nlohmann::json problems_ = nlohmann::json::array();
     std::string path_;
     std::uint64_t limit_;
     std::uint64_t received_ = 0;
@@ -156,17 +173,8 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
                            Poco::Net::HTTPServerResponse& response) {
     requireMethod(request, response, "POST");
     const std::uint64_t limit = context_.config.httpMaxUploadBytes;
-    std::istream& body = request.stream();
-    if (request.hasContentLength() && request.getContentLength64() > 0 &&
-        static_cast<std::uint64_t>(request.getContentLength64()) > limit) {
-        // As for any body: one moderately over the limit is read and dropped, so the client
-        // hears the 413 instead of a reset while it is still sending.
-        auto length = static_cast<std::uint64_t>(request.getContentLength64());
-        if (length <= limit + std::max<std::uint64_t>(limit, 1 << 20)) {
-            discard(body, length);
-        }
-        throw tooLarge(limit);
-    }
+    body().accept(limit, "http.max_upload_bytes");
+    std::istream& stream = request.stream();
     Poco::Net::MediaType mediaType("application/octet-stream");
     try {
         mediaType = Poco::Net::MediaType(request.getContentType());
@@ -192,7 +200,7 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
     form.setFieldLimit(kFieldLimit);
     form.setValueLengthLimit(kFieldValueLimit);
     try {
-        form.load(request, body, parts);
+        form.load(request, stream, parts);
     } catch (const Poco::Net::HTMLFormException& error) {
         throw HttpError(
             422, nlohmann::json::array(
@@ -208,11 +216,12 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
                                    {"type", "value_error.multipart"}}}));
     }
     // Whatever follows the closing boundary, so the connection can carry the next request.
-    if (discard(body, 1 << 16) >= (1 << 16)) {
-        response.setKeepAlive(false);
+    if (discard(stream, 1 << 16) < (1 << 16)) {
+        body().markConsumed();
     }
 
-    nlohmann::json problems = nlohmann::json::array();
+    requireUtf8Fields(form);
+    nlohmann::json problems = parts.problems();
     ServiceId id;
     if (singleField(form, "name", id.name, problems) && !isValidServiceName(id.name)) {
         problems.push_back(problem("name",

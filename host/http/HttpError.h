@@ -9,11 +9,15 @@
 namespace mvi::host {
 
 /// Thrown by request handlers to answer an HTTP error; the handler base turns it into
-/// `{"detail": ...}` with that status.
+/// `{"detail": ...}` with that status. A detail may quote what a client sent, valid UTF-8 or not:
+/// nothing here or in sending it throws for that.
 class HttpError : public std::runtime_error {
   public:
     HttpError(int status, nlohmann::json detail)
-        : std::runtime_error(detail.is_string() ? detail.get<std::string>() : detail.dump()),
+        : std::runtime_error(
+              detail.is_string()
+                  ? detail.get<std::string>()
+                  : detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
           status_(status),
           detail_(std::move(detail)) {}
 

@@ -1,7 +1,6 @@
 #include "http/InspectionHandler.h"
 
 #include <Poco/DateTimeFormatter.h>
-#include <Poco/URI.h>
 #include <fmt/format.h>
 
 namespace mvi::host {
@@ -40,7 +39,7 @@ void InspectionHandler::handle(Poco::Net::HTTPServerRequest& request,
     requireMethod(request, response, "GET");
     std::string name;
     std::string version;
-    for (const auto& [key, value] : Poco::URI(request.getURI()).getQueryParameters()) {
+    for (const auto& [key, value] : queryParameters(request)) {
         if (key == "name") {
             name = value;
         } else if (key == "version") {

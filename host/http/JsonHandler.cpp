@@ -2,12 +2,11 @@
 
 #include "schema/SchemaValidator.h"
 
+#include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/StreamCopier.h>
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <istream>
+#include <chrono>
 #include <ostream>
 #include <sstream>
 
@@ -16,31 +15,36 @@ namespace mvi::host {
 void JsonHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                 Poco::Net::HTTPServerResponse& response) {
     try {
+        body_.emplace(request, response);
         handle(request, response);
         return;
     } catch (const HttpError& error) {
-        sendErrorAfterFailure(request, response, error.status(), error.detail());
+        sendErrorAfterFailure(response, error.status(), error.detail());
     } catch (const Poco::Net::NetException&) {
         // The client went away; nothing can be sent.
     } catch (const std::exception& error) {
-        sendErrorAfterFailure(request, response, 500,
-                              fmt::format("internal error: {}", error.what()));
+        sendErrorAfterFailure(response, 500, fmt::format("internal error: {}", error.what()));
     }
 }
 
-void JsonHandler::sendErrorAfterFailure(Poco::Net::HTTPServerRequest& request,
-                                        Poco::Net::HTTPServerResponse& response, int status,
+void JsonHandler::sendErrorAfterFailure(Poco::Net::HTTPServerResponse& response, int status,
                                         const nlohmann::json& detail) {
     if (response.sent()) {
         return;
     }
-    // An unread body would be taken for the next request on this connection: close it instead.
-    bool bodyPending = request.getChunkedTransferEncoding() ||
-                       (request.hasContentLength() && request.getContentLength64() > 0);
-    if (bodyPending && !bodyRead_) {
-        response.setKeepAlive(false);
+    if (!body_ || !body_->pending()) {
+        sendError(response, status, detail);
+        return;
     }
-    sendError(response, status, detail);
+    // An unread body would be taken for the next request on this connection: it closes after
+    // the answer, which goes out first; then what the client still sends is read and dropped.
+    try {
+        response.setKeepAlive(false);
+        sendJsonNow(response, status, {{"detail", detail}});
+    } catch (const Poco::Exception&) {
+        return;
+    }
+    body_->linger(std::chrono::seconds(context_.config.httpLingerSeconds));
 }
 
 void JsonHandler::sendJson(Poco::Net::HTTPServerResponse& response, int status,
@@ -70,55 +74,8 @@ void JsonHandler::sendError(Poco::Net::HTTPServerResponse& response, int status,
     sendJson(response, status, {{"detail", detail}});
 }
 
-std::string JsonHandler::readBody(Poco::Net::HTTPServerRequest& request) {
-    const std::size_t limit = context_.config.httpMaxBodyBytes;
-    // A body somewhat over the limit is read and thrown away, so the client hears the 413
-    // instead of a reset while it is still sending, and the connection stays usable. Past this
-    // much more, the connection is closed instead of reading on.
-    const std::uint64_t discardable = std::max<std::uint64_t>(limit, 1 << 20);
-    auto refuse = [&](std::istream& stream, std::uint64_t alreadyRead) {
-        char scratch[16384];
-        std::uint64_t discarded = alreadyRead;
-        while (stream && discarded <= limit + discardable) {
-            stream.read(scratch, sizeof scratch);
-            if (stream.gcount() <= 0) {
-                break;
-            }
-            discarded += static_cast<std::uint64_t>(stream.gcount());
-        }
-        bodyRead_ = !stream.bad() && discarded <= limit + discardable;
-        return HttpError(413,
-                         fmt::format("request body is larger than the limit of {} bytes", limit));
-    };
-    // Without a length and without chunks a request has no body (RFC 9112, 6.3); reading on
-    // would wait for the connection to close.
-    if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) {
-        bodyRead_ = true;
-        return {};
-    }
-    std::istream& stream = request.stream();
-    if (request.hasContentLength() && request.getContentLength64() > 0 &&
-        static_cast<std::uint64_t>(request.getContentLength64()) > limit) {
-        if (static_cast<std::uint64_t>(request.getContentLength64()) > limit + discardable) {
-            throw refuse(stream, limit + discardable + 1);
-        }
-        throw refuse(stream, 0);
-    }
-    std::string body;
-    char block[16384];
-    while (stream) {
-        stream.read(block, sizeof block);
-        std::streamsize got = stream.gcount();
-        if (got <= 0) {
-            break;
-        }
-        if (body.size() + static_cast<std::size_t>(got) > limit) {
-            throw refuse(stream, body.size() + static_cast<std::size_t>(got));
-        }
-        body.append(block, static_cast<std::size_t>(got));
-    }
-    bodyRead_ = true;
-    return body;
+std::string JsonHandler::readBody(Poco::Net::HTTPServerRequest&) {
+    return body_->read(context_.config.httpMaxBodyBytes, "http.max_body_bytes");
 }
 
 nlohmann::json JsonHandler::readJsonBody(Poco::Net::HTTPServerRequest& request,
@@ -128,12 +85,83 @@ nlohmann::json JsonHandler::readJsonBody(Poco::Net::HTTPServerRequest& request,
         return emptyValue;
     }
     try {
-        return nlohmann::json::parse(body);
-    } catch (const nlohmann::json::parse_error& error) {
+        return JsonInput::parse(body, context_.config.httpMaxJsonDepth);
+    } catch (const JsonInput::Error& error) {
+        throw jsonRefused(error, nlohmann::json::array({"body"}));
+    }
+}
+
+HttpError JsonHandler::jsonRefused(const JsonInput::Error& error, const nlohmann::json& where) {
+    nlohmann::json loc = where;
+    std::string msg = error.what();
+    std::string type;
+    switch (error.problem()) {
+        case JsonInput::Problem::Syntax:
+            loc.push_back(error.byte());
+            msg = "malformed JSON: " + msg;
+            type = "value_error.jsondecode";
+            break;
+        case JsonInput::Problem::TooDeep:
+            // The whole path is as long as the limit: the field it starts in is enough.
+            if (!error.path().empty()) {
+                loc.push_back(error.path().front());
+            }
+            msg += " (http.max_json_depth)";
+            type = "value_error.jsondepth";
+            break;
+        case JsonInput::Problem::NumberOverflow:
+            loc.insert(loc.end(), error.path().begin(), error.path().end());
+            type = "value_error.jsonnumber";
+            break;
+        case JsonInput::Problem::InvalidUtf8:
+            loc.insert(loc.end(), error.path().begin(), error.path().end());
+            type = "value_error.utf8";
+            break;
+    }
+    return HttpError(422, nlohmann::json::array({{{"loc", loc}, {"msg", msg}, {"type", type}}}));
+}
+
+Poco::URI::QueryParameters JsonHandler::queryParameters(
+    const Poco::Net::HTTPServerRequest& request) {
+    Poco::URI::QueryParameters parameters;
+    try {
+        parameters = Poco::URI(request.getURI()).getQueryParameters();
+    } catch (const Poco::SyntaxException& error) {
         throw HttpError(
-            422, nlohmann::json::array({{{"loc", {"body", error.byte}},
-                                         {"msg", "malformed JSON: " + std::string(error.what())},
-                                         {"type", "value_error.jsondecode"}}}));
+            422, nlohmann::json::array({{{"loc", {"query"}},
+                                         {"msg", "malformed query string: " +
+                                                     JsonInput::withValidUtf8(error.message())},
+                                         {"type", "value_error.query"}}}));
+    }
+    for (const auto& [name, value] : parameters) {
+        if (!JsonInput::isValidUtf8(name)) {
+            throw HttpError(
+                422, nlohmann::json::array({{{"loc", {"query"}},
+                                             {"msg", "a query parameter name is not valid UTF-8"},
+                                             {"type", "value_error.utf8"}}}));
+        }
+        if (!JsonInput::isValidUtf8(value)) {
+            throw HttpError(422, nlohmann::json::array({{{"loc", {"query", name}},
+                                                         {"msg", "value is not valid UTF-8"},
+                                                         {"type", "value_error.utf8"}}}));
+        }
+    }
+    return parameters;
+}
+
+void JsonHandler::requireUtf8Fields(const Poco::Net::NameValueCollection& fields) {
+    for (const auto& [name, value] : fields) {
+        if (!JsonInput::isValidUtf8(name)) {
+            throw HttpError(422,
+                            nlohmann::json::array({{{"loc", {"body"}},
+                                                    {"msg", "a form field name is not valid UTF-8"},
+                                                    {"type", "value_error.utf8"}}}));
+        }
+        if (!JsonInput::isValidUtf8(value)) {
+            throw HttpError(422, nlohmann::json::array({{{"loc", {"body", name}},
+                                                         {"msg", "value is not valid UTF-8"},
+                                                         {"type", "value_error.utf8"}}}));
+        }
     }
 }
 
@@ -166,8 +194,8 @@ void JsonHandler::requireMethod(const Poco::Net::HTTPServerRequest& request,
         405, fmt::format("method {} not allowed here; use {}", request.getMethod(), allowed));
 }
 
-void ErrorHandler::handle(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) {
-    sendError(response, status_, detail_);
+void ErrorHandler::handle(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&) {
+    throw HttpError(status_, detail_);
 }
 
 }  // namespace mvi::host

@@ -3,13 +3,18 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/URI.h>
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 
+#include "core/JsonInput.h"
 #include "core/ServiceId.h"
 #include "http/HostContext.h"
 #include "http/HttpError.h"
+#include "http/RequestBody.h"
 
 namespace mvi::host {
 
@@ -35,18 +40,34 @@ class JsonHandler : public Poco::Net::HTTPRequestHandler {
     static void sendError(Poco::Net::HTTPServerResponse& response, int status,
                           const nlohmann::json& detail);
 
+    /// The 422 answer for JSON that JsonInput refused; `where` starts each `loc` (`["body"]`,
+    /// `["query", "n"]`), followed by the place in the value where it is known.
+    static HttpError jsonRefused(const JsonInput::Error& error, const nlohmann::json& where);
+
   protected:
     /// Serves one request; may throw HttpError.
     virtual void handle(Poco::Net::HTTPServerRequest& request,
                         Poco::Net::HTTPServerResponse& response) = 0;
 
-    /// Reads the whole body, refusing (413) more than the configured limit.
+    /// Reads the whole body, refusing (413) more than `http.max_body_bytes`.
     std::string readBody(Poco::Net::HTTPServerRequest& request);
 
-    /// Reads the body as JSON; 422 with a `detail` list when it is malformed. An empty body
-    /// reads as `emptyValue`.
+    /// Reads the body as JSON, nested at most `http.max_json_depth` levels; 422 with a `detail`
+    /// list when it is malformed, too deep, holds a number beyond a double or a string that is
+    /// not UTF-8. An empty body reads as `emptyValue`.
     nlohmann::json readJsonBody(Poco::Net::HTTPServerRequest& request,
                                 const nlohmann::json& emptyValue);
+
+    /// The request's body, for a handler that reads it otherwise than whole (uploads).
+    RequestBody& body() { return *body_; }
+
+    /// The decoded query parameters; 422 when the query is malformed or a name or value is not
+    /// valid UTF-8.
+    static Poco::URI::QueryParameters queryParameters(const Poco::Net::HTTPServerRequest& request);
+
+    /// Throws 422 when a name or value of the form `fields` is not valid UTF-8 (`loc`
+    /// `["body", name]`).
+    static void requireUtf8Fields(const Poco::Net::NameValueCollection& fields);
 
     /// Reads a body `{"name": ..., "version": ...}` (both strings); 422 with a `detail` list
     /// otherwise. The values are returned as sent, not checked against the naming rules.
@@ -59,12 +80,10 @@ class JsonHandler : public Poco::Net::HTTPRequestHandler {
     HostContext& context_;
 
   private:
-    void sendErrorAfterFailure(Poco::Net::HTTPServerRequest& request,
-                               Poco::Net::HTTPServerResponse& response, int status,
+    void sendErrorAfterFailure(Poco::Net::HTTPServerResponse& response, int status,
                                const nlohmann::json& detail);
 
-    /// Whether `readBody` consumed the request body (so the connection can be reused).
-    bool bodyRead_ = false;
+    std::optional<RequestBody> body_;
 };
 
 /// Answers 404 (or another fixed error) for any request: routes that do not exist.

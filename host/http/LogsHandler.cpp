@@ -4,7 +4,6 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
-#include <Poco/URI.h>
 #include <fmt/format.h>
 
 #include <chrono>
@@ -64,7 +63,7 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
     LogQuery query;
     bool follow = false;
     nlohmann::json errors = nlohmann::json::array();
-    for (const auto& [key, value] : Poco::URI(request.getURI()).getQueryParameters()) {
+    for (const auto& [key, value] : queryParameters(request)) {
         if (key == "name") {
             name = value;
         } else if (key == "version") {

@@ -4,7 +4,6 @@
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 #include <Poco/TemporaryFile.h>
-#include <Poco/URI.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/format.h>
@@ -131,7 +130,7 @@ void MonitorHandler::handle(Poco::Net::HTTPServerRequest& request,
 
     nlohmann::json errors = nlohmann::json::array();
     std::optional<std::string> variablesText;
-    for (const auto& [key, value] : Poco::URI(request.getURI()).getQueryParameters()) {
+    for (const auto& [key, value] : queryParameters(request)) {
         if (key == "start" || key == "end") {
             auto time = parseQueryTime(value);
             if (!time) {

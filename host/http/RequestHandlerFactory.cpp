@@ -17,6 +17,7 @@
 #include "http/MonitorHandler.h"
 #include "http/NotificationsHandler.h"
 #include "http/ParametersHandler.h"
+#include "http/RequestBody.h"
 #include "http/ServiceCallHandler.h"
 #include "http/ServiceTarget.h"
 #include "http/UnauthorizedHandler.h"
@@ -70,6 +71,7 @@ bool declaresGetEntrypoint(const ServiceRegistry& registry, const std::string& s
 
 Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
     const Poco::Net::HTTPServerRequest& request) {
+    RequestBody::deferContinue(request);
     std::string path;
     try {
         path = Poco::URI(request.getURI()).getPath();

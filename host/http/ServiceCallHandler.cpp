@@ -10,10 +10,12 @@ namespace {
 
 // Query values are text; an argument declared as a string takes the text as it is, any other
 // argument reads it as JSON (so `?n=3` is the integer 3). Text that is not JSON stays a string
-// and fails validation with a clear type error.
-nlohmann::json argumentsFromQuery(const Entrypoint& entrypoint, const Poco::URI& uri) {
+// and fails validation with a clear type error; JSON nested too deep or a number beyond a double
+// is refused here.
+nlohmann::json argumentsFromQuery(const Entrypoint& entrypoint,
+                                  const Poco::URI::QueryParameters& query, std::size_t maxDepth) {
     nlohmann::json arguments = nlohmann::json::object();
-    for (const auto& [key, text] : uri.getQueryParameters()) {
+    for (const auto& [key, text] : query) {
         const nlohmann::json* schema = nullptr;
         for (const auto& argument : entrypoint.arguments) {
             if (argument.value("name", "") == key) {
@@ -24,8 +26,14 @@ nlohmann::json argumentsFromQuery(const Entrypoint& entrypoint, const Poco::URI&
             arguments[key] = text;
             continue;
         }
-        nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
-        arguments[key] = value.is_discarded() ? nlohmann::json(text) : value;
+        try {
+            arguments[key] = JsonInput::parse(text, maxDepth);
+        } catch (const JsonInput::Error& error) {
+            if (error.problem() != JsonInput::Problem::Syntax) {
+                throw JsonHandler::jsonRefused(error, nlohmann::json::array({"query", key}));
+            }
+            arguments[key] = text;
+        }
     }
     return arguments;
 }
@@ -37,9 +45,10 @@ void ServiceCallHandler::handle(Poco::Net::HTTPServerRequest& request,
     Dispatcher::Route route = context_.dispatcher.resolve(service_, entrypoint_);
     bool isGet = route.entrypoint->method == MVI_METHOD_GET;
     requireMethod(request, response, isGet ? "GET" : "POST");
-    nlohmann::json arguments =
-        isGet ? argumentsFromQuery(*route.entrypoint, Poco::URI(request.getURI()))
-              : readJsonBody(request, nlohmann::json::object());
+    nlohmann::json arguments = isGet
+                                   ? argumentsFromQuery(*route.entrypoint, queryParameters(request),
+                                                        context_.config.httpMaxJsonDepth)
+                                   : readJsonBody(request, nlohmann::json::object());
     // Past its deadline the watchdog answers 504 while the call is still running; the connection
     // then closes, since this thread is held until the call returns.
     TimeoutAnswer onTimeout = [&response](const CallResult& timeout) {

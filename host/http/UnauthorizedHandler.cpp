@@ -37,10 +37,13 @@ bool drainBody(Poco::Net::HTTPServerRequest& request) {
 
 void UnauthorizedHandler::handle(Poco::Net::HTTPServerRequest& request,
                                  Poco::Net::HTTPServerResponse& response) {
-    if (!drainBody(request)) {
-        response.setKeepAlive(false);
-    }
     response.set("WWW-Authenticate", "Bearer");
+    // A client waiting for `100 Continue` never gets it and sends nothing; a larger body is
+    // dropped after the answer, and the connection closes.
+    if (request.getExpectContinue() || !drainBody(request)) {
+        throw HttpError(401, detail_);
+    }
+    body().markConsumed();
     sendError(response, 401, detail_);
 }
 

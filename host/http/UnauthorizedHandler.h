@@ -8,7 +8,8 @@ namespace mvi::host {
 
 /// Answers 401 `{"detail": ...}` with `WWW-Authenticate: Bearer` to a request that lacks a valid
 /// token while auth is on. The request body is never interpreted: a small one is drained so the
-/// connection can serve the next request, a larger one closes the connection.
+/// connection can serve the next request; a larger one, or one the client holds back until
+/// `100 Continue`, closes the connection after the answer (see RequestBody::linger).
 class UnauthorizedHandler : public JsonHandler {
   public:
     /// `detail` says why: missing, invalid, expired or revoked token.

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "core/JsonInput.h"
 #include "core/ServiceId.h"
 #include "dispatch/Dispatcher.h"
 #include "notifications/EmailAddress.h"
@@ -20,13 +21,19 @@ std::string_view view(mvi_str text) {
     return text.data == nullptr ? std::string_view() : std::string_view(text.data, text.size);
 }
 
-// Parses JSON text from a plugin; nothing on failure.
+// The deepest JSON a plugin may hand over: what the host does with a value (dumping it for the
+// monitoring store or a caller, copying it to a shadow) recurses once per level. As deep as
+// http.max_json_depth may be set, so a service may hand back any argument it was given.
+constexpr std::size_t kPluginJsonMaxDepth = 4096;
+
+// Parses JSON text from a plugin; nothing on failure (not JSON, too deep, a number beyond a
+// double, a string that is not UTF-8).
 std::optional<nlohmann::json> parseJson(mvi_str text) {
-    nlohmann::json value = nlohmann::json::parse(view(text), nullptr, false);
-    if (value.is_discarded()) {
+    try {
+        return JsonInput::parse(view(text), kPluginJsonMaxDepth);
+    } catch (const JsonInput::Error&) {
         return std::nullopt;
     }
-    return value;
 }
 
 // Returns the plugin's struct when its declared size covers `needed` bytes.
@@ -399,7 +406,9 @@ mvi_status callService(mvi_host* host, const mvi_service_call* rawRequest, int32
                 : dispatcher->callService(std::string(view(request->service)),
                                           std::string(view(request->version)),
                                           std::string(view(request->entrypoint)), arguments);
-        std::string text = result.status == 200 ? result.body.dump() : result.body["detail"].dump();
+        // A detail may quote a name the caller gave, which need not be UTF-8.
+        const nlohmann::json& answer = result.status == 200 ? result.body : result.body["detail"];
+        std::string text = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         *httpStatus = result.status;
         receive(buffer, mvi_str{text.data(), text.size()});
         return MVI_OK;

@@ -270,6 +270,8 @@ CallResult ServiceVersion::invoke(const Entrypoint& entrypoint, const nlohmann::
         return {422, detail(SchemaValidator::toDetail(errors))};
     }
     try {
+        // Strings in arguments are valid UTF-8 (bodies and query values are checked as they
+        // are read), so this dump does not throw for what a client sent.
         std::string text = arguments.dump();
         mvi_call call;
         mvi_status status;

@@ -299,6 +299,24 @@ TEST_F(Deploy, BadInputIsRefusedAndChangesNothing) {
                                 (fs::path(scratch_) / "parent.tar.gz").string())),
                   422, "'..' component", "parent member");
 
+    // Names that are not UTF-8: in a field, a field's name, a part's name, a file name, and an
+    // archive member (made with tar from a file of that name).
+    Response badBytes = deploy(*host, "coun\xfft", "2.0.0", plugin);
+    expectRefused(badBytes, 422, "not valid UTF-8", "field value not UTF-8");
+    EXPECT_EQ(firstLoc(badBytes), json({"body", "name"}));
+    expectRefused(upload(*host, {{"name", "counter"}, {"version", "2.0.0"}, {"x\xff", "1"}},
+                         FilePart{plugin}),
+                  422, "form field name is not valid UTF-8", "field name not UTF-8");
+    expectRefused(upload(*host, {{"name", "counter"}, {"version", "2.0.0"}},
+                         FilePart{plugin, "plugin.tar.gz", "fi\xffle"}),
+                  422, "name of a file part is not valid UTF-8", "part name not UTF-8");
+    Response badFileName = deploy(*host, "counter", "2.0.0", plugin, "pl\xffugin.so");
+    expectRefused(badFileName, 422, "file name is not valid UTF-8", "file name not UTF-8");
+    EXPECT_EQ(firstLoc(badFileName), json({"body", "file"}));
+    expectRefused(
+        deploy(*host, "counter", "2.0.0", tarGz({{"coun\xffter.so", "fixture_counter_v2"}})), 422,
+        "has a name that is not valid UTF-8", "member name not UTF-8");
+
     // A real file that fails to load: refused with the loader's reason, and not listed.
     Response broken =
         deploy(*host, "broken", "1.0.0", readFile(builtPlugin("fixture_no_register")));

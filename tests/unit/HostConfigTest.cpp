@@ -42,6 +42,24 @@ TEST(HostConfig, ReadsValuesAndRefusesBadOnes) {
     EXPECT_THROW(HostConfig::from(*config), Poco::SyntaxException);
 }
 
+TEST(HostConfig, InputLimitsHaveGenerousDefaultsAndBounds) {
+    Poco::AutoPtr<Poco::Util::MapConfiguration> config(new Poco::Util::MapConfiguration);
+    HostConfig defaults = HostConfig::from(*config);
+    EXPECT_EQ(defaults.httpMaxJsonDepth, 256u);
+    EXPECT_EQ(defaults.httpLingerSeconds, 5);
+    for (const char* bad : {"0", "4097", "deep"}) {
+        config->setString("http.max_json_depth", bad);
+        EXPECT_THROW(HostConfig::from(*config), Poco::SyntaxException) << bad;
+    }
+    config->setString("http.max_json_depth", "4096");
+    config->setString("http.linger_seconds", "301");
+    EXPECT_THROW(HostConfig::from(*config), Poco::SyntaxException);
+    config->setString("http.linger_seconds", "0");
+    HostConfig result = HostConfig::from(*config);
+    EXPECT_EQ(result.httpMaxJsonDepth, 4096u);
+    EXPECT_EQ(result.httpLingerSeconds, 0);
+}
+
 TEST(HostConfig, AuthKeysAreCheckedAtStart) {
     Poco::AutoPtr<Poco::Util::MapConfiguration> config(new Poco::Util::MapConfiguration);
     HostConfig defaults = HostConfig::from(*config);

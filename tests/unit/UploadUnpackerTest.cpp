@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "HostProcess.h"
+#include "core/JsonInput.h"
 #include "deploy/UploadUnpacker.h"
 
 namespace mvi::host {
@@ -80,7 +81,8 @@ void writeTarGz(const std::string& path, const std::vector<Member>& members) {
                 archive_entry_set_filetype(entry, AE_IFIFO);
                 break;
         }
-        if (archive_write_header(writer, entry) != ARCHIVE_OK) {
+        // A name that is not UTF-8 is written as it is, with a warning.
+        if (archive_write_header(writer, entry) < ARCHIVE_WARN) {
             throw std::runtime_error(archive_error_string(writer));
         }
         if (member.type == Member::Type::File && !member.content.empty()) {
@@ -204,6 +206,17 @@ TEST_F(UploadUnpackerTest, AnArchiveWithTwoSoIsRefused) {
 TEST_F(UploadUnpackerTest, ASoThatIsNotElfIsRefused) {
     writeTarGz(upload_, {{"counter.so", Member::Type::File, "just text", ""}});
     EXPECT_NE(refusal().find("is not an ELF file"), std::string::npos);
+}
+
+TEST_F(UploadUnpackerTest, MemberNamesThatAreNotUtf8AreRefused) {
+    writeTarGz(upload_, {{"coun\xffter.so", Member::Type::File, plugin_, ""}});
+    std::string message = refusal();
+    EXPECT_NE(message.find("not valid UTF-8"), std::string::npos) << message;
+    EXPECT_TRUE(JsonInput::isValidUtf8(message)) << message;
+    // An ignored member is refused too: the archive is checked whole.
+    writeTarGz(upload_, {{"counter.so", Member::Type::File, plugin_, ""},
+                         {"notes/\xc3\x28.txt", Member::Type::File, "text", ""}});
+    EXPECT_NE(refusal().find("not valid UTF-8"), std::string::npos);
 }
 
 TEST_F(UploadUnpackerTest, SymbolicLinksAreRefused) {
