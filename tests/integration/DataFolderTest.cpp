@@ -139,6 +139,8 @@ class HostRun {
                 output_.append(buffer, static_cast<std::size_t>(got));
             }
             close(fd);
+            std::lock_guard lock(mutex_);
+            outputEnded_ = true;
         });
     }
 
@@ -170,13 +172,17 @@ class HostRun {
         return true;
     }
 
-    /// Waits (generously) for the host to end by itself; its exit status, or -1 when it did
-    /// not end (then it is killed).
+    /// Waits (generously) for the host to end by itself, and for the last of its output; its
+    /// exit status, or -1 when it did not end (then it is killed).
     int waitForExit() {
         if (!waitFor([&] { return exited(); }, std::chrono::seconds(30))) {
             stop(SIGKILL);
             return -1;
         }
+        waitFor([&] {
+            std::lock_guard lock(mutex_);
+            return outputEnded_;
+        });
         return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
     }
 
@@ -214,6 +220,7 @@ class HostRun {
     unsigned port_ = 0;
     mutable std::mutex mutex_;
     std::string output_;
+    bool outputEnded_ = false;
     std::thread reader_;
 };
 
