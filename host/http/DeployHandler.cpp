@@ -292,11 +292,15 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
 std::vector<std::string> DeployHandler::removeStagedUploads(const std::string& pluginsDir) {
     std::vector<std::string> removed;
     for (Poco::DirectoryIterator it(pluginsDir), end; it != end; ++it) {
+        // `.<name>_<version>.so.upload-<uuid>`, and a file.
         const std::string& name = it.name();
-        auto marker = name.rfind(kStagedMarker);
-        if (name.front() != '.' || marker == std::string::npos || !it->isFile() ||
-            name.size() - marker - kStagedMarker.size() != kUuidLength ||
-            !parsePluginFileName(name.substr(1, marker + 3 - 1))) {
+        const auto marker = name.rfind(kStagedMarker);
+        if (name.front() != '.' || marker == std::string::npos ||
+            name.size() - marker - kStagedMarker.size() != kUuidLength || !it->isFile()) {
+            continue;
+        }
+        const std::string pluginFile = name.substr(1, marker - 1) + ".so";
+        if (!parsePluginFileName(pluginFile)) {
             continue;
         }
         it->remove();
