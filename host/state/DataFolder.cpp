@@ -377,9 +377,8 @@ void DataFolder::checkDatabase() const {
     throw Damaged(fmt::format(
         "the database {} is damaged; {}. The host does not start on a damaged database, so that "
         "nothing more is written to it. Keep a copy of the data folder {} as it is, then rebuild "
-        "the database from what sqlite3's .dump can still read, or start with a fresh one: the "
-        "README "
-        "(\"Recovering a damaged database\") gives the steps and says what is lost",
+        "the database from what sqlite3's .dump can still read, or start with a fresh one: "
+        "the README (\"Recovering a damaged database\") gives the steps and says what is lost",
         path, found, folder_));
 }
 
