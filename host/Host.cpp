@@ -6,15 +6,24 @@
 #include <Poco/Net/ServerSocketImpl.h>
 #include <Poco/Path.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
 #include <thread>
 
+#include "http/DeployHandler.h"
 #include "http/RequestHandlerFactory.h"
+
+#ifndef MVI_HOST_VERSION
+#define MVI_HOST_VERSION "0.0.0"
+#endif
 
 namespace mvi::host {
 namespace {
+
+/// The service name of the notifications the host raises about itself.
+constexpr const char* kHostService = "mvi_host";
 
 /// How long a stopping host lets calls in flight answer before it closes their connections.
 constexpr std::chrono::seconds kDrainOnStop{2};
@@ -39,6 +48,13 @@ std::string prepareDirectory(const std::string& path) {
     return path;
 }
 
+/// The data folder, ready for the stores to open their files in it.
+DataFolder preparedDataFolder(const HostConfig& config, Poco::Logger& logger) {
+    DataFolder folder(config.dataDir, {config.pluginsDir}, logger);
+    folder.prepare();
+    return folder;
+}
+
 std::string inDirectory(const std::string& directory, const std::string& name) {
     return Poco::Path(Poco::Path::forDirectory(directory), name).toString();
 }
@@ -59,6 +75,7 @@ Authenticator::Settings authSettings(const HostConfig& config) {
 Host::Host(HostConfig config, Poco::Logger& logger)
     : config_(std::move(config)),
       logger_(logger),
+      data_(preparedDataFolder(config_, logger_)),
       logs_(inDirectory(config_.dataDir, "logs"),
             LogStore::Settings{config_.logsMaxFileBytes, config_.logsMaxFiles,
                                config_.logsMemoryLines},
@@ -67,15 +84,15 @@ Host::Host(HostConfig config, Poco::Logger& logger)
                                config_.smtpUsername, config_.smtpPassword,
                                std::chrono::seconds(config_.smtpTimeoutSeconds)},
               logger_),
-      notifications_(inDirectory(prepareDirectory(config_.dataDir), "mvi.db"), mailer_.sender()),
-      monitor_(inDirectory(prepareDirectory(config_.dataDir), "mvi.db"),
+      notifications_(data_.databasePath(), mailer_.sender()),
+      monitor_(data_.databasePath(),
                MonitorStore::Settings{config_.monitorQueueCapacity, config_.monitorRetentionSeconds,
                                       config_.monitorRetentionRows,
                                       std::chrono::seconds(config_.monitorCleanupSeconds)},
                logger_),
-      state_(inDirectory(prepareDirectory(config_.dataDir), "mvi.db")),
-      quarantine_(inDirectory(config_.dataDir, "mvi.db")),
-      authStore_(inDirectory(config_.dataDir, "mvi.db")),
+      state_(data_.databasePath()),
+      quarantine_(data_.databasePath()),
+      authStore_(data_.databasePath()),
       auth_(authStore_, authSettings(config_), logger_),
       watchdog_(
           static_cast<std::size_t>(config_.servicesStuckCallsLimit),
@@ -105,6 +122,16 @@ Host::Host(HostConfig config, Poco::Logger& logger)
                auth_,   monitor_,  dispatcher_, loader_,        unloader_, watchdog_},
       threads_("http", 2, config_.httpMaxThreads) {
     prepareDirectory(config_.pluginsDir);
+    DataFolder::checkPluginsFolder(config_.pluginsDir, logger_);
+    auto staged = DeployHandler::removeStagedUploads(config_.pluginsDir);
+    if (!staged.empty()) {
+        logger_.information(
+            fmt::format("plugins folder {}: removed {} upload(s) a crash left "
+                        "half unpacked: {}",
+                        config_.pluginsDir, staged.size(), fmt::join(staged, ", ")));
+    }
+    databaseWatch_ = std::make_unique<DatabaseWatch>(
+        data_.databasePath(), [this](const std::string& problem) { announce(problem); });
     loader_.connect(&scheduler_, &dispatcher_);
     PluginLoader::Vetting vetting;
     vetting.allowUniqueSymbols = config_.pluginsAllowUniqueSymbols;
@@ -116,6 +143,11 @@ Host::Host(HostConfig config, Poco::Logger& logger)
 
 Host::~Host() {
     stop();
+}
+
+void Host::announce(const std::string& problem) {
+    logger_.critical(problem);
+    notifications_.raise(ServiceId{kHostService, MVI_HOST_VERSION}, Severity::Critical, problem);
 }
 
 void Host::loadPluginsFolder() {
@@ -229,6 +261,7 @@ bool Host::stop(std::chrono::milliseconds timeout) {
     // What the services queued is sent and written.
     mailer_.stop(deadline);
     monitor_.stop();
+    databaseWatch_->stop();
     watchdog_.stop();
     logger_.information("stopped");
     return unloadedAll_;

@@ -28,6 +28,8 @@
 #include "plugin/Unloader.h"
 #include "reload/PluginWatcher.h"
 #include "schedule/Scheduler.h"
+#include "state/DataFolder.h"
+#include "state/DatabaseWatch.h"
 #include "state/StateStore.h"
 
 namespace mvi::host {
@@ -36,8 +38,12 @@ namespace mvi::host {
 /// built and torn down. `mvi-host`'s main and the tests both drive it through this class.
 class Host {
   public:
-    /// Creates the data and plugins folders when missing and opens the state database. Serves
-    /// nothing until `start`.
+    /// Prepares the data folder (DataFolder::prepare: created when missing, writable, emptied of
+    /// what a crash left, private), creates the plugins folder when missing and checks it
+    /// (DataFolder::checkPluginsFolder), removes uploads a crash left in it half unpacked, opens
+    /// the state database and starts watching it (DatabaseWatch: a problem raises a Critical
+    /// notification of the service `mvi_host`). Throws DataFolder::Unusable when a folder cannot
+    /// be used. Serves nothing until `start`.
     explicit Host(HostConfig config, Poco::Logger& logger = Poco::Logger::get("mvi"));
 
     /// What to do when more calls are stuck than `services.stuck_calls_limit` (the serving
@@ -68,11 +74,11 @@ class Host {
     /// end; the HTTP server accepts nothing more and running requests finish; mirrored copies
     /// already queued are served; every version leaves the routing table and drains (its
     /// periodic tasks stop) and the scheduler stops; every version unloads; queued e-mails are
-    /// sent; every accepted monitoring value is written; the call watchdog stops. Waiting for
-    /// requests, copies, unloads and e-mails ends after `timeout` in all (what is left is
-    /// dropped with a log line); calls stuck past their deadline are not waited for. Returns
-    /// whether every version was unloaded: false when a call that never returned still holds
-    /// one. Idempotent.
+    /// sent; every accepted monitoring value is written; the database watch and the call watchdog
+    /// stop. Waiting for requests, copies, unloads and e-mails ends after `timeout` in all (what is
+    /// left is dropped with a log line); calls stuck past their deadline are not waited for.
+    /// Returns whether every version was unloaded: false when a call that never returned still
+    /// holds one. Idempotent.
     bool stop(std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
     /// The bound port (useful when the configured port is 0).
@@ -85,12 +91,16 @@ class Host {
 
   private:
     void onPluginChange(const std::string& fileName, PluginWatcher::Change change);
+    /// Logs a problem of the database and raises a Critical notification of `mvi_host`.
+    void announce(const std::string& problem);
     /// Waits until no HTTP thread runs a request any more, or `deadline`.
     void waitForRequests(std::chrono::steady_clock::time_point deadline);
 
     // Members are destroyed in reverse order: whatever a member uses is declared before it.
     HostConfig config_;
     Poco::Logger& logger_;
+    /// Prepared before anything opens a file in it.
+    DataFolder data_;
     LogStore logs_;
     /// Before the notification store, which queues e-mails on it.
     Mailer mailer_;
@@ -101,6 +111,8 @@ class Host {
     QuarantineStore quarantine_;
     AuthStore authStore_;
     Authenticator auth_;
+    /// After every store: it watches the file they opened, and notifies through one of them.
+    std::unique_ptr<DatabaseWatch> databaseWatch_;
     std::function<void()> tooManyStuck_;
     fault::CallWatchdog watchdog_;
     /// Before the unloader: a version cancels its periodic tasks when it unloads.

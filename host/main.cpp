@@ -21,6 +21,7 @@
 #include <Poco/Path.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "Host.h"
@@ -28,6 +29,7 @@
 #include "fault/PhaseTable.h"
 #include "fault/Supervisor.h"
 #include "plugin/BuildProbe.h"
+#include "state/DataFolder.h"
 
 namespace {
 
@@ -133,6 +135,9 @@ class HostApplication : public Poco::Util::ServerApplication {
         if (helpRequested_) {
             return EXIT_OK;
         }
+        // Every file and folder this process and its children create is private to the host's
+        // user (the data folder holds the signing secret of tokens); services' own files too.
+        umask(077);
         // A reader that went away (a closed terminal or pipe, a client) is an error to handle
         // where it happens, never a reason to die.
         signal(SIGPIPE, SIG_IGN);
@@ -149,6 +154,12 @@ class HostApplication : public Poco::Util::ServerApplication {
                 return supervise(settings);
             }
             return serve(settings);
+        } catch (const mvi::host::DataFolder::Unusable& error) {
+            std::cerr << "mvi-host: " << error.what() << std::endl;
+            return EXIT_CANTCREAT;
+        } catch (const mvi::host::DataFolder::Damaged& error) {
+            std::cerr << "mvi-host: " << error.what() << std::endl;
+            return EXIT_DATAERR;
         } catch (const Poco::Exception& error) {
             std::cerr << "mvi-host: " << error.displayText() << std::endl;
             return EXIT_CONFIG;
@@ -174,8 +185,9 @@ class HostApplication : public Poco::Util::ServerApplication {
         supervision.httpHost = settings.httpHost;
         supervision.httpPort = static_cast<unsigned>(settings.httpPort);
         supervision.backlog = settings.httpMaxQueued;
-        supervision.databasePath =
-            Poco::Path(Poco::Path::forDirectory(settings.dataDir), "mvi.db").toString();
+        // Once per start, before any serving process: a restart after a crash does not wait for
+        // the whole database to be read again.
+        supervision.databasePath = checkedDataFolder(settings);
         int status = 0;
         {
             mvi::host::fault::Supervisor supervisor(supervision, Poco::Logger::get("mvi"));
@@ -206,6 +218,11 @@ class HostApplication : public Poco::Util::ServerApplication {
             mvi::host::fault::PhaseTable::attach(phaseFd);
         }
         mvi::host::fault::CrashHandler::install();
+        int listenFd = config().getInt("mvi.listen_fd", -1);
+        if (listenFd < 0) {
+            // Run alone, without a supervisor that checked the data folder.
+            checkedDataFolder(settings);
+        }
         mvi::host::Host host(settings);
         // Past the stuck-calls limit the serving process stops as on SIGTERM, and tells the
         // supervisor to start a fresh one rather than to exit.
@@ -213,7 +230,6 @@ class HostApplication : public Poco::Util::ServerApplication {
             mvi::host::fault::CrashHandler::planExit(true);
             kill(getpid(), SIGTERM);
         });
-        int listenFd = config().getInt("mvi.listen_fd", -1);
         if (listenFd >= 0) {
             host.adoptListeningSocket(listenFd);
         }
@@ -244,6 +260,16 @@ class HostApplication : public Poco::Util::ServerApplication {
             std::_Exit(EXIT_OK);
         }
         return EXIT_OK;
+    }
+
+    /// Prepares the data folder and checks its database (DataFolder); returns the database's
+    /// path. Throws DataFolder::Unusable or DataFolder::Damaged.
+    static std::string checkedDataFolder(const mvi::host::HostConfig& settings) {
+        mvi::host::DataFolder data(settings.dataDir, {settings.pluginsDir},
+                                   Poco::Logger::get("mvi"));
+        data.prepare();
+        data.checkDatabase();
+        return data.databasePath();
     }
 
     static const char* signalName(int signal) {

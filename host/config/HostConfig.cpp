@@ -55,7 +55,9 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"plugins.registration_timeout_seconds", "10",
          "Seconds a new build's constructors and registration may run in its probe process "
          "before it is killed and the build refused."},
-        {"data.dir", "var/data", "Folder for the host's state (cache of loaded libraries, ...)."},
+        {"data.dir", "var/data",
+         "Folder for the host's state (mvi.db, logs, cache of loaded libraries, uploads), kept "
+         "private (0700, files 0600)."},
         {"logs.memory_lines", "10000",
          "Log lines of a version kept in memory for readers following its log (follow=true); "
          "a reader further behind is told how many lines it skipped."},

@@ -11,7 +11,7 @@
 namespace mvi::host {
 
 /// Keeps exceptions inside the host's background threads (scheduler, unloader, mirror, mailer,
-/// monitoring writer, plugin watcher, call watchdog).
+/// monitoring writer, plugin watcher, call watchdog, database watch).
 ///
 /// Each loop runs one step at a time through `guarded`: an exception escaping the step is caught,
 /// logged at error level on the `mvi` logger with the thread's name and counted for that name

@@ -1,5 +1,6 @@
 #include "http/DeployHandler.h"
 
+#include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/MediaType.h>
@@ -21,9 +22,15 @@
 
 #include "core/JsonInput.h"
 #include "deploy/UploadUnpacker.h"
+#include "state/DataFolder.h"
 
 namespace mvi::host {
 namespace {
+
+/// What follows `.<name>_<version>` in the hidden name of an upload being unpacked, before a
+/// UUID (36 characters).
+const std::string kStagedMarker = ".so.upload-";
+constexpr std::size_t kUuidLength = 36;
 
 /// Longest value of a plain (non-file) form field.
 constexpr int kFieldValueLimit = 4096;
@@ -191,8 +198,7 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
                                    {"type", "type_error.multipart"}}}));
     }
 
-    std::string uploads =
-        Poco::Path(Poco::Path::forDirectory(context_.config.dataDir), "uploads").toString();
+    std::string uploads = DataFolder::uploadsPath(context_.config.dataDir);
     Poco::File(uploads).createDirectories();
     Poco::TemporaryFile upload(uploads);
     UploadPartHandler parts(upload.path(), limit);
@@ -264,7 +270,7 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
     std::string pluginPath = Poco::Path(pluginsDir, id.str() + ".so").toString();
     std::string stagedPath =
         Poco::Path(pluginsDir,
-                   fmt::format(".{}.so.upload-{}", id.str(),
+                   fmt::format(".{}{}{}", id.str(), kStagedMarker,
                                Poco::UUIDGenerator::defaultGenerator().createRandom().toString()))
             .toString();
     RemoveOnExit staged(stagedPath);
@@ -290,6 +296,26 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
     }
     sendJson(response, 201,
              result.version->describe(context_.registry.mainVersion(id.name) == id.version));
+}
+
+std::vector<std::string> DeployHandler::removeStagedUploads(const std::string& pluginsDir) {
+    std::vector<std::string> removed;
+    for (Poco::DirectoryIterator it(pluginsDir), end; it != end; ++it) {
+        // `.<name>_<version>.so.upload-<uuid>`, and a file.
+        const std::string& name = it.name();
+        const auto marker = name.rfind(kStagedMarker);
+        if (name.front() != '.' || marker == std::string::npos ||
+            name.size() - marker - kStagedMarker.size() != kUuidLength || !it->isFile()) {
+            continue;
+        }
+        const std::string pluginFile = name.substr(1, marker - 1) + ".so";
+        if (!parsePluginFileName(pluginFile)) {
+            continue;
+        }
+        it->remove();
+        removed.push_back(name);
+    }
+    return removed;
 }
 
 }  // namespace mvi::host

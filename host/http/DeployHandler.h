@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "http/JsonHandler.h"
 
 namespace mvi::host {
@@ -8,15 +11,20 @@ namespace mvi::host {
 ///
 /// The body is `multipart/form-data` with the fields `name`, `version` and `file`, a file part
 /// holding the plugin (`.so`) or a `.tar.gz` archive with exactly one `.so` in it (told apart
-/// by content). The file is streamed to a temporary file under `data.dir` (at most
+/// by content). The file is streamed to a temporary file in `data.dir/uploads` (at most
 /// `http.max_upload_bytes`, else 413), unpacked beside the plugins folder's files under a
-/// hidden name and renamed to `<name>_<version>.so`, so it appears whole. The answer comes once
-/// the version serves (201 with its `GET /services/` entry) or failed to load (422 with the
-/// reason; the file is removed and nothing changes). A version that is deployed already is
-/// refused with 409, invalid fields and refused uploads with 422; none of them changes anything.
+/// hidden name (`.<name>_<version>.so.upload-<uuid>`) and renamed to `<name>_<version>.so`, so it
+/// appears whole. The answer comes once the version serves (201 with its `GET /services/` entry) or
+/// failed to load (422 with the reason; the file is removed and nothing changes). A version that is
+/// deployed already is refused with 409, invalid fields and refused uploads with 422; none of them
+/// changes anything.
 class DeployHandler : public JsonHandler {
   public:
     using JsonHandler::JsonHandler;
+
+    /// Removes the hidden files that uploads cut short (by a crash) left in the plugins folder
+    /// `pluginsDir`; returns their names. Other files are never touched.
+    static std::vector<std::string> removeStagedUploads(const std::string& pluginsDir);
 
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,

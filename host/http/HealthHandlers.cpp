@@ -11,6 +11,8 @@
 #include "core/BackgroundTask.h"
 #include "fault/PhaseTable.h"
 #include "metrics/PrometheusText.h"
+#include "state/DataFolder.h"
+#include "state/DatabaseHealth.h"
 
 namespace mvi::host {
 namespace {
@@ -75,6 +77,9 @@ void ReadyHandler::handle(Poco::Net::HTTPServerRequest& request,
             reasons.push_back("cannot read the plugins folder: " + error.displayText());
         }
     }
+    std::vector<std::string> database =
+        DatabaseHealth::problems(DataFolder::databasePath(context_.config.dataDir));
+    reasons.insert(reasons.end(), database.begin(), database.end());
     if (reasons.empty()) {
         sendJson(response, 200, {{"status", "ready"}, {"loaded_versions", loaded}});
         return;
@@ -87,7 +92,8 @@ void ReadyHandler::handle(Poco::Net::HTTPServerRequest& request,
              {{"detail", detail},
               {"status", "not ready"},
               {"loaded_versions", loaded},
-              {"not_ready", waiting}});
+              {"not_ready", waiting},
+              {"database", database}});
 }
 
 void MetricsHandler::handle(Poco::Net::HTTPServerRequest& request,

@@ -4,9 +4,10 @@
 
 namespace mvi::host {
 
-/// `GET /~ready`: 200 `{"status": "ready", ...}` when start-up is over and every deployed
-/// version is loaded; 503 with a detail naming each version that is not (still loading, failed
-/// to load, or a file in the plugins folder not loaded yet).
+/// `GET /~ready`: 200 `{"status": "ready", ...}` when start-up is over, every deployed version
+/// is loaded and the database is sound; 503 with a detail naming each version that is not (still
+/// loading, failed to load, or a file in the plugins folder not loaded yet) and each problem of
+/// the database (damaged, deleted or replaced while the host runs; also listed in `database`).
 class ReadyHandler : public JsonHandler {
   public:
     using JsonHandler::JsonHandler;

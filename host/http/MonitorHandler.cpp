@@ -1,5 +1,6 @@
 #include "http/MonitorHandler.h"
 
+#include <Poco/File.h>
 #include <Poco/Path.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
@@ -15,6 +16,7 @@
 
 #include "http/QueryTime.h"
 #include "monitor/MonitorStore.h"
+#include "state/DataFolder.h"
 
 namespace mvi::host {
 namespace {
@@ -175,7 +177,10 @@ void MonitorHandler::handle(Poco::Net::HTTPServerRequest& request,
     }
 
     if (format_ == "db") {
-        Poco::TemporaryFile copy(context_.config.dataDir);
+        // In the scratch folder, which the host empties at start (a crash may leave it there).
+        std::string scratch = DataFolder::scratchPath(context_.config.dataDir);
+        Poco::File(scratch).createDirectories();
+        Poco::TemporaryFile copy(scratch);
         store.exportDatabase(query, copy.path());
         response.set("Content-Disposition",
                      fmt::format("attachment; filename=\"{}_monitor.db\"", service_));

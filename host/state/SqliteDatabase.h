@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "state/DatabaseHealth.h"
+
 namespace mvi::host {
 
 /// What every store of the host does with its SQLite file: open a connection the same way, name
@@ -22,13 +24,15 @@ class SqliteDatabase {
     static Poco::Data::Session open(const std::string& what, const std::string& path);
 
     /// Runs `action`, turning a Poco exception (whose what() carries only its class name) into
-    /// a std::runtime_error `<what> <path>: cannot <operation>: <SQLite's message>`.
+    /// a std::runtime_error `<what> <path>: cannot <operation>: <SQLite's message>`. An error
+    /// saying the file is damaged is also recorded in DatabaseHealth (so `/~ready` says so).
     template <typename Action>
     static auto guarded(const std::string& what, const std::string& path, const char* operation,
                         Action&& action) -> decltype(action()) {
         try {
             return action();
         } catch (const Poco::Exception& error) {
+            noticeDamage(path, error);
             throw std::runtime_error(what + " " + path + ": cannot " + operation + ": " +
                                      error.displayText());
         }
@@ -52,6 +56,13 @@ class SqliteDatabase {
                 // SQLite already ended the transaction; the original error is the one to report.
             }
             throw;
+        }
+    }
+
+  private:
+    static void noticeDamage(const std::string& path, const Poco::Exception& error) {
+        if (DatabaseHealth::isDamage(error)) {
+            DatabaseHealth::reportDamage(path, error.displayText());
         }
     }
 };

@@ -260,15 +260,10 @@ TEST(Monitor, DbIsAnSqliteCopyOfTheServiceRows) {
     EXPECT_EQ(static_cast<std::size_t>(rows), expected);
     EXPECT_EQ(labels, 2);
     EXPECT_EQ(others, 0);
-    // The copy is gone from the data folder once sent.
-    EXPECT_TRUE(waitFor([&] {
-        for (const auto& entry : fs::directory_iterator(host->dataDir())) {
-            if (entry.path().filename().string().rfind("tmp", 0) == 0) {
-                return false;
-            }
-        }
-        return true;
-    }));
+    // The copy, made in the data folder's scratch folder, is gone once sent.
+    const fs::path scratch = fs::path(host->dataDir()) / "tmp";
+    EXPECT_TRUE(fs::is_directory(scratch));
+    EXPECT_TRUE(waitFor([&] { return fs::is_empty(scratch); }));
 }
 
 TEST(Monitor, DataSurvivesRestartBuildSwapAndUndeploy) {

@@ -5,3 +5,11 @@ target_link_libraries(state_store_test
     PRIVATE mvi::host_state mvi::host_core GTest::gtest GTest::gtest_main Threads::Threads)
 mvi_project_target(state_store_test)
 gtest_discover_tests(state_store_test PROPERTIES LABELS unit)
+
+# The data folder's checks (modes, leftovers, quick_check, the database watch) on real folders, real
+# SQLite files and a read-only tmpfs; some run a child process as the user nobody.
+add_executable(data_folder_test ${CMAKE_CURRENT_LIST_DIR}/DataFolderTest.cpp)
+target_link_libraries(data_folder_test
+    PRIVATE mvi::host_state GTest::gtest GTest::gtest_main Threads::Threads)
+mvi_project_target(data_folder_test)
+gtest_discover_tests(data_folder_test PROPERTIES LABELS unit)

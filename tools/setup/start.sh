@@ -11,7 +11,8 @@ build=${MVI_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVI_BUILD_TESTS=OFF
 cmake --build "$build" -j2
 
-mkdir -p var/plugins var/data
+# The host creates var/data itself, private (0700).
+mkdir -p var/plugins
 # Each example is deployed as <name>_<version>.so: copied under a hidden name, then renamed, so
 # the host never sees half a file.
 while read -r built file; do
