@@ -5,6 +5,7 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/StreamCopier.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include <algorithm>
 #include <istream>
@@ -130,10 +131,10 @@ nlohmann::json JsonHandler::readJsonBody(Poco::Net::HTTPServerRequest& request,
     try {
         return nlohmann::json::parse(body);
     } catch (const nlohmann::json::parse_error& error) {
-        throw HttpError(
-            422, nlohmann::json::array({{{"loc", {"body", error.byte}},
-                                         {"msg", "malformed JSON: " + std::string(error.what())},
-                                         {"type", "value_error.jsondecode"}}}));
+        throw HttpError(422, nlohmann::json::array(
+                                 {{{"loc", {"body", error.byte}},
+                                   {"msg", "malformed JSON: " + limits::shorten(error.what())},
+                                   {"type", "value_error.jsondecode"}}}));
     }
 }
 

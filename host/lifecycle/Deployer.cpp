@@ -7,6 +7,7 @@
 #include <Poco/Path.h>
 #include <Poco/SHA2Engine.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include <algorithm>
 #include <array>
@@ -172,7 +173,7 @@ std::shared_ptr<ServiceVersion> Deployer::install(const ServiceId& id,
                 version->log(LogLevel::Warning,
                              fmt::format("saved value {} of parameter {} does not fit this build; "
                                          "it keeps its initial value",
-                                         value.dump(), parameter));
+                                         limits::shorten(value.dump()), parameter));
             }
         }
     }

@@ -68,6 +68,8 @@ struct Entrypoint {
     bool monitor = false;
     /// Seconds a call may run before it is answered 504 and counted stuck; 0: the host's default.
     double timeoutSeconds = 0;
+    /// A key that is not a declared argument is refused (422) rather than ignored.
+    bool strictArguments = false;
     /// Requests, errors and latency of the calls to this entrypoint (kept for `/metrics`).
     std::shared_ptr<CallStats> stats = std::make_shared<CallStats>();
 };
