@@ -338,8 +338,8 @@ void Deployer::syncFolder(const std::string& directory) {
         } else {
             logger_.warning(
                 fmt::format("ignoring {}: plugin files are named "
-                            "<name>_<version>.so (e.g. hello_1.0.0.so)",
-                            it->path()));
+                            "<name>_<version>.so (e.g. hello_1.0.0.so; a name of at most {} bytes)",
+                            it->path(), limits::kMaxNameBytes));
         }
     }
     // Lowest versions first, so that under the "first" policy the first version is main.

@@ -68,7 +68,8 @@ mvi_status refuse(mvi_registrar* registrar, mvi_status status, std::string probl
     return status;
 }
 
-// Refuses `name` (of a `kind`: "entrypoint", "parameter") unless it is a valid member name.
+// Refuses `name` (of a `kind`: "entrypoint", "parameter") unless it is a valid member name no
+// longer than a name may be.
 void requireName(std::string_view kind, std::string_view name) {
     if (name.size() > limits::kMaxNameBytes) {
         throw Refusal{MVI_INVALID_ARGUMENT,
@@ -120,6 +121,23 @@ void requireSchema(const std::string& what, const nlohmann::json& schema) {
     }
 }
 
+// The deadline `decl` declares (0: the host's default; a plugin before ABI 1.2 declares none).
+double declaredTimeout(const mvi_registrar& registrar, const mvi_entrypoint_decl& decl,
+                       const std::string& quoted) {
+    if (!hasField(decl.size, registrar.abiMinor,
+                  offsetof(mvi_entrypoint_decl, timeout_seconds) + sizeof(double), 2)) {
+        return 0;
+    }
+    double seconds = decl.timeout_seconds;
+    if (!std::isfinite(seconds) || seconds < 0 || seconds > kMaxTimeoutSeconds) {
+        throw Refusal{MVI_INVALID_ARGUMENT,
+                      fmt::format("{}: timeout_seconds must be a number of seconds from 0 (the "
+                                  "host's default) to {:g}, not {}",
+                                  quoted, kMaxTimeoutSeconds, seconds)};
+    }
+    return seconds;
+}
+
 // The entrypoint `decl` declares, checked against the ABI, the subset and the limits.
 Entrypoint declaredEntrypoint(const mvi_registrar& registrar, const mvi_entrypoint_decl& decl) {
     std::string_view rawName = view(decl.name);
@@ -158,17 +176,7 @@ Entrypoint declaredEntrypoint(const mvi_registrar& registrar, const mvi_entrypoi
     entrypoint.monitor = hasField(decl.size, registrar.abiMinor,
                                   offsetof(mvi_entrypoint_decl, monitor) + sizeof(bool), 1) &&
                          decl.monitor;
-    if (hasField(decl.size, registrar.abiMinor,
-                 offsetof(mvi_entrypoint_decl, timeout_seconds) + sizeof(double), 2)) {
-        double seconds = decl.timeout_seconds;
-        if (!std::isfinite(seconds) || seconds < 0 || seconds > kMaxTimeoutSeconds) {
-            throw Refusal{MVI_INVALID_ARGUMENT,
-                          fmt::format("{}: timeout_seconds must be a number of seconds from 0 "
-                                      "(the host's default) to {:g}, not {}",
-                                      quoted, kMaxTimeoutSeconds, seconds)};
-        }
-        entrypoint.timeoutSeconds = seconds;
-    }
+    entrypoint.timeoutSeconds = declaredTimeout(registrar, decl, quoted);
     entrypoint.strictArguments =
         hasField(decl.size, registrar.abiMinor,
                  offsetof(mvi_entrypoint_decl, strict_arguments) + sizeof(bool), 3) &&

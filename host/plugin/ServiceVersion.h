@@ -124,7 +124,8 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// Marks the version ready to serve.
     void markReady();
 
-    /// Marks the version failed with `reason` and closes its library.
+    /// Marks the version failed with `reason` (kept at most mvi::limits::kMaxReasonBytes long)
+    /// and closes its library.
     void markFailed(const std::string& reason);
 
     /// Marks the version quarantined with `reason`: its build took the serving process down, so
