@@ -1,5 +1,7 @@
 #include "core/ServiceId.h"
 
+#include <mvi/limits.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -81,13 +83,15 @@ int compareNumeric(std::string_view left, std::string_view right) {
 }  // namespace
 
 bool isValidServiceName(std::string_view name) {
-    return !name.empty() && name.front() != '_' && name.back() != '_' &&
-           std::all_of(name.begin(), name.end(),
-                       [](char c) { return isLowerOrDigit(c) || c == '_'; });
+    return !name.empty() && name.size() <= limits::kMaxNameBytes && name.front() != '_' &&
+           name.back() != '_' && std::all_of(name.begin(), name.end(), [](char c) {
+               return isLowerOrDigit(c) || c == '_';
+           });
 }
 
 bool isValidMemberName(std::string_view name) {
-    return !name.empty() && !(name.front() >= '0' && name.front() <= '9') &&
+    return !name.empty() && name.size() <= limits::kMaxNameBytes &&
+           !(name.front() >= '0' && name.front() <= '9') &&
            std::all_of(name.begin(), name.end(),
                        [](char c) { return isLowerOrDigit(c) || c == '_'; });
 }

@@ -8,7 +8,8 @@ namespace mvi::host {
 
 /// Identity of one deployed version of a service: `(name, version)`.
 ///
-/// Names are lowercase letters, digits and underscores, not starting or ending with `_`.
+/// Names are lowercase letters, digits and underscores, not starting or ending with `_`, at most
+/// mvi::limits::kMaxNameBytes long.
 /// Versions are semantic versions (`MAJOR.MINOR.PATCH` with optional `-pre` and `+build`).
 struct ServiceId {
     std::string name;
@@ -29,7 +30,7 @@ struct ServiceId {
 bool isValidServiceName(std::string_view name);
 
 /// True when `name` is a valid entrypoint or parameter name: lowercase letters, digits and
-/// underscores, not starting with a digit.
+/// underscores, not starting with a digit, at most mvi::limits::kMaxNameBytes long.
 bool isValidMemberName(std::string_view name);
 
 /// True when `version` is a valid semantic version.

@@ -1,6 +1,7 @@
 #include "dispatch/Dispatcher.h"
 
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include "core/ServiceId.h"
 #include "dispatch/CallChain.h"
@@ -16,9 +17,10 @@ Dispatcher::Route Dispatcher::resolve(const std::string& svc, const std::string&
     route.target = ServiceTarget::resolve(registry_, svc);
     route.entrypoint = route.target.version->entrypoint(entrypoint);
     if (route.entrypoint == nullptr) {
-        throw HttpError(404, fmt::format("service {} {} has no entrypoint '{}'",
-                                         route.target.version->id().name,
-                                         route.target.version->id().version, entrypoint));
+        throw HttpError(
+            404,
+            fmt::format("service {} {} has no entrypoint '{}'", route.target.version->id().name,
+                        route.target.version->id().version, limits::shorten(entrypoint)));
     }
     route.entrypointName = entrypoint;
     return route;

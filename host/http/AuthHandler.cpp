@@ -6,6 +6,7 @@
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/URI.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -87,7 +88,7 @@ void AuthHandler::handle(Poco::Net::HTTPServerRequest& request,
         for (const std::string& part : route_) {
             path += "/" + part;
         }
-        throw HttpError(404, "no route for " + path);
+        throw HttpError(404, "no route for " + limits::shorten(path));
     }
 }
 
@@ -195,7 +196,7 @@ void AuthHandler::listTokens(Poco::Net::HTTPServerResponse& response) {
 
 void AuthHandler::revokeToken(const std::string& id, Poco::Net::HTTPServerResponse& response) {
     if (!context_.auth.revoke(id)) {
-        throw HttpError(404, fmt::format("no token with id '{}'", id));
+        throw HttpError(404, fmt::format("no token with id '{}'", limits::shorten(id)));
     }
     sendJson(response, 200, "OK");
 }

@@ -13,6 +13,7 @@
 #include <Poco/TemporaryFile.h>
 #include <Poco/UUIDGenerator.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include <algorithm>
 #include <array>
@@ -233,15 +234,16 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
         problems.push_back(problem("name",
                                    fmt::format("invalid service name '{}': lowercase letters, "
                                                "digits and underscores, not starting or ending "
-                                               "with '_'",
-                                               id.name),
+                                               "with '_', at most {} bytes",
+                                               limits::shorten(id.name), limits::kMaxNameBytes),
                                    "value_error.service_name"));
     }
     if (singleField(form, "version", id.version, problems) && !isValidVersion(id.version)) {
-        problems.push_back(problem(
-            "version",
-            fmt::format("invalid version '{}': a semantic version such as 1.0.0", id.version),
-            "value_error.version"));
+        problems.push_back(
+            problem("version",
+                    fmt::format("invalid version '{}': a semantic version such as 1.0.0",
+                                limits::shorten(id.version)),
+                    "value_error.version"));
     }
     if (parts.fileParts() == 0) {
         problems.push_back(

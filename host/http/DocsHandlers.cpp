@@ -3,6 +3,7 @@
 #include <Poco/FileStream.h>
 #include <Poco/StreamCopier.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include <sstream>
 
@@ -118,7 +119,8 @@ void DocsAssetHandler::handle(Poco::Net::HTTPServerRequest& request,
         if (!assets.available()) {
             throw HttpError(503, missingViewerDetail(assets));
         }
-        throw HttpError(404, fmt::format("no API viewer file named '{}'", fileName_));
+        throw HttpError(404,
+                        fmt::format("no API viewer file named '{}'", limits::shorten(fileName_)));
     }
     Poco::FileInputStream input(*path);
     std::ostringstream content;

@@ -2,6 +2,7 @@
 
 #include <Poco/DateTimeFormatter.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 namespace mvi::host {
 namespace {
@@ -54,7 +55,7 @@ void InspectionHandler::handle(Poco::Net::HTTPServerRequest& request,
     auto table = context_.registry.snapshot();
     auto route = table->find(name);
     if (route == table->end()) {
-        throw HttpError(404, fmt::format("service '{}' not found", name));
+        throw HttpError(404, fmt::format("service '{}' not found", limits::shorten(name)));
     }
     std::shared_ptr<ServiceVersion> target;
     if (version.empty()) {
@@ -66,7 +67,8 @@ void InspectionHandler::handle(Poco::Net::HTTPServerRequest& request,
     } else {
         auto found = route->second.versions.find(version);
         if (found == route->second.versions.end()) {
-            throw HttpError(404, fmt::format("service '{}' has no version {}", name, version));
+            throw HttpError(
+                404, fmt::format("service '{}' has no version {}", name, limits::shorten(version)));
         }
         target = found->second;
     }

@@ -2,6 +2,7 @@
 
 #include <Poco/Path.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 namespace mvi::host {
 
@@ -18,10 +19,10 @@ void KillHandler::handle(Poco::Net::HTTPServerRequest& request,
             sendJson(response, 200, "OK");
             return;
         case Deployer::KillResult::UnknownService:
-            throw HttpError(404, fmt::format("service '{}' not found", id.name));
+            throw HttpError(404, fmt::format("service '{}' not found", limits::shorten(id.name)));
         case Deployer::KillResult::UnknownVersion:
-            throw HttpError(404,
-                            fmt::format("service '{}' has no version {}", id.name, id.version));
+            throw HttpError(404, fmt::format("service '{}' has no version {}", id.name,
+                                             limits::shorten(id.version)));
         case Deployer::KillResult::MainWithShadows: {
             std::string shadows;
             auto table = context_.registry.snapshot();

@@ -5,6 +5,7 @@
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include <chrono>
 #include <optional>
@@ -110,7 +111,7 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
     auto route = table->find(name);
     if (version.empty()) {
         if (route == table->end()) {
-            throw HttpError(404, fmt::format("service '{}' not found", name));
+            throw HttpError(404, fmt::format("service '{}' not found", limits::shorten(name)));
         }
         if (!route->second.main) {
             throw HttpError(404,
@@ -122,10 +123,10 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
         bool logged =
             isValidServiceName(name) && isValidVersion(version) && context_.logs.contains(id);
         if (!deployed && !logged) {
-            throw HttpError(404,
-                            route == table->end()
-                                ? fmt::format("service '{}' not found", name)
-                                : fmt::format("service '{}' has no version {}", name, version));
+            throw HttpError(404, route == table->end()
+                                     ? fmt::format("service '{}' not found", limits::shorten(name))
+                                     : fmt::format("service '{}' has no version {}", name,
+                                                   limits::shorten(version)));
         }
     }
     table.reset();

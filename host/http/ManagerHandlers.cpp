@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <mvi/plugin.h>
+#include <mvi/limits.hpp>
 
 #ifndef MVI_HOST_VERSION
 #define MVI_HOST_VERSION "0.0.0"
@@ -24,10 +25,10 @@ void AssignHandler::handle(Poco::Net::HTTPServerRequest& request,
             sendJson(response, 200, "OK");
             return;
         case ServiceRegistry::AssignResult::UnknownService:
-            throw HttpError(404, fmt::format("service '{}' not found", id.name));
+            throw HttpError(404, fmt::format("service '{}' not found", limits::shorten(id.name)));
         case ServiceRegistry::AssignResult::UnknownVersion:
-            throw HttpError(404,
-                            fmt::format("service '{}' has no version {}", id.name, id.version));
+            throw HttpError(404, fmt::format("service '{}' has no version {}", id.name,
+                                             limits::shorten(id.version)));
         case ServiceRegistry::AssignResult::NotReady:
             throw HttpError(
                 409, fmt::format("service {} {} is not ready to be main", id.name, id.version));
@@ -39,7 +40,8 @@ void UnquarantineHandler::handle(Poco::Net::HTTPServerRequest& request,
     requireMethod(request, response, "POST");
     ServiceId id = readServiceIdBody(request);
     if (context_.deployer.unquarantine(id) != Deployer::UnquarantineResult::Ok) {
-        throw HttpError(404, fmt::format("{} {} is not quarantined", id.name, id.version));
+        throw HttpError(404, fmt::format("{} {} is not quarantined", limits::shorten(id.name),
+                                         limits::shorten(id.version)));
     }
     auto version = context_.registry.find(id);
     sendJson(response, 200,

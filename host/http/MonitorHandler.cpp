@@ -9,6 +9,7 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <mvi/limits.hpp>
 
 #include <algorithm>
 #include <ctime>
@@ -116,7 +117,7 @@ void MonitorHandler::handle(Poco::Net::HTTPServerRequest& request,
         query.name = service_;
         loaded = table->count(service_) != 0;
     } else {
-        throw HttpError(404, fmt::format("service '{}' not found", service_));
+        throw HttpError(404, fmt::format("service '{}' not found", limits::shorten(service_)));
     }
     if (!loaded) {
         auto versions = store.versions(query.name);
@@ -163,7 +164,7 @@ void MonitorHandler::handle(Poco::Net::HTTPServerRequest& request,
                     known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "));
                 throw HttpError(412, fmt::format("service '{}' has no monitoring variable '{}' "
                                                  "(it has: {})",
-                                                 service_, name, list));
+                                                 service_, limits::shorten(name), list));
             }
             if (std::find(query.variables.begin(), query.variables.end(), name) ==
                 query.variables.end()) {

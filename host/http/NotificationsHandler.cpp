@@ -1,5 +1,8 @@
 #include "http/NotificationsHandler.h"
 
+#include <fmt/format.h>
+#include <mvi/limits.hpp>
+
 #include <vector>
 
 #include "notifications/EmailAddress.h"
@@ -59,7 +62,8 @@ void NotificationsHandler::handle(Poco::Net::HTTPServerRequest& request,
 }
 
 Notification NotificationsHandler::raise(const json& body) {
-    std::vector<ValidationError> errors = SchemaValidator::validateArguments(postArguments(), body);
+    std::vector<ValidationError> errors = SchemaValidator::validateArguments(
+        postArguments(), body, SchemaValidator::Undeclared::Refuse);
     if (!errors.empty()) {
         throw HttpError(422, SchemaValidator::toDetail(errors));
     }
@@ -67,8 +71,10 @@ Notification NotificationsHandler::raise(const json& body) {
     const std::string version = body["service_version"].get<std::string>();
     if (!isValidServiceName(name)) {
         errors.push_back(problem({"body", "service_name"},
-                                 "not a service name: lowercase letters, digits and underscores, "
-                                 "not starting or ending with _",
+                                 fmt::format("not a service name: lowercase letters, digits and "
+                                             "underscores, not starting or ending with _, at "
+                                             "most {} bytes",
+                                             limits::kMaxNameBytes),
                                  "value_error.service_name"));
     }
     if (!isValidVersion(version)) {

@@ -1,6 +1,7 @@
 #include "http/ParametersHandler.h"
 
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include "http/ServiceTarget.h"
 
@@ -19,7 +20,7 @@ void ParametersHandler::handle(Poco::Net::HTTPServerRequest& request,
     auto declared = version.parameters().describe(*parameter_);
     if (!declared) {
         throw HttpError(404, fmt::format("service {} {} has no parameter '{}'", version.id().name,
-                                         version.id().version, *parameter_));
+                                         version.id().version, limits::shorten(*parameter_)));
     }
     if (request.getMethod() == "GET") {
         sendJson(response, 200, declared->value);
@@ -42,14 +43,15 @@ void ParametersHandler::handle(Poco::Net::HTTPServerRequest& request,
         ParameterSet::SetResult::Ok) {
         throw HttpError(422, SchemaValidator::toDetail(errors));
     }
-    version.log(LogLevel::Info,
-                fmt::format("parameter {} set to {}", *parameter_, body["value"].dump()));
+    // The log line quotes the value bounded; the value itself is kept whole.
+    const std::string quoted = limits::shorten(body["value"].dump());
+    version.log(LogLevel::Info, fmt::format("parameter {} set to {}", *parameter_, quoted));
     for (const auto& shadow : target.shadows) {
         // A shadow whose declaration differs keeps its value; the main's answer stands.
         if (context_.deployer.setParameter(*shadow, *parameter_, body["value"]) ==
             ParameterSet::SetResult::Ok) {
-            shadow->log(LogLevel::Info, fmt::format("parameter {} set to {} (by name)", *parameter_,
-                                                    body["value"].dump()));
+            shadow->log(LogLevel::Info,
+                        fmt::format("parameter {} set to {} (by name)", *parameter_, quoted));
         }
     }
     sendJson(response, 200, "OK");

@@ -2,6 +2,7 @@
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/URI.h>
+#include <mvi/limits.hpp>
 
 #include <string>
 #include <vector>
@@ -116,7 +117,7 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
         return new NotificationsHandler(context_);
     }
     if (parts.empty() || parts[0] != "services") {
-        return new ErrorHandler(context_, 404, "no route for " + path);
+        return new ErrorHandler(context_, 404, "no route for " + limits::shorten(path));
     }
     if (parts.size() == 1) {
         if (request.getMethod() != Poco::Net::HTTPRequest::HTTP_GET) {
@@ -158,7 +159,7 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
     if (parts.size() == 3 && parts[2].rfind('~', 0) != 0) {
         return new ServiceCallHandler(context_, parts[1], parts[2]);
     }
-    return new ErrorHandler(context_, 404, "no route for " + path);
+    return new ErrorHandler(context_, 404, "no route for " + limits::shorten(path));
 }
 
 }  // namespace mvi::host

@@ -1,6 +1,7 @@
 #include "http/ServiceTarget.h"
 
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include "http/HttpError.h"
 
@@ -50,7 +51,7 @@ ServiceTarget ServiceTarget::resolve(const ServiceRegistry& registry, const std:
     }
     auto id = parseServiceId(svc);
     if (!id) {
-        throw HttpError(404, fmt::format("service '{}' not found", svc));
+        throw HttpError(404, fmt::format("service '{}' not found", limits::shorten(svc)));
     }
     route = target.table->find(id->name);
     if (route == target.table->end()) {

@@ -7,6 +7,7 @@
 #include <Poco/Path.h>
 #include <Poco/SHA2Engine.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include <algorithm>
 #include <array>
@@ -172,7 +173,7 @@ std::shared_ptr<ServiceVersion> Deployer::install(const ServiceId& id,
                 version->log(LogLevel::Warning,
                              fmt::format("saved value {} of parameter {} does not fit this build; "
                                          "it keeps its initial value",
-                                         value.dump(), parameter));
+                                         limits::shorten(value.dump()), parameter));
             }
         }
     }
@@ -337,8 +338,8 @@ void Deployer::syncFolder(const std::string& directory) {
         } else {
             logger_.warning(
                 fmt::format("ignoring {}: plugin files are named "
-                            "<name>_<version>.so (e.g. hello_1.0.0.so)",
-                            it->path()));
+                            "<name>_<version>.so (e.g. hello_1.0.0.so; a name of at most {} bytes)",
+                            it->path(), limits::kMaxNameBytes));
         }
     }
     // Lowest versions first, so that under the "first" policy the first version is main.

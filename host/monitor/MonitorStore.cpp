@@ -3,6 +3,7 @@
 #include <Poco/Nullable.h>
 #include <Poco/Tuple.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include <cmath>
 #include <iterator>
@@ -121,8 +122,8 @@ bool MonitorStore::store(const ServiceId& service, const nlohmann::json& values,
         if (!isValidMemberName(variable)) {
             throw std::invalid_argument(fmt::format(
                 "monitoring variable name '{}' is invalid (lowercase letters, digits and "
-                "underscores, not starting with a digit)",
-                variable));
+                "underscores, not starting with a digit, at most {} bytes)",
+                limits::shorten(variable), limits::kMaxNameBytes));
         }
         if (!allFinite(value)) {
             throw std::invalid_argument(fmt::format(

@@ -51,11 +51,15 @@ json components() {
     };
 }
 
-// Answers every call may get from the host besides the declared result.
-json callErrors() {
+// Answers every call may get from the host besides the declared result (`strict`: undeclared
+// arguments are refused).
+json callErrors(bool strict) {
     return {
         {"404", errorResponse("Unknown service, version or entrypoint.")},
-        {"422", errorResponse("Malformed JSON, or a missing, unexpected or wrongly typed argument.",
+        {"422", errorResponse(strict ? "Malformed JSON, or a missing, undeclared or wrongly typed "
+                                       "argument."
+                                     : "Malformed JSON, or a missing or wrongly typed argument "
+                                       "(undeclared ones are ignored).",
                               "ValidationError")},
         {"500", errorResponse("The service failed while answering (the message is the detail).")},
         {"503", errorResponse("The service has no loaded version to answer.")},
@@ -76,7 +80,7 @@ json entrypointOperation(const Entrypoint& entrypoint) {
     if (!entrypoint.description.empty()) {
         operation["description"] = entrypoint.description;
     }
-    json responses = callErrors();
+    json responses = callErrors(entrypoint.strictArguments);
     responses["200"] = {{"description", "The result."},
                         {"content", jsonContent(entrypoint.resultSchema)}};
     operation["responses"] = std::move(responses);
@@ -109,10 +113,11 @@ json entrypointOperation(const Entrypoint& entrypoint) {
             required.push_back(name);
         }
     }
+    // A strict entrypoint refuses keys it does not declare (422); any other ignores them.
     json body = {{"type", "object"},
                  {"title", fmt::format("{} arguments", entrypoint.name)},
                  {"properties", std::move(properties)},
-                 {"additionalProperties", false}};
+                 {"additionalProperties", !entrypoint.strictArguments}};
     if (!required.empty()) {
         body["required"] = required;
     }

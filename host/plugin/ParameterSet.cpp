@@ -9,6 +9,11 @@ bool ParameterSet::declare(const std::string& name, Parameter parameter) {
     return parameters_.emplace(name, std::move(parameter)).second;
 }
 
+std::size_t ParameterSet::size() const {
+    std::shared_lock lock(mutex_);
+    return parameters_.size();
+}
+
 std::optional<nlohmann::json> ParameterSet::get(const std::string& name) const {
     std::shared_lock lock(mutex_);
     auto found = parameters_.find(name);

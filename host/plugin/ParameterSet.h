@@ -53,6 +53,9 @@ class ParameterSet {
     /// Names of all parameters, sorted.
     std::vector<std::string> names() const;
 
+    /// How many parameters are declared.
+    std::size_t size() const;
+
     /// Validates `value` against the parameter's schema and stores it. On TypeMismatch the
     /// validation errors (located at `["body", "value"]`) are appended to `errors` when given.
     SetResult set(const std::string& name, const nlohmann::json& value,

@@ -6,6 +6,7 @@
 #include <Poco/Process.h>
 #include <Poco/SHA2Engine.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include <link.h>
 
@@ -111,7 +112,8 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
         if (!version) {
             version = unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
         }
-        std::string reason = error.what();
+        // The reason may quote what the plugin declared or said: it is kept and shown bounded.
+        std::string reason = limits::shorten(error.what(), limits::kMaxReasonBytes);
         version->markFailed(reason);
         ++failed_;
         if (!artifact.cachePath.empty()) {
@@ -296,9 +298,12 @@ void PluginLoader::open(ServiceVersion& version) {
     mvi_status status = registerFn(&hostApi(), version.handle(), &registrar);
     registrar.open = false;
     if (status != MVI_OK) {
-        std::string reason = registrar.pluginError.empty()
-                                 ? fmt::format("registration failed with status {}", status)
-                                 : "registration failed: " + registrar.pluginError;
+        // The plugin's message takes at most half a reason, so the host's own problem fits.
+        std::string reason =
+            registrar.pluginError.empty()
+                ? fmt::format("registration failed with status {}", status)
+                : "registration failed: " +
+                      limits::shorten(registrar.pluginError, limits::kMaxReasonBytes / 2);
         if (!registrar.problems.empty()) {
             reason += " (" + registrar.problems.front() + ")";
         }

@@ -4,6 +4,7 @@
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <fmt/format.h>
+#include <mvi/limits.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -99,7 +100,7 @@ void ServiceVersion::replaceServingProcess() {
 
 void ServiceVersion::setReloadError(const std::string& reason) {
     std::lock_guard lock(errorMutex_);
-    reloadError_ = reason;
+    reloadError_ = limits::shorten(reason, limits::kMaxReasonBytes);
 }
 
 bool ServiceVersion::unload() {
@@ -191,7 +192,7 @@ void ServiceVersion::stopTimers() {
 void ServiceVersion::markFailed(const std::string& reason) {
     {
         std::lock_guard lock(errorMutex_);
-        error_ = reason;
+        error_ = limits::shorten(reason, limits::kMaxReasonBytes);
     }
     state_ = VersionState::Failed;
     stopTimers();
@@ -206,7 +207,7 @@ void ServiceVersion::markFailed(const std::string& reason) {
 void ServiceVersion::markQuarantined(const std::string& reason) {
     {
         std::lock_guard lock(errorMutex_);
-        error_ = reason;
+        error_ = limits::shorten(reason, limits::kMaxReasonBytes);
     }
     state_ = VersionState::Quarantined;
     services_.logs.endStream(id_);
@@ -265,14 +266,22 @@ CallResult ServiceVersion::call(const Entrypoint& entrypoint, const nlohmann::js
 }
 
 CallResult ServiceVersion::invoke(const Entrypoint& entrypoint, const nlohmann::json& arguments) {
-    auto errors = SchemaValidator::validateArguments(entrypoint.arguments, arguments);
+    auto errors = SchemaValidator::validateArguments(entrypoint.arguments, arguments,
+                                                     entrypoint.strictArguments
+                                                         ? SchemaValidator::Undeclared::Refuse
+                                                         : SchemaValidator::Undeclared::Ignore);
     if (!errors.empty()) {
         return {422, detail(SchemaValidator::toDetail(errors))};
     }
     try {
-        // Strings in arguments are valid UTF-8 (bodies and query values are checked as they
-        // are read), so this dump does not throw for what a client sent.
-        std::string text = arguments.dump();
+        // The handler gets the declared arguments only; the caller's object stays as it was sent
+        // (a mirrored copy carries it to each shadow, which validates it by its own declaration).
+        // Strings in arguments are valid UTF-8 (bodies and query values are checked as they are
+        // read), so this dump does not throw for what a client sent.
+        std::optional<nlohmann::json> declared =
+            SchemaValidator::withoutUndeclared(entrypoint.arguments, arguments);
+        const nlohmann::json& passed = declared ? *declared : arguments;
+        std::string text = passed.dump();
         mvi_call call;
         mvi_status status;
         {
@@ -302,7 +311,7 @@ CallResult ServiceVersion::invoke(const Entrypoint& entrypoint, const nlohmann::
             return {500, detail(reason)};
         }
         if (entrypoint.monitor) {
-            storeQuietly({{entrypoint.name + "_request", arguments},
+            storeQuietly({{entrypoint.name + "_request", passed},
                           {entrypoint.name + "_response", call.body}});
         }
         return {200, std::move(call.body)};

@@ -68,6 +68,8 @@ struct Entrypoint {
     bool monitor = false;
     /// Seconds a call may run before it is answered 504 and counted stuck; 0: the host's default.
     double timeoutSeconds = 0;
+    /// A key that is not a declared argument is refused (422) rather than ignored.
+    bool strictArguments = false;
     /// Requests, errors and latency of the calls to this entrypoint (kept for `/metrics`).
     std::shared_ptr<CallStats> stats = std::make_shared<CallStats>();
 };
@@ -122,7 +124,8 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// Marks the version ready to serve.
     void markReady();
 
-    /// Marks the version failed with `reason` and closes its library.
+    /// Marks the version failed with `reason` (kept at most mvi::limits::kMaxReasonBytes long)
+    /// and closes its library.
     void markFailed(const std::string& reason);
 
     /// Marks the version quarantined with `reason`: its build took the serving process down, so

@@ -41,17 +41,28 @@ class SchemaValidator {
         mvi::validation::validate(schema, value, loc, errors);
     }
 
+    /// What validateArguments() does with a key that is not a declared argument.
+    using Undeclared = mvi::validation::Undeclared;
+
     /// Validates the body of an entrypoint call. `arguments` is the entrypoint's declared
     /// arguments (a JSON array of {"name", "schema", "required"} that passed checkArguments());
     /// `body` is the parsed request body. Reports a body that is not an object (loc ["body"]),
-    /// each missing required argument (loc ["body", name], "field required"), each key that is
-    /// not a declared argument (loc ["body", key], "extra fields not permitted") and each
-    /// argument that does not match its schema (loc ["body", name, ...]). A null value for an
-    /// argument that is not required counts as absent. Returns an empty list when the body is
-    /// valid.
+    /// each missing required argument (loc ["body", name], "field required"), with
+    /// Undeclared::Refuse each key that is not a declared argument (loc ["body", key], "extra
+    /// fields not permitted") and each argument that does not match its schema (loc ["body",
+    /// name, ...]). A null value for an argument that is not required counts as absent. Returns
+    /// an empty list when the body is valid.
     static std::vector<ValidationError> validateArguments(const nlohmann::json& arguments,
-                                                          const nlohmann::json& body) {
-        return mvi::validation::validate_arguments(arguments, body);
+                                                          const nlohmann::json& body,
+                                                          Undeclared undeclared) {
+        return mvi::validation::validate_arguments(arguments, body, undeclared);
+    }
+
+    /// `body` without the keys that `arguments` does not declare, or std::nullopt when it has
+    /// none: what a handler receives when undeclared keys are ignored.
+    static std::optional<nlohmann::json> withoutUndeclared(const nlohmann::json& arguments,
+                                                           const nlohmann::json& body) {
+        return mvi::validation::without_undeclared(arguments, body);
     }
 
     /// Checks an entrypoint's declared arguments: a JSON array of objects, each with a "name"

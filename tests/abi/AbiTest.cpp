@@ -12,7 +12,7 @@
 
 TEST(AbiVersionTable, AbiVersion) {
     EXPECT_EQ(MVI_ABI_VERSION_MAJOR, 1);
-    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 2);
+    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 3);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(1, 0), 0x00010000u);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(2, 3), 0x00020003u);
     EXPECT_EQ(MVI_ABI_VERSION_GET_MAJOR(0x00020003u), 2u);
@@ -80,7 +80,7 @@ TEST(AbiLayout, SizesOnLp64) {
         GTEST_SKIP() << "layout table is for LP64";
     }
     EXPECT_EQ(sizeof(mvi_str), 16u);
-    EXPECT_EQ(sizeof(mvi_entrypoint_decl), 112u);
+    EXPECT_EQ(sizeof(mvi_entrypoint_decl), 120u);
     EXPECT_EQ(sizeof(mvi_parameter_decl), 64u);
     EXPECT_EQ(sizeof(mvi_notification), 56u);
     EXPECT_EQ(sizeof(mvi_timer_decl), 56u);
@@ -103,8 +103,9 @@ TEST(AbiLayout, OffsetsOnLp64) {
     EXPECT_EQ(offsetof(mvi_entrypoint_decl, description), 64u);
     EXPECT_EQ(offsetof(mvi_entrypoint_decl, handler), 80u);
     EXPECT_EQ(offsetof(mvi_entrypoint_decl, userdata), 88u);
-    EXPECT_EQ(offsetof(mvi_entrypoint_decl, monitor), 96u);           // 1.1
-    EXPECT_EQ(offsetof(mvi_entrypoint_decl, timeout_seconds), 104u);  // 1.2: past 1.1's size
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, monitor), 96u);            // 1.1
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, timeout_seconds), 104u);   // 1.2: past 1.1's size
+    EXPECT_EQ(offsetof(mvi_entrypoint_decl, strict_arguments), 112u);  // 1.3: past 1.2's size
 
     EXPECT_EQ(offsetof(mvi_parameter_decl, size), 0u);
     EXPECT_EQ(offsetof(mvi_parameter_decl, name), 8u);

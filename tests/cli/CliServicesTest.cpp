@@ -265,12 +265,13 @@ TEST(CliCall, PrintsTheAnswerAsJson) {
 }
 
 TEST(CliCall, ReportsErrorsInOneLine) {
-    auto host = startHostWith({{"fixture_counter_v1", "counter_1.0.0.so"}});
+    auto host =
+        startHostWith({{"fixture_counter_v1", "counter_1.0.0.so"}, {"hello", "hello_1.0.0.so"}});
     MviRunner mvi(urlOf(*host));
-    MviResult extra = mvi.run({"call", "counter", "version", R"({"x": 1})"});
-    EXPECT_EQ(extra.exitCode, 1);
-    EXPECT_TRUE(std::regex_match(extra.err, std::regex("Error: field body\\.x: [^\n]+\n")))
-        << extra.err;
+    MviResult mistyped = mvi.run({"call", "hello", "hello", R"({"name": 1})"});
+    EXPECT_EQ(mistyped.exitCode, 1);
+    EXPECT_TRUE(std::regex_match(mistyped.err, std::regex("Error: field body\\.name: [^\n]+\n")))
+        << mistyped.err;
     MviResult unknown = mvi.run({"call", "counter", "nope"});
     EXPECT_EQ(unknown.exitCode, 1);
     EXPECT_TRUE(contains(unknown.err, "nope")) << unknown.err;

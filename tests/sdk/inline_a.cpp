@@ -2,6 +2,7 @@
 // executable fails if a header defines a function or variable that is not inline.
 #include <mvi/convert.hpp>
 #include <mvi/error.hpp>
+#include <mvi/limits.hpp>
 #include <mvi/log.hpp>
 #include <mvi/schema.hpp>
 #include <mvi/service.hpp>

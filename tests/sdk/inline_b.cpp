@@ -2,6 +2,7 @@
 // drives the service defined in the first unit.
 #include <mvi/convert.hpp>
 #include <mvi/error.hpp>
+#include <mvi/limits.hpp>
 #include <mvi/log.hpp>
 #include <mvi/schema.hpp>
 #include <mvi/service.hpp>

@@ -93,6 +93,27 @@ TEST_F(PluginLoaderTest, AnEntrypointCarriesTheDeadlineItDeclared) {
     EXPECT_EQ(legacy->entrypoint("ping")->timeoutSeconds, 0.0);
 }
 
+TEST_F(PluginLoaderTest, AnEntrypointIsStrictOnlyWhenItSaysSo) {
+    auto lenient = load("fixture_arguments_lenient", {"args", "1.0.0"});
+    auto strict = load("fixture_arguments_strict", {"args", "2.0.0"});
+    ASSERT_EQ(lenient->state(), VersionState::Ready) << lenient->error();
+    ASSERT_EQ(strict->state(), VersionState::Ready) << strict->error();
+    EXPECT_FALSE(lenient->entrypoint("echo")->strictArguments);
+    EXPECT_TRUE(strict->entrypoint("echo")->strictArguments);
+    // A 1.1 plugin's bytes where 1.3 put the flag are garbage (0xFF): never read.
+    auto legacy = load("fixture_abi11_garbage", {"legacy", "1.0.0"});
+    ASSERT_EQ(legacy->state(), VersionState::Ready) << legacy->error();
+    EXPECT_FALSE(legacy->entrypoint("ping")->strictArguments);
+
+    json sent = {{"name", "Bob"}, {"extra", 1}};
+    CallResult ignored = lenient->call(*lenient->entrypoint("echo"), sent);
+    ASSERT_EQ(ignored.status, 200) << ignored.body;
+    EXPECT_EQ(ignored.body, json({{"name", "Bob"}}));
+    CallResult refused = strict->call(*strict->entrypoint("echo"), sent);
+    ASSERT_EQ(refused.status, 422) << refused.body;
+    EXPECT_EQ(refused.body["detail"][0]["type"], "value_error.extra");
+}
+
 TEST_F(PluginLoaderTest, TheOnStopHookRunsBeforeTheLibraryIsClosed) {
     std::string cachePath;
     {

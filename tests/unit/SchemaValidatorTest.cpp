@@ -1,9 +1,11 @@
 #include "schema/SchemaValidator.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <mvi/limits.hpp>
 #include <nlohmann/json.hpp>
 
 using mvi::host::SchemaValidator;
@@ -41,10 +43,12 @@ std::string argumentsProblem(const char* arguments) {
     return SchemaValidator::checkArguments(json::parse(arguments)).value_or("");
 }
 
-/// Validates a request body (JSON text) against declared arguments (JSON text).
-json bodyDetail(const char* arguments, const char* body) {
+/// Validates a request body (JSON text) against declared arguments (JSON text), refusing
+/// undeclared keys unless told otherwise.
+json bodyDetail(const char* arguments, const char* body,
+                SchemaValidator::Undeclared undeclared = SchemaValidator::Undeclared::Refuse) {
     return SchemaValidator::toDetail(
-        SchemaValidator::validateArguments(json::parse(arguments), json::parse(body)));
+        SchemaValidator::validateArguments(json::parse(arguments), json::parse(body), undeclared));
 }
 
 }  // namespace
@@ -481,6 +485,31 @@ TEST(SchemaValidatorArguments, ExtraKeys) {
     EXPECT_EQ(bodyDetail("[]", R"({"a":1})").size(), 1u);
 }
 
+TEST(SchemaValidatorArguments, IgnoredExtraKeysAreNoProblem) {
+    constexpr auto ignore = SchemaValidator::Undeclared::Ignore;
+    EXPECT_EQ(bodyDetail(kArguments, R"({"name":"a","nmae":"b"})", ignore), json::array());
+    EXPECT_EQ(bodyDetail("[]", R"({"a":1})", ignore), json::array());
+    // Everything else is still checked.
+    EXPECT_EQ(bodyDetail(kArguments, R"({"nmae":"b"})", ignore), json::parse(R"([{
+        "loc": ["body", "name"], "msg": "field required", "type": "value_error.missing"
+    }])"));
+    EXPECT_EQ(bodyDetail(kArguments, "[]", ignore).size(), 1u);
+}
+
+TEST(SchemaValidatorArguments, WithoutUndeclaredKeepsOnlyDeclaredKeys) {
+    const json arguments = json::parse(kArguments);
+    EXPECT_EQ(SchemaValidator::withoutUndeclared(arguments, json::parse(R"({"name":"a"})")),
+              std::nullopt)
+        << "nothing to leave out: no copy";
+    EXPECT_EQ(SchemaValidator::withoutUndeclared(arguments, json::object()), std::nullopt);
+    EXPECT_EQ(SchemaValidator::withoutUndeclared(
+                  arguments, json::parse(R"({"name":"a","extra":{"deep":[1]},"count":2})")),
+              json::parse(R"({"name":"a","count":2})"));
+    EXPECT_EQ(SchemaValidator::withoutUndeclared(json::array(), json::parse(R"({"a":1})")),
+              json::object());
+    EXPECT_EQ(SchemaValidator::withoutUndeclared(arguments, json::array()), std::nullopt);
+}
+
 TEST(SchemaValidatorArguments, WrongTypesReportNestedLocations) {
     const json detail =
         bodyDetail(kArguments, R"({"name":1,"count":-1,"point":{"x":"1"},"values":[1,2,"3"]})");
@@ -557,6 +586,30 @@ TEST(SchemaValidatorArguments, CheckRejectsMalformedDeclarations) {
               R"(argument "x": "description" must be a string)");
     EXPECT_EQ(argumentsProblem(R"([{"name":"x","schema":{},"requird":true}])"),
               R"(argument "x": unsupported key "requird")");
+}
+
+TEST(SchemaValidatorArguments, CheckBoundsNamesAndCount) {
+    const std::string longest(mvi::limits::kMaxNameBytes, 'a');
+    EXPECT_EQ(argumentsProblem(
+                  json::array({{{"name", longest}, {"schema", json::object()}}}).dump().c_str()),
+              "");
+    const std::string tooLong(100000, 'a');
+    const std::string problem = argumentsProblem(
+        json::array({{{"name", tooLong}, {"schema", json::object()}}}).dump().c_str());
+    EXPECT_EQ(problem.rfind("argument 0: invalid name \"aaa", 0), 0u) << problem.substr(0, 300);
+    EXPECT_NE(problem.find("100000 bytes"), std::string::npos) << problem.substr(0, 300);
+    EXPECT_LT(problem.size(), 600u) << "the name is quoted cut short";
+
+    json many = json::array();
+    for (std::size_t i = 0; i <= mvi::limits::kMaxArguments; ++i) {
+        many.push_back({{"name", "a" + std::to_string(i)}, {"schema", json::object()}});
+    }
+    EXPECT_EQ(argumentsProblem(many.dump().c_str()),
+              std::to_string(mvi::limits::kMaxArguments + 1) +
+                  " arguments declared, more than the " +
+                  std::to_string(mvi::limits::kMaxArguments) + " allowed");
+    many.erase(many.size() - 1);
+    EXPECT_EQ(argumentsProblem(many.dump().c_str()), "");
 }
 
 TEST(SchemaValidatorArguments, CheckReportsBadSchemasWithTheArgumentName) {

@@ -1,5 +1,7 @@
 #include "DeployCommand.h"
 
+#include <mvi/limits.hpp>
+
 #include <filesystem>
 
 #include "CliError.h"
@@ -56,9 +58,10 @@ int DeployCommand::run(CommandContext& context, const Arguments& arguments) cons
     const std::string& version = arguments.positional[1];
     const std::string& source = arguments.positional[2];
     if (!mvi::host::isValidServiceName(serviceName)) {
-        throw CliError("Invalid service name '" + serviceName +
+        throw CliError("Invalid service name '" + mvi::limits::shorten(serviceName) +
                        "': use lowercase letters, digits and underscores, not starting or ending "
-                       "with _");
+                       "with _, at most " +
+                       std::to_string(mvi::limits::kMaxNameBytes) + " bytes");
     }
     if (!mvi::host::isValidVersion(version)) {
         throw CliError("Invalid version '" + version +

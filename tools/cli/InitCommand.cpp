@@ -2,6 +2,7 @@
 
 #include <Poco/String.h>
 #include <Poco/TemporaryFile.h>
+#include <mvi/limits.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -51,7 +52,7 @@ constexpr std::string_view kUsage =
     "Creates the service project NAME in PATH/NAME (PATH defaults to the current folder):\n"
     "service.cpp, CMakeLists.txt, README.md and tests/. Without --name, asks for the name.\n"
     "  -n, --name NAME  the project's name, also the service's name: lowercase letters, digits\n"
-    "                   and underscores, not starting or ending with _\n";
+    "                   and underscores, not starting or ending with _, at most 128 bytes\n";
 
 /// A template's text for the project `name`.
 std::string render(std::string_view text, const std::string& name) {
@@ -171,9 +172,10 @@ int runInit(const std::vector<std::string>& args, std::istream& in, std::ostream
 
     const std::string name = parsed.name ? *parsed.name : promptForName(in, out);
     if (!mvi::host::isValidServiceName(name)) {
-        err << "Error: \"" << name
+        err << "Error: \"" << mvi::limits::shorten(name)
             << "\" is not a valid service name: use lowercase letters, digits and underscores, "
-               "not starting or ending with _\n";
+               "not starting or ending with _, at most "
+            << mvi::limits::kMaxNameBytes << " bytes\n";
         return 2;
     }
 

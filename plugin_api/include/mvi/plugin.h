@@ -58,7 +58,7 @@ extern "C" {
 
 /** The ABI version this header describes (see the policy above). Since 1.0. */
 #define MVI_ABI_VERSION_MAJOR 1
-#define MVI_ABI_VERSION_MINOR 2
+#define MVI_ABI_VERSION_MINOR 3
 
 /** Packs a major and minor into the value mvi_plugin_abi_version returns. Since 1.0. */
 #define MVI_ABI_VERSION_PACK(major, minor) \
@@ -139,17 +139,21 @@ typedef struct mvi_plugin_buffer mvi_plugin_buffer;
 typedef void (*mvi_plugin_receive_fn)(mvi_plugin_buffer* buffer, mvi_str value);
 
 /** An entrypoint handler. `arguments` is a JSON object text with one key per declared argument,
- *  already validated by the host against the declared argument schemas. The handler answers with
- *  exactly one of mvi_host_api.call_result or mvi_host_api.call_error, then returns MVI_OK.
- *  Returning anything else without having called call_error makes the host answer 500.
- *  OWNERSHIP: `arguments` is borrowed for the call. THREADING: called concurrently from any host
- *  thread; must not throw or longjmp out. Since 1.0. */
+ *  already validated by the host against the declared argument schemas (keys the caller sent
+ *  that are not declared arguments are left out, see mvi_entrypoint_decl.strict_arguments). The
+ * handler answers with exactly one of mvi_host_api.call_result or mvi_host_api.call_error, then
+ * returns MVI_OK. Returning anything else without having called call_error makes the host answer
+ * 500. OWNERSHIP: `arguments` is borrowed for the call. THREADING: called concurrently from any
+ * host thread; must not throw or longjmp out. Since 1.0. */
 typedef mvi_status (*mvi_plugin_entrypoint_fn)(mvi_plugin_userdata* userdata, mvi_call* call,
                                                mvi_str arguments);
 
 /** Declaration of one entrypoint, passed to mvi_host_api.add_entrypoint. All strings are copied
  *  by the host during that call. `size` must be sizeof(mvi_entrypoint_decl) as the plugin was
- *  built. Since 1.0. */
+ *  built. The host bounds what a service declares (how many entrypoints and parameters, the
+ *  length of each name, description and JSON text, how deep JSON nests; the values are in
+ *  mvi/limits.hpp) and refuses a declaration past a bound with MVI_INVALID_ARGUMENT.
+ *  Since 1.0. */
 typedef struct mvi_entrypoint_decl {
     size_t size;
     /** Route segment: lowercase letters, digits, underscores; unique within the service. */
@@ -173,10 +177,17 @@ typedef struct mvi_entrypoint_decl {
      *  stuck; 0 takes the host's default (`services.call_timeout_seconds`). Must be finite and
      *  not negative. Read only from a plugin that reports ABI 1.2 or later. Since 1.2. */
     double timeout_seconds;
+    /** When true, a call that sends a key which is not a declared argument is refused with 422
+     *  (detail item: loc ["body", key], "extra fields not permitted", type
+     *  "value_error.extra"). When false, such keys are ignored: the handler receives only the
+     *  declared arguments, and a mirrored copy to a shadow still carries the call as it was
+     *  sent. Read only from a plugin that reports ABI 1.3 or later; older plugins get false.
+     *  Since 1.3. */
+    bool strict_arguments;
 } mvi_entrypoint_decl;
 
 /** Declaration of one runtime parameter, passed to mvi_host_api.add_parameter. All strings are
- *  copied by the host during that call. Since 1.0. */
+ *  copied by the host during that call; the bounds of mvi_entrypoint_decl apply. Since 1.0. */
 typedef struct mvi_parameter_decl {
     size_t size;
     /** Parameter name: lowercase letters, digits, underscores; unique within the service. */
@@ -213,7 +224,8 @@ typedef mvi_status (*mvi_plugin_timer_fn)(mvi_plugin_userdata* userdata);
  *  host during that call. Since 1.1. */
 typedef struct mvi_timer_decl {
     size_t size;
-    /** Shown in log lines and notifications about this timer (may be empty). */
+    /** Shown in log lines and notifications about this timer (may be empty); no longer than a
+     *  name may be (mvi/limits.hpp). */
     mvi_str name;
     /** Seconds from the start of one run to the start of the next; finite and greater than 0. */
     double interval_seconds;
@@ -264,8 +276,9 @@ typedef struct mvi_host_api {
     /* ---- registration: only during mvi_plugin_register, on its thread ---- */
 
     /** Declares an entrypoint. Returns MVI_ALREADY_EXISTS for a duplicate name,
-     *  MVI_INVALID_ARGUMENT for a bad name, bad JSON or a NULL handler, MVI_BAD_STATE outside
-     *  registration. The host copies every string of `decl`. Since 1.0. */
+     *  MVI_INVALID_ARGUMENT for a bad name, bad JSON, a NULL handler or a declaration past the
+     *  host's bounds (mvi/limits.hpp), MVI_BAD_STATE outside registration. The host copies every
+     *  string of `decl`. Since 1.0. */
     mvi_status (*add_entrypoint)(mvi_registrar* registrar, const mvi_entrypoint_decl* decl);
 
     /** Declares a parameter. Same status codes as add_entrypoint, plus MVI_TYPE_MISMATCH when the
@@ -325,8 +338,9 @@ typedef struct mvi_host_api {
      *  moment this version is ready until it is taken out of service; a run that is still going
      *  then finishes before the library is closed. A run longer than the interval is logged as a
      *  warning and raises a Warning notification, and the next run starts right away. Callable
-     *  during registration too. Returns MVI_INVALID_ARGUMENT for a NULL timer or callback or an
-     *  interval that is not a finite number greater than 0. Since 1.1. */
+     *  during registration too. Returns MVI_INVALID_ARGUMENT for a NULL timer or callback, a name
+     *  longer than a name may be, or an interval that is not a finite number greater than 0.
+     *  Since 1.1. */
     mvi_status (*call_every)(mvi_host* host, const mvi_timer_decl* timer);
 
     /** Calls an entrypoint of a service loaded in this host, in process, through the same

@@ -23,6 +23,7 @@
 #include <mvi/plugin.h>
 #include <mvi/convert.hpp>
 #include <mvi/error.hpp>
+#include <mvi/limits.hpp>
 #include <mvi/log.hpp>
 #include <mvi/schema.hpp>
 #include <mvi/store.hpp>
@@ -91,9 +92,10 @@ inline std::string dump_json(const nlohmann::json& value) {
 }
 
 /// True for a valid entrypoint, parameter or argument name: lowercase ASCII letters, digits and
-/// underscores, not empty and not starting with a digit.
+/// underscores, not empty, not starting with a digit and at most limits::kMaxNameBytes long.
 inline bool is_valid_name(std::string_view name) noexcept {
-    if (name.empty() || (name.front() >= '0' && name.front() <= '9')) {
+    if (name.empty() || name.size() > limits::kMaxNameBytes ||
+        (name.front() >= '0' && name.front() <= '9')) {
         return false;
     }
     for (const char c : name) {
@@ -245,8 +247,15 @@ class Entrypoint {
     /// Destroys the entrypoint (when the library is closed or the service registers again).
     virtual ~Entrypoint() = default;
 
-    /// Sets the human-readable description shown in the generated API docs.
+    /// Sets the human-readable description shown in the generated API docs. Throws mvi::Error
+    /// (MVI_INVALID_ARGUMENT) for a text longer than limits::kMaxDescriptionBytes.
     Entrypoint& description(std::string text) {
+        if (text.size() > limits::kMaxDescriptionBytes) {
+            throw Error(fmt::format("entrypoint '{}': the description is {} bytes long, more "
+                                    "than the {} allowed",
+                                    name_, text.size(), limits::kMaxDescriptionBytes),
+                        MVI_INVALID_ARGUMENT);
+        }
         description_ = std::move(text);
         return *this;
     }
@@ -285,8 +294,19 @@ class Entrypoint {
         return timeout(std::chrono::duration<double>(deadline).count());
     }
 
+    /// Makes the entrypoint strict: a call that sends a key which is not one of its arguments is
+    /// answered 422 ("extra fields not permitted"). By default such keys are ignored, as the
+    /// original platform does, and the function never sees them.
+    Entrypoint& strict(bool on = true) {
+        strict_arguments_ = on;
+        return *this;
+    }
+
     /// Whether calls are monitored (see monitor(bool)).
     bool monitored() const noexcept { return monitor_; }
+
+    /// Whether undeclared keys are refused (see strict(bool)).
+    bool strict_arguments() const noexcept { return strict_arguments_; }
 
     /// The deadline set with timeout(double) in seconds; 0: the host's default.
     double timeout_seconds() const noexcept { return timeout_seconds_; }
@@ -326,6 +346,7 @@ class Entrypoint {
     Method method_ = Method::Post;
     bool monitor_ = false;
     double timeout_seconds_ = 0;
+    bool strict_arguments_ = false;
     nlohmann::json arguments_;
     nlohmann::json result_schema_;
 };
@@ -646,8 +667,9 @@ class Service {
         require_setup("entrypoint", name);
         if (!detail::is_valid_name(name)) {
             throw Error(fmt::format("entrypoint name '{}' is invalid: use lowercase letters, "
-                                    "digits and underscores, not starting with a digit",
-                                    name),
+                                    "digits and underscores, not starting with a digit, at most "
+                                    "{} bytes",
+                                    limits::shorten(name), limits::kMaxNameBytes),
                         MVI_INVALID_ARGUMENT);
         }
         for (const auto& existing : entrypoints_) {
@@ -664,11 +686,12 @@ class Service {
         }
         for (std::size_t i = 0; i < argument_names.size(); ++i) {
             if (!detail::is_valid_name(argument_names[i])) {
-                throw Error(fmt::format("entrypoint '{}': argument name '{}' is invalid: use "
-                                        "lowercase letters, digits and underscores, not starting "
-                                        "with a digit",
-                                        name, argument_names[i]),
-                            MVI_INVALID_ARGUMENT);
+                throw Error(
+                    fmt::format("entrypoint '{}': argument name '{}' is invalid: use "
+                                "lowercase letters, digits and underscores, not starting "
+                                "with a digit, at most {} bytes",
+                                name, limits::shorten(argument_names[i]), limits::kMaxNameBytes),
+                    MVI_INVALID_ARGUMENT);
             }
             for (std::size_t j = 0; j < i; ++j) {
                 if (argument_names[j] == argument_names[i]) {
@@ -704,8 +727,9 @@ class Service {
         require_setup("parameter", name);
         if (!detail::is_valid_name(name)) {
             throw Error(fmt::format("parameter name '{}' is invalid: use lowercase letters, "
-                                    "digits and underscores, not starting with a digit",
-                                    name),
+                                    "digits and underscores, not starting with a digit, at most "
+                                    "{} bytes",
+                                    limits::shorten(name), limits::kMaxNameBytes),
                         MVI_INVALID_ARGUMENT);
         }
         if (find_pending(name) != nullptr) {
@@ -888,9 +912,9 @@ class Service {
 
     static void require_setup(const char* what, const std::string& name) {
         if (phase() != detail::Phase::Registering) {
-            throw Error(
-                fmt::format("{} '{}' can only be declared inside the MVI_SERVICE body", what, name),
-                MVI_BAD_STATE);
+            throw Error(fmt::format("{} '{}' can only be declared inside the MVI_SERVICE body",
+                                    what, limits::shorten(name)),
+                        MVI_BAD_STATE);
         }
     }
 
@@ -1024,6 +1048,7 @@ class Service {
             decl.userdata = reinterpret_cast<mvi_plugin_userdata*>(declared.get());
             decl.monitor = declared->monitored();
             decl.timeout_seconds = declared->timeout_seconds();
+            decl.strict_arguments = declared->strict_arguments();
             const mvi_status status = api->add_entrypoint(registrar, &decl);
             if (status != MVI_OK) {
                 message =

@@ -25,17 +25,20 @@
 // again from scratch, so each test starts from the declared initial parameter values.
 //
 // FakeHost validates with mvi-host's own validator (mvi/validation.hpp): it refuses declarations
-// whose names or schemas are invalid, validates call arguments and parameter values against the
-// declared schemas (the subset described in mvi/schema.hpp) and answers 422 for a missing,
-// undeclared or mistyped argument with the same detail list as mvi-host. It also checks every
-// result against the declared result schema and answers 500 when it does not match, to catch a
-// service whose declarations and behaviour disagree.
+// whose names or schemas are invalid or that exceed mvi-host's limits (mvi/limits.hpp),
+// validates call arguments and parameter values against the declared schemas (the subset
+// described in mvi/schema.hpp) and answers 422 for a missing or mistyped argument, and for an
+// undeclared one when the entrypoint is strict, with the same detail list as mvi-host (an
+// undeclared argument of any other entrypoint is left out of what it receives). It also checks
+// every result against the declared result schema and answers 500 when it does not match, to catch
+// a service whose declarations and behaviour disagree.
 #ifndef MVI_TESTING_HPP
 #define MVI_TESTING_HPP
 
 #include <mvi/plugin.h>
 #include <mvi/convert.hpp>
 #include <mvi/error.hpp>
+#include <mvi/limits.hpp>
 #include <mvi/log.hpp>
 #include <mvi/service.hpp>
 #include <mvi/validation.hpp>
@@ -88,6 +91,7 @@ struct EntrypointRecord {
     mvi_plugin_userdata* userdata;     ///< Passed back to the handler.
     bool monitor = false;              ///< Successful calls are stored as monitoring values.
     double timeout_seconds = 0;        ///< The call's deadline; 0: the host's default.
+    bool strict_arguments = false;     ///< Undeclared arguments are refused, not ignored.
 };
 
 /// One parameter as declared, with its current value.
@@ -210,21 +214,26 @@ class FakeHost {
 
     /// Calls entrypoint `name` like mvi-host does for an HTTP request: 404 for an unknown
     /// entrypoint, 422 for arguments that are not an object, a missing required argument, an
-    /// undeclared one, or one that does not match its schema (detail: mvi-host's list of
-    /// {"loc": ["body", argument, ...], "msg", "type"}, see validation::validate_arguments), then
-    /// the service's own answer: 200 with the result, or its error status and detail (500 when it
-    /// failed or its result does not match the declared result schema).
+    /// undeclared one (strict entrypoints only; others do not receive it), or one that does not
+    /// match its schema (detail: mvi-host's list of {"loc": ["body", argument, ...], "msg",
+    /// "type"}, see validation::validate_arguments), then the service's own answer: 200 with the
+    /// result, or its error status and detail (500 when it failed or its result does not match
+    /// the declared result schema).
     CallResult call(std::string_view name,
                     const nlohmann::json& arguments = nlohmann::json::object()) {
         const EntrypointRecord* record = find_entrypoint(name);
         if (record == nullptr) {
             return {404, "Entrypoint '" + std::string(name) + "' not found"};
         }
-        const auto errors = validation::validate_arguments(record->arguments, arguments);
+        const auto errors = validation::validate_arguments(record->arguments, arguments,
+                                                           record->strict_arguments
+                                                               ? validation::Undeclared::Refuse
+                                                               : validation::Undeclared::Ignore);
         if (!errors.empty()) {
             return {422, validation::to_detail(errors)};
         }
-        return invoke(*record, mvi::detail::dump_json(arguments));
+        const auto declared = validation::without_undeclared(record->arguments, arguments);
+        return invoke(*record, mvi::detail::dump_json(declared ? *declared : arguments));
     }
 
     /// Calls entrypoint `name` with the raw arguments text, skipping the host's validation, to
@@ -382,12 +391,23 @@ class FakeHost {
         return parsed;
     }
 
-    // A declared schema: empty text means {}; std::nullopt when invalid or outside the subset.
+    // Declared JSON text within mvi-host's limits: at most `max_bytes` long and nested no deeper
+    // than limits::kMaxDeclarationDepth; std::nullopt otherwise or when it is not JSON.
+    static std::optional<nlohmann::json> parse_declared(mvi_str value, std::size_t max_bytes) {
+        if (value.size > max_bytes ||
+            limits::json_depth(mvi::detail::to_string_view(value)) > limits::kMaxDeclarationDepth) {
+            return std::nullopt;
+        }
+        return parse(value);
+    }
+
+    // A declared schema: empty text means {}; std::nullopt when invalid, outside the subset or
+    // past the limits.
     static std::optional<nlohmann::json> parse_schema(mvi_str value) {
         if (value.size == 0) {
             return nlohmann::json::object();
         }
-        auto schema = parse(value);
+        auto schema = parse_declared(value, limits::kMaxSchemaBytes);
         if (!schema || validation::check_schema(*schema)) {
             return std::nullopt;
         }
@@ -479,11 +499,14 @@ class FakeHost {
                                     decl->userdata,
                                     decl->monitor,
                                     decl->timeout_seconds};
+            record.strict_arguments = decl->strict_arguments;
             if (!std::isfinite(record.timeout_seconds) || record.timeout_seconds < 0 ||
-                record.timeout_seconds > mvi::detail::kMaxTimeoutSeconds) {
+                record.timeout_seconds > mvi::detail::kMaxTimeoutSeconds ||
+                decl->description.size > limits::kMaxDescriptionBytes ||
+                host.entrypoints_.size() >= limits::kMaxEntrypoints) {
                 return MVI_INVALID_ARGUMENT;
             }
-            const auto arguments = parse(decl->arguments);
+            const auto arguments = parse_declared(decl->arguments, limits::kMaxSchemaBytes);
             const auto result_schema = parse_schema(decl->result_schema);
             if (!mvi::detail::is_valid_name(record.name) || !arguments ||
                 validation::check_arguments(*arguments) || !result_schema) {
@@ -511,12 +534,15 @@ class FakeHost {
         }
         try {
             const std::string name = text(decl->name);
-            const auto value = parse(decl->initial_value);
+            const auto value = parse_declared(decl->initial_value, limits::kMaxInitialValueBytes);
             const auto schema = parse_schema(decl->schema);
             if (!mvi::detail::is_valid_name(name) || !value || !schema) {
                 return MVI_INVALID_ARGUMENT;
             }
             std::lock_guard<std::mutex> lock(host.mutex_);
+            if (host.parameters_.size() >= limits::kMaxParameters) {
+                return MVI_INVALID_ARGUMENT;
+            }
             if (host.parameters_.count(name) != 0) {
                 return MVI_ALREADY_EXISTS;
             }
@@ -683,8 +709,8 @@ class FakeHost {
     static mvi_status call_every_fn(mvi_host* handle, const mvi_timer_decl* timer) {
         FakeHost& host = self(handle);
         if (timer == nullptr || timer->size < sizeof(mvi_timer_decl) ||
-            timer->callback == nullptr || !std::isfinite(timer->interval_seconds) ||
-            timer->interval_seconds <= 0) {
+            timer->callback == nullptr || timer->name.size > limits::kMaxNameBytes ||
+            !std::isfinite(timer->interval_seconds) || timer->interval_seconds <= 0) {
             return MVI_INVALID_ARGUMENT;
         }
         try {

@@ -29,6 +29,7 @@
 #ifndef MVI_VALIDATION_HPP
 #define MVI_VALIDATION_HPP
 
+#include <mvi/limits.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -69,15 +70,28 @@ inline std::optional<std::string> check_schema(const nlohmann::json& schema);
 inline void validate(const nlohmann::json& schema, const nlohmann::json& value,
                      const nlohmann::json& loc, std::vector<ValidationError>& errors);
 
+/// What validate_arguments() does with a key of the body that is not a declared argument.
+enum class Undeclared {
+    Ignore,  ///< Accepts it (the default of an entrypoint; the handler never sees it).
+    Refuse,  ///< Reports it: loc ["body", key], "extra fields not permitted".
+};
+
 /// Validates the body of an entrypoint call. `arguments` is the entrypoint's declared arguments
 /// (a JSON array of {"name", "schema", "required"} that passed check_arguments()); `body` is the
 /// parsed request body. Reports a body that is not an object (loc ["body"]), each missing required
-/// argument (loc ["body", name], "field required"), each key that is not a declared argument
-/// (loc ["body", key], "extra fields not permitted") and each argument that does not match its
-/// schema (loc ["body", name, ...]). A null value for an argument that is not required counts as
-/// absent. Returns an empty list when the body is valid.
+/// argument (loc ["body", name], "field required"), with Undeclared::Refuse each key that is not a
+/// declared argument (loc ["body", key], "extra fields not permitted") and each argument that does
+/// not match its schema (loc ["body", name, ...]). A null value for an argument that is not
+/// required counts as absent. Returns an empty list when the body is valid.
 inline std::vector<ValidationError> validate_arguments(const nlohmann::json& arguments,
-                                                       const nlohmann::json& body);
+                                                       const nlohmann::json& body,
+                                                       Undeclared undeclared);
+
+/// Returns `body` (an object) without the keys that are not declared in `arguments`, or
+/// std::nullopt when it has no such key (so that the usual call copies nothing). This is the
+/// object an entrypoint's handler receives when undeclared keys are ignored.
+inline std::optional<nlohmann::json> without_undeclared(const nlohmann::json& arguments,
+                                                        const nlohmann::json& body);
 
 /// Checks an entrypoint's declared arguments: a JSON array of objects, each with a "name"
 /// (lowercase letters, digits and underscores, not starting with a digit; unique within the
@@ -225,9 +239,10 @@ inline bool is_null_schema(const nlohmann::json& schema) {
 }
 
 /// Tells whether `name` is a valid argument name: lowercase letters, digits and underscores, not
-/// empty and not starting with a digit.
+/// empty, not starting with a digit and at most limits::kMaxNameBytes long.
 inline bool is_valid_argument_name(std::string_view name) {
-    if (name.empty() || (name.front() >= '0' && name.front() <= '9')) {
+    if (name.empty() || name.size() > limits::kMaxNameBytes ||
+        (name.front() >= '0' && name.front() <= '9')) {
         return false;
     }
     for (const char c : name) {
@@ -490,7 +505,8 @@ inline void validate(const nlohmann::json& schema, const nlohmann::json& value,
 }
 
 inline std::vector<ValidationError> validate_arguments(const nlohmann::json& arguments,
-                                                       const nlohmann::json& body) {
+                                                       const nlohmann::json& body,
+                                                       Undeclared undeclared) {
     std::vector<ValidationError> errors;
     const nlohmann::json body_loc = nlohmann::json::array({"body"});
     if (!body.is_object()) {
@@ -528,6 +544,9 @@ inline std::vector<ValidationError> validate_arguments(const nlohmann::json& arg
             }
         }
     }
+    if (undeclared == Undeclared::Ignore) {
+        return errors;
+    }
     for (const auto& [key, field] : body.items()) {
         if (declared.count(key) == 0) {
             errors.push_back({detail::child_loc(body_loc, key), "extra fields not permitted",
@@ -537,9 +556,41 @@ inline std::vector<ValidationError> validate_arguments(const nlohmann::json& arg
     return errors;
 }
 
+inline std::optional<nlohmann::json> without_undeclared(const nlohmann::json& arguments,
+                                                        const nlohmann::json& body) {
+    if (!body.is_object() || !arguments.is_array()) {
+        return std::nullopt;
+    }
+    std::set<std::string> names;
+    for (const nlohmann::json& argument : arguments) {
+        const auto name = argument.find("name");
+        if (name != argument.end() && name->is_string()) {
+            names.insert(name->get<std::string>());
+        }
+    }
+    std::size_t kept = 0;
+    for (const auto& item : body.items()) {
+        kept += names.count(item.key());
+    }
+    if (kept == body.size()) {
+        return std::nullopt;
+    }
+    nlohmann::json declared = nlohmann::json::object();
+    for (const auto& item : body.items()) {
+        if (names.count(item.key()) != 0) {
+            declared[item.key()] = item.value();
+        }
+    }
+    return declared;
+}
+
 inline std::optional<std::string> check_arguments(const nlohmann::json& arguments) {
     if (!arguments.is_array()) {
         return std::string("arguments must be a JSON array, not ") + arguments.type_name();
+    }
+    if (arguments.size() > limits::kMaxArguments) {
+        return std::to_string(arguments.size()) + " arguments declared, more than the " +
+               std::to_string(limits::kMaxArguments) + " allowed";
     }
     std::set<std::string> names;
     for (std::size_t i = 0; i < arguments.size(); ++i) {
@@ -554,8 +605,13 @@ inline std::optional<std::string> check_arguments(const nlohmann::json& argument
         }
         const std::string& text = name->get_ref<const std::string&>();
         if (!detail::is_valid_argument_name(text)) {
-            return where + ": invalid name " + name->dump() +
-                   " (lowercase letters, digits and underscores, not starting with a digit)";
+            const nlohmann::json quoted = limits::shorten(text);
+            return where + ": invalid name " +
+                   quoted.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " (" +
+                   std::to_string(text.size()) +
+                   " bytes; lowercase letters, digits and underscores, not starting with a "
+                   "digit, at most " +
+                   std::to_string(limits::kMaxNameBytes) + " bytes)";
         }
         const std::string named = "argument " + name->dump();
         if (!names.insert(text).second) {
