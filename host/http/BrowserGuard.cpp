@@ -6,7 +6,6 @@
 #include <Poco/Net/NetworkInterface.h>
 #include <Poco/String.h>
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -152,11 +151,13 @@ std::optional<BrowserGuard::Refusal> BrowserGuard::checkHost(const std::string& 
     if (authority && (anyHost_ || hosts_.count(authority->first) > 0)) {
         return std::nullopt;
     }
-    return Refusal{421,
-                   fmt::format("this host does not serve the name '{}' (it serves {}): a web page "
-                               "reaching it under another name could read its answers (DNS "
-                               "rebinding). To serve that name, add it to http.allowed_hosts",
-                               host, fmt::join(hosts_, ", "))};
+    // The names served are not listed: they may include the machine's addresses.
+    return Refusal{421, fmt::format("this host does not serve the name '{}' (it serves localhost, "
+                                    "127.0.0.1, [::1], its listening address and the names of "
+                                    "http.allowed_hosts): a web page reaching it under another "
+                                    "name could read its answers (DNS rebinding). To serve that "
+                                    "name, add it to http.allowed_hosts",
+                                    host)};
 }
 
 std::optional<BrowserGuard::Refusal> BrowserGuard::checkOrigin(
