@@ -15,6 +15,14 @@ constexpr Poco::Timestamp::TimeDiff FORGET_AFTER = 3600LL * 1'000'000;
 /// Most addresses (and most user names) remembered at once; past it the oldest are dropped.
 constexpr std::size_t MAX_REMEMBERED = 10000;
 
+/// Longest part of a user name counted: longer names count by their beginning, so the memory
+/// a name takes stays bounded.
+constexpr std::size_t MAX_USER_KEY_BYTES = 128;
+
+std::string userKey(const std::string& user) {
+    return user.substr(0, MAX_USER_KEY_BYTES);
+}
+
 /// Whole seconds covering `span`, at least 1.
 std::int64_t wholeSeconds(const Poco::Timespan& span) {
     std::int64_t seconds = (span.totalMicroseconds() + 999'999) / 1'000'000;
@@ -39,7 +47,7 @@ std::optional<LoginThrottle::Wait> LoginThrottle::wait(const std::string& addres
                                                        const Poco::Timestamp& now) const {
     std::lock_guard lock(mutex_);
     auto byAddress = remaining(addresses_, addressKey(address), now);
-    auto byUser = remaining(users_, user, now);
+    auto byUser = remaining(users_, userKey(user), now);
     if (!byAddress && !byUser) {
         return std::nullopt;
     }
@@ -49,7 +57,7 @@ std::optional<LoginThrottle::Wait> LoginThrottle::wait(const std::string& addres
         result.reason = fmt::format("too many failed logins from {}", addressKey(address));
     } else {
         result.seconds = wholeSeconds(*byUser);
-        result.reason = fmt::format("too many failed logins for user '{}'", user);
+        result.reason = fmt::format("too many failed logins for user '{}'", userKey(user));
     }
     return result;
 }
@@ -68,14 +76,14 @@ void LoginThrottle::failed(const std::string& address, const std::string& user,
     std::lock_guard lock(mutex_);
     ++counts_.failed;
     fail(addresses_, addressKey(address), now);
-    fail(users_, user, now);
+    fail(users_, userKey(user), now);
 }
 
 void LoginThrottle::succeeded(const std::string& address, const std::string& user) {
     std::lock_guard lock(mutex_);
     ++counts_.succeeded;
     addresses_.erase(addressKey(address));
-    users_.erase(user);
+    users_.erase(userKey(user));
 }
 
 void LoginThrottle::throttled() {

@@ -66,6 +66,15 @@ TEST(LoginThrottle, AddressesAndUserNamesCountApart) {
     EXPECT_FALSE(throttle.wait("198.51.100.3", "e", at(0)));
 }
 
+TEST(LoginThrottle, LongUserNamesCountByTheirBeginning) {
+    LoginThrottle throttle(settings(1, 60, 600));
+    std::string huge(1 << 20, 'u');
+    throttle.failed("192.0.2.1", huge + "a", at(0));
+    auto wait = throttle.wait("192.0.2.2", huge + "b", at(0));
+    ASSERT_TRUE(wait);
+    EXPECT_LT(wait->reason.size(), 512u);
+}
+
 TEST(LoginThrottle, ASuccessClearsBothCounts) {
     LoginThrottle throttle(settings(1, 60, 600));
     throttle.failed("192.0.2.1", "admin", at(0));
