@@ -64,9 +64,15 @@ Authenticator::Settings authSettings(const HostConfig& config) {
     settings.enabled = Authenticator::enabledFor(config.authEnabled, config.httpHost);
     settings.adminUser = config.authAdminUser;
     settings.adminPassword = config.authAdminPassword;
+    settings.generatedPasswordFile =
+        Poco::Path(inDirectory(config.dataDir, "admin_password")).absolute().toString();
     if (config.authTokenDays > 0) {
         settings.defaultValidity = Poco::Timespan(config.authTokenDays, 0, 0, 0, 0);
     }
+    settings.throttle.freeFailures = config.authLoginFreeFailures;
+    settings.throttle.backoff = Poco::Timespan(config.authLoginBackoffSeconds, 0);
+    settings.throttle.maxBackoff = Poco::Timespan(config.authLoginBackoffMaxSeconds, 0);
+    settings.throttle.concurrentChecks = config.authLoginConcurrency;
     return settings;
 }
 

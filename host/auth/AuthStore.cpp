@@ -39,8 +39,16 @@ const char* const SCHEMA[] = {
     "  user_name TEXT NOT NULL,"
     "  created_at INTEGER NOT NULL,"
     "  expires_at INTEGER,"
-    "  revoked INTEGER NOT NULL DEFAULT 0"
+    "  revoked INTEGER NOT NULL DEFAULT 0,"
+    "  issued_with_auth INTEGER NOT NULL DEFAULT 0"
     ") WITHOUT ROWID",
+};
+
+/// Columns added to a table after it first shipped: table, column, definition. A row written
+/// before takes the definition's default: a token whose issuing is not on record counts as issued
+/// while auth was off.
+const char* const ADDED_COLUMNS[][3] = {
+    {"auth_tokens", "issued_with_auth", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 /// The key of the token signing secret in `auth_secret`.
@@ -56,6 +64,7 @@ struct TokenColumns {
     std::vector<Poco::Int64> created;
     std::vector<Poco::Int64> expires;
     std::vector<int> revoked;
+    std::vector<int> issuedWithAuth;
 
     std::vector<TokenRecord> records() const {
         std::vector<TokenRecord> result;
@@ -69,6 +78,7 @@ struct TokenColumns {
                 record.expiresAt = Poco::Timestamp(expires[i]);
             }
             record.revoked = revoked[i] != 0;
+            record.issuedWithAuth = issuedWithAuth[i] != 0;
             result.push_back(std::move(record));
         }
         return result;
@@ -77,7 +87,8 @@ struct TokenColumns {
 
 /// The columns of a token, in TokenColumns's order; a missing expiry reads as -1.
 constexpr const char* TOKEN_COLUMNS =
-    "SELECT id, user_name, created_at, COALESCE(expires_at, -1), revoked FROM auth_tokens ";
+    "SELECT id, user_name, created_at, COALESCE(expires_at, -1), revoked, issued_with_auth "
+    "FROM auth_tokens ";
 
 }  // namespace
 
@@ -87,6 +98,16 @@ AuthStore::AuthStore(const std::string& path)
         SqliteDatabase::inWriteTransaction(session_, [this] {
             for (const char* sql : SCHEMA) {
                 session_ << sql, now;
+            }
+            for (const auto& [table, column, definition] : ADDED_COLUMNS) {
+                int present = 0;
+                session_ << "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?",
+                    bind(std::string(table)), bind(std::string(column)), into(present), now;
+                if (present == 0) {
+                    session_ << std::string("ALTER TABLE ") + table + " ADD COLUMN " + column +
+                                    " " + definition,
+                        now;
+                }
             }
             // Another process may have stored a secret first: the stored one wins.
             std::string candidate = randomHex(SECRET_BYTES);
@@ -118,16 +139,25 @@ std::optional<std::string> AuthStore::passwordHash(const std::string& user) cons
     return hashes.front();
 }
 
-void AuthStore::setUser(const std::string& user, const std::string& hash, bool fromConfiguration) {
+std::size_t AuthStore::setUser(const std::string& user, const std::string& hash,
+                               bool fromConfiguration) {
     std::lock_guard lock(mutex_);
     int configured = fromConfiguration ? 1 : 0;
+    std::size_t revoked = 0;
     SqliteDatabase::guarded(kWhat, path_, "save a user", [&] {
-        session_ << "INSERT INTO auth_users (name, password_hash, from_configuration) "
-                    "VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                    "password_hash = excluded.password_hash, "
-                    "from_configuration = excluded.from_configuration",
-            useRef(user), useRef(hash), use(configured), now;
+        SqliteDatabase::inWriteTransaction(session_, [&] {
+            session_ << "INSERT INTO auth_users (name, password_hash, from_configuration) "
+                        "VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                        "password_hash = excluded.password_hash, "
+                        "from_configuration = excluded.from_configuration",
+                useRef(user), useRef(hash), use(configured), now;
+            Poco::Data::Statement update(session_);
+            update << "UPDATE auth_tokens SET revoked = 1 WHERE user_name = ? AND revoked = 0",
+                useRef(user);
+            revoked = update.execute();
+        });
     });
+    return revoked;
 }
 
 std::vector<std::string> AuthStore::removeConfiguredUsersExcept(const std::string& keep) {
@@ -155,10 +185,12 @@ void AuthStore::addToken(const TokenRecord& token) {
         expires = token.expiresAt->epochMicroseconds();
     }
     int revoked = token.revoked ? 1 : 0;
+    int withAuth = token.issuedWithAuth ? 1 : 0;
     SqliteDatabase::guarded(kWhat, path_, "record a token", [&] {
-        session_ << "INSERT INTO auth_tokens (id, user_name, created_at, expires_at, revoked) "
-                    "VALUES (?, ?, ?, ?, ?)",
-            useRef(token.id), useRef(token.user), use(created), use(expires), use(revoked), now;
+        session_ << "INSERT INTO auth_tokens (id, user_name, created_at, expires_at, revoked, "
+                    "issued_with_auth) VALUES (?, ?, ?, ?, ?, ?)",
+            useRef(token.id), useRef(token.user), use(created), use(expires), use(revoked),
+            use(withAuth), now;
     });
 }
 
@@ -169,7 +201,7 @@ std::optional<TokenRecord> AuthStore::token(const std::string& id) const {
         SqliteDatabase::guarded(kWhat, path_, "read a token", [&] {
             session_ << std::string(TOKEN_COLUMNS) + "WHERE id = ?", useRef(id), into(columns.ids),
                 into(columns.users), into(columns.created), into(columns.expires),
-                into(columns.revoked), now;
+                into(columns.revoked), into(columns.issuedWithAuth), now;
         });
     }
     auto records = columns.records();
@@ -186,7 +218,7 @@ std::vector<TokenRecord> AuthStore::tokens() const {
         SqliteDatabase::guarded(kWhat, path_, "list tokens", [&] {
             session_ << std::string(TOKEN_COLUMNS) + "ORDER BY created_at, id", into(columns.ids),
                 into(columns.users), into(columns.created), into(columns.expires),
-                into(columns.revoked), now;
+                into(columns.revoked), into(columns.issuedWithAuth), now;
         });
     }
     return columns.records();

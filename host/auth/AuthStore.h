@@ -37,9 +37,11 @@ class AuthStore {
     /// The password hash of `user`; empty when there is no such user.
     std::optional<std::string> passwordHash(const std::string& user) const;
 
-    /// Creates `user` with `hash`, or replaces the hash of an existing user. `fromConfiguration`
-    /// marks a user the configuration manages (see removeConfiguredUsersExcept).
-    void setUser(const std::string& user, const std::string& hash, bool fromConfiguration);
+    /// Creates `user` with `hash`, or replaces the hash of an existing user, and revokes every
+    /// token issued for that name, in one transaction: a new password ends what the old one
+    /// opened. `fromConfiguration` marks a user the configuration manages (see
+    /// removeConfiguredUsersExcept). Returns how many tokens it revoked.
+    std::size_t setUser(const std::string& user, const std::string& hash, bool fromConfiguration);
 
     /// Removes every user the configuration manages other than `keep`, revoking their tokens in
     /// the same transaction; returns the names removed.

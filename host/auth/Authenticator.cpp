@@ -10,6 +10,12 @@
 #include <Poco/String.h>
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "auth/RandomBytes.h"
@@ -48,6 +54,30 @@ Authenticator::Check failure(Authenticator::Outcome outcome, std::string detail,
     return check;
 }
 
+/// Writes `text` and a newline to a new file at `path` that only its owner may read (0600,
+/// replacing a file of that name). Throws std::runtime_error naming the path.
+void writePrivateFile(const std::string& path, const std::string& text) {
+    auto failed = [&path](const char* what) {
+        return std::runtime_error(
+            fmt::format("cannot {} {}: {}", what, path, std::strerror(errno)));
+    };
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw failed("create");
+    }
+    std::string content = text + "\n";
+    bool written =
+        ::fchmod(fd, 0600) == 0 &&
+        ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+        ::fsync(fd) == 0;
+    int writeErrno = errno;
+    ::close(fd);
+    if (!written) {
+        errno = writeErrno;
+        throw failed("write");
+    }
+}
+
 }  // namespace
 
 bool Authenticator::enabledFor(const std::string& setting, const std::string& httpHost) {
@@ -67,7 +97,8 @@ Authenticator::Authenticator(AuthStore& store, Settings settings, Poco::Logger& 
     : store_(store),
       settings_(std::move(settings)),
       logger_(logger),
-      hasher_(settings_.bcryptCost) {
+      hasher_(settings_.bcryptCost),
+      throttle_(settings_.throttle) {
     provisionAdministrator();
 }
 
@@ -83,17 +114,14 @@ void Authenticator::provisionAdministrator() {
                 throw Poco::InvalidArgumentException(
                     std::string("configuration key auth.admin_password: ") + error.what());
             }
-            store_.setUser(admin, hash, true);
-            logger_.information(
-                fmt::format("auth: password of user '{}' set from the configuration", admin));
+            std::size_t revoked = store_.setUser(admin, hash, true);
+            logger_.information(fmt::format(
+                "auth: password of user '{}' set from the configuration{}", admin,
+                revoked == 0 ? std::string()
+                             : fmt::format("; revoked the {} token(s) of the old one", revoked)));
         }
     } else if (!stored && settings_.enabled) {
-        std::string password = randomHex(GENERATED_PASSWORD_BYTES);
-        store_.setUser(admin, hasher_.hash(password), true);
-        logger_.warning(
-            fmt::format("auth: generated password for user '{}': {} (shown only this once; set "
-                        "auth.admin_password to choose one)",
-                        admin, password));
+        generateAdministratorPassword();
     }
     for (const std::string& removed : store_.removeConfiguredUsersExcept(admin)) {
         logger_.information(fmt::format(
@@ -103,14 +131,56 @@ void Authenticator::provisionAdministrator() {
     }
 }
 
-std::optional<Authenticator::Issued> Authenticator::login(const std::string& user,
-                                                          const std::string& password) {
+void Authenticator::generateAdministratorPassword() {
+    const std::string& admin = settings_.adminUser;
+    const std::string& file = settings_.generatedPasswordFile;
+    if (file.empty()) {
+        throw std::runtime_error("auth: no file to write a generated password to");
+    }
+    std::string password = randomHex(GENERATED_PASSWORD_BYTES);
+    // Written before it is stored: a password nobody can read would lock everyone out.
+    writePrivateFile(file, password);
+    store_.setUser(admin, hasher_.hash(password), true);
+    logger_.warning(
+        fmt::format("auth: generated a password for user '{}' and wrote it to {} (readable by "
+                    "this user only; set auth.admin_password_file to choose one)",
+                    admin, file));
+}
+
+Authenticator::Login Authenticator::login(const std::string& address, const std::string& user,
+                                          const std::string& password) {
+    Login result;
+    auto throttled = [&](const LoginThrottle::Wait& wait) {
+        throttle_.throttled();
+        result.result = Login::Result::Throttled;
+        result.retryAfterSeconds = wait.seconds;
+        result.detail = fmt::format("{}: try again in {} s", wait.reason, wait.seconds);
+        return result;
+    };
+    if (auto wait = throttle_.wait(address, user, Poco::Timestamp())) {
+        return throttled(*wait);
+    }
+    std::optional<LoginThrottle::Check> check = throttle_.startCheck();
+    if (!check) {
+        result.result = Login::Result::Busy;
+        result.retryAfterSeconds = 1;
+        result.detail = "too many logins at once: try again in 1 s";
+        return result;
+    }
+    // Failures recorded while this one waited for its check count too.
+    if (auto wait = throttle_.wait(address, user, Poco::Timestamp())) {
+        return throttled(*wait);
+    }
     std::optional<std::string> stored = store_.passwordHash(user);
     bool matches = PasswordHasher::verify(password, stored ? *stored : DECOY_HASH);
     if (!stored || !matches) {
-        return std::nullopt;
+        throttle_.failed(address, user, Poco::Timestamp());
+        return result;
     }
-    return issue(user, settings_.defaultValidity);
+    throttle_.succeeded(address, user);
+    result.result = Login::Result::Issued;
+    result.issued = issue(user, settings_.defaultValidity);
+    return result;
 }
 
 Authenticator::Issued Authenticator::issue(const std::string& user,
@@ -120,6 +190,7 @@ Authenticator::Issued Authenticator::issue(const std::string& user,
     record.id = randomHex(TOKEN_ID_BYTES);
     record.user = user;
     record.createdAt = Poco::Timestamp();
+    record.issuedWithAuth = settings_.enabled;
     if (validity) {
         record.expiresAt = record.createdAt + *validity;
     }
@@ -152,6 +223,14 @@ Authenticator::Check Authenticator::verify(const std::string& token) const {
     std::optional<TokenRecord> record = store_.token(parsed.getId());
     if (!record || record->user != parsed.getSubject()) {
         return failure(Outcome::Invalid, "invalid token: this host has no record of it");
+    }
+    if (settings_.enabled && !record->issuedWithAuth) {
+        return failure(Outcome::Invalid,
+                       fmt::format("invalid token: {} was issued while auth was off and is not "
+                                   "accepted while it is on; log in (POST /auth/login) for a new "
+                                   "one",
+                                   record->id),
+                       record);
     }
     if (record->revoked) {
         return failure(Outcome::Revoked, fmt::format("revoked token: {} was revoked", record->id),

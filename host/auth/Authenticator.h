@@ -4,11 +4,13 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Timespan.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "auth/AuthStore.h"
+#include "auth/LoginThrottle.h"
 #include "auth/PasswordHasher.h"
 #include "auth/TokenRecord.h"
 
@@ -21,7 +23,8 @@ namespace mvi::host {
 /// claims `sub` (user), `jti` (token id), `iat` and, when it expires, `exp`. Every token also has
 /// a row in the store: a token is accepted only when its signature checks out, its row exists,
 /// is not revoked and has not expired, so revoking works for every token, including those
-/// issued at login.
+/// issued at login. While auth is on, a token issued while it was off is refused too, and a new
+/// password for a user revokes every token of that user.
 ///
 /// Requests present a token as `Authorization: Bearer <token>` or as the `mvi_token` cookie
 /// (set at login). Thread-safe.
@@ -36,14 +39,19 @@ class Authenticator {
         bool enabled = false;
         /// The administrator's name (`auth.admin_user`).
         std::string adminUser = "admin";
-        /// The administrator's password (`auth.admin_password`); empty: a random one is made at
-        /// the first start with auth enabled, and printed once to the log.
+        /// The administrator's password (`auth.admin_password` or the content of
+        /// `auth.admin_password_file`); empty: a random one is made at the first start with auth
+        /// enabled and written to `generatedPasswordFile`.
         std::string adminPassword;
+        /// Where a generated password is written (readable by the host's user only).
+        std::string generatedPasswordFile;
         /// Validity of tokens issued at login and of those created without an expiry
         /// (`auth.token_days`); empty: they never expire.
         std::optional<Poco::Timespan> defaultValidity;
         /// bcrypt cost of stored password hashes.
         int bcryptCost = PasswordHasher::DEFAULT_COST;
+        /// Limits on login attempts (`auth.login_*`).
+        LoginThrottle::Settings throttle;
     };
 
     /// Why a request is or is not authenticated.
@@ -80,16 +88,38 @@ class Authenticator {
         TokenRecord record;
     };
 
+    /// What a login attempt came to.
+    struct Login {
+        enum class Result {
+            /// The credentials are right: `issued` holds the new token.
+            Issued,
+            /// Wrong user name or password.
+            Refused,
+            /// Too many failures from this address or for this user name: try again after
+            /// `retryAfterSeconds`. The password was not checked.
+            Throttled,
+            /// Every password check stayed busy: try again after `retryAfterSeconds`.
+            Busy,
+        };
+        Result result = Result::Refused;
+        std::optional<Issued> issued;
+        std::int64_t retryAfterSeconds = 0;
+        /// A sentence for the client when Throttled or Busy.
+        std::string detail;
+    };
+
     /// Whether auth is on for the setting `auth.enabled` ("true", "false" or "auto") and the
     /// listening address `httpHost`: "auto" turns it on unless the host listens on loopback only
     /// (127.0.0.0/8, ::1 or "localhost").
     static bool enabledFor(const std::string& setting, const std::string& httpHost);
 
     /// Sets up the administrator from `settings`: with a configured password, the stored hash is
-    /// made to match it; without one, a random password is generated, stored as a hash and
-    /// written once to `logger` when auth is enabled and the administrator does not exist yet.
-    /// Administrators of an earlier configuration under another name are removed and their
-    /// tokens revoked.
+    /// made to match it (revoking the administrator's tokens when it changes); without one, a
+    /// random password is generated, written to `settings.generatedPasswordFile` (mode 0600;
+    /// the log names the file, never the password) and stored as a hash, when auth is enabled
+    /// and the administrator does not exist yet. Administrators of an earlier configuration
+    /// under another name are removed and their tokens revoked. Throws std::runtime_error when
+    /// the generated password cannot be written.
     Authenticator(AuthStore& store, Settings settings, Poco::Logger& logger);
 
     Authenticator(const Authenticator&) = delete;
@@ -101,11 +131,16 @@ class Authenticator {
     /// The administrator's name.
     const std::string& adminUser() const { return settings_.adminUser; }
 
-    /// Checks `user` and `password`; on success issues a token with the default validity.
-    /// Takes as long for an unknown user as for a wrong password.
-    std::optional<Issued> login(const std::string& user, const std::string& password);
+    /// Checks `user` and `password` sent from the client address `address`, within the limits of
+    /// the login throttle; on success issues a token with the default validity. Takes as long for
+    /// an unknown user as for a wrong password.
+    Login login(const std::string& address, const std::string& user, const std::string& password);
 
-    /// Issues a token for `user`, valid for `validity` (for ever when empty).
+    /// Login attempts by outcome, since start.
+    LoginThrottle::Counts loginCounts() const { return throttle_.counts(); }
+
+    /// Issues a token for `user`, valid for `validity` (for ever when empty), recording whether
+    /// auth is on.
     Issued issue(const std::string& user, const std::optional<Poco::Timespan>& validity);
 
     /// The validity of tokens issued at login (`auth.token_days`); empty: no expiry.
@@ -128,11 +163,13 @@ class Authenticator {
 
   private:
     void provisionAdministrator();
+    void generateAdministratorPassword();
 
     AuthStore& store_;
     Settings settings_;
     Poco::Logger& logger_;
     PasswordHasher hasher_;
+    LoginThrottle throttle_;
     /// A hash checked when the user is unknown, so that case costs the same time.
     std::string decoyHash_;
 };

@@ -17,6 +17,9 @@ struct TokenRecord {
     /// When it stops being accepted; never when empty.
     std::optional<Poco::Timestamp> expiresAt;
     bool revoked = false;
+    /// Whether auth was on when it was issued. A token issued while auth was off (when anyone
+    /// who reaches the host may ask for one) is never accepted while auth is on.
+    bool issuedWithAuth = false;
 };
 
 }  // namespace mvi::host

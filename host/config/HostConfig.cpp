@@ -2,9 +2,12 @@
 
 #include <Poco/Environment.h>
 #include <Poco/Exception.h>
+#include <Poco/FileStream.h>
+#include <Poco/StringTokenizer.h>
 
 #include <algorithm>
 #include <cctype>
+#include <istream>
 #include <limits>
 #include <stdexcept>
 
@@ -17,6 +20,38 @@ std::string environmentName(const std::string& key) {
         name += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
     return name;
+}
+
+/// The items of a comma-separated list, without surrounding blanks; empty items are left out.
+std::vector<std::string> listOf(const std::string& text) {
+    std::vector<std::string> items;
+    Poco::StringTokenizer tokens(
+        text, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    items.assign(tokens.begin(), tokens.end());
+    return items;
+}
+
+/// The first line of the file at `path`, the secret that configuration key `key` names.
+std::string secretFromFile(const std::string& key, const std::string& path) {
+    std::string secret;
+    try {
+        Poco::FileInputStream file(path);
+        std::getline(file, secret);
+        if (file.bad()) {
+            throw Poco::ReadFileException(path);
+        }
+    } catch (const Poco::Exception& error) {
+        throw Poco::FileException("configuration key " + key + ": cannot read " + path + ": " +
+                                  error.displayText());
+    }
+    if (!secret.empty() && secret.back() == '\r') {
+        secret.pop_back();
+    }
+    if (secret.empty()) {
+        throw Poco::FileException("configuration key " + key + ": " + path +
+                                  " is empty; its first line is the password");
+    }
+    return secret;
 }
 
 }  // namespace
@@ -41,6 +76,11 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
          "what the client still sends before it closes, so the client reads the answer instead "
          "of a reset."},
         {"http.keep_alive_seconds", "60", "Idle time after which a keep-alive connection closes."},
+        {"http.allowed_hosts", "",
+         "Host names and addresses the host answers to (in the Host header, any port), "
+         "comma-separated, besides localhost, 127.0.0.1, [::1] and http.host (with the machine's "
+         "name and addresses when http.host is 0.0.0.0 or ::); * answers any. Other names get "
+         "421, so a web page cannot reach the host through DNS rebinding."},
         {"plugins.dir", "var/plugins", "Folder holding <name>_<version>.so files to serve."},
         {"plugins.stop_timeout_seconds", "5",
          "Seconds unloading a version waits, after its on_stop hook, for the threads its plugin "
@@ -96,11 +136,25 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
          "false, or auto (on unless http.host is a loopback address)."},
         {"auth.admin_user", "admin", "Name of the administrator."},
         {"auth.admin_password", "",
-         "Password of the administrator (stored as a bcrypt hash); empty: a random one is "
-         "generated at the first start with auth on and printed once to the log."},
+         "Password of the administrator (stored as a bcrypt hash; changing it revokes the "
+         "administrator's tokens); empty (and no auth.admin_password_file): a random one is "
+         "generated at the first start with auth on and written to data.dir/admin_password."},
+        {"auth.admin_password_file", "",
+         "File holding the administrator's password (its first line), instead of "
+         "auth.admin_password, so that it never shows on a command line."},
         {"auth.token_days", "30",
          "Days a token from /auth/login (or /auth/token without an expiry) is valid; 0: never "
          "expires."},
+        {"auth.login_free_failures", "5",
+         "Failed logins from one client address, or for one user name, before further attempts "
+         "must wait (429 with Retry-After)."},
+        {"auth.login_backoff_seconds", "1",
+         "Wait after the last free failed login; it doubles with each further failure."},
+        {"auth.login_backoff_max_seconds", "300",
+         "Longest wait between login attempts (at most 3600)."},
+        {"auth.login_concurrency", "2",
+         "Password checks (bcrypt) run at once; a login finding them busy for a second gets "
+         "503 with Retry-After."},
         {"smtp.host", "",
          "SMTP server that notifications with e-mail addresses are sent through; empty turns "
          "e-mail off."},
@@ -169,6 +223,7 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
         static_cast<std::size_t>(integer("http.max_json_depth", 1, kMaxJsonDepth));
     result.httpLingerSeconds = static_cast<int>(integer("http.linger_seconds", 0, 300));
     result.httpKeepAliveSeconds = static_cast<int>(integer("http.keep_alive_seconds", 1, kIntMax));
+    result.httpAllowedHosts = listOf(text("http.allowed_hosts"));
     result.pluginsDir = text("plugins.dir");
     result.pluginsStopTimeoutSeconds =
         static_cast<int>(integer("plugins.stop_timeout_seconds", 0, 3600));
@@ -218,7 +273,28 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
         throw Poco::SyntaxException("configuration key auth.admin_user must not be empty");
     }
     result.authAdminPassword = text("auth.admin_password");
+    std::string passwordFile = text("auth.admin_password_file");
+    if (!passwordFile.empty()) {
+        if (!result.authAdminPassword.empty()) {
+            throw Poco::SyntaxException(
+                "configuration keys auth.admin_password and auth.admin_password_file are both "
+                "set: keep one");
+        }
+        result.authAdminPassword = secretFromFile("auth.admin_password_file", passwordFile);
+    }
     result.authTokenDays = static_cast<int>(integer("auth.token_days", 0, 36500));
+    result.authLoginFreeFailures =
+        static_cast<int>(integer("auth.login_free_failures", 1, 1000000));
+    result.authLoginBackoffSeconds =
+        static_cast<int>(integer("auth.login_backoff_seconds", 1, 3600));
+    result.authLoginBackoffMaxSeconds =
+        static_cast<int>(integer("auth.login_backoff_max_seconds", 1, 3600));
+    if (result.authLoginBackoffMaxSeconds < result.authLoginBackoffSeconds) {
+        throw Poco::SyntaxException(
+            "configuration key auth.login_backoff_max_seconds must not be below "
+            "auth.login_backoff_seconds");
+    }
+    result.authLoginConcurrency = static_cast<int>(integer("auth.login_concurrency", 1, 64));
     result.smtpHost = text("smtp.host");
     result.smtpPort = static_cast<unsigned>(integer("smtp.port", 1, 65535));
     result.smtpSender = text("smtp.sender");

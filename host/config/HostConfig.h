@@ -29,6 +29,9 @@ struct HostConfig {
     /// the client still sends before it closes.
     int httpLingerSeconds = 0;
     int httpKeepAliveSeconds = 0;
+    /// Host names (and addresses) served besides the loopback names and `http.host`; "*" serves
+    /// any (see BrowserGuard).
+    std::vector<std::string> httpAllowedHosts;
     std::string pluginsDir;
     int pluginsStopTimeoutSeconds = 0;
     /// Load builds with STB_GNU_UNIQUE symbols (with a warning) instead of refusing them.
@@ -55,8 +58,13 @@ struct HostConfig {
     /// `auth.enabled` as written: auto, true or false (see Authenticator::enabledFor).
     std::string authEnabled;
     std::string authAdminUser;
+    /// `auth.admin_password`, or the content of `auth.admin_password_file`.
     std::string authAdminPassword;
     int authTokenDays = 0;
+    int authLoginFreeFailures = 0;
+    int authLoginBackoffSeconds = 0;
+    int authLoginBackoffMaxSeconds = 0;
+    int authLoginConcurrency = 0;
     std::string smtpHost;
     unsigned smtpPort = 25;
     std::string smtpSender;
@@ -81,7 +89,8 @@ struct HostConfig {
     static const std::vector<Key>& defaults();
 
     /// Reads every key from `config`; a key that is absent takes its default. Throws
-    /// Poco::SyntaxException with the key's name for a value of the wrong form.
+    /// Poco::SyntaxException with the key's name for a value of the wrong form, and
+    /// Poco::FileException naming the key for a secret file that cannot be read.
     static HostConfig from(const Poco::Util::AbstractConfiguration& config);
 
     /// Copies `MVI_<KEY>` environment variables over the matching keys of `config`.

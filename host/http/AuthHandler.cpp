@@ -20,9 +20,18 @@ using nlohmann::json;
 /// Longest validity a token may be given.
 constexpr double MAX_TOKEN_DAYS = 36500;
 
-/// Attributes of the token cookie: out of scripts' reach, sent for every route, never sent by
-/// another site's page.
-constexpr const char* COOKIE_ATTRIBUTES = "; HttpOnly; Path=/; SameSite=Strict";
+/// The `Set-Cookie` value carrying `token` (empty: clearing the cookie), the one place the
+/// cookie's attributes are decided: out of scripts' reach (HttpOnly), sent for every route, never
+/// sent with a request another site's page makes (SameSite=Strict). `Secure` (sent over TLS only)
+/// belongs here too for a host that serves TLS.
+std::string tokenCookie(const std::string& token) {
+    std::string cookie = std::string(Authenticator::COOKIE_NAME) + "=" + token +
+                         "; HttpOnly; Path=/; SameSite=Strict";
+    if (token.empty()) {
+        cookie += "; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+    }
+    return cookie;
+}
 
 json isoTime(const std::optional<Poco::Timestamp>& time) {
     if (!time) {
@@ -120,22 +129,30 @@ void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
     if (!problems.empty()) {
         throw HttpError(422, problems);
     }
-    auto issued = context_.auth.login(form.get("username"), form.get("password"));
-    if (!issued) {
-        response.set("WWW-Authenticate", "Bearer");
-        throw HttpError(401, "Incorrect username or password");
+    Authenticator::Login attempt = context_.auth.login(request.clientAddress().host().toString(),
+                                                       form.get("username"), form.get("password"));
+    switch (attempt.result) {
+        case Authenticator::Login::Result::Issued:
+            break;
+        case Authenticator::Login::Result::Refused:
+            response.set("WWW-Authenticate", "Bearer");
+            throw HttpError(401, "Incorrect username or password");
+        case Authenticator::Login::Result::Throttled:
+            response.set("Retry-After", std::to_string(attempt.retryAfterSeconds));
+            throw HttpError(429, attempt.detail);
+        case Authenticator::Login::Result::Busy:
+            response.set("Retry-After", std::to_string(attempt.retryAfterSeconds));
+            throw HttpError(503, attempt.detail);
     }
-    response.add("Set-Cookie",
-                 std::string(Authenticator::COOKIE_NAME) + "=" + issued->token + COOKIE_ATTRIBUTES);
-    sendJson(response, 200, describe(*issued));
+    response.add("Set-Cookie", tokenCookie(attempt.issued->token));
+    sendJson(response, 200, describe(*attempt.issued));
 }
 
 void AuthHandler::logout(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) {
     if (check_.authenticated() && check_.token) {
         context_.auth.revoke(check_.token->id);
     }
-    response.add("Set-Cookie", std::string(Authenticator::COOKIE_NAME) + "=" + COOKIE_ATTRIBUTES +
-                                   "; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+    response.add("Set-Cookie", tokenCookie(""));
     sendJson(response, 200, "OK");
 }
 

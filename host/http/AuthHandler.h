@@ -11,7 +11,9 @@ namespace mvi::host {
 /// The `/auth/...` routes:
 ///
 /// - `POST /auth/login`: form fields `username`, `password` (URL-encoded or multipart); answers
-///   `{"token", "id", "expires_at"}` and sets the `mvi_token` cookie; 401 for wrong credentials.
+///   `{"token", "id", "expires_at"}` and sets the `mvi_token` cookie; 401 for wrong credentials,
+///   429 with `Retry-After` after too many failures from the client's address or for the user
+///   name, 503 with `Retry-After` when every password check stays busy (see LoginThrottle).
 /// - `POST /auth/logout`: revokes the presented token and clears the cookie; answers `"OK"`.
 /// - `GET /auth/verify`: `{"user", "auth": true}`, or `{"user": null, "auth": false}` when auth
 ///   is off.

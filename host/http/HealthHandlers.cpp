@@ -80,8 +80,20 @@ void ReadyHandler::handle(Poco::Net::HTTPServerRequest& request,
     std::vector<std::string> database =
         DatabaseHealth::problems(DataFolder::databasePath(context_.config.dataDir));
     reasons.insert(reasons.end(), database.begin(), database.end());
+    if (!detailed_) {
+        if (reasons.empty()) {
+            sendJson(response, 200, {{"status", "ready"}, {"ready", true}});
+        } else {
+            sendJson(response, 503,
+                     {{"detail", "not ready (send a token to see why)"},
+                      {"status", "not ready"},
+                      {"ready", false}});
+        }
+        return;
+    }
     if (reasons.empty()) {
-        sendJson(response, 200, {{"status", "ready"}, {"loaded_versions", loaded}});
+        sendJson(response, 200,
+                 {{"status", "ready"}, {"ready", true}, {"loaded_versions", loaded}});
         return;
     }
     std::string detail = "not ready: ";
@@ -91,6 +103,7 @@ void ReadyHandler::handle(Poco::Net::HTTPServerRequest& request,
     sendJson(response, 503,
              {{"detail", detail},
               {"status", "not ready"},
+              {"ready", false},
               {"loaded_versions", loaded},
               {"not_ready", waiting},
               {"database", database}});
@@ -206,6 +219,17 @@ void MetricsHandler::handle(Poco::Net::HTTPServerRequest& request,
                 "Time without a serving process, summed over every restart.");
     text.sample("mvi_supervisor_outage_seconds_total", {},
                 static_cast<double>(supervisor.totalOutageMs.load()) / 1000.0);
+
+    LoginThrottle::Counts logins = context_.auth.loginCounts();
+    text.family("mvi_login_attempts_total", "counter",
+                "Attempts at POST /auth/login by outcome: succeeded, failed (wrong credentials), "
+                "throttled (429: too many failures from the address or for the user name) or "
+                "busy (503: every password check stayed busy).");
+    for (const auto& [outcome, value] :
+         {std::pair{"succeeded", logins.succeeded}, std::pair{"failed", logins.failed},
+          std::pair{"throttled", logins.throttled}, std::pair{"busy", logins.busy}}) {
+        text.sample("mvi_login_attempts_total", {{"outcome", outcome}}, static_cast<double>(value));
+    }
 
     text.family("mvi_loaded_versions", "gauge", "Versions loaded and serving (ready).");
     text.sample("mvi_loaded_versions", {}, static_cast<double>(versionsByState["ready"]));

@@ -73,6 +73,9 @@ bool declaresGetEntrypoint(const ServiceRegistry& registry, const std::string& s
 Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
     const Poco::Net::HTTPServerRequest& request) {
     RequestBody::deferContinue(request);
+    if (auto refusal = guard_.check(request)) {
+        return new ErrorHandler(context_, refusal->status, refusal->detail);
+    }
     std::string path;
     try {
         path = Poco::URI(request.getURI()).getPath();
@@ -83,8 +86,8 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
     // With auth on, only the public routes are served without a valid token. The decision reads
     // the request's headers only.
     bool authRoute = !parts.empty() && parts[0] == "auth";
+    Authenticator::Check check;
     if (context_.auth.enabled() || authRoute) {
-        Authenticator::Check check;
         try {
             check = context_.auth.authenticate(request);
         } catch (const std::exception& error) {
@@ -105,7 +108,7 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
         return new HostInfoHandler(context_, true);
     }
     if (parts.size() == 1 && parts[0] == "~ready") {
-        return new ReadyHandler(context_);
+        return new ReadyHandler(context_, !context_.auth.enabled() || check.authenticated());
     }
     if (parts.size() == 1 && parts[0] == "metrics") {
         return new MetricsHandler(context_);

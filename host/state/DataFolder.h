@@ -13,11 +13,12 @@ namespace mvi::host {
 /// in it are 0700, every file 0600 (mvi-host also runs with umask 077, so what it creates later
 /// is private from the start).
 ///
-/// Layout: `mvi.db` (with SQLite's `mvi.db-wal` and `mvi.db-shm`), `logs/` (one folder per
-/// service), `cache/` (private copies of loaded plugins, emptied by the loader at start),
-/// `uploads/` (deployments being received over HTTP) and `tmp/` (scratch files, e.g. monitoring
-/// exports being sent). What `uploads/` and `tmp/` hold only lives as long as one request, so
-/// whatever is found there at start was left by a crash and is removed.
+/// Layout: `mvi.db` (with SQLite's `mvi.db-wal` and `mvi.db-shm`), `admin_password` (a generated
+/// administrator password, when auth made one), `logs/` (one folder per service), `cache/` (private
+/// copies of loaded plugins, emptied by the loader at start), `uploads/` (deployments being
+/// received over HTTP) and `tmp/` (scratch files, e.g. monitoring exports being sent). What
+/// `uploads/` and `tmp/` hold only lives as long as one request, so whatever is found there at
+/// start was left by a crash and is removed.
 class DataFolder {
   public:
     /// The folder (or a file in it) cannot be used: the message names it, what the host's user

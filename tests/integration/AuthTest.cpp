@@ -129,6 +129,12 @@ TEST_F(Auth, EveryRouteAnswers401WithoutAToken) {
 TEST_F(Auth, PublicRoutesNeedNoToken) {
     EXPECT_EQ(send(port(), "GET", "/~health").status, 200);
     EXPECT_EQ(send(port(), "GET", "/~version").status, 200);
+    // Readiness without a token: only whether the host is ready.
+    Response ready = send(port(), "GET", "/~ready");
+    EXPECT_EQ(ready.status, 200) << ready.body;
+    EXPECT_EQ(ready.json(), json({{"status", "ready"}, {"ready", true}}));
+    Response detailed = send(port(), "GET", "/~ready", "", bearer(freshToken()));
+    EXPECT_EQ(detailed.json().at("loaded_versions"), 1) << detailed.body;
     EXPECT_EQ(login(port(), "admin", "secret").status, 200);
 }
 
@@ -368,17 +374,25 @@ TEST(AuthSettings, ARestartKeepsTheSecretTokensAndRevocations) {
         host.keepWorkDirectory();
         host.stop(true);
     }
+    {
+        HostProcess host(on, work);
+        Response verify = send(host.port(), "GET", "/auth/verify", "", bearer(kept));
+        EXPECT_EQ(verify.status, 200) << verify.body;
+        Response refused = send(host.port(), "GET", "/auth/verify", "", bearer(revoked));
+        EXPECT_EQ(refused.status, 401) << refused.body;
+        EXPECT_NE(refused.body.find("revoked"), std::string::npos) << refused.body;
+        host.keepWorkDirectory();
+        host.stop(true);
+    }
     std::vector<std::string> changed = on;
     changed.back() = "auth.admin_password=changed";
     HostProcess host(changed, work);
-    Response verify = send(host.port(), "GET", "/auth/verify", "", bearer(kept));
-    EXPECT_EQ(verify.status, 200) << verify.body;
-    Response refused = send(host.port(), "GET", "/auth/verify", "", bearer(revoked));
-    EXPECT_EQ(refused.status, 401) << refused.body;
-    EXPECT_NE(refused.body.find("revoked"), std::string::npos) << refused.body;
-    // The configured password replaced the stored one.
+    // The configured password replaced the stored one, and ended the old one's tokens.
     EXPECT_EQ(login(host.port(), "admin", "secret").status, 401);
     EXPECT_EQ(login(host.port(), "admin", "changed").status, 200);
+    Response ended = send(host.port(), "GET", "/auth/verify", "", bearer(kept));
+    EXPECT_EQ(ended.status, 401) << ended.body;
+    EXPECT_NE(ended.body.find("revoked"), std::string::npos) << ended.body;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include "auth/AuthStore.h"
 
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -126,6 +128,57 @@ TEST_F(AuthStoreTest, RemovingAConfiguredUserRevokesItsTokens) {
     EXPECT_TRUE(store.passwordHash("guest"));
     EXPECT_TRUE(store.token("t")->revoked);
     EXPECT_FALSE(store.token("u")->revoked);
+}
+
+TEST_F(AuthStoreTest, ANewPasswordRevokesTheUsersTokens) {
+    AuthStore store(dbPath());
+    store.setUser("admin", "hash-1", true);
+    store.setUser("root", "hash", true);
+    store.addToken(record("a", 1, std::nullopt));
+    store.addToken(record("b", 2, std::nullopt));
+    TokenRecord other = record("r", 3, std::nullopt);
+    other.user = "root";
+    store.addToken(other);
+    ASSERT_TRUE(store.revokeToken("b"));
+
+    EXPECT_EQ(store.setUser("admin", "hash-2", true), 1u);
+    EXPECT_TRUE(store.token("a")->revoked);
+    EXPECT_TRUE(store.token("b")->revoked);
+    EXPECT_FALSE(store.token("r")->revoked);
+    EXPECT_EQ(store.passwordHash("admin"), "hash-2");
+}
+
+TEST_F(AuthStoreTest, TokensRecordWhetherAuthWasOn) {
+    AuthStore store(dbPath());
+    TokenRecord on = record("on", 1, std::nullopt);
+    on.issuedWithAuth = true;
+    store.addToken(on);
+    store.addToken(record("off", 2, std::nullopt));
+    EXPECT_TRUE(store.token("on")->issuedWithAuth);
+    EXPECT_FALSE(store.token("off")->issuedWithAuth);
+}
+
+TEST_F(AuthStoreTest, TokensOfAnOlderFileCountAsIssuedWithoutAuth) {
+    fs::create_directories(dir_ / "data");
+    {
+        // The token table as it was before it recorded whether auth was on.
+        Poco::Data::SQLite::Connector::registerConnector();
+        Poco::Data::Session old("SQLite", dbPath());
+        old << "CREATE TABLE auth_tokens (id TEXT NOT NULL PRIMARY KEY, user_name TEXT NOT NULL, "
+               "created_at INTEGER NOT NULL, expires_at INTEGER, revoked INTEGER NOT NULL "
+               "DEFAULT 0) WITHOUT ROWID",
+            Poco::Data::Keywords::now;
+        old << "INSERT INTO auth_tokens (id, user_name, created_at) VALUES ('old', 'admin', 1)",
+            Poco::Data::Keywords::now;
+    }
+    AuthStore store(dbPath());
+    auto old = store.token("old");
+    ASSERT_TRUE(old);
+    EXPECT_FALSE(old->issuedWithAuth);
+    TokenRecord fresh = record("new", 2, std::nullopt);
+    fresh.issuedWithAuth = true;
+    store.addToken(fresh);
+    EXPECT_TRUE(AuthStore(dbPath()).token("new")->issuedWithAuth);
 }
 
 TEST_F(AuthStoreTest, SharesTheFileWithTheStateStore) {

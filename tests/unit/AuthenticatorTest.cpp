@@ -13,8 +13,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
-#include <regex>
 #include <sstream>
 #include <string>
 
@@ -44,12 +44,21 @@ class AuthenticatorTest : public ::testing::Test {
 
     std::string dbPath() const { return (fs::path(dir_) / "mvi.db").string(); }
 
-    static Authenticator::Settings settings(const std::string& password = "secret") {
+    Authenticator::Settings settings(const std::string& password = "secret") const {
         Authenticator::Settings result;
         result.enabled = true;
         result.adminPassword = password;
+        result.generatedPasswordFile = passwordFile();
         result.bcryptCost = 4;
         return result;
+    }
+
+    std::string passwordFile() const { return (fs::path(dir_) / "admin_password").string(); }
+
+    /// Whether `user` logs in with `password` from `address`.
+    static bool logsIn(Authenticator& auth, const std::string& user, const std::string& password,
+                       const std::string& address = "192.0.2.1") {
+        return auth.login(address, user, password).result == Authenticator::Login::Result::Issued;
     }
 
     std::string dir_;
@@ -70,25 +79,39 @@ TEST(AuthenticatorEnabled, AutoIsOffOnlyOnLoopback) {
     EXPECT_THROW(Authenticator::enabledFor("yes", "0.0.0.0"), Poco::SyntaxException);
 }
 
-TEST_F(AuthenticatorTest, GeneratesTheAdminPasswordOnceAndLogsIt) {
+TEST_F(AuthenticatorTest, GeneratesTheAdminPasswordOnceIntoAPrivateFile) {
     std::string password;
     {
         Authenticator auth(*store_, settings(""), logger_);
-        std::smatch match;
-        std::string log = log_.str();
-        ASSERT_TRUE(std::regex_search(
-            log, match, std::regex("generated password for user 'admin': ([0-9a-f]+)")))
-            << log;
-        password = match[1];
+        std::ifstream file(passwordFile());
+        ASSERT_TRUE(std::getline(file, password)) << passwordFile();
         EXPECT_GE(password.size(), 24u);
-        EXPECT_TRUE(auth.login("admin", password));
+        EXPECT_EQ(fs::status(passwordFile()).permissions() & fs::perms::all,
+                  fs::perms::owner_read | fs::perms::owner_write);
+        // The log says where the password is, never what it is.
+        std::string log = log_.str();
+        EXPECT_NE(
+            log.find("generated a password for user 'admin' and wrote it to " + passwordFile()),
+            std::string::npos)
+            << log;
+        EXPECT_EQ(log.find(password), std::string::npos) << log;
+        EXPECT_TRUE(logsIn(auth, "admin", password));
     }
     EXPECT_TRUE(store_->passwordHash("admin"));
     EXPECT_EQ(store_->passwordHash("admin")->find(password), std::string::npos);
+    fs::remove(passwordFile());
     log_.str("");
     Authenticator again(*store_, settings(""), logger_);
-    EXPECT_EQ(log_.str().find("generated password"), std::string::npos) << log_.str();
-    EXPECT_TRUE(again.login("admin", password));
+    EXPECT_EQ(log_.str().find("generated"), std::string::npos) << log_.str();
+    EXPECT_FALSE(fs::exists(passwordFile()));
+    EXPECT_TRUE(logsIn(again, "admin", password));
+}
+
+TEST_F(AuthenticatorTest, NoPasswordIsStoredWhenItsFileCannotBeWritten) {
+    Authenticator::Settings unwritable = settings("");
+    unwritable.generatedPasswordFile = (fs::path(dir_) / "missing" / "admin_password").string();
+    EXPECT_THROW(Authenticator(*store_, unwritable, logger_), std::runtime_error);
+    EXPECT_FALSE(store_->passwordHash("admin"));
 }
 
 TEST_F(AuthenticatorTest, NoPasswordIsGeneratedWhileAuthIsOff) {
@@ -100,21 +123,92 @@ TEST_F(AuthenticatorTest, NoPasswordIsGeneratedWhileAuthIsOff) {
     EXPECT_EQ(log_.str().find("generated password"), std::string::npos);
 }
 
-TEST_F(AuthenticatorTest, TheConfiguredPasswordReplacesTheStoredOne) {
+TEST_F(AuthenticatorTest, TheConfiguredPasswordReplacesTheStoredOneAndRevokesItsTokens) {
+    std::string token;
     {
         Authenticator auth(*store_, settings("one"), logger_);
-        EXPECT_TRUE(auth.login("admin", "one"));
+        EXPECT_TRUE(logsIn(auth, "admin", "one"));
+        token = auth.issue("admin", std::nullopt).token;
+    }
+    {
+        // The same password again changes nothing.
+        Authenticator auth(*store_, settings("one"), logger_);
+        EXPECT_TRUE(auth.verify(token).authenticated());
     }
     Authenticator auth(*store_, settings("two"), logger_);
-    EXPECT_FALSE(auth.login("admin", "one"));
-    EXPECT_TRUE(auth.login("admin", "two"));
+    EXPECT_FALSE(logsIn(auth, "admin", "one"));
+    EXPECT_TRUE(logsIn(auth, "admin", "two"));
+    EXPECT_EQ(auth.verify(token).outcome, Outcome::Revoked);
+}
+
+TEST_F(AuthenticatorTest, TokensIssuedWhileAuthWasOffAreRefusedOnceItIsOn) {
+    Authenticator::Settings off = settings();
+    off.enabled = false;
+    std::string offToken;
+    std::string onToken;
+    {
+        Authenticator auth(*store_, off, logger_);
+        offToken = auth.issue("admin", std::nullopt).token;
+        EXPECT_FALSE(store_->token(auth.verify(offToken).token->id)->issuedWithAuth);
+    }
+    {
+        Authenticator auth(*store_, settings(), logger_);
+        Authenticator::Check check = auth.verify(offToken);
+        EXPECT_EQ(check.outcome, Outcome::Invalid);
+        EXPECT_NE(check.detail.find("issued while auth was off"), std::string::npos)
+            << check.detail;
+        onToken = auth.issue("admin", std::nullopt).token;
+        EXPECT_TRUE(auth.verify(onToken).authenticated());
+    }
+    // Turned off again, both are what they were.
+    Authenticator auth(*store_, off, logger_);
+    EXPECT_TRUE(auth.verify(offToken).authenticated());
+    EXPECT_TRUE(auth.verify(onToken).authenticated());
+}
+
+TEST_F(AuthenticatorTest, RepeatedFailuresAreThrottledPerAddressAndPerUser) {
+    Authenticator::Settings strict = settings();
+    strict.throttle.freeFailures = 2;
+    strict.throttle.backoff = Poco::Timespan(600, 0);
+    strict.throttle.maxBackoff = Poco::Timespan(3600, 0);
+    Authenticator auth(*store_, strict, logger_);
+    using Result = Authenticator::Login::Result;
+
+    // Two users guessed from one address: the address must wait.
+    EXPECT_EQ(auth.login("192.0.2.1", "nobody", "x").result, Result::Refused);
+    EXPECT_EQ(auth.login("192.0.2.1", "ghost", "x").result, Result::Refused);
+    Authenticator::Login throttled = auth.login("192.0.2.1", "admin", "secret");
+    EXPECT_EQ(throttled.result, Result::Throttled);
+    EXPECT_FALSE(throttled.issued);
+    EXPECT_GE(throttled.retryAfterSeconds, 599);
+    EXPECT_LE(throttled.retryAfterSeconds, 600);
+    EXPECT_NE(throttled.detail.find("192.0.2.1"), std::string::npos) << throttled.detail;
+    // The right password from another address still works.
+    EXPECT_TRUE(logsIn(auth, "admin", "secret", "192.0.2.2"));
+
+    // One user guessed from two addresses: the user name must wait, wherever from.
+    EXPECT_EQ(auth.login("198.51.100.1", "nobody", "x").result, Result::Refused);
+    EXPECT_EQ(auth.login("198.51.100.2", "nobody", "x").result, Result::Throttled);
+    Authenticator::Login byUser = auth.login("198.51.100.3", "nobody", "x");
+    EXPECT_EQ(byUser.result, Result::Throttled);
+    EXPECT_NE(byUser.detail.find("user 'nobody'"), std::string::npos) << byUser.detail;
+    EXPECT_TRUE(logsIn(auth, "admin", "secret", "198.51.100.3"));
+
+    LoginThrottle::Counts counts = auth.loginCounts();
+    EXPECT_EQ(counts.succeeded, 2u);
+    EXPECT_EQ(counts.failed, 3u);
+    EXPECT_EQ(counts.throttled, 3u);
+    EXPECT_EQ(counts.busy, 0u);
+    EXPECT_TRUE(auth.tokens().size() == 2u);
 }
 
 TEST_F(AuthenticatorTest, WrongCredentialsGetNoToken) {
     Authenticator auth(*store_, settings(), logger_);
-    EXPECT_FALSE(auth.login("admin", "Secret"));
-    EXPECT_FALSE(auth.login("admin", ""));
-    EXPECT_FALSE(auth.login("nobody", "secret"));
+    EXPECT_FALSE(logsIn(auth, "admin", "Secret"));
+    EXPECT_FALSE(logsIn(auth, "admin", ""));
+    EXPECT_FALSE(logsIn(auth, "nobody", "secret"));
+    EXPECT_EQ(auth.login("192.0.2.1", "admin", "Secret").result,
+              Authenticator::Login::Result::Refused);
     EXPECT_TRUE(auth.tokens().empty());
 }
 
@@ -122,8 +216,9 @@ TEST_F(AuthenticatorTest, ATokenCarriesItsClaimsAndHasARow) {
     Authenticator::Settings withValidity = settings();
     withValidity.defaultValidity = Poco::Timespan(30, 0, 0, 0, 0);
     Authenticator auth(*store_, withValidity, logger_);
-    auto issued = auth.login("admin", "secret");
+    auto issued = auth.login("192.0.2.1", "admin", "secret").issued;
     ASSERT_TRUE(issued);
+    EXPECT_TRUE(issued->record.issuedWithAuth);
 
     Poco::JWT::Signer signer(store_->signingSecret());
     Poco::JWT::Token token = signer.verify(issued->token);
@@ -235,8 +330,8 @@ TEST_F(AuthenticatorTest, RenamingTheAdministratorRevokesTheOldOnesTokens) {
     renamed.adminUser = "root";
     Authenticator auth(*store_, renamed, logger_);
     EXPECT_EQ(auth.verify(token).outcome, Outcome::Revoked);
-    EXPECT_FALSE(auth.login("admin", "secret"));
-    EXPECT_TRUE(auth.login("root", "secret"));
+    EXPECT_FALSE(logsIn(auth, "admin", "secret"));
+    EXPECT_TRUE(logsIn(auth, "root", "secret"));
 }
 
 TEST_F(AuthenticatorTest, RequestsPresentTheTokenAsBearerOrCookie) {

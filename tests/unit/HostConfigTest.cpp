@@ -7,7 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "HostProcess.h"
 #include "TestPaths.h"
 
 namespace mvi::host {
@@ -85,6 +91,61 @@ TEST(HostConfig, AuthKeysAreCheckedAtStart) {
     EXPECT_EQ(result.authEnabled, "true");
     EXPECT_EQ(result.authTokenDays, 0);
     EXPECT_EQ(result.authAdminUser, "root");
+}
+
+TEST(HostConfig, TheAdminPasswordCanComeFromAFile) {
+    std::string dir = mvi::test::makeTemporaryDirectory();
+    std::string path = dir + "/password";
+    {
+        std::ofstream file(path);
+        file << "s3cret phrase\r\nsecond line ignored\n";
+    }
+    Poco::AutoPtr<Poco::Util::MapConfiguration> config(new Poco::Util::MapConfiguration);
+    config->setString("auth.admin_password_file", path);
+    EXPECT_EQ(HostConfig::from(*config).authAdminPassword, "s3cret phrase");
+
+    config->setString("auth.admin_password", "other");
+    EXPECT_THROW(HostConfig::from(*config), Poco::SyntaxException);
+    config->setString("auth.admin_password", "");
+    config->setString("auth.admin_password_file", dir + "/missing");
+    try {
+        HostConfig::from(*config);
+        ADD_FAILURE() << "a missing password file was accepted";
+    } catch (const Poco::FileException& error) {
+        EXPECT_NE(error.displayText().find("auth.admin_password_file"), std::string::npos)
+            << error.displayText();
+        EXPECT_NE(error.displayText().find(dir + "/missing"), std::string::npos);
+    }
+    { std::ofstream empty(dir + "/empty"); }
+    config->setString("auth.admin_password_file", dir + "/empty");
+    EXPECT_THROW(HostConfig::from(*config), Poco::FileException);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(HostConfig, LoginLimitsAndAllowedHosts) {
+    Poco::AutoPtr<Poco::Util::MapConfiguration> config(new Poco::Util::MapConfiguration);
+    HostConfig defaults = HostConfig::from(*config);
+    EXPECT_TRUE(defaults.httpAllowedHosts.empty());
+    EXPECT_EQ(defaults.authLoginFreeFailures, 5);
+    EXPECT_EQ(defaults.authLoginBackoffSeconds, 1);
+    EXPECT_EQ(defaults.authLoginBackoffMaxSeconds, 300);
+    EXPECT_EQ(defaults.authLoginConcurrency, 2);
+
+    config->setString("http.allowed_hosts", " mvi.example.com, ,10.0.0.5:8080 ");
+    EXPECT_EQ(HostConfig::from(*config).httpAllowedHosts,
+              (std::vector<std::string>{"mvi.example.com", "10.0.0.5:8080"}));
+    for (const auto& [key, bad] : std::vector<std::pair<std::string, std::string>>{
+             {"auth.login_free_failures", "0"},
+             {"auth.login_backoff_seconds", "0"},
+             {"auth.login_backoff_max_seconds", "3601"},
+             {"auth.login_concurrency", "0"}}) {
+        Poco::AutoPtr<Poco::Util::MapConfiguration> one(new Poco::Util::MapConfiguration);
+        one->setString(key, bad);
+        EXPECT_THROW(HostConfig::from(*one), Poco::SyntaxException) << key << "=" << bad;
+    }
+    config->setString("auth.login_backoff_seconds", "10");
+    config->setString("auth.login_backoff_max_seconds", "5");
+    EXPECT_THROW(HostConfig::from(*config), Poco::SyntaxException);
 }
 
 TEST(HostConfig, EnvironmentOverridesUseMviPrefix) {
