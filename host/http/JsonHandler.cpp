@@ -1,6 +1,7 @@
 #include "http/JsonHandler.h"
 
 #include "schema/SchemaValidator.h"
+#include "state/StorageError.h"
 
 #include <Poco/Net/NetException.h>
 #include <Poco/StreamCopier.h>
@@ -20,6 +21,9 @@ void JsonHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
         return;
     } catch (const HttpError& error) {
         sendErrorAfterFailure(request, response, error.status(), error.detail());
+    } catch (const StorageError& error) {
+        // Nothing was changed: the write that failed came before any change in memory.
+        sendErrorAfterFailure(request, response, error.httpStatus(), error.what());
     } catch (const Poco::Net::NetException&) {
         // The client went away; nothing can be sent.
     } catch (const std::exception& error) {
