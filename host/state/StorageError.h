@@ -83,6 +83,15 @@ class StorageError : public std::runtime_error {
             *cause, message + ": " + describe(*cause) + " (" + std::strerror(errorNumber) + ")");
     }
 
+    /// Throws fromErrno's StorageError, or a std::runtime_error `<message>: <system's text>`
+    /// when `errorNumber` is not a storage condition.
+    [[noreturn]] static void throwForErrno(int errorNumber, const std::string& message) {
+        if (auto error = fromErrno(errorNumber, message)) {
+            throw *error;
+        }
+        throw std::runtime_error(message + ": " + std::strerror(errorNumber));
+    }
+
   private:
     Cause cause_;
 };
