@@ -1,5 +1,6 @@
 #include "monitor/MonitorStore.h"
 
+#include <Poco/Data/Statement.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Nullable.h>
@@ -247,29 +248,41 @@ void MonitorStore::run() {
     }
 }
 
+MonitorStore::Columns MonitorStore::columnsOf(std::vector<Batch>& batches) {
+    Columns columns;
+    for (Batch& batch : batches) {
+        for (Row& row : batch.rows) {
+            columns.names.push_back(batch.service.name);
+            columns.versions.push_back(batch.service.version);
+            columns.variables.push_back(std::move(row.variable));
+            columns.times.push_back(batch.time);
+            columns.kinds.push_back(static_cast<int>(row.kind));
+            if (row.kind == Kind::Number) {
+                columns.numbers.emplace_back(row.number);
+                columns.texts.emplace_back();
+            } else {
+                columns.numbers.emplace_back();
+                columns.texts.emplace_back(std::move(row.text));
+            }
+        }
+    }
+    return columns;
+}
+
 std::exception_ptr MonitorStore::write(std::vector<Batch>& batches) {
     try {
         std::lock_guard lock(writeMutex_);
         SqliteDatabase::guarded(kWhat, path_, "write monitoring values", [&] {
-            SqliteDatabase::inWriteTransaction(writerSession_, [&] {
-                for (Batch& batch : batches) {
-                    for (Row& row : batch.rows) {
-                        int kind = static_cast<int>(row.kind);
-                        Poco::Nullable<double> number;
-                        Poco::Nullable<std::string> text;
-                        if (row.kind == Kind::Number) {
-                            number = row.number;
-                        } else {
-                            text = row.text;
-                        }
-                        writerSession_ << "INSERT INTO monitor_values (service_name, "
-                                          "service_version, variable, time, kind, number, text) "
-                                          "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            use(batch.service.name), use(batch.service.version), use(row.variable),
-                            use(batch.time), use(kind), use(number), use(text), now;
-                    }
-                }
-            });
+            Columns columns = columnsOf(batches);
+            SqliteDatabase::inWriteTransaction(
+                writerSession_, [&] {
+                    writerSession_
+                        << "INSERT INTO monitor_values (service_name, service_version, "
+                           "variable, time, kind, number, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        use(columns.names), use(columns.versions), use(columns.variables),
+                        use(columns.times), use(columns.kinds), use(columns.numbers),
+                        use(columns.texts), now;
+                });
         });
     } catch (const std::exception& error) {
         reportFailure(batches.size(), error.what());

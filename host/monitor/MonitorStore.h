@@ -2,6 +2,7 @@
 
 #include <Poco/Data/Session.h>
 #include <Poco/Logger.h>
+#include <Poco/Nullable.h>
 #include <Poco/Timestamp.h>
 #include <nlohmann/json.hpp>
 
@@ -172,7 +173,20 @@ class MonitorStore {
         std::unique_ptr<std::promise<void>> committed;
     };
 
+    /// The rows of batches as columns, bound to one INSERT that runs once per row.
+    struct Columns {
+        std::vector<std::string> names;
+        std::vector<std::string> versions;
+        std::vector<std::string> variables;
+        std::vector<Poco::Int64> times;
+        std::vector<int> kinds;
+        std::vector<Poco::Nullable<double>> numbers;
+        std::vector<Poco::Nullable<std::string>> texts;
+    };
+
     void run();
+    /// Moves the rows of `batches` into columns.
+    static Columns columnsOf(std::vector<Batch>& batches);
     /// Writes `batches` in one transaction; returns the error (null when written).
     std::exception_ptr write(std::vector<Batch>& batches);
     /// Counts, logs and remembers a failed write of `count` batches.
