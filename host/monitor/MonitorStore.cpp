@@ -1,6 +1,5 @@
 #include "monitor/MonitorStore.h"
 
-#include <Poco/Data/Statement.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Nullable.h>

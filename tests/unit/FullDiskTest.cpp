@@ -1,8 +1,8 @@
-// The stores of the data folder on a real full file system (a small tmpfs, filled up): a write
-// the disk refuses throws StorageError (disk full, 507) and changes nothing, reads still work,
-// and once space is free again the stores go on where they were. A service log never merges a
-// line torn by the full disk with the next one. Skipped where a tmpfs cannot be mounted (not
-// root).
+// The stores of the data folder (state, notifications, auth, monitoring, logs) on a real full
+// file system (a small tmpfs, filled up): a write the disk refuses throws StorageError (disk
+// full, 507) and changes nothing, reads still work, and once space is free again the stores go
+// on where they were. A service log never merges a line torn by the full disk with the next
+// one. Skipped where a tmpfs cannot be mounted (not root).
 
 #include <Poco/Data/Session.h>
 #include <Poco/Logger.h>
@@ -16,6 +16,7 @@
 
 #include "HostProcess.h"
 #include "SmallFileSystem.h"
+#include "auth/AuthStore.h"
 #include "logs/VersionLog.h"
 #include "monitor/MonitorStore.h"
 #include "notifications/NotificationStore.h"
@@ -115,6 +116,23 @@ TEST_F(FullDiskTest, NotificationStoreRaisesNothingOnAFullDisk) {
     EXPECT_EQ(listed[0].counter, 1u);
     disk_->release();
     EXPECT_EQ(notifications.raise(kHello, Severity::Warning, "before").counter, 2u);
+}
+
+TEST_F(FullDiskTest, AuthStoreIssuesAndRevokesNothingOnAFullDisk) {
+    AuthStore auth(dbPath());
+    auth.addToken(TokenRecord{"kept", "admin", Poco::Timestamp(), std::nullopt, false});
+    emptyTheWriteAheadLog();
+    disk_->fill();
+    expectDiskFull([&] {
+        auth.addToken(TokenRecord{"new", "admin", Poco::Timestamp(), std::nullopt, false});
+    });
+    expectDiskFull([&] { auth.revokeToken("kept"); });
+    auto tokens = auth.tokens();
+    ASSERT_EQ(tokens.size(), 1u);
+    EXPECT_EQ(tokens[0].id, "kept");
+    EXPECT_FALSE(tokens[0].revoked);
+    disk_->release();
+    EXPECT_TRUE(auth.revokeToken("kept"));
 }
 
 TEST_F(FullDiskTest, DurableMonitoringTellsTheCallerAndCountsWhatItCouldNotWrite) {
