@@ -20,14 +20,14 @@ MVI_SERVICE(service) {
     service.add_parameter("greeting_phrase", "Hello");
 
     service
-        .entrypoint("hello", {"name"},
-                    [&](const std::string& name) -> std::string {
-                        if (MVI_BENCH_SLEEP_MS > 0) {
-                            std::this_thread::sleep_for(
-                                std::chrono::milliseconds(MVI_BENCH_SLEEP_MS));
-                        }
-                        auto greeting_phrase = service.get_parameter<std::string>("greeting_phrase");
-                        return fmt::format("{} {}", greeting_phrase, name);
-                    })
+        .entrypoint(
+            "hello", {"name"},
+            [&](const std::string& name) -> std::string {
+                if (MVI_BENCH_SLEEP_MS > 0) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(MVI_BENCH_SLEEP_MS));
+                }
+                auto greeting_phrase = service.get_parameter<std::string>("greeting_phrase");
+                return fmt::format("{} {}", greeting_phrase, name);
+            })
         .monitor(MVI_BENCH_MONITOR != 0);
 }
