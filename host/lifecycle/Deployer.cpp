@@ -93,8 +93,14 @@ std::shared_ptr<ServiceVersion> Deployer::quarantined(const ServiceId& id,
             "again until a different build is deployed or the quarantine is cleared: {}",
             entry->reason);
         version->log(LogLevel::Error, message);
-        version->notify(Severity::Critical, message, {}, 0);
-        quarantine_.markAnnounced(id);
+        try {
+            version->notify(Severity::Critical, message, {}, 0);
+            quarantine_.markAnnounced(id);
+        } catch (const StorageError& error) {
+            // Held all the same; announced at the next load once the data folder takes writes.
+            logger_.error(fmt::format("{} {}: cannot announce its quarantine: {}", id.name,
+                                      id.version, error.what()));
+        }
     }
     logger_.warning(
         fmt::format("{} {}: quarantined, not loaded: {}", id.name, id.version, entry->reason));
