@@ -1,15 +1,20 @@
 // A real mvi-host whose data folder is a small tmpfs that fills up: every change that cannot be
 // persisted answers 507 with a `detail` naming the full disk and changes nothing, in memory or
-// after a restart (parameters, main assignment, kill, notifications); a log line torn by the
-// full disk is not merged with the next one; monitoring values that cannot be written fail a
+// after a restart (parameters, main assignment, kill, upload, notifications); a log line torn by
+// the full disk is not merged with the next one; monitoring values that cannot be written fail a
 // durable call, and are counted and shown in /~ready and /metrics in both modes. Skipped where a
 // tmpfs cannot be mounted (not root).
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/MultipartWriter.h>
+#include <Poco/Net/StringPartSource.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <regex>
 #include <sstream>
@@ -173,6 +178,33 @@ TEST_F(HostOnFullDisk, ParameterAssignKillAndNotificationsAnswer507AndChangeNoth
     EXPECT_EQ(parameter("hello_1.0.0").json(), "Hi");
     EXPECT_EQ(assign("1.1.0").status, 200);
     EXPECT_TRUE(isMain("1.1.0"));
+}
+
+TEST_F(HostOnFullDisk, AnUploadOnAFullDiskAnswers507AndDeploysNothing) {
+    install("hello", "hello_1.0.0.so");
+    HostProcess& host = start();
+    std::ifstream file(builtPlugin("hello"), std::ios::binary);
+    const std::string plugin((std::istreambuf_iterator<char>(file)),
+                             std::istreambuf_iterator<char>());
+    auto upload = [&] {
+        Poco::Net::HTMLForm form(Poco::Net::HTMLForm::ENCODING_MULTIPART);
+        form.add("name", "hello");
+        form.add("version", "2.0.0");
+        form.addPart("file", new Poco::Net::StringPartSource(plugin, "application/octet-stream",
+                                                             "hello.so"));
+        std::string boundary = Poco::Net::MultipartWriter::createBoundary();
+        std::ostringstream body;
+        form.write(body, boundary);
+        return request(host.port(), "POST", "/services/~tar", body.str(),
+                       "multipart/form-data; boundary=" + boundary);
+    };
+    fillTheDisk();
+    expectDiskFull(upload());
+    EXPECT_TRUE(serviceEntry(host, "hello", "2.0.0").is_null());
+    EXPECT_FALSE(fs::exists(fs::path(work_) / "plugins" / "hello_2.0.0.so"));
+    disk_->release();
+    EXPECT_EQ(upload().status, 201);
+    EXPECT_TRUE(serviceEntry(host, "hello", "2.0.0").is_object());
 }
 
 TEST_F(HostOnFullDisk, ALogLineTornByTheFullDiskIsNotMergedWithTheNextOne) {
