@@ -17,7 +17,8 @@ namespace mvi::host {
 ///
 /// The secret is generated once (32 bytes from the operating system's random source) and then
 /// read back by every later store on the same file, so tokens outlive restarts. Every write is
-/// committed before the call returns.
+/// committed before the call returns; a write the data folder refuses (disk full, read-only, ...)
+/// throws StorageError and changes nothing.
 ///
 /// Thread-safe: all calls share one connection behind a mutex. Several processes may open the
 /// same file (WAL journal, busy timeout).

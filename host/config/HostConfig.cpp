@@ -165,9 +165,13 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"smtp.password", "", "Password for smtp.username."},
         {"smtp.timeout_seconds", "10",
          "Limit on connecting to the SMTP server and on each of its replies."},
+        {"monitor.durability", "durable",
+         "When a monitoring value counts as kept: durable (a monitored call answers and store "
+         "returns only once its values are committed; they survive a crash) or queued (as soon "
+         "as they are queued; a crash loses what is still queued)."},
         {"monitor.queue_capacity", "1024",
          "Calls of store (and monitored calls and parameter changes) waiting for the monitoring "
-         "writer; beyond this they are refused (MVI_BUSY) and counted."},
+         "writer; in queued mode, beyond this they are refused (MVI_BUSY) and counted."},
         {"monitor.retention_seconds", "0",
          "Monitoring values older than this many seconds are removed; 0 keeps them."},
         {"monitor.retention_rows", "0",
@@ -301,6 +305,11 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.smtpUsername = text("smtp.username");
     result.smtpPassword = text("smtp.password");
     result.smtpTimeoutSeconds = static_cast<int>(integer("smtp.timeout_seconds", 1, 3600));
+    result.monitorDurability = text("monitor.durability");
+    if (result.monitorDurability != "durable" && result.monitorDurability != "queued") {
+        throw Poco::SyntaxException(
+            "configuration key monitor.durability must be durable or queued");
+    }
     result.monitorQueueCapacity =
         static_cast<std::size_t>(integer("monitor.queue_capacity", 1, kIntMax));
     result.monitorRetentionSeconds =

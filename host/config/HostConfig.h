@@ -71,6 +71,8 @@ struct HostConfig {
     std::string smtpUsername;
     std::string smtpPassword;
     int smtpTimeoutSeconds = 0;
+    /// `monitor.durability` as written: durable or queued (MonitorStore::parseDurability).
+    std::string monitorDurability;
     std::size_t monitorQueueCapacity = 0;
     std::int64_t monitorRetentionSeconds = 0;
     std::uint64_t monitorRetentionRows = 0;

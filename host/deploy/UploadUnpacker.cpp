@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/JsonInput.h"
+#include "state/StorageError.h"
 
 namespace mvi::host {
 namespace {
@@ -39,7 +40,7 @@ bool startsWith(const std::string& bytes, const std::array<char, N>& magic) {
 std::ofstream openDestination(const std::string& path) {
     std::ofstream output(path, std::ios::binary | std::ios::trunc);
     if (!output) {
-        throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+        StorageError::throwForErrno(errno, "cannot write " + path);
     }
     return output;
 }
@@ -47,7 +48,7 @@ std::ofstream openDestination(const std::string& path) {
 void finish(std::ofstream& output, const std::string& path) {
     output.close();
     if (!output) {
-        throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+        StorageError::throwForErrno(errno, "cannot write " + path);
     }
 }
 
@@ -88,7 +89,9 @@ void copyElf(const std::string& uploadPath, const std::string& destinationPath,
             throw UploadUnpacker::Error(
                 fmt::format("the plugin is larger than the limit of {} bytes", maxBytes));
         }
-        output.write(block.data(), got);
+        if (!output.write(block.data(), got)) {
+            StorageError::throwForErrno(errno, "cannot write " + destinationPath);
+        }
     }
     if (input.bad()) {
         throw std::runtime_error(fmt::format("cannot read {}", uploadPath));
@@ -183,7 +186,9 @@ void extractTarGz(const std::string& uploadPath, const std::string& destinationP
             if (got < 0) {
                 throw UploadUnpacker::Error(archiveProblem(reader.get()));
             }
-            output.write(block.data(), static_cast<std::streamsize>(got));
+            if (!output.write(block.data(), static_cast<std::streamsize>(got))) {
+                StorageError::throwForErrno(errno, "cannot write " + destinationPath);
+            }
         }
         finish(output, destinationPath);
     }

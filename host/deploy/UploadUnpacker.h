@@ -35,8 +35,8 @@ class UploadUnpacker {
     /// Writes the plugin carried by `uploadPath` to `destinationPath` (created or truncated).
     /// `maxBytes` bounds the plugin and, for an archive, the sum of its members' sizes.
     /// Throws Error when the upload is refused; `destinationPath` may then hold part of a file
-    /// and is the caller's to remove. Throws std::runtime_error when a file cannot be read or
-    /// written.
+    /// and is the caller's to remove. Throws StorageError when the destination cannot be written
+    /// for lack of space or permission, std::runtime_error for any other failure to read or write.
     static Kind unpack(const std::string& uploadPath, const std::string& destinationPath,
                        std::uint64_t maxBytes);
 

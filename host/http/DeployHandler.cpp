@@ -24,6 +24,7 @@
 #include "core/JsonInput.h"
 #include "deploy/UploadUnpacker.h"
 #include "state/DataFolder.h"
+#include "state/StorageError.h"
 
 namespace mvi::host {
 namespace {
@@ -94,10 +95,12 @@ class UploadPartHandler : public Poco::Net::PartHandler {
         if (keep) {
             output.open(path_, std::ios::binary | std::ios::trunc);
             if (!output) {
-                throw std::runtime_error(
-                    fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
+                StorageError::throwForErrno(errno, "cannot write " + path_);
             }
         }
+        // A write that fails (a full disk) is reported once the part is read, so the client,
+        // still sending, hears the answer instead of a reset.
+        int writeError = 0;
         std::array<char, 1 << 16> block;
         while (stream) {
             stream.read(block.data(), block.size());
@@ -109,15 +112,17 @@ class UploadPartHandler : public Poco::Net::PartHandler {
             if (received_ > limit_) {
                 throw tooLarge(limit_);
             }
-            if (keep) {
-                output.write(block.data(), got);
+            if (keep && writeError == 0 && !output.write(block.data(), got)) {
+                writeError = errno;
             }
         }
         if (keep) {
             output.close();
-            if (!output) {
-                throw std::runtime_error(
-                    fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
+            if (!output && writeError == 0) {
+                writeError = errno;
+            }
+            if (writeError != 0) {
+                StorageError::throwForErrno(writeError, "cannot write " + path_);
             }
         }
     }

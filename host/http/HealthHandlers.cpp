@@ -32,6 +32,18 @@ void forEachVersion(const ServiceRegistry::Table& table, Visit visit) {
     }
 }
 
+// What became of monitoring values: how they are written, and how many could not be kept.
+nlohmann::json monitoringHealth(const MonitorStore& monitor) {
+    nlohmann::json health = {{"durability", MonitorStore::durabilityName(monitor.durability())},
+                             {"refused_calls", monitor.droppedBatches()},
+                             {"failed_batches", monitor.failedBatches()}};
+    std::string lastError = monitor.lastError();
+    if (!lastError.empty()) {
+        health["last_error"] = lastError;
+    }
+    return health;
+}
+
 }  // namespace
 
 void ReadyHandler::handle(Poco::Net::HTTPServerRequest& request,
@@ -93,7 +105,10 @@ void ReadyHandler::handle(Poco::Net::HTTPServerRequest& request,
     }
     if (reasons.empty()) {
         sendJson(response, 200,
-                 {{"status", "ready"}, {"ready", true}, {"loaded_versions", loaded}});
+                 {{"status", "ready"},
+                  {"ready", true},
+                  {"loaded_versions", loaded},
+                  {"monitoring", monitoringHealth(context_.monitor)}});
         return;
     }
     std::string detail = "not ready: ";
@@ -106,7 +121,8 @@ void ReadyHandler::handle(Poco::Net::HTTPServerRequest& request,
               {"ready", false},
               {"loaded_versions", loaded},
               {"not_ready", waiting},
-              {"database", database}});
+              {"database", database},
+              {"monitoring", monitoringHealth(context_.monitor)}});
 }
 
 void MetricsHandler::handle(Poco::Net::HTTPServerRequest& request,
@@ -176,7 +192,8 @@ void MetricsHandler::handle(Poco::Net::HTTPServerRequest& request,
             "Calls storing monitoring values refused because the writer's queue was full.",
             context_.monitor.droppedBatches());
     counter("mvi_monitor_failed_total",
-            "Batches of monitoring values the database refused to write.",
+            "Calls' batches of monitoring values the database refused to write (logged; the last "
+            "error is in /~ready).",
             context_.monitor.failedBatches());
     counter("mvi_loads_total", "Plugin files loaded successfully.", context_.loader.loaded());
     counter("mvi_load_failures_total", "Plugin files that failed to load.",

@@ -1,6 +1,7 @@
 #include "http/JsonHandler.h"
 
 #include "schema/SchemaValidator.h"
+#include "state/StorageError.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
@@ -20,6 +21,9 @@ void JsonHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
         return;
     } catch (const HttpError& error) {
         sendErrorAfterFailure(response, error.status(), error.detail());
+    } catch (const StorageError& error) {
+        // Nothing was changed: the write that failed came before any change in memory.
+        sendErrorAfterFailure(response, error.httpStatus(), error.what());
     } catch (const Poco::Net::NetException&) {
         // The client went away; nothing can be sent.
     } catch (const std::exception& error) {

@@ -19,7 +19,9 @@
 namespace mvi::host {
 
 /// Base of every handler of the host's API: runs `handle` and turns any HttpError or other
-/// exception into a JSON error answer, so no request ends without a response.
+/// exception into a JSON error answer, so no request ends without a response. A StorageError
+/// (the data folder refused a write) answers 507 when the disk is full and 503 otherwise, with
+/// its message as `detail`.
 class JsonHandler : public Poco::Net::HTTPRequestHandler {
   public:
     explicit JsonHandler(HostContext& context) : context_(context) {}

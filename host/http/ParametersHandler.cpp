@@ -4,6 +4,7 @@
 #include <mvi/limits.hpp>
 
 #include "http/ServiceTarget.h"
+#include "state/StorageError.h"
 
 namespace mvi::host {
 
@@ -47,11 +48,17 @@ void ParametersHandler::handle(Poco::Net::HTTPServerRequest& request,
     const std::string quoted = limits::shorten(body["value"].dump());
     version.log(LogLevel::Info, fmt::format("parameter {} set to {}", *parameter_, quoted));
     for (const auto& shadow : target.shadows) {
-        // A shadow whose declaration differs keeps its value; the main's answer stands.
-        if (context_.deployer.setParameter(*shadow, *parameter_, body["value"]) ==
-            ParameterSet::SetResult::Ok) {
-            shadow->log(LogLevel::Info,
-                        fmt::format("parameter {} set to {} (by name)", *parameter_, quoted));
+        // A shadow whose declaration differs, or whose value cannot be saved, keeps its value;
+        // the main's answer stands.
+        try {
+            if (context_.deployer.setParameter(*shadow, *parameter_, body["value"]) ==
+                ParameterSet::SetResult::Ok) {
+                shadow->log(LogLevel::Info, fmt::format("parameter {} set to {} (by name)",
+                                                        *parameter_, quoted));
+            }
+        } catch (const StorageError& error) {
+            shadow->log(LogLevel::Warning,
+                        fmt::format("parameter {} keeps its value: {}", *parameter_, error.what()));
         }
     }
     sendJson(response, 200, "OK");

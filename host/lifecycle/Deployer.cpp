@@ -15,6 +15,8 @@
 #include <set>
 #include <vector>
 
+#include "state/StorageError.h"
+
 namespace mvi::host {
 namespace {
 
@@ -92,8 +94,14 @@ std::shared_ptr<ServiceVersion> Deployer::quarantined(const ServiceId& id,
             "again until a different build is deployed or the quarantine is cleared: {}",
             entry->reason);
         version->log(LogLevel::Error, message);
-        version->notify(Severity::Critical, message, {}, 0);
-        quarantine_.markAnnounced(id);
+        try {
+            version->notify(Severity::Critical, message, {}, 0);
+            quarantine_.markAnnounced(id);
+        } catch (const StorageError& error) {
+            // Held all the same; announced at the next load once the data folder takes writes.
+            logger_.error(fmt::format("{} {}: cannot announce its quarantine: {}", id.name,
+                                      id.version, error.what()));
+        }
     }
     logger_.warning(
         fmt::format("{} {}: quarantined, not loaded: {}", id.name, id.version, entry->reason));
@@ -102,9 +110,11 @@ std::shared_ptr<ServiceVersion> Deployer::quarantined(const ServiceId& id,
 
 Deployer::UnquarantineResult Deployer::unquarantine(const ServiceId& id) {
     std::string path;
+    std::optional<QuarantineStore::Entry> entry;
     {
         std::lock_guard lock(lockFor(id.name));
-        if (!quarantine_.remove(id)) {
+        entry = quarantine_.find(id);
+        if (!entry || !quarantine_.remove(id)) {
             return UnquarantineResult::NotQuarantined;
         }
         if (auto current = registry_.find(id)) {
@@ -113,9 +123,41 @@ Deployer::UnquarantineResult Deployer::unquarantine(const ServiceId& id) {
     }
     logger_.information(fmt::format("{} {}: quarantine cleared", id.name, id.version));
     if (!path.empty()) {
-        deployFile(id, path);
+        try {
+            deployFile(id, path);
+        } catch (const StorageError&) {
+            // The build could not be put in place: it stays quarantined, in memory and on disk.
+            restoreQuarantine(*entry);
+            throw;
+        }
     }
     return UnquarantineResult::Ok;
+}
+
+void Deployer::restoreQuarantine(const QuarantineStore::Entry& entry) {
+    try {
+        quarantine_.add(entry.id, entry.sha256, entry.reason);
+        if (entry.announced) {
+            quarantine_.markAnnounced(entry.id);
+        }
+    } catch (const std::exception& error) {
+        logger_.error(
+            fmt::format("{} {}: cannot quarantine the build again after a failed "
+                        "unquarantine; it is loaded at the next start: {}",
+                        entry.id.name, entry.id.version, error.what()));
+    }
+}
+
+void Deployer::removeQuietly(const ServiceId& id, const std::string& path) {
+    try {
+        Poco::File file(path);
+        if (file.exists()) {
+            file.remove();
+        }
+    } catch (const Poco::Exception& error) {
+        logger_.error(fmt::format("{} {}: cannot remove {}: {}", id.name, id.version, path,
+                                  error.displayText()));
+    }
 }
 
 std::mutex& Deployer::lockFor(const std::string& name) {
@@ -127,11 +169,14 @@ std::mutex& Deployer::lockFor(const std::string& name) {
     return *slot;
 }
 
-void Deployer::recordMain(const std::string& name) {
+std::optional<StateStore::MainMark> Deployer::mainMark(const ServiceRegistry::Route* next) const {
     if (startingUp_) {
-        return;
+        return std::nullopt;
     }
-    state_.setMain(name, registry_.mainVersion(name));
+    if (next == nullptr || !next->main) {
+        return StateStore::MainMark{};
+    }
+    return StateStore::MainMark{next->main->id().version};
 }
 
 std::shared_ptr<ServiceVersion> Deployer::deployFile(const ServiceId& id, const std::string& path) {
@@ -177,14 +222,22 @@ std::shared_ptr<ServiceVersion> Deployer::install(const ServiceId& id,
             }
         }
     }
-    auto result = registry_.publish(version);
+    // Written first: the table changes only once the state database holds the change.
+    auto commit = [&](const ServiceRegistry::Route* next) {
+        std::optional<StateStore::MainMark> main = mainMark(next);
+        if (version->state() == VersionState::Ready) {
+            state_.recordDeployment(id, version->artifact().sha256, main);
+        } else if (main) {
+            state_.setMain(id.name, main->version);
+        }
+    };
+    auto result = registry_.publish(version, commit);
     if (!result.published) {
         logger_.warning(fmt::format("{} {}: the new file failed to load; the serving build stays",
                                     id.name, id.version));
         return current;
     }
     if (version->state() == VersionState::Ready) {
-        state_.recordDeployment(id, version->artifact().sha256);
         if (result.replaced) {
             ++swaps_;
             version->log(LogLevel::Info,
@@ -201,7 +254,6 @@ std::shared_ptr<ServiceVersion> Deployer::install(const ServiceId& id,
             registry_.holdMain(id);
         }
     }
-    recordMain(id.name);
     return version;
 }
 
@@ -223,17 +275,18 @@ Deployer::UploadResult Deployer::deployUpload(const ServiceId& id, const std::st
     if (version->state() != VersionState::Ready) {
         result.outcome = UploadResult::Outcome::Failed;
         result.reason = version->error();
-        try {
-            Poco::File(pluginPath).remove();
-        } catch (const Poco::Exception& error) {
-            logger_.error(fmt::format("{} {}: cannot remove {} after its failed upload: {}",
-                                      id.name, id.version, pluginPath, error.displayText()));
-        }
+        removeQuietly(id, pluginPath);
         logger_.warning(fmt::format("{} {}: upload failed to load, nothing deployed: {}", id.name,
                                     id.version, result.reason));
         return result;
     }
-    result.version = install(id, version, nullptr);
+    try {
+        result.version = install(id, version, nullptr);
+    } catch (...) {
+        // Not recorded, so not deployed: its file must not be loaded by a later scan or start.
+        removeQuietly(id, pluginPath);
+        throw;
+    }
     result.outcome = UploadResult::Outcome::Deployed;
     logger_.information(fmt::format("{} {}: deployed from an upload", id.name, id.version));
     return result;
@@ -245,15 +298,23 @@ bool Deployer::undeploy(const ServiceId& id) {
 }
 
 bool Deployer::undeployLocked(const ServiceId& id) {
-    auto removed = registry_.remove(id);
+    // Written first: the table changes only once the state database holds the change.
+    auto removed = registry_.remove(id, [&](const ServiceRegistry::Route* next) {
+        state_.removeDeployment(id, mainMark(next));
+    });
     if (!removed) {
         return false;
     }
     if (removed->state() == VersionState::Quarantined) {
-        quarantine_.remove(id);
+        try {
+            quarantine_.remove(id);
+        } catch (const std::exception& error) {
+            // Harmless: a quarantine ends when a different build of the version is deployed.
+            logger_.error(
+                fmt::format("{} {}: cannot end the quarantine of the undeployed build: {}", id.name,
+                            id.version, error.what()));
+        }
     }
-    state_.removeDeployment(id);
-    recordMain(id.name);
     logger_.information(fmt::format("{} {}: undeployed", id.name, id.version));
     return true;
 }
@@ -272,24 +333,28 @@ Deployer::KillResult Deployer::kill(const ServiceId& id, const std::string& plug
     if (route->second.main == version->second && route->second.versions.size() > 1) {
         return KillResult::MainWithShadows;
     }
-    const std::string& source = version->second->artifact().sourcePath;
+    std::shared_ptr<ServiceVersion> killed = version->second;
+    // Undeployed first (recorded, then taken out of the table): when the state database refuses
+    // the change, nothing changes, the file included.
+    undeployLocked(id);
+    killed->log(LogLevel::Info, "killed");
+    const std::string& source = killed->artifact().sourcePath;
     if (!source.empty() &&
         Poco::Path(source).absolute().toString() == Poco::Path(pluginPath).absolute().toString()) {
-        Poco::File file(source);
-        if (file.exists()) {
-            file.remove();
-        }
+        removeQuietly(id, source);
     }
-    version->second->log(LogLevel::Info, "killed");
-    undeployLocked(id);
     return KillResult::Ok;
 }
 
 ServiceRegistry::AssignResult Deployer::assign(const ServiceId& id) {
     std::lock_guard lock(lockFor(id.name));
-    auto result = registry_.assign(id);
+    // Written first: the table changes only once the state database holds the change.
+    auto result = registry_.assign(id, [&](const ServiceRegistry::Route* next) {
+        if (auto main = mainMark(next)) {
+            state_.setMain(id.name, main->version);
+        }
+    });
     if (result == ServiceRegistry::AssignResult::Ok) {
-        recordMain(id.name);
         if (auto version = registry_.find(id)) {
             version->log(LogLevel::Info, "assigned as main version");
         }
@@ -310,7 +375,7 @@ void Deployer::restoreMains() {
             registry_.assign(ServiceId{name, *recorded}) == ServiceRegistry::AssignResult::Ok) {
             continue;
         }
-        recordMain(name);
+        state_.setMain(name, registry_.mainVersion(name));
     }
 }
 
@@ -318,11 +383,15 @@ ParameterSet::SetResult Deployer::setParameter(ServiceVersion& version,
                                                const std::string& parameter,
                                                const nlohmann::json& value,
                                                std::vector<ValidationError>* errors) {
-    auto result = version.parameters().set(parameter, value, errors);
-    if (result == ParameterSet::SetResult::Ok) {
-        state_.saveParameter(version.id(), parameter, value);
+    // One change at a time per name, so the saved value and the applied one are the same.
+    std::lock_guard lock(lockFor(version.id().name));
+    auto result = version.parameters().check(parameter, value, errors);
+    if (result != ParameterSet::SetResult::Ok) {
+        return result;
     }
-    return result;
+    // Saved first: a value the state database refuses is not applied.
+    state_.saveParameter(version.id(), parameter, value);
+    return version.parameters().set(parameter, value, errors);
 }
 
 void Deployer::syncFolder(const std::string& directory) {

@@ -26,6 +26,10 @@ namespace mvi::host {
 /// names run side by side, and none of them blocks requests, which only read the registry's
 /// snapshots. Each operation records its outcome in the state store, so a restart (even after
 /// `kill -9`) brings back the same versions, the same mains and the same parameter values.
+///
+/// All or nothing: every change is written to the state store first and applied in memory only
+/// once that write is committed. When the data folder refuses it (disk full, read-only, I/O
+/// error) the operation throws StorageError and nothing has changed, in memory or on disk.
 class Deployer {
   public:
     Deployer(ServiceRegistry& registry, PluginLoader& loader, StateStore& state,
@@ -89,7 +93,8 @@ class Deployer {
     /// is the recorded main of its name), so the first scan cannot overwrite them.
     void restoreMains();
 
-    /// Sets a parameter on `version` and saves it. Returns the ParameterSet result.
+    /// Saves a parameter value of `version`, then applies it. Returns the ParameterSet result;
+    /// throws StorageError (the value is not applied) when the state store refuses it.
     ParameterSet::SetResult setParameter(ServiceVersion& version, const std::string& parameter,
                                          const nlohmann::json& value,
                                          std::vector<ValidationError>* errors = nullptr);
@@ -121,7 +126,13 @@ class Deployer {
                                             const std::shared_ptr<ServiceVersion>& current);
     /// `undeploy` with the name's lock held.
     bool undeployLocked(const ServiceId& id);
-    void recordMain(const std::string& name);
+    /// The main mark to record with a change whose route becomes `next`; nothing during
+    /// start-up, when the recorded mains are left alone.
+    std::optional<StateStore::MainMark> mainMark(const ServiceRegistry::Route* next) const;
+    /// Removes the file at `path`, if any; a failure is logged.
+    void removeQuietly(const ServiceId& id, const std::string& path);
+    /// Quarantines a build again after an unquarantine failed to put it in place.
+    void restoreQuarantine(const QuarantineStore::Entry& entry);
     /// When build `path` of `id` is quarantined, a Quarantined version for it (announced once
     /// with a Critical notification and a log line); null when it is not. A different build of
     /// `id` ends the quarantine.

@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <limits>
 
 namespace mvi::host {
@@ -68,23 +71,19 @@ void VersionLog::append(LogLevel level, std::string_view message) {
     }
 }
 
-void VersionLog::writeLocked(std::string line) {
-    const std::uint64_t bytes = line.size() + 1;
-    line += '\n';
+void VersionLog::writeLocked(const std::string& line) {
     try {
         if (!writerOpen_) {
             openWriterLocked();
         }
-        if (currentSize_ > 0 && currentSize_ + bytes > settings_.maxFileBytes) {
-            rotateLocked();
-            openWriterLocked();
+        if (lostLines_ > 0) {
+            putLocked(LogLine{Poco::Timestamp(), LogLevel::Warning,
+                              fmt::format("{} line(s) of this log could not be written: {}",
+                                          lostLines_, lastFailure_)}
+                          .format());
+            lostLines_ = 0;
         }
-        writer_.write(line.data(), static_cast<std::streamsize>(line.size()));
-        writer_.flush();
-        if (!writer_) {
-            throw Poco::WriteFileException(path_);
-        }
-        currentSize_ += bytes;
+        putLocked(line);
         writeFailed_ = false;
     } catch (const Poco::Exception& error) {
         failLocked(error.displayText());
@@ -93,14 +92,63 @@ void VersionLog::writeLocked(std::string line) {
     }
 }
 
+void VersionLog::putLocked(std::string line) {
+    truncateToFit(line, settings_.maxFileBytes);
+    const std::uint64_t bytes = line.size() + 1;
+    line += '\n';
+    if (currentSize_ > 0 && currentSize_ + bytes > settings_.maxFileBytes) {
+        rotateLocked();
+        openWriterLocked();
+    }
+    if (!writer_.write(line.data(), static_cast<std::streamsize>(line.size())) ||
+        !writer_.flush()) {
+        const int error = errno;
+        throw Poco::WriteFileException(path_, error != 0 ? std::strerror(error) : "");
+    }
+    currentSize_ += bytes;
+}
+
 void VersionLog::failLocked(const std::string& reason) {
     writer_.close();
     writer_.clear();
     writerOpen_ = false;
+    // Whatever part of the line reached the file is cut off when the file is opened again.
+    ++lostLines_;
+    lastFailure_ = reason;
     if (!writeFailed_) {
         writeFailed_ = true;
         logger_.warning(fmt::format("cannot write the service log {}: {}", path_, reason));
     }
+}
+
+void VersionLog::dropTornLineLocked() {
+    if (currentSize_ == 0) {
+        return;
+    }
+    std::ifstream file(path_, std::ios::binary);
+    std::uint64_t end = currentSize_;
+    char last = '\n';
+    if (!file.seekg(static_cast<std::streamoff>(end - 1)) || !file.get(last) || last == '\n') {
+        return;
+    }
+    // Back to the last line break; a line is at most `maxFileBytes` long, so is the scan.
+    std::uint64_t keep = 0;
+    std::string block;
+    while (end > 0 && keep == 0) {
+        std::uint64_t size = std::min(kBlockBytes, end);
+        end -= size;
+        block.assign(static_cast<std::size_t>(size), '\0');
+        file.seekg(static_cast<std::streamoff>(end));
+        if (!file.read(block.data(), static_cast<std::streamsize>(size))) {
+            throw Poco::ReadFileException(path_);
+        }
+        std::size_t lineBreak = block.rfind('\n');
+        if (lineBreak != std::string::npos) {
+            keep = end + lineBreak + 1;
+        }
+    }
+    std::filesystem::resize_file(path_, keep);
+    currentSize_ = keep;
 }
 
 void VersionLog::openWriterLocked() {
@@ -123,6 +171,9 @@ void VersionLog::openWriterLocked() {
     }
     writerOpen_ = true;
     currentSize_ = Poco::File(path_).getSize();
+    // A line cut short by a failed write (a full disk) or a killed process is not continued:
+    // the next line starts on a line of its own.
+    dropTornLineLocked();
 }
 
 void VersionLog::rotateLocked() {

@@ -23,7 +23,9 @@ namespace mvi::host {
 /// ... when it would grow past `maxFileBytes`, keeping at most `maxFiles` files (the size cap).
 /// The disk is the truth: reads come from the files, so they see what an earlier run of the host
 /// wrote. Each line is written and flushed on its own, so a killed host loses no line it has
-/// already reported.
+/// already reported. A write that fails (a full disk) never merges two lines: before the next
+/// write the file is cut back to its last complete line, and the first line written again is a
+/// warning that counts the lines lost.
 ///
 /// Followers (readers waiting for new lines) are served from a bounded list of the lines
 /// written since they started, kept only while someone follows. The log's *stream* is live
@@ -111,8 +113,16 @@ class VersionLog {
     /// `<path>.index` (index 0: the current file).
     std::string filePath(std::size_t index) const;
 
-    void writeLocked(std::string line);
+    /// Writes one formatted line, preceded by a notice of the lines lost since the last failure;
+    /// a failure is reported, never thrown.
+    void writeLocked(const std::string& line);
+    /// Writes one formatted line (rotating first when it would not fit); throws on failure.
+    void putLocked(std::string line);
+    /// Opens the current file for appending; cuts off a torn last line (dropTornLineLocked).
     void openWriterLocked();
+    /// Truncates the current file back to its last complete line when it does not end with a
+    /// line break.
+    void dropTornLineLocked();
     void rotateLocked();
     /// Closes the file after a failed write and reports the first failure of a series.
     void failLocked(const std::string& reason);
@@ -125,6 +135,9 @@ class VersionLog {
     std::ofstream writer_;
     bool writerOpen_ = false;
     bool writeFailed_ = false;
+    /// Lines not written since the last successful write, and why the last one failed.
+    std::uint64_t lostLines_ = 0;
+    std::string lastFailure_;
     bool cleanedUp_ = false;
     std::uint64_t currentSize_ = 0;
     /// Sequence number of the next line written by this process.

@@ -1,5 +1,7 @@
 #include "monitor/MonitorStore.h"
 
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/Nullable.h>
 #include <Poco/Tuple.h>
 #include <fmt/format.h>
@@ -71,6 +73,20 @@ Poco::Int64 endOf(const MonitorStore::Query& query) {
 
 }  // namespace
 
+std::optional<MonitorStore::Durability> MonitorStore::parseDurability(const std::string& text) {
+    if (text == "queued") {
+        return Durability::Queued;
+    }
+    if (text == "durable") {
+        return Durability::Durable;
+    }
+    return std::nullopt;
+}
+
+const char* MonitorStore::durabilityName(Durability durability) {
+    return durability == Durability::Durable ? "durable" : "queued";
+}
+
 MonitorStore::MonitorStore(const std::string& path, Settings settings, Poco::Logger& logger)
     : path_(path),
       settings_(settings),
@@ -116,7 +132,7 @@ bool MonitorStore::store(const ServiceId& service, const nlohmann::json& values,
     if (values.empty()) {
         throw std::invalid_argument("monitoring values must name at least one variable");
     }
-    Batch batch{service, time.epochMicroseconds(), {}};
+    Batch batch{service, time.epochMicroseconds(), {}, nullptr};
     batch.rows.reserve(values.size());
     for (const auto& [variable, value] : values.items()) {
         if (!isValidMemberName(variable)) {
@@ -149,6 +165,12 @@ bool MonitorStore::store(const ServiceId& service, const nlohmann::json& values,
         }
         batch.rows.push_back(std::move(row));
     }
+    const bool durable = settings_.durability == Durability::Durable;
+    std::future<void> committed;
+    if (durable) {
+        batch.committed = std::make_unique<std::promise<void>>();
+        committed = batch.committed->get_future();
+    }
     {
         std::lock_guard lock(queueMutex_);
         if (stopping_) {
@@ -156,7 +178,7 @@ bool MonitorStore::store(const ServiceId& service, const nlohmann::json& values,
             ++dropped_;
             return false;
         }
-        if (queue_.size() >= settings_.queueCapacity) {
+        if (!durable && queue_.size() >= settings_.queueCapacity) {
             std::uint64_t dropped = ++dropped_;
             // Said once, then every thousandth time, so an overload does not flood the log.
             if (dropped == 1 || dropped % 1000 == 0) {
@@ -171,7 +193,16 @@ bool MonitorStore::store(const ServiceId& service, const nlohmann::json& values,
         ++queued_;
     }
     queueChanged_.notify_all();
+    if (durable) {
+        // Throws what the writer met when the database refused the batch.
+        committed.get();
+    }
     return true;
+}
+
+std::string MonitorStore::lastError() const {
+    std::lock_guard lock(errorMutex_);
+    return lastError_;
 }
 
 void MonitorStore::flush() {
@@ -191,8 +222,16 @@ void MonitorStore::run() {
                                        std::make_move_iterator(queue_.end()));
             queue_.clear();
             lock.unlock();
-            if (!BackgroundTask::guarded(kThread, [this, &batches] { write(batches); })) {
-                failed_ += batches.size();
+            std::exception_ptr error = write(batches);
+            for (Batch& batch : batches) {
+                if (!batch.committed) {
+                    continue;
+                }
+                if (error) {
+                    batch.committed->set_exception(error);
+                } else {
+                    batch.committed->set_value();
+                }
             }
             lock.lock();
             written_ += batches.size();
@@ -209,34 +248,75 @@ void MonitorStore::run() {
     }
 }
 
-void MonitorStore::write(std::vector<Batch>& batches) {
+MonitorStore::Columns MonitorStore::columnsOf(std::vector<Batch>& batches) {
+    Columns columns;
+    for (Batch& batch : batches) {
+        for (Row& row : batch.rows) {
+            columns.names.push_back(batch.service.name);
+            columns.versions.push_back(batch.service.version);
+            columns.variables.push_back(std::move(row.variable));
+            columns.times.push_back(batch.time);
+            columns.kinds.push_back(static_cast<int>(row.kind));
+            if (row.kind == Kind::Number) {
+                columns.numbers.emplace_back(row.number);
+                columns.texts.emplace_back();
+            } else {
+                columns.numbers.emplace_back();
+                columns.texts.emplace_back(std::move(row.text));
+            }
+        }
+    }
+    return columns;
+}
+
+std::exception_ptr MonitorStore::write(std::vector<Batch>& batches) {
     try {
         std::lock_guard lock(writeMutex_);
         SqliteDatabase::guarded(kWhat, path_, "write monitoring values", [&] {
-            SqliteDatabase::inWriteTransaction(writerSession_, [&] {
-                for (Batch& batch : batches) {
-                    for (Row& row : batch.rows) {
-                        int kind = static_cast<int>(row.kind);
-                        Poco::Nullable<double> number;
-                        Poco::Nullable<std::string> text;
-                        if (row.kind == Kind::Number) {
-                            number = row.number;
-                        } else {
-                            text = row.text;
-                        }
-                        writerSession_ << "INSERT INTO monitor_values (service_name, "
-                                          "service_version, variable, time, kind, number, text) "
-                                          "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            use(batch.service.name), use(batch.service.version), use(row.variable),
-                            use(batch.time), use(kind), use(number), use(text), now;
-                    }
-                }
-            });
+            Columns columns = columnsOf(batches);
+            SqliteDatabase::inWriteTransaction(
+                writerSession_, [&] {
+                    writerSession_
+                        << "INSERT INTO monitor_values (service_name, service_version, "
+                           "variable, time, kind, number, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        use(columns.names), use(columns.versions), use(columns.variables),
+                        use(columns.times), use(columns.kinds), use(columns.numbers),
+                        use(columns.texts), now;
+                });
         });
     } catch (const std::exception& error) {
-        failed_ += batches.size();
-        logger_.error(fmt::format("{} monitoring value batch(es) not written: {}", batches.size(),
-                                  error.what()));
+        reportFailure(batches.size(), error.what());
+        return std::current_exception();
+    } catch (...) {
+        reportFailure(batches.size(), "unknown error");
+        return std::current_exception();
+    }
+    if (failedInSeries_ > 0) {
+        logger_.information(fmt::format(
+            "monitoring values are written again ({} batch(es) could not be written before)",
+            failedInSeries_));
+        failedInSeries_ = 0;
+    }
+    return nullptr;
+}
+
+void MonitorStore::reportFailure(std::size_t count, const std::string& reason) {
+    failed_ += count;
+    const std::uint64_t before = failedInSeries_;
+    failedInSeries_ += count;
+    {
+        std::lock_guard lock(errorMutex_);
+        lastError_ = Poco::DateTimeFormatter::format(Poco::Timestamp(),
+                                                     Poco::DateTimeFormat::ISO8601_FRAC_FORMAT) +
+                     " " + reason;
+    }
+    // The first failure of a series, then every thousandth batch, so a full disk does not flood
+    // the log.
+    if (before == 0 || before / 1000 != failedInSeries_ / 1000) {
+        logger_.error(
+            fmt::format("{} monitoring value batch(es) not written ({} in a row, {} in "
+                        "all): {}",
+                        count, failedInSeries_, failed_.load(), reason));
     }
 }
 

@@ -80,7 +80,9 @@ class NotificationStore {
     /// Adds a notification or stacks it onto an equal one, and hands it to the e-mail sender
     /// when the timer rule says so. Returns the stack after the change. Throws
     /// std::invalid_argument for an address that is not an e-mail address or a timer that is
-    /// negative or not finite (nothing is changed), std::runtime_error when the database fails.
+    /// negative or not finite (nothing is changed), StorageError when the data folder refuses the
+    /// write (disk full, read-only, ...; nothing is changed), std::runtime_error for another
+    /// database failure.
     Notification raise(const ServiceId& service, Severity severity, const std::string& message,
                        std::vector<std::string> emails = {}, double timerSeconds = 0);
 
@@ -90,7 +92,7 @@ class NotificationStore {
     /// `{"<id>": {...}, ...}`, the shape of `GET /notifications/`.
     nlohmann::json toJson() const;
 
-    /// Removes every notification.
+    /// Removes every notification. Throws StorageError when the data folder refuses the write.
     void clear();
 
   private:

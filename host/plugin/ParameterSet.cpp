@@ -61,9 +61,15 @@ std::vector<std::string> ParameterSet::names() const {
     return result;
 }
 
-ParameterSet::SetResult ParameterSet::set(const std::string& name, const nlohmann::json& value,
-                                          std::vector<ValidationError>* errors) {
-    std::unique_lock lock(mutex_);
+ParameterSet::SetResult ParameterSet::check(const std::string& name, const nlohmann::json& value,
+                                            std::vector<ValidationError>* errors) const {
+    std::shared_lock lock(mutex_);
+    return checkLocked(name, value, errors);
+}
+
+ParameterSet::SetResult ParameterSet::checkLocked(const std::string& name,
+                                                  const nlohmann::json& value,
+                                                  std::vector<ValidationError>* errors) const {
     auto found = parameters_.find(name);
     if (found == parameters_.end()) {
         return SetResult::NotFound;
@@ -77,6 +83,17 @@ ParameterSet::SetResult ParameterSet::set(const std::string& name, const nlohman
         }
         return SetResult::TypeMismatch;
     }
+    return SetResult::Ok;
+}
+
+ParameterSet::SetResult ParameterSet::set(const std::string& name, const nlohmann::json& value,
+                                          std::vector<ValidationError>* errors) {
+    std::unique_lock lock(mutex_);
+    SetResult result = checkLocked(name, value, errors);
+    if (result != SetResult::Ok) {
+        return result;
+    }
+    auto found = parameters_.find(name);
     found->second.value = value;
     bool monitored = found->second.monitor;
     lock.unlock();

@@ -61,7 +61,16 @@ class ParameterSet {
     SetResult set(const std::string& name, const nlohmann::json& value,
                   std::vector<ValidationError>* errors = nullptr);
 
+    /// What `set` would answer, without storing anything (so a value can be saved durably
+    /// before it is applied).
+    SetResult check(const std::string& name, const nlohmann::json& value,
+                    std::vector<ValidationError>* errors = nullptr) const;
+
   private:
+    /// `check` with the lock held.
+    SetResult checkLocked(const std::string& name, const nlohmann::json& value,
+                          std::vector<ValidationError>* errors) const;
+
     MonitorObserver observer_;
     mutable std::shared_mutex mutex_;
     std::map<std::string, Parameter> parameters_;

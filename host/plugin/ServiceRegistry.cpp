@@ -51,7 +51,8 @@ std::shared_ptr<ServiceVersion> ServiceRegistry::newestReady(const Route& route)
     return best;
 }
 
-ServiceRegistry::PublishResult ServiceRegistry::publish(std::shared_ptr<ServiceVersion> version) {
+ServiceRegistry::PublishResult ServiceRegistry::publish(std::shared_ptr<ServiceVersion> version,
+                                                        const Commit& commit) {
     std::lock_guard lock(writeMutex_);
     PublishResult result;
     const ServiceId& id = version->id();
@@ -78,6 +79,9 @@ ServiceRegistry::PublishResult ServiceRegistry::publish(std::shared_ptr<ServiceV
                                 compareVersions(id.version, route.main->id().version) > 0))) {
         route.main = version;
     }
+    if (commit) {
+        commit(&route);
+    }
     install(std::move(next));
     if (result.replaced) {
         retire(result.replaced);
@@ -102,7 +106,7 @@ std::vector<std::shared_ptr<ServiceVersion>> ServiceRegistry::removeAll() {
     return removed;
 }
 
-std::shared_ptr<ServiceVersion> ServiceRegistry::remove(const ServiceId& id) {
+std::shared_ptr<ServiceVersion> ServiceRegistry::remove(const ServiceId& id, const Commit& commit) {
     std::lock_guard lock(writeMutex_);
     auto current = snapshot();
     auto route = current->find(id.name);
@@ -116,6 +120,9 @@ std::shared_ptr<ServiceVersion> ServiceRegistry::remove(const ServiceId& id) {
     if (changed.main == removed) {
         changed.main = promotion_ == Promotion::Newest ? newestReady(changed) : nullptr;
     }
+    if (commit) {
+        commit(changed.versions.empty() ? nullptr : &changed);
+    }
     if (changed.versions.empty()) {
         next->erase(id.name);
     }
@@ -124,7 +131,7 @@ std::shared_ptr<ServiceVersion> ServiceRegistry::remove(const ServiceId& id) {
     return removed;
 }
 
-ServiceRegistry::AssignResult ServiceRegistry::assign(const ServiceId& id) {
+ServiceRegistry::AssignResult ServiceRegistry::assign(const ServiceId& id, const Commit& commit) {
     std::lock_guard lock(writeMutex_);
     auto current = snapshot();
     auto route = current->find(id.name);
@@ -142,7 +149,11 @@ ServiceRegistry::AssignResult ServiceRegistry::assign(const ServiceId& id) {
         return AssignResult::Ok;
     }
     auto next = copyForChange();
-    (*next)[id.name].main = version->second;
+    Route& changed = (*next)[id.name];
+    changed.main = version->second;
+    if (commit) {
+        commit(&changed);
+    }
     install(std::move(next));
     return AssignResult::Ok;
 }

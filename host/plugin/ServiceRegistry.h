@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,13 @@ class ServiceRegistry {
     /// Outcome of `assign`.
     enum class AssignResult { Ok, UnknownService, UnknownVersion, NotReady };
 
+    /// Given to a change: called with the changed name's route as it is about to be published
+    /// (null when the name is left without versions), after the change was checked and before
+    /// anything is published. When it throws, the table stays as it was and the exception
+    /// propagates: the caller writes the change durably here, so memory changes only after the
+    /// write succeeded.
+    using Commit = std::function<void(const Route* next)>;
+
     explicit ServiceRegistry(Promotion promotion = Promotion::First);
 
     /// Parses "first" / "newest"; nothing for anything else.
@@ -62,20 +70,21 @@ class ServiceRegistry {
     /// Puts a newly loaded version in place. A failed version never replaces a ready one: the
     /// ready one keeps serving and records the failure as its reload error. The version it
     /// replaces is marked draining; main moves to the new version when the replaced one was main,
-    /// and otherwise follows the promotion policy.
-    PublishResult publish(std::shared_ptr<ServiceVersion> version);
+    /// and otherwise follows the promotion policy. `commit` runs before the change is published.
+    PublishResult publish(std::shared_ptr<ServiceVersion> version, const Commit& commit = {});
 
     /// Takes a version out of the table (it drains). When it was main, the name has no main
     /// unless the promotion policy is Newest (then the highest ready version is main). Returns
-    /// the removed version, or null when unknown.
-    std::shared_ptr<ServiceVersion> remove(const ServiceId& id);
+    /// the removed version, or null when unknown. `commit` runs before the change is published.
+    std::shared_ptr<ServiceVersion> remove(const ServiceId& id, const Commit& commit = {});
 
     /// Takes every version out of the table (the host stops): ready ones drain, which stops
     /// their periodic tasks. Returns them; each unloads once its last holder lets go.
     std::vector<std::shared_ptr<ServiceVersion>> removeAll();
 
-    /// Makes `id` the main version of its name, atomically.
-    AssignResult assign(const ServiceId& id);
+    /// Makes `id` the main version of its name, atomically. `commit` runs before the change is
+    /// published (not when `id` is main already).
+    AssignResult assign(const ServiceId& id, const Commit& commit = {});
 
     /// Makes `id` main whatever its state: a quarantined main keeps its name, so calls by name
     /// answer 503 with the reason instead of "no main version". Returns false when `id` is not

@@ -13,6 +13,7 @@
 #include "fault/PhaseTable.h"
 #include "plugin/HostApi.h"
 #include "schema/SchemaValidator.h"
+#include "state/StorageError.h"
 
 namespace mvi::host {
 namespace {
@@ -311,8 +312,9 @@ CallResult ServiceVersion::invoke(const Entrypoint& entrypoint, const nlohmann::
             return {500, detail(reason)};
         }
         if (entrypoint.monitor) {
-            storeQuietly({{entrypoint.name + "_request", passed},
-                          {entrypoint.name + "_response", call.body}});
+            if (auto failed = storeCallValues(entrypoint.name, passed, call.body)) {
+                return std::move(*failed);
+            }
         }
         return {200, std::move(call.body)};
     } catch (const std::exception& error) {
@@ -331,6 +333,33 @@ bool ServiceVersion::store(const nlohmann::json& values) {
         throw std::runtime_error("this host keeps no monitoring data");
     }
     return services_.monitor->store(id_, values);
+}
+
+std::optional<CallResult> ServiceVersion::storeCallValues(const std::string& entrypoint,
+                                                          const nlohmann::json& arguments,
+                                                          const nlohmann::json& answer) {
+    nlohmann::json values = {{entrypoint + "_request", arguments},
+                             {entrypoint + "_response", answer}};
+    if (services_.monitor == nullptr ||
+        services_.monitor->durability() != MonitorStore::Durability::Durable) {
+        storeQuietly(values);
+        return std::nullopt;
+    }
+    // Durable: a call is acknowledged (200) only once its values are committed.
+    const std::string notKept =
+        fmt::format("entrypoint {} ran, but its monitoring values could not be stored", entrypoint);
+    try {
+        if (store(values)) {
+            return std::nullopt;
+        }
+        return CallResult{503, detail(notKept + ": the host is stopping")};
+    } catch (const StorageError& error) {
+        log(LogLevel::Warning, fmt::format("{}: {}", notKept, error.what()));
+        return CallResult{error.httpStatus(), detail(fmt::format("{}: {}", notKept, error.what()))};
+    } catch (const std::exception& error) {
+        log(LogLevel::Warning, fmt::format("{}: {}", notKept, error.what()));
+        return CallResult{500, detail(fmt::format("{}: {}", notKept, error.what()))};
+    }
 }
 
 void ServiceVersion::storeQuietly(const nlohmann::json& values) noexcept {

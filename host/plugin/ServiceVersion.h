@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -189,10 +190,11 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     CallResult call(const Entrypoint& entrypoint, const nlohmann::json& arguments,
                     const TimeoutAnswer* onTimeout = nullptr);
 
-    /// Queues monitoring values (a JSON object of variables) for this version with one
-    /// timestamp. Returns false when the store's queue is full. Throws std::invalid_argument for
-    /// values that are not such an object, std::runtime_error when the host keeps no monitoring
-    /// data (unit tests without a store).
+    /// Stores monitoring values (a JSON object of variables) for this version with one
+    /// timestamp (in durable mode, waits until they are committed). Returns false when the
+    /// store's queue is full. Throws std::invalid_argument for values that are not such an
+    /// object, StorageError when they could not be written (durable mode), std::runtime_error
+    /// when the host keeps no monitoring data (unit tests without a store).
     bool store(const nlohmann::json& values);
 
     /// Writes a line to this version's log.
@@ -252,6 +254,12 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// Stores values the host itself monitors (calls, parameters); a refusal never fails the
     /// caller (a full queue is counted by the store, anything else is logged).
     void storeQuietly(const nlohmann::json& values) noexcept;
+    /// Stores a monitored call's arguments and answer. In durable mode, values that could not be
+    /// committed fail the call: the result to answer instead (507 disk full, 503 another storage
+    /// cause or a stopping host, 500 otherwise), so every call answered 200 has its values.
+    std::optional<CallResult> storeCallValues(const std::string& entrypoint,
+                                              const nlohmann::json& arguments,
+                                              const nlohmann::json& answer);
     /// `call` without the measuring.
     CallResult invoke(const Entrypoint& entrypoint, const nlohmann::json& arguments);
 

@@ -1,6 +1,7 @@
 #include "state/SqliteDatabase.h"
 
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
 
 #include <filesystem>
 
@@ -10,6 +11,30 @@ namespace {
 constexpr std::size_t kBusyTimeoutSeconds = 10;
 
 }  // namespace
+
+std::optional<StorageError::Cause> SqliteDatabase::storageCause(const Poco::Exception& error) {
+    namespace sqlite = Poco::Data::SQLite;
+    if (dynamic_cast<const sqlite::DatabaseFullException*>(&error) != nullptr) {
+        return StorageError::Cause::Full;
+    }
+    if (dynamic_cast<const sqlite::ReadOnlyException*>(&error) != nullptr) {
+        return StorageError::Cause::ReadOnly;
+    }
+    if (dynamic_cast<const sqlite::IOErrorException*>(&error) != nullptr) {
+        return StorageError::Cause::IoError;
+    }
+    if (dynamic_cast<const sqlite::DBLockedException*>(&error) != nullptr ||
+        dynamic_cast<const sqlite::TableLockedException*>(&error) != nullptr) {
+        return StorageError::Cause::Busy;
+    }
+    if (dynamic_cast<const sqlite::CorruptImageException*>(&error) != nullptr) {
+        return StorageError::Cause::Damaged;
+    }
+    if (dynamic_cast<const sqlite::CantOpenDBFileException*>(&error) != nullptr) {
+        return StorageError::Cause::CannotOpen;
+    }
+    return std::nullopt;
+}
 
 Poco::Data::Session SqliteDatabase::open(const std::string& what, const std::string& path) {
     using Poco::Data::Keywords::into;

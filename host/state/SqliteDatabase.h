@@ -3,10 +3,12 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "state/DatabaseHealth.h"
+#include "state/StorageError.h"
 
 namespace mvi::host {
 
@@ -24,7 +26,9 @@ class SqliteDatabase {
     static Poco::Data::Session open(const std::string& what, const std::string& path);
 
     /// Runs `action`, turning a Poco exception (whose what() carries only its class name) into
-    /// a std::runtime_error `<what> <path>: cannot <operation>: <SQLite's message>`. An error
+    /// an exception whose message is `<what> <path>: cannot <operation>: <SQLite's message>`: a
+    /// StorageError when the cause lies in the machine (disk full, read-only, I/O error, busy,
+    /// damaged file; see storageCause), a std::runtime_error otherwise. An error
     /// saying the file is damaged is also recorded in DatabaseHealth (so `/~ready` says so).
     template <typename Action>
     static auto guarded(const std::string& what, const std::string& path, const char* operation,
@@ -33,10 +37,19 @@ class SqliteDatabase {
             return action();
         } catch (const Poco::Exception& error) {
             noticeDamage(path, error);
-            throw std::runtime_error(what + " " + path + ": cannot " + operation + ": " +
-                                     error.displayText());
+            std::string message = what + " " + path + ": cannot " + operation + ": ";
+            if (auto cause = storageCause(error)) {
+                throw StorageError(*cause, message + StorageError::describe(*cause) + " (" +
+                                               error.displayText() + ")");
+            }
+            throw std::runtime_error(message + error.displayText());
         }
     }
+
+    /// The storage condition a Poco::Data SQLite exception reports (SQLITE_FULL, SQLITE_READONLY,
+    /// SQLITE_IOERR, SQLITE_BUSY/LOCKED, SQLITE_CORRUPT/NOTADB, SQLITE_CANTOPEN), or nothing for
+    /// any other error (a mistake in a statement, a constraint).
+    static std::optional<StorageError::Cause> storageCause(const Poco::Exception& error);
 
     /// Runs `body` inside a transaction that takes the write lock up front (BEGIN IMMEDIATE), so
     /// that it waits out another connection's write through the busy timeout instead of failing

@@ -88,16 +88,22 @@ void StateStore::migrate() {
     });
 }
 
-void StateStore::recordDeployment(const ServiceId& id, const std::string& sha256) {
+void StateStore::recordDeployment(const ServiceId& id, const std::string& sha256,
+                                  const std::optional<MainMark>& main) {
     std::lock_guard lock(mutex_);
     SqliteDatabase::guarded(kWhat, path_, "record a deployment", [&] {
-        session_ << "INSERT INTO deployments (name, version, sha256) VALUES (?, ?, ?) "
-                    "ON CONFLICT (name, version) DO UPDATE SET sha256 = excluded.sha256",
-            useRef(id.name), useRef(id.version), useRef(sha256), now;
+        SqliteDatabase::inWriteTransaction(session_, [&] {
+            session_ << "INSERT INTO deployments (name, version, sha256) VALUES (?, ?, ?) "
+                        "ON CONFLICT (name, version) DO UPDATE SET sha256 = excluded.sha256",
+                useRef(id.name), useRef(id.version), useRef(sha256), now;
+            if (main) {
+                writeMainLocked(id.name, main->version);
+            }
+        });
     });
 }
 
-void StateStore::removeDeployment(const ServiceId& id) {
+void StateStore::removeDeployment(const ServiceId& id, const std::optional<MainMark>& main) {
     std::lock_guard lock(mutex_);
     SqliteDatabase::guarded(kWhat, path_, "remove a deployment", [&] {
         SqliteDatabase::inWriteTransaction(session_, [&] {
@@ -107,8 +113,22 @@ void StateStore::removeDeployment(const ServiceId& id) {
                 useRef(id.version), now;
             session_ << "DELETE FROM deployments WHERE name = ? AND version = ?", useRef(id.name),
                 useRef(id.version), now;
+            if (main) {
+                writeMainLocked(id.name, main->version);
+            }
         });
     });
+}
+
+void StateStore::writeMainLocked(const std::string& name,
+                                 const std::optional<std::string>& version) {
+    if (version) {
+        session_ << "INSERT INTO mains (name, version) VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+            useRef(name), useRef(*version), now;
+    } else {
+        session_ << "DELETE FROM mains WHERE name = ?", useRef(name), now;
+    }
 }
 
 std::vector<std::pair<ServiceId, std::string>> StateStore::deployments() const {
@@ -132,15 +152,8 @@ std::vector<std::pair<ServiceId, std::string>> StateStore::deployments() const {
 
 void StateStore::setMain(const std::string& name, const std::optional<std::string>& version) {
     std::lock_guard lock(mutex_);
-    SqliteDatabase::guarded(kWhat, path_, "set the main version", [&] {
-        if (version) {
-            session_ << "INSERT INTO mains (name, version) VALUES (?, ?) "
-                        "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
-                useRef(name), useRef(*version), now;
-        } else {
-            session_ << "DELETE FROM mains WHERE name = ?", useRef(name), now;
-        }
-    });
+    SqliteDatabase::guarded(kWhat, path_, "set the main version",
+                            [&] { writeMainLocked(name, version); });
 }
 
 std::optional<std::string> StateStore::main(const std::string& name) const {

@@ -18,7 +18,8 @@ namespace mvi::host {
 /// hash of each plugin file), which version of each service is main, the parameter values set
 /// through the API, and which builds passed a probe (so a restart does not probe them again). Every
 /// write is committed before the call returns, so the state survives a crash or `kill -9` of the
-/// host.
+/// host. A write the data folder refuses (disk full, read-only, I/O error) throws StorageError and
+/// changes nothing.
 ///
 /// The schema is versioned with SQLite's `user_version`; opening a file written by an older host
 /// migrates it forward, and a file written by a newer host is refused.
@@ -39,12 +40,21 @@ class StateStore {
     StateStore(const StateStore&) = delete;
     StateStore& operator=(const StateStore&) = delete;
 
-    /// Records that (name, version) is deployed, with the content hash of its file (upsert).
-    void recordDeployment(const ServiceId& id, const std::string& sha256);
+    /// The main mark of a name, written together with a change of one of its deployments.
+    struct MainMark {
+        /// The name's main version after the change; nothing: the name has none.
+        std::optional<std::string> version;
+    };
+
+    /// Records that (name, version) is deployed, with the content hash of its file (upsert), and
+    /// `main` as the main mark of the name when given, in one transaction. Throws StorageError
+    /// when the data folder refuses the write (nothing is changed then).
+    void recordDeployment(const ServiceId& id, const std::string& sha256,
+                          const std::optional<MainMark>& main = std::nullopt);
 
     /// Forgets a deployment and every parameter value saved for it; clears the main mark if it
-    /// was main. All three changes are committed together.
-    void removeDeployment(const ServiceId& id);
+    /// was main, or records `main` when given. All of it is committed together.
+    void removeDeployment(const ServiceId& id, const std::optional<MainMark>& main = std::nullopt);
 
     /// Deployed versions with their hashes, ordered by name, then version text.
     std::vector<std::pair<ServiceId, std::string>> deployments() const;
@@ -77,6 +87,9 @@ class StateStore {
     /// Brings the schema from the file's `user_version` up to SCHEMA_VERSION in one committed
     /// transaction under the write lock; refuses a file whose schema is newer.
     void migrate();
+
+    /// Writes the main mark of `name`; call with `mutex_` held.
+    void writeMainLocked(const std::string& name, const std::optional<std::string>& version);
 
     std::string path_;
     mutable std::mutex mutex_;

@@ -1,8 +1,9 @@
 // Monitoring end to end on a real mvi-host: values of a monitored entrypoint, a monitored
 // parameter and mvi::store calls (the sentiment example), read back as JSON, as a zip of CSV
 // files (unpacked with libarchive) and as an SQLite file (opened with Poco::Data); filters and
-// bad queries; persistence across a restart, a build swap and an undeploy; retention by rows and
-// by age; values a service may not store; and an ABI 1.0 plugin that is never monitored.
+// bad queries; persistence across a restart, a build swap and an undeploy; every acknowledged
+// value kept through `kill -9` of the serving process (durable, the default); retention by rows
+// and by age; values a service may not store; and an ABI 1.0 plugin that is never monitored.
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
@@ -13,13 +14,18 @@
 #include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <mvi/plugin.h>
+#include <signal.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "HostProcess.h"
@@ -304,6 +310,65 @@ TEST(Monitor, DataSurvivesRestartBuildSwapAndUndeploy) {
     EXPECT_EQ(valuesOf(kept.json(), "probe").size(), valuesOf(body, "probe").size());
     EXPECT_EQ(monitor(*host, "probe_1.0.0").status, 200);
     EXPECT_EQ(monitor(*host, "probe_2.0.0").status, 404);
+}
+
+TEST(Monitor, EveryAcknowledgedValueSurvivesKillNineOfTheServingProcess) {
+    // The default durability: a monitored call answers 200 only once its values are committed.
+    auto host = startHost({{"sentiment", "sentiment_1.0.0.so"}});
+    const pid_t serving = host->servingPid();
+    ASSERT_GT(serving, 0);
+    std::mutex mutex;
+    std::vector<std::string> acknowledged;
+    std::atomic<int> answered{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> callers;
+    for (int caller = 0; caller < 4; ++caller) {
+        callers.emplace_back([&, caller] {
+            for (int call = 0; !stop; ++call) {
+                std::string text =
+                    "caller " + std::to_string(caller) + " call " + std::to_string(call);
+                try {
+                    if (classify(*host, text).status == 200) {
+                        std::lock_guard lock(mutex);
+                        acknowledged.push_back(text);
+                        ++answered;
+                    }
+                } catch (const std::exception&) {
+                    // The connection died with the serving process: not acknowledged.
+                }
+            }
+        });
+    }
+    const bool loaded = waitFor([&] { return answered >= 300; });
+    // Killed while calls run (the build running then is quarantined, which does not matter
+    // here: stored values are read without it).
+    if (loaded) {
+        EXPECT_EQ(::kill(serving, SIGKILL), 0);
+    }
+    EXPECT_TRUE(waitFor([&] {
+        pid_t now = host->servingPid();
+        return now > 0 && now != serving && host->get("/~ready").status != 0;
+    }));
+    stop = true;
+    for (auto& thread : callers) {
+        thread.join();
+    }
+    ASSERT_TRUE(loaded);
+
+    Response answer = monitor(*host, "sentiment", "?variables=classify_request");
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    const json body = answer.json();
+    std::set<std::string> stored;
+    for (const auto& value : valuesOf(body, "classify_request")) {
+        stored.insert(value["text"].get<std::string>());
+    }
+    std::size_t missing = 0;
+    for (const std::string& text : acknowledged) {
+        if (stored.count(text) == 0 && ++missing <= 5) {
+            ADD_FAILURE() << "acknowledged but not stored: " << text;
+        }
+    }
+    EXPECT_EQ(missing, 0u) << "of " << acknowledged.size() << " acknowledged calls";
 }
 
 TEST(Monitor, RetentionKeepsTheNewestRows) {

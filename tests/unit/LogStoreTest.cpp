@@ -252,6 +252,25 @@ TEST_F(LogStoreTest, ANewStoreOnTheSameFolderReadsAndContinuesTheLog) {
     EXPECT_EQ(files(hello_).size(), 1u);
 }
 
+TEST_F(LogStoreTest, ALineCutShortByAnEarlierRunIsNotContinued) {
+    {
+        auto logs = store();
+        logs->append(hello_, LogLevel::Info, "complete");
+    }
+    // An earlier run died (or its disk filled up) in the middle of a line.
+    const fs::path file = fs::path(directory_) / "hello" / "1.0.0.log";
+    {
+        std::ofstream out(file, std::ios::binary | std::ios::app);
+        out << "2026-11-28T10:29:01.123456Z INFO half a li";
+    }
+    auto logs = store();
+    logs->append(hello_, LogLevel::Info, "next");
+    auto lines = logs->tail(hello_, 10);
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(message(lines[0]), "complete");
+    EXPECT_EQ(message(lines[1]), "next");
+}
+
 TEST_F(LogStoreTest, ConcurrentAppendsLoseNothing) {
     LogStore::Settings settings;
     settings.maxFileBytes = 64 * 1024;

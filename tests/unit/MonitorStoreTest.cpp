@@ -1,7 +1,9 @@
 // MonitorStore on a real SQLite file: kinds of values and how they read back, refused input
 // (nothing already stored is lost), the bounded queue (a full queue refuses a call as a whole
-// and loses no accepted row), retention by rows and by age, the exported copy, filters, and
-// persistence across a reopen (accepted values are written on shutdown).
+// and loses no accepted row), durable stores (committed when store returns, from many threads at
+// once), writes the database refuses (counted, remembered, told to durable callers), retention by
+// rows and by age, the exported copy, filters, and persistence across a reopen (accepted values
+// are written on shutdown).
 
 #include "monitor/MonitorStore.h"
 
@@ -9,12 +11,14 @@
 #include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "HostProcess.h"
@@ -136,6 +140,7 @@ TEST_F(MonitorStoreTest, RefusedValuesChangeNothing) {
 
 TEST_F(MonitorStoreTest, FullQueueRefusesWholeCallsAndKeepsAcceptedOnes) {
     MonitorStore::Settings settings;
+    settings.durability = MonitorStore::Durability::Queued;
     settings.queueCapacity = 2;
     auto store = open(settings);
     // Another connection holds the write lock, so the writer cannot drain the queue.
@@ -165,6 +170,66 @@ TEST_F(MonitorStoreTest, FullQueueRefusesWholeCallsAndKeepsAcceptedOnes) {
     EXPECT_EQ(values(*store, "sensor", "twin"), expected);
     // The queue works again once drained.
     EXPECT_TRUE(store->store(kSensor, {{"value", 100}}, at(100)));
+}
+
+TEST_F(MonitorStoreTest, DurableStoreReturnsOnlyOnceItsValuesAreCommitted) {
+    auto store = open();
+    ASSERT_EQ(store->durability(), MonitorStore::Durability::Durable);
+    // Read through a connection of the test's own: what it sees is in the file.
+    Poco::Data::Session reader = SqliteDatabase::open("test", path());
+    for (int i = 0; i < 100; ++i) {
+        ASSERT_TRUE(store->store(kSensor, {{"value", i}}, at(i)));
+        int rows = 0;
+        reader << "SELECT COUNT(*) FROM monitor_values", into(rows), now;
+        ASSERT_EQ(rows, i + 1);
+    }
+}
+
+TEST_F(MonitorStoreTest, DurableCallsFromManyThreadsAreAllCommitted) {
+    auto store = open();
+    constexpr int kThreads = 8;
+    constexpr int kCalls = 50;
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kCalls; ++i) {
+                if (!store->store(kSensor, {{"value", t * kCalls + i}}, at(i))) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    EXPECT_EQ(failures.load(), 0);
+    // Nothing waits in the queue: every value is in the file already.
+    Poco::Data::Session reader = SqliteDatabase::open("test", path());
+    int rows = 0;
+    reader << "SELECT COUNT(*) FROM monitor_values", into(rows), now;
+    EXPECT_EQ(rows, kThreads * kCalls);
+}
+
+TEST_F(MonitorStoreTest, AWriteTheDatabaseRefusesIsCountedRememberedAndToldToDurableCallers) {
+    for (auto durability : {MonitorStore::Durability::Queued, MonitorStore::Durability::Durable}) {
+        std::filesystem::remove_all(directory_ + "/data");
+        MonitorStore::Settings settings;
+        settings.durability = durability;
+        auto store = open(settings);
+        // The table disappears under the store: every insert fails.
+        Poco::Data::Session other = SqliteDatabase::open("test", path());
+        other << "DROP TABLE monitor_values", now;
+        if (durability == MonitorStore::Durability::Durable) {
+            EXPECT_THROW(store->store(kSensor, {{"value", 1}}), std::runtime_error);
+        } else {
+            EXPECT_TRUE(store->store(kSensor, {{"value", 1}}));
+            store->flush();
+        }
+        EXPECT_EQ(store->failedBatches(), 1u);
+        EXPECT_NE(store->lastError().find("no such table"), std::string::npos)
+            << store->lastError();
+    }
 }
 
 TEST_F(MonitorStoreTest, AcceptedValuesAreWrittenOnShutdownAndSurviveReopening) {

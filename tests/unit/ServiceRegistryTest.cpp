@@ -1,10 +1,14 @@
 // The routing table: which version is main under each promotion policy, atomic snapshots,
-// assignment and removal.
+// assignment and removal, and commits that run before a change is published.
 
 #include "plugin/ServiceRegistry.h"
 
 #include <Poco/Logger.h>
 #include <gtest/gtest.h>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
 
 #include "HostProcess.h"
 
@@ -116,6 +120,46 @@ TEST_F(ServiceRegistryTest, ReplacingABuildKeepsItMainAndAFailedReplacementIsRef
     EXPECT_FALSE(registry.publish(broken).published);
     EXPECT_EQ(registry.snapshot()->at("svc").main, rebuilt);
     EXPECT_EQ(registry.find({"svc", "1.0.0"})->describe(true)["reload_error"], "not an ELF file");
+}
+
+TEST_F(ServiceRegistryTest, ACommitSeesTheChangeFirstAndAFailedOneChangesNothing) {
+    ServiceRegistry registry;
+    auto v1 = ready("1.0.0");
+    auto v2 = ready("2.0.0");
+    auto refuse = [](const ServiceRegistry::Route*) { throw std::runtime_error("disk full"); };
+
+    // Publish: the commit sees the route as it will be; when it throws, nothing is published.
+    EXPECT_THROW(registry.publish(v1, refuse), std::runtime_error);
+    EXPECT_EQ(registry.snapshot()->count("svc"), 0u);
+    std::optional<std::string> seenMain;
+    registry.publish(v1, [&](const ServiceRegistry::Route* next) {
+        ASSERT_NE(next, nullptr);
+        seenMain = next->main ? next->main->id().version : "";
+        // Not yet visible to readers.
+        EXPECT_EQ(registry.snapshot()->count("svc"), 0u);
+    });
+    EXPECT_EQ(seenMain, "1.0.0");
+    registry.publish(v2);
+
+    // Assign: refused, 1.0.0 stays main; then it goes through.
+    EXPECT_THROW(registry.assign({"svc", "2.0.0"}, refuse), std::runtime_error);
+    EXPECT_EQ(registry.mainVersion("svc"), "1.0.0");
+    registry.assign({"svc", "2.0.0"}, [&](const ServiceRegistry::Route* next) {
+        EXPECT_EQ(next->main, v2);
+        EXPECT_EQ(registry.mainVersion("svc"), "1.0.0");
+    });
+    EXPECT_EQ(registry.mainVersion("svc"), "2.0.0");
+
+    // Remove: refused, the version stays and keeps serving; the last removal sees no route.
+    EXPECT_THROW(registry.remove({"svc", "1.0.0"}, refuse), std::runtime_error);
+    EXPECT_EQ(registry.find({"svc", "1.0.0"}), v1);
+    EXPECT_EQ(v1->state(), VersionState::Ready);
+    registry.remove({"svc", "1.0.0"});
+    bool sawNoRoute = false;
+    registry.remove({"svc", "2.0.0"},
+                    [&](const ServiceRegistry::Route* next) { sawNoRoute = next == nullptr; });
+    EXPECT_TRUE(sawNoRoute);
+    EXPECT_EQ(registry.snapshot()->count("svc"), 0u);
 }
 
 TEST_F(ServiceRegistryTest, RemoveAllEmptiesTheTableAndDrainsTheReadyVersions) {

@@ -31,6 +31,17 @@ TEST(ParameterSet, DeclareGetSetWithTypeChecks) {
     EXPECT_EQ(parameters.set("missing", 1), ParameterSet::SetResult::NotFound);
 }
 
+TEST(ParameterSet, CheckAnswersLikeSetAndStoresNothing) {
+    ParameterSet parameters;
+    parameters.declare("phrase", {"Hello", {{"type", "string"}}, true});
+    std::vector<ValidationError> errors;
+    EXPECT_EQ(parameters.check("phrase", 5, &errors), ParameterSet::SetResult::TypeMismatch);
+    EXPECT_EQ(errors.size(), 1u);
+    EXPECT_EQ(parameters.check("missing", 1), ParameterSet::SetResult::NotFound);
+    EXPECT_EQ(parameters.check("phrase", "Howdy"), ParameterSet::SetResult::Ok);
+    EXPECT_EQ(*parameters.get("phrase"), "Hello");
+}
+
 TEST(ParameterSet, ConcurrentReadersAndWriters) {
     ParameterSet parameters;
     parameters.declare("n", {0, {{"type", "integer"}}, true});

@@ -3,15 +3,16 @@
 
 Starts each contender on 127.0.0.1 on a free port, drives it with wrk (post_hello.lua), runs the
 contenders round by round (A B C ... A B C ...) so drift on a shared machine cancels out, and
-prints medians and ratios; then measures the host alone: concurrency, swaps under load (through
-mvi-reload-bench), start-up time and memory, and crashes of the serving process under load
-(outage, failed requests, refused connections). Writes every figure to a JSON file. It reports
+prints medians and ratios; then measures the host alone: concurrency, a monitored entrypoint in
+each monitoring durability, swaps under load (through mvi-reload-bench), start-up time and memory,
+and crashes of the serving process under load (outage, failed requests, refused connections). Writes every figure to a JSON file. It reports
 figures and checks answers; it asserts no timing. Standard library only.
 
     bench.py --build-dir DIR [--quick] [--json FILE] [--duration S] [--rounds N] ...
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -20,6 +21,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -593,6 +595,41 @@ class Bench:
                 c["ready_after_unquarantine_ms"] for c in crashes),
             "supervisor": supervisor, "runs": crashes}
 
+    def monitor_section(self):
+        """Requests/s of a monitored entrypoint in each monitoring durability, beside the same
+        entrypoint unmonitored; interleaved rounds like the contenders, at each connection count
+        of --monitor-connections. Afterwards, the values each host stored (counted in its
+        database) and what its /~ready says about values it could not write."""
+        o = self.options
+        monitored = self._stripped(
+            os.path.join(self.build, "tools", "bench", "bench_monitored_hello.so"))
+        log("monitored entrypoint: unmonitored, queued, durable")
+        hosts = {
+            "unmonitored": self.start_host("monitor-none", {"1.0.0": self.quiet_hello}),
+            "queued": self.start_host("monitor-queued", {"1.0.0": monitored},
+                                      ["monitor.durability=queued"]),
+            "durable": self.start_host("monitor-durable", {"1.0.0": monitored},
+                                       ["monitor.durability=durable"]),
+        }
+        for server in hosts.values():
+            server.wait_for_hello()
+        results = {"by_connections": {}}
+        for connections in o.monitor_connections:
+            results["by_connections"][str(connections)] = self.interleave(
+                hosts, connections, o.duration, o.rounds)
+        health = {}
+        for name, server in hosts.items():
+            status, ready = http("GET", server.base + "/~ready")
+            health[name] = ready.get("monitoring") if isinstance(ready, dict) else None
+            server.stop()
+            database = os.path.join(server.data_dir, "mvi.db")
+            with contextlib.closing(sqlite3.connect(database)) as connection:
+                health[name]["stored_calls"] = connection.execute(
+                    "SELECT COUNT(*) FROM monitor_values WHERE variable = 'hello_request'"
+                ).fetchone()[0]
+        results["monitoring"] = health
+        self.report["monitor"] = results
+
     def swap_section(self):
         o = self.options
         log(f"swaps under load (mvi-reload-bench, {o.swap_duration} s)")
@@ -787,6 +824,23 @@ def print_report(report):
                       else f"{p['answer_ms']:.1f} ms") + f" {p.get('server_threads') or ''}t"
                      for p in probes]
             out.append(f"{'  newcomer, threads':24}" + "".join(f"{c:>18}" for c in cells))
+    if "monitor" in report:
+        mon = report["monitor"]
+        s = report["settings"]
+        out.append("")
+        out.append(f"monitored entrypoint (hello, its arguments and answer stored on every call), "
+                   f"{s['rounds']} interleaved rounds of {s['duration']} s (medians)")
+        out.append(f"{'connections':13}{'mode':13}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+                   f"{'errors':>8}{'server CPU us/req':>19}")
+        for connections, modes in mon["by_connections"].items():
+            for mode, figures in modes.items():
+                out.append(f"{connections:13}{mode:13}{figures['requests_per_second']:9.0f}"
+                           f"{figures['p50_ms']:9.2f}{figures['p99_ms']:9.2f}"
+                           f"{figures['errors']:8}{figures['server_cpu_us_per_request']:19.1f}")
+        for mode in ("queued", "durable"):
+            h = mon["monitoring"].get(mode) or {}
+            out.append(f"{mode}: {h.get('stored_calls')} calls stored, refused "
+                       f"{h.get('refused_calls')}, failed batches {h.get('failed_batches')}")
     if "swap" in report:
         w = report["swap"]
         lat = w["swap_latency_ms"]
@@ -858,9 +912,11 @@ def parse_options(argv):
     parser.add_argument("--startup-versions", type=lambda t: [int(x) for x in t.split(",")],
                         default=[1, 100, 500])
     parser.add_argument("--startup-runs", type=int, help="runs per version count (3; quick 1)")
-    parser.add_argument("--sections", default="contenders,concurrency,swap,startup,crash",
-                        help="comma-separated subset of contenders,concurrency,swap,startup,crash "
-                        "(or smoke: each piece answers once)")
+    parser.add_argument("--sections", default="contenders,concurrency,monitor,swap,startup,crash",
+                        help="comma-separated subset of contenders,concurrency,monitor,swap,"
+                        "startup,crash (or smoke: each piece answers once)")
+    parser.add_argument("--monitor-connections", type=lambda t: [int(x) for x in t.split(",")],
+                        default=[1, 32], help="connection counts of the monitor section")
     parser.add_argument("--contenders", type=lambda t: t.split(","),
                         help="comma-separated subset of the contenders (default: all)")
     parser.add_argument("--baseline-host", help="another mvi-host binary, measured as the "

@@ -21,6 +21,7 @@ if ! /usr/bin/python3 -c 'import fastapi, uvicorn' 2> /dev/null; then
 fi
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVI_BUILD_TESTS=ON > /dev/null
-cmake --build "$build" -j2 --target mvi-host hello bench_slow_hello bench_quiet_hello mvi-bench-raw-poco \
-    mvi-reload-bench fixture_counter_v1 fixture_counter_v2 fixture_faulty
+cmake --build "$build" -j2 --target mvi-host hello bench_slow_hello bench_quiet_hello \
+    bench_monitored_hello mvi-bench-raw-poco mvi-reload-bench fixture_counter_v1 fixture_counter_v2 \
+    fixture_faulty
 exec /usr/bin/python3 tools/bench/bench.py --build-dir "$build" "$@"

@@ -328,10 +328,12 @@ typedef struct mvi_host_api {
     /** Stores monitoring values. `values` is a JSON object text {"variable": value, ...}:
      *  numbers are stored as numbers, strings as text, any other JSON value as its JSON text; all
      *  values of one call share one timestamp. Variable names follow the entrypoint name rules.
-     *  The values are queued and written by a background writer, so store never waits for the
-     *  disk. Returns MVI_INVALID_ARGUMENT for text that is not a JSON object, an empty object or
-     *  a bad variable name, and MVI_BUSY when the queue is full (nothing of this call is
-     *  stored). Since 1.1. */
+     *  A background writer of the host commits them, several calls together: with the host's
+     *  durable setting (its default) store returns once they are committed, with its queued
+     *  setting as soon as they are queued. Returns MVI_INVALID_ARGUMENT for text that is not a
+     *  JSON object, an empty object or a bad variable name, MVI_BUSY when the queue is full
+     *  (queued setting; nothing of this call is stored), and MVI_ERROR when they could not be
+     *  written (durable setting, e.g. a full disk). Since 1.1. */
     mvi_status (*store)(mvi_host* host, mvi_str values);
 
     /** Runs `timer->callback` every `timer->interval_seconds` on the host's scheduler, from the

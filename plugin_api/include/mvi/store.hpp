@@ -3,8 +3,9 @@
 //     mvi::store({{"temperature", 21.5}, {"label", "ok"}});
 //
 // Numbers are stored as numbers, strings as text and any other JSON value as its JSON text; all
-// values of one call share one timestamp. The host queues them and writes them in the
-// background, so a call never waits for the disk. Read them back over HTTP with
+// values of one call share one timestamp. A background writer of the host commits them, several
+// calls together; with the host's `monitor.durability = durable` (its default) store returns
+// once they are committed, with `queued` as soon as they are queued. Read them back over HTTP with
 // GET /services/<name>/~monitor. Works from any thread once the service is registered (not
 // inside the MVI_SERVICE body).
 #ifndef MVI_STORE_HPP
@@ -51,7 +52,8 @@ constexpr std::size_t kStoreHostApiSize =
 /// not an object or hold a number that is not finite (NaN, infinity) or a string that is not
 /// UTF-8; MVI_BAD_STATE when the service is not registered yet or its host is older than ABI
 /// 1.1; otherwise the host's refusal (MVI_BUSY when its queue is full: nothing of the call was
-/// stored, trying later may work; MVI_INVALID_ARGUMENT for an empty object or a bad name).
+/// stored, trying later may work; MVI_INVALID_ARGUMENT for an empty object or a bad name;
+/// MVI_ERROR when a durable host could not write them, e.g. its disk is full).
 inline void store(const nlohmann::json& values) {
     if (!values.is_object()) {
         throw Error(fmt::format("mvi::store needs a JSON object of variables, not a {}",
