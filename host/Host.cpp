@@ -187,13 +187,7 @@ void Host::start() {
     if (server_) {
         return;
     }
-    Poco::Net::ServerSocket socket =
-        inheritedSocket_ >= 0
-            ? InheritedServerSocket(inheritedSocket_)
-            : Poco::Net::ServerSocket(
-                  Poco::Net::SocketAddress(config_.httpHost,
-                                           static_cast<Poco::UInt16>(config_.httpPort)),
-                  config_.httpMaxQueued);
+    Poco::Net::ServerSocket socket = listeningSocket();
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(config_.httpMaxThreads);
     params->setMaxQueued(config_.httpMaxQueued);
@@ -204,7 +198,20 @@ void Host::start() {
     server_ = std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(context_), threads_,
                                                       socket, params);
     server_->start();
-    logger_.information(fmt::format("serving on http://{}:{}", config_.httpHost, port()));
+    logger_.information(fmt::format("serving on {}://{}:{}", config_.tls() ? "https" : "http",
+                                    config_.httpHost, port()));
+}
+
+Poco::Net::ServerSocket Host::listeningSocket() {
+    Poco::Net::SocketAddress address(config_.httpHost, static_cast<Poco::UInt16>(config_.httpPort));
+    if (!config_.tls()) {
+        return inheritedSocket_ >= 0 ? InheritedServerSocket(inheritedSocket_)
+                                     : Poco::Net::ServerSocket(address, config_.httpMaxQueued);
+    }
+    certificates_ =
+        std::make_unique<TlsCertificates>(config_.tlsCertificateFile, config_.tlsKeyFile, logger_);
+    return inheritedSocket_ >= 0 ? TlsServerSocket(inheritedSocket_, *certificates_)
+                                 : TlsServerSocket(address, config_.httpMaxQueued, *certificates_);
 }
 
 bool Host::stop(std::chrono::milliseconds timeout) {
