@@ -36,19 +36,6 @@ Outcome run(const std::string& program, const std::vector<std::string>& argument
     return result;
 }
 
-/// A self-signed certificate for localhost and 127.0.0.1 with its key, as `name`.pem and
-/// `name`.key in `directory`; returns the certificate's path.
-std::string makeCertificate(const std::string& directory, const std::string& name) {
-    std::string certificate = (fs::path(directory) / (name + ".pem")).string();
-    std::string key = (fs::path(directory) / (name + ".key")).string();
-    Outcome made =
-        run("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                        "/CN=" + name, "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                        "-keyout", key, "-out", certificate});
-    EXPECT_EQ(made.exitCode, 0) << made.output;
-    return certificate;
-}
-
 /// A host serving HTTPS with the certificate `name` made in `directory` (the files the host
 /// reads are server.pem and server.key there).
 std::unique_ptr<HostProcess> startTlsHost(const std::string& directory,
