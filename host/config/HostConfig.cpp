@@ -176,6 +176,13 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"smtp.password", "", "Password for smtp.username."},
         {"smtp.timeout_seconds", "10",
          "Limit on connecting to the SMTP server and on each of its replies."},
+        {"smtp.tls", "auto",
+         "STARTTLS to the SMTP server: auto (when the server offers it; its certificate is not "
+         "checked), required (always, with the certificate checked against the system's CA "
+         "store or smtp.ca_file and smtp.host; no e-mail otherwise) or off."},
+        {"smtp.ca_file", "",
+         "PEM file of the certificates trusted for the SMTP server with smtp.tls = required "
+         "(empty: the system's CA store)."},
         {"monitor.queue_capacity", "1024",
          "Calls of store (and monitored calls and parameter changes) waiting for the monitoring "
          "writer; beyond this they are refused (MVI_BUSY) and counted."},
@@ -327,6 +334,11 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.smtpUsername = text("smtp.username");
     result.smtpPassword = text("smtp.password");
     result.smtpTimeoutSeconds = static_cast<int>(integer("smtp.timeout_seconds", 1, 3600));
+    result.smtpTls = text("smtp.tls");
+    if (result.smtpTls != "auto" && result.smtpTls != "required" && result.smtpTls != "off") {
+        throw Poco::SyntaxException("configuration key smtp.tls must be auto, required or off");
+    }
+    result.smtpCaFile = text("smtp.ca_file");
     result.monitorQueueCapacity =
         static_cast<std::size_t>(integer("monitor.queue_capacity", 1, kIntMax));
     result.monitorRetentionSeconds =

@@ -76,6 +76,9 @@ struct HostConfig {
     std::string smtpUsername;
     std::string smtpPassword;
     int smtpTimeoutSeconds = 0;
+    /// `smtp.tls`: auto, required or off (see Mailer::Settings::tls).
+    std::string smtpTls;
+    std::string smtpCaFile;
     std::size_t monitorQueueCapacity = 0;
     std::int64_t monitorRetentionSeconds = 0;
     std::uint64_t monitorRetentionRows = 0;
