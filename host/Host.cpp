@@ -88,7 +88,8 @@ Host::Host(HostConfig config, Poco::Logger& logger)
             Poco::Logger::get("service")),
       mailer_(Mailer::Settings{config_.smtpHost, config_.smtpPort, config_.smtpSender,
                                config_.smtpUsername, config_.smtpPassword,
-                               std::chrono::seconds(config_.smtpTimeoutSeconds)},
+                               std::chrono::seconds(config_.smtpTimeoutSeconds), config_.smtpTls,
+                               config_.smtpCaFile},
               logger_),
       notifications_(data_.databasePath(), mailer_.sender()),
       monitor_(data_.databasePath(),
@@ -188,13 +189,7 @@ void Host::start() {
     if (server_) {
         return;
     }
-    Poco::Net::ServerSocket socket =
-        inheritedSocket_ >= 0
-            ? InheritedServerSocket(inheritedSocket_)
-            : Poco::Net::ServerSocket(
-                  Poco::Net::SocketAddress(config_.httpHost,
-                                           static_cast<Poco::UInt16>(config_.httpPort)),
-                  config_.httpMaxQueued);
+    Poco::Net::ServerSocket socket = listeningSocket();
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(config_.httpMaxThreads);
     params->setMaxQueued(config_.httpMaxQueued);
@@ -205,7 +200,20 @@ void Host::start() {
     server_ = std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(context_), threads_,
                                                       socket, params);
     server_->start();
-    logger_.information(fmt::format("serving on http://{}:{}", config_.httpHost, port()));
+    logger_.information(fmt::format("serving on {}://{}:{}", config_.tls() ? "https" : "http",
+                                    config_.httpHost, port()));
+}
+
+Poco::Net::ServerSocket Host::listeningSocket() {
+    Poco::Net::SocketAddress address(config_.httpHost, static_cast<Poco::UInt16>(config_.httpPort));
+    if (!config_.tls()) {
+        return inheritedSocket_ >= 0 ? InheritedServerSocket(inheritedSocket_)
+                                     : Poco::Net::ServerSocket(address, config_.httpMaxQueued);
+    }
+    certificates_ =
+        std::make_unique<TlsCertificates>(config_.tlsCertificateFile, config_.tlsKeyFile, logger_);
+    return inheritedSocket_ >= 0 ? TlsServerSocket(inheritedSocket_, *certificates_)
+                                 : TlsServerSocket(address, config_.httpMaxQueued, *certificates_);
 }
 
 bool Host::stop(std::chrono::milliseconds timeout) {

@@ -16,6 +16,7 @@
 #include "dispatch/Dispatcher.h"
 #include "fault/CallWatchdog.h"
 #include "http/HostContext.h"
+#include "http/TlsSocket.h"
 #include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
 #include "mirror/Mirror.h"
@@ -66,7 +67,9 @@ class Host {
     /// configured address. Call before `start`.
     void adoptListeningSocket(int fd) { inheritedSocket_ = fd; }
 
-    /// Binds the configured address (or takes the adopted socket) and starts serving.
+    /// Binds the configured address (or takes the adopted socket) and starts serving: HTTPS
+    /// when `tls.certificate_file` and `tls.key_file` are set (Poco::Exception when they cannot
+    /// be used), plain HTTP otherwise.
     void start();
 
     /// Stops the host, in this order: probe processes trying a new build are killed (their
@@ -93,6 +96,8 @@ class Host {
     void onPluginChange(const std::string& fileName, PluginWatcher::Change change);
     /// Logs a problem of the database and raises a Critical notification of `mvi_host`.
     void announce(const std::string& problem);
+    /// The socket to serve on: the adopted one or the configured address, with TLS when set.
+    Poco::Net::ServerSocket listeningSocket();
     /// Waits until no HTTP thread runs a request any more, or `deadline`.
     void waitForRequests(std::chrono::steady_clock::time_point deadline);
 
@@ -132,6 +137,8 @@ class Host {
     HostContext context_;
     Poco::ThreadPool threads_;
     std::unique_ptr<PluginWatcher> watcher_;
+    /// The HTTPS listener's certificate when TLS is configured; before the server that uses it.
+    std::unique_ptr<TlsCertificates> certificates_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     int inheritedSocket_ = -1;
     std::mutex stopMutex_;

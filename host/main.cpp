@@ -28,6 +28,7 @@
 #include "fault/CrashHandler.h"
 #include "fault/PhaseTable.h"
 #include "fault/Supervisor.h"
+#include "http/TlsSocket.h"
 #include "plugin/BuildProbe.h"
 #include "state/DataFolder.h"
 
@@ -150,6 +151,7 @@ class HostApplication : public Poco::Util::ServerApplication {
         try {
             auto settings = mvi::host::HostConfig::from(config());
             setUpLogging(settings.logsLevel);
+            checkTransport(settings);
             if (!config().has("mvi.serve")) {
                 return supervise(settings);
             }
@@ -171,6 +173,24 @@ class HostApplication : public Poco::Util::ServerApplication {
     }
 
   private:
+    /// Refuses to serve auth over plain HTTP off loopback when `auth.require_tls` says so;
+    /// warns otherwise.
+    static void checkTransport(const mvi::host::HostConfig& settings) {
+        if (settings.tls()) {
+            // Refused here, with the reason, rather than by every serving process in turn.
+            mvi::host::TlsCertificates(settings.tlsCertificateFile, settings.tlsKeyFile,
+                                       Poco::Logger::get("mvi"));
+        }
+        std::string warning = settings.plainTextWarning();
+        if (warning.empty()) {
+            return;
+        }
+        if (settings.authRequireTls) {
+            throw Poco::InvalidArgumentException("auth.require_tls is true, and " + warning);
+        }
+        Poco::Logger::get("mvi").warning("WARNING: " + warning);
+    }
+
     /// The supervisor: holds the socket and restarts the serving process (DESIGN.md §9).
     int supervise(const mvi::host::HostConfig& settings) {
         mvi::host::fault::Supervisor::Settings supervision;
@@ -236,8 +256,8 @@ class HostApplication : public Poco::Util::ServerApplication {
         host.loadPluginsFolder();
         host.start();
         mvi::host::fault::PhaseTable::instance().header().serving.store(1);
-        std::cout << "mvi-host listening on http://" << host.config().httpHost << ":" << host.port()
-                  << std::endl;
+        std::cout << "mvi-host listening on " << (host.config().tls() ? "https" : "http") << "://"
+                  << host.config().httpHost << ":" << host.port() << std::endl;
         int received = 0;
         while (sigwait(&stopSignals, &received) != 0) {
         }

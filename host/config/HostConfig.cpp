@@ -4,12 +4,15 @@
 #include <Poco/Exception.h>
 #include <Poco/FileStream.h>
 #include <Poco/StringTokenizer.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <istream>
 #include <limits>
 #include <stdexcept>
+
+#include "auth/Authenticator.h"
 
 namespace mvi::host {
 namespace {
@@ -155,6 +158,14 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"auth.login_concurrency", "2",
          "Password checks (bcrypt) run at once; a login finding them busy for a second gets "
          "503 with Retry-After."},
+        {"auth.require_tls", "false",
+         "Refuse to start when auth is on, the host listens on a non-loopback address and TLS "
+         "is not configured (false: start with a warning in the log and in /~health)."},
+        {"tls.certificate_file", "",
+         "PEM file of the host's certificate (and its chain): with tls.key_file, the port "
+         "serves HTTPS only. Both files are read again when they change (new connections get "
+         "the new certificate)."},
+        {"tls.key_file", "", "PEM file of the private key of tls.certificate_file."},
         {"smtp.host", "",
          "SMTP server that notifications with e-mail addresses are sent through; empty turns "
          "e-mail off."},
@@ -165,6 +176,13 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"smtp.password", "", "Password for smtp.username."},
         {"smtp.timeout_seconds", "10",
          "Limit on connecting to the SMTP server and on each of its replies."},
+        {"smtp.tls", "auto",
+         "STARTTLS to the SMTP server: auto (when the server offers it; its certificate is not "
+         "checked), required (always, with the certificate checked against the system's CA "
+         "store or smtp.ca_file and smtp.host; no e-mail otherwise) or off."},
+        {"smtp.ca_file", "",
+         "PEM file of the certificates trusted for the SMTP server with smtp.tls = required "
+         "(empty: the system's CA store)."},
         {"monitor.durability", "durable",
          "When a monitoring value counts as kept: durable (a monitored call answers and store "
          "returns only once its values are committed; they survive a crash) or queued (as soon "
@@ -209,6 +227,13 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
                                         std::to_string(low) + ".." + std::to_string(high));
         }
         return number;
+    };
+    auto boolean = [&text](const std::string& key) {
+        std::string value = text(key);
+        if (value != "true" && value != "false") {
+            throw Poco::SyntaxException("configuration key " + key + " must be true or false");
+        }
+        return value == "true";
     };
     constexpr long long kIntMax = std::numeric_limits<int>::max();
     // What the host does with a value recurses once per level; this many stay far within a
@@ -299,12 +324,25 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
             "auth.login_backoff_seconds");
     }
     result.authLoginConcurrency = static_cast<int>(integer("auth.login_concurrency", 1, 64));
+    result.authRequireTls = boolean("auth.require_tls");
+    result.tlsCertificateFile = text("tls.certificate_file");
+    result.tlsKeyFile = text("tls.key_file");
+    if (result.tlsCertificateFile.empty() != result.tlsKeyFile.empty()) {
+        throw Poco::SyntaxException(
+            "configuration keys tls.certificate_file and tls.key_file go together: set both "
+            "(HTTPS) or neither (plain HTTP)");
+    }
     result.smtpHost = text("smtp.host");
     result.smtpPort = static_cast<unsigned>(integer("smtp.port", 1, 65535));
     result.smtpSender = text("smtp.sender");
     result.smtpUsername = text("smtp.username");
     result.smtpPassword = text("smtp.password");
     result.smtpTimeoutSeconds = static_cast<int>(integer("smtp.timeout_seconds", 1, 3600));
+    result.smtpTls = text("smtp.tls");
+    if (result.smtpTls != "auto" && result.smtpTls != "required" && result.smtpTls != "off") {
+        throw Poco::SyntaxException("configuration key smtp.tls must be auto, required or off");
+    }
+    result.smtpCaFile = text("smtp.ca_file");
     result.monitorDurability = text("monitor.durability");
     if (result.monitorDurability != "durable" && result.monitorDurability != "queued") {
         throw Poco::SyntaxException(
@@ -326,6 +364,18 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
             "information, notice, warning, error, critical, fatal");
     }
     return result;
+}
+
+std::string HostConfig::plainTextWarning() const {
+    bool loopback = !Authenticator::enabledFor("auto", httpHost);
+    if (tls() || loopback || !Authenticator::enabledFor(authEnabled, httpHost)) {
+        return "";
+    }
+    return fmt::format(
+        "auth is on but {} is served over plain HTTP: passwords and tokens cross the network in "
+        "clear; set tls.certificate_file and tls.key_file, or serve it behind a TLS reverse "
+        "proxy on a loopback address",
+        httpHost);
 }
 
 void HostConfig::applyEnvironment(Poco::Util::AbstractConfiguration& config) {

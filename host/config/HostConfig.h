@@ -65,12 +65,20 @@ struct HostConfig {
     int authLoginBackoffSeconds = 0;
     int authLoginBackoffMaxSeconds = 0;
     int authLoginConcurrency = 0;
+    /// `auth.require_tls`: refuse to start with auth on, no TLS and a non-loopback address.
+    bool authRequireTls = false;
+    /// PEM certificate (chain) and private key of the HTTPS listener; both empty: plain HTTP.
+    std::string tlsCertificateFile;
+    std::string tlsKeyFile;
     std::string smtpHost;
     unsigned smtpPort = 25;
     std::string smtpSender;
     std::string smtpUsername;
     std::string smtpPassword;
     int smtpTimeoutSeconds = 0;
+    /// `smtp.tls`: auto, required or off (see Mailer::Settings::tls).
+    std::string smtpTls;
+    std::string smtpCaFile;
     /// `monitor.durability` as written: durable or queued (MonitorStore::parseDurability).
     std::string monitorDurability;
     std::size_t monitorQueueCapacity = 0;
@@ -79,6 +87,13 @@ struct HostConfig {
     int monitorCleanupSeconds = 0;
     /// Folder of the API viewer's files; empty: `<bin>/../share/mvi/docs` beside mvi-host.
     std::string docsAssetsDir;
+
+    /// Whether the host serves HTTPS (`tls.certificate_file` and `tls.key_file` are set).
+    bool tls() const { return !tlsCertificateFile.empty(); }
+
+    /// What is wrong when auth is on but tokens and passwords would cross the network in clear
+    /// (a non-loopback `http.host` without TLS); empty when nothing is.
+    std::string plainTextWarning() const;
 
     /// One configuration key with its default value and a one-line description.
     struct Key {

@@ -22,11 +22,15 @@ constexpr double MAX_TOKEN_DAYS = 36500;
 
 /// The `Set-Cookie` value carrying `token` (empty: clearing the cookie), the one place the
 /// cookie's attributes are decided: out of scripts' reach (HttpOnly), sent for every route, never
-/// sent with a request another site's page makes (SameSite=Strict). `Secure` (sent over TLS only)
-/// belongs here too for a host that serves TLS.
-std::string tokenCookie(const std::string& token) {
+/// sent with a request another site's page makes (SameSite=Strict), and over TLS never sent back
+/// in clear (Secure).
+std::string tokenCookie(const std::string& token, bool overTls) {
     std::string cookie = std::string(Authenticator::COOKIE_NAME) + "=" + token +
                          "; HttpOnly; Path=/; SameSite=Strict";
+    if (overTls) {
+        // A browser never sends it back over plain HTTP.
+        cookie += "; Secure";
+    }
     if (token.empty()) {
         cookie += "; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
     }
@@ -144,15 +148,16 @@ void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
             response.set("Retry-After", std::to_string(attempt.retryAfterSeconds));
             throw HttpError(503, attempt.detail);
     }
-    response.add("Set-Cookie", tokenCookie(attempt.issued->token));
+    response.add("Set-Cookie", tokenCookie(attempt.issued->token, request.secure()));
     sendJson(response, 200, describe(*attempt.issued));
 }
 
-void AuthHandler::logout(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) {
+void AuthHandler::logout(Poco::Net::HTTPServerRequest& request,
+                         Poco::Net::HTTPServerResponse& response) {
     if (check_.authenticated() && check_.token) {
         context_.auth.revoke(check_.token->id);
     }
-    response.add("Set-Cookie", tokenCookie(""));
+    response.add("Set-Cookie", tokenCookie("", request.secure()));
     sendJson(response, 200, "OK");
 }
 

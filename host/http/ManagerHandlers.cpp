@@ -53,7 +53,12 @@ void HostInfoHandler::handle(Poco::Net::HTTPServerRequest& request,
                              Poco::Net::HTTPServerResponse& response) {
     requireMethod(request, response, "GET");
     if (health_) {
-        sendJson(response, 200, {{"status", "alive"}});
+        nlohmann::json health = {{"status", "alive"}};
+        std::string warning = context_.config.plainTextWarning();
+        if (!warning.empty()) {
+            health["detail"] = "warning: " + warning;
+        }
+        sendJson(response, 200, health);
         return;
     }
     sendJson(response, 200,

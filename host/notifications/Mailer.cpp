@@ -1,13 +1,19 @@
 #include "notifications/Mailer.h"
 
 #include <Poco/Exception.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/MailMessage.h>
 #include <Poco/Net/MailRecipient.h>
-#include <Poco/Net/SMTPClientSession.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SecureSMTPClientSession.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Timespan.h>
 #include <fmt/format.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include "http/TlsSocket.h"
 
 #include "core/BackgroundTask.h"
 
@@ -18,6 +24,33 @@ namespace {
 constexpr const char* kThread = "mailer";
 
 }  // namespace
+
+Poco::Net::Context::Ptr Mailer::tlsContext() {
+    if (tlsContext_) {
+        return tlsContext_;
+    }
+    initializeTls();
+    Poco::Net::Context::Params params;
+    bool verify = settings_.tls == "required";
+    params.verificationMode =
+        verify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE;
+    params.caLocation = settings_.caFile;
+    params.loadDefaultCAs = verify && settings_.caFile.empty();
+    tlsContext_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+    // OpenSSL checks the server's name itself; with "auto", any certificate is taken: STARTTLS
+    // then keeps passive listeners out.
+    tlsContext_->enableExtendedCertificateVerification(false);
+    if (verify) {
+        X509_VERIFY_PARAM* check = SSL_CTX_get0_param(tlsContext_->sslContext());
+        Poco::Net::IPAddress address;
+        if (Poco::Net::IPAddress::tryParse(settings_.host, address)) {
+            X509_VERIFY_PARAM_set1_ip_asc(check, settings_.host.c_str());
+        } else {
+            X509_VERIFY_PARAM_set1_host(check, settings_.host.c_str(), 0);
+        }
+    }
+    return tlsContext_;
+}
 
 Mailer::Mailer(Settings settings, Poco::Logger& logger)
     : settings_(std::move(settings)), logger_(logger) {
@@ -167,8 +200,19 @@ void Mailer::deliver(const Notification& notification) {
         socket.connect(
             Poco::Net::SocketAddress(settings_.host, static_cast<Poco::UInt16>(settings_.port)),
             timeout);
-        Poco::Net::SMTPClientSession session(socket);
+        Poco::Net::SecureSMTPClientSession session(socket);
         session.setTimeout(timeout);
+        if (settings_.tls != "off") {
+            session.login();
+            if (!session.startTLS(tlsContext())) {
+                if (settings_.tls == "required") {
+                    throw Poco::Net::SSLException(
+                        "the server does not offer STARTTLS (smtp.tls is required)");
+                }
+                logger_.debug(fmt::format("{}:{} offers no STARTTLS: the e-mail goes in clear",
+                                          settings_.host, settings_.port));
+            }
+        }
         if (settings_.username.empty()) {
             session.login();
         } else {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <Poco/Logger.h>
+#include <Poco/Net/Context.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -32,6 +33,11 @@ class Mailer {
         std::string password;
         /// Limit on connecting and on each reply of the server.
         std::chrono::seconds timeout{10};
+        /// STARTTLS: "auto" (when the server offers it, without checking its certificate),
+        /// "required" (always, with the certificate checked against the system's CA store or
+        /// `caFile`, and the server's name) or "off".
+        std::string tls = "auto";
+        std::string caFile;
     };
 
     /// Most messages waiting to be sent; beyond this new ones are dropped with a log line.
@@ -75,6 +81,8 @@ class Mailer {
   private:
     void run();
     void deliver(const Notification& notification);
+    /// The TLS context of STARTTLS, made on first use (by the sending thread only).
+    Poco::Net::Context::Ptr tlsContext();
 
     Settings settings_;
     Poco::Logger& logger_;
@@ -91,6 +99,7 @@ class Mailer {
     bool stopping_ = false;
     std::uint64_t sent_ = 0;
     std::uint64_t failed_ = 0;
+    Poco::Net::Context::Ptr tlsContext_;
     std::thread thread_;
 };
 

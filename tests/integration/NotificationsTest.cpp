@@ -45,8 +45,10 @@ class SmtpServer {
         return std::system(command.c_str()) == 0;
     }
 
-    /// Starts the server and waits until it accepts connections.
-    SmtpServer() : directory_(makeTemporaryDirectory()) {
+    /// Starts the server and waits until it accepts connections; `options` are given to
+    /// aiosmtpd (`--tlscert FILE --tlskey FILE` offers STARTTLS and requires it).
+    explicit SmtpServer(std::vector<std::string> options = {})
+        : directory_(makeTemporaryDirectory()), options_(std::move(options)) {
         // A port free a moment ago may be taken in between: try a few.
         for (int attempt = 0; attempt < 5 && pid_ < 0; ++attempt) {
             start();
@@ -116,8 +118,15 @@ class SmtpServer {
             if (output != nullptr) {
                 dup2(fileno(output), STDERR_FILENO);
             }
-            execl(kPython, kPython, "-m", "aiosmtpd", "-n", "-l", listen.c_str(), "-c",
-                  "aiosmtpd.handlers.Mailbox", mail.c_str(), static_cast<char*>(nullptr));
+            std::vector<std::string> arguments = {kPython, "-m", "aiosmtpd", "-n", "-l", listen};
+            arguments.insert(arguments.end(), options_.begin(), options_.end());
+            arguments.insert(arguments.end(), {"-c", "aiosmtpd.handlers.Mailbox", mail});
+            std::vector<char*> argv;
+            for (std::string& argument : arguments) {
+                argv.push_back(argument.data());
+            }
+            argv.push_back(nullptr);
+            execv(kPython, argv.data());
             _exit(127);
         }
         bool exited = false;
@@ -146,6 +155,7 @@ class SmtpServer {
     }
 
     std::string directory_;
+    std::vector<std::string> options_;
     unsigned port_ = 0;
     pid_t pid_ = -1;
 };
@@ -437,6 +447,56 @@ TEST(NotificationEmail, AnUnreachableServerNeverFailsTheRaise) {
         EXPECT_EQ(response.json()["counter"], i);
     }
     EXPECT_EQ(host.get("/~health").status, 200);
+}
+
+/// Raises a notification e-mailed to one address through `host`.
+void raiseWithEmail(const HostProcess& host, const std::string& message) {
+    json body = warning(message);
+    body["emails"] = json::array({"ops@example.com"});
+    Response response = host.post("/notifications/", body);
+    EXPECT_EQ(response.status, 200) << response.body;
+}
+
+TEST(NotificationEmail, UsesStartTlsWhenTheServerOffersIt) {
+    if (!SmtpServer::available()) {
+        GTEST_SKIP()
+            << "python3-aiosmtpd is not installed (tools/setup/install-deps.sh installs it)";
+    }
+    std::string directory = makeTemporaryDirectory();
+    std::string certificate = makeCertificate(directory, "smtp");
+    std::string key = (fs::path(directory) / "smtp.key").string();
+    // This server refuses mail from a client that did not switch to TLS first.
+    SmtpServer smtp({"--tlscert", certificate, "--tlskey", key});
+    HostProcess host({"--define", "smtp.host=127.0.0.1", "--define",
+                      "smtp.port=" + std::to_string(smtp.port())});
+    raiseWithEmail(host, "sent over starttls");
+    EXPECT_TRUE(waitFor([&] { return smtp.messagesWith("sent over starttls").size() == 1; }));
+}
+
+TEST(NotificationEmail, RequiredStartTlsChecksTheCertificate) {
+    if (!SmtpServer::available()) {
+        GTEST_SKIP()
+            << "python3-aiosmtpd is not installed (tools/setup/install-deps.sh installs it)";
+    }
+    std::string directory = makeTemporaryDirectory();
+    std::string certificate = makeCertificate(directory, "smtp");
+    std::string key = (fs::path(directory) / "smtp.key").string();
+    SmtpServer smtp({"--tlscert", certificate, "--tlskey", key});
+    std::string port = std::to_string(smtp.port());
+    {
+        // Another CA: the certificate is refused and nothing is sent; the trusted one then is.
+        std::string other = makeCertificate(directory, "other");
+        HostProcess untrusting({"--define", "smtp.host=127.0.0.1", "--define", "smtp.port=" + port,
+                                "--define", "smtp.tls=required", "--define",
+                                "smtp.ca_file=" + other});
+        raiseWithEmail(untrusting, "not to an untrusted server");
+    }
+    HostProcess host({"--define", "smtp.host=127.0.0.1", "--define", "smtp.port=" + port,
+                      "--define", "smtp.tls=required", "--define", "smtp.ca_file=" + certificate});
+    raiseWithEmail(host, "to a trusted server");
+    EXPECT_TRUE(waitFor([&] { return smtp.messagesWith("to a trusted server").size() == 1; }));
+    // The untrusting host stopped after sending (or failing to send) what it had queued.
+    EXPECT_TRUE(smtp.messagesWith("not to an untrusted server").empty());
 }
 
 }  // namespace

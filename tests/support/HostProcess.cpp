@@ -5,6 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +50,25 @@ bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds d
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return condition();
+}
+
+std::string makeCertificate(const std::string& directory, const std::string& name,
+                            const std::string& altNames) {
+    std::string certificate = (fs::path(directory) / (name + ".pem")).string();
+    std::string key = (fs::path(directory) / (name + ".key")).string();
+    Poco::Pipe out;
+    Poco::ProcessHandle handle = Poco::Process::launch(
+        "openssl",
+        {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=" + name,
+         "-addext", "subjectAltName=" + altNames, "-keyout", key, "-out", certificate},
+        nullptr, &out, &out);
+    Poco::PipeInputStream stream(out);
+    std::string output;
+    Poco::StreamCopier::copyToString(stream, output);
+    if (handle.wait() != 0) {
+        throw std::runtime_error("openssl could not make a certificate: " + output);
+    }
+    return certificate;
 }
 
 HostProcess::HostProcess(std::vector<std::string> extraArguments, std::string workDirectory)

@@ -73,6 +73,12 @@ void installPlugin(const std::string& builtPath, const std::string& pluginsDir,
 /// A fresh empty temporary directory.
 std::string makeTemporaryDirectory();
 
+/// A throw-away self-signed certificate made with openssl: `name`.pem and its key `name`.key
+/// in `directory`, valid for `altNames` (subjectAltName entries). Returns the certificate's
+/// path; throws std::runtime_error with openssl's output when it fails.
+std::string makeCertificate(const std::string& directory, const std::string& name,
+                            const std::string& altNames = "DNS:localhost,IP:127.0.0.1");
+
 /// Waits until `condition` holds, checking every 10 ms, for at most `deadline`. Returns whether
 /// it held.
 bool waitFor(const std::function<bool()>& condition,

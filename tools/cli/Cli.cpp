@@ -1,6 +1,8 @@
 #include "Cli.h"
 
+#include <Poco/Environment.h>
 #include <Poco/Exception.h>
+#include <Poco/File.h>
 
 #include <iomanip>
 
@@ -8,6 +10,7 @@
 #include "CallCommand.h"
 #include "CliError.h"
 #include "DeployCommand.h"
+#include "HostClient.h"
 #include "InitCommand.h"
 #include "KillCommand.h"
 #include "ListCommand.h"
@@ -40,8 +43,47 @@ Cli::Cli() {
     commands_.push_back(std::make_unique<TokenCommand>());
 }
 
-int Cli::run(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+namespace {
+
+/// Takes `--ca-file FILE` (or `--ca-file=FILE`) and `--insecure` out of `given`, wherever they
+/// stand, into the trust of every HostClient; returns the other arguments.
+std::vector<std::string> takeTlsOptions(const std::vector<std::string>& given) {
+    TlsTrust trust;
+    trust.caFile = Poco::Environment::get("MVI_CA_FILE", "");
+    std::vector<std::string> rest;
+    for (std::size_t i = 0; i < given.size(); ++i) {
+        const std::string& word = given[i];
+        if (word == "--insecure") {
+            trust.insecure = true;
+        } else if (word == "--ca-file") {
+            if (i + 1 == given.size()) {
+                throw CliError("--ca-file needs a file (PEM certificates to trust)", 2);
+            }
+            trust.caFile = given[++i];
+        } else if (word.rfind("--ca-file=", 0) == 0) {
+            trust.caFile = word.substr(std::string("--ca-file=").size());
+        } else {
+            rest.push_back(word);
+        }
+    }
+    if (!trust.caFile.empty() && !Poco::File(trust.caFile).exists()) {
+        throw CliError("--ca-file " + trust.caFile + " does not exist", 2);
+    }
+    HostClient::setTrust(std::move(trust));
+    return rest;
+}
+
+}  // namespace
+
+int Cli::run(const std::vector<std::string>& given, std::istream& in, std::ostream& out,
              std::ostream& err, bool interactive) {
+    std::vector<std::string> args;
+    try {
+        args = takeTlsOptions(given);
+    } catch (const CliError& error) {
+        err << "Error: " << error.what() << std::endl;
+        return error.exitCode();
+    }
     if (args.empty()) {
         printUsage(err);
         return 2;
@@ -103,7 +145,9 @@ void Cli::printUsage(std::ostream& out) const {
            "  mvi COMMAND --help    the arguments and options of a command\n\n"
            "The active host is http://127.0.0.1:8080 until mvi login chooses another; the "
            "environment\nvariable MVI_HOST overrides it, MVI_CONFIG names the configuration "
-           "file.\n";
+           "file.\n"
+           "An https:// host's certificate is checked against the system's CA store, or only\n"
+           "against --ca-file FILE (or MVI_CA_FILE); --insecure skips the check.\n";
 }
 
 int Cli::printVersion(std::ostream& out) const {

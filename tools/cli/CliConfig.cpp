@@ -37,8 +37,8 @@ std::string CliConfig::normalizeUrl(const std::string& url) {
     }
     try {
         Poco::URI uri(text);
-        if (uri.getScheme() != "http" || uri.getHost().empty()) {
-            throw CliError("'" + url + "' is not an http:// URL of an mvi-host");
+        if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty()) {
+            throw CliError("'" + url + "' is not an http:// or https:// URL of an mvi-host");
         }
     } catch (const Poco::Exception&) {
         throw CliError("'" + url + "' is not a valid URL");

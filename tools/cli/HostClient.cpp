@@ -1,16 +1,27 @@
 #include "HostClient.h"
 
+#include <Poco/Net/AcceptCertificateHandler.h>
+#include <Poco/Net/Context.h>
 #include <Poco/Net/FilePartSource.h>
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/Path.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "CliError.h"
 
@@ -22,12 +33,86 @@ const Poco::Timespan kConnectTimeout(10, 0);
 const Poco::Timespan kSendTimeout(60, 0);
 const Poco::Timespan kReceiveTimeout(60, 0);
 
+TlsTrust& trustSetting() {
+    static TlsTrust trust;
+    return trust;
+}
+
+// Makes the process ready for TLS, once: certificates that fail the check are refused (or, with
+// --insecure, accepted) without asking.
+void initializeClientTls() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        Poco::Net::initializeSSL();
+        Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> handler;
+        if (trustSetting().insecure) {
+            handler = new Poco::Net::AcceptCertificateHandler(false);
+        } else {
+            handler = new Poco::Net::RejectCertificateHandler(false);
+        }
+        Poco::Net::SSLManager::instance().initializeClient(nullptr, handler, nullptr);
+    });
+}
+
+// The TLS context of https:// sessions to `hostName`: the system's CA store (or only
+// --ca-file), and OpenSSL checking that the certificate names `hostName`, unless --insecure.
+Poco::Net::Context::Ptr clientContext(const std::string& hostName) {
+    static std::mutex mutex;
+    static std::map<std::string, Poco::Net::Context::Ptr> contexts;
+    initializeClientTls();
+    std::lock_guard lock(mutex);
+    auto found = contexts.find(hostName);
+    if (found != contexts.end()) {
+        return found->second;
+    }
+    const TlsTrust& trust = trustSetting();
+    Poco::Net::Context::Params params;
+    params.caLocation = trust.caFile;
+    params.loadDefaultCAs = trust.caFile.empty();
+    params.verificationMode =
+        trust.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_RELAXED;
+    Poco::Net::Context::Ptr context;
+    try {
+        context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+    } catch (const Poco::Exception& error) {
+        throw CliError("Cannot use the CA file " + trust.caFile + ": " + error.displayText());
+    }
+    if (!trust.insecure) {
+        X509_VERIFY_PARAM* check = SSL_CTX_get0_param(context->sslContext());
+        Poco::Net::IPAddress address;
+        bool named = Poco::Net::IPAddress::tryParse(hostName, address)
+                         ? X509_VERIFY_PARAM_set1_ip_asc(check, hostName.c_str()) == 1
+                         : X509_VERIFY_PARAM_set1_host(check, hostName.c_str(), 0) == 1;
+        if (!named) {
+            throw CliError("Cannot check certificates for the host name " + hostName);
+        }
+    }
+    contexts.emplace(hostName, context);
+    return context;
+}
+
 // A session to the host of `base` with the given receive timeout.
 std::unique_ptr<Poco::Net::HTTPClientSession> openSession(const Poco::URI& base,
                                                           Poco::Timespan receiveTimeout) {
-    auto session = std::make_unique<Poco::Net::HTTPClientSession>(base.getHost(), base.getPort());
+    std::unique_ptr<Poco::Net::HTTPClientSession> session;
+    if (base.getScheme() == "https") {
+        session = std::make_unique<Poco::Net::HTTPSClientSession>(base.getHost(), base.getPort(),
+                                                                  clientContext(base.getHost()));
+    } else {
+        session = std::make_unique<Poco::Net::HTTPClientSession>(base.getHost(), base.getPort());
+    }
     session->setTimeout(kConnectTimeout, kSendTimeout, receiveTimeout);
     return session;
+}
+
+// The error for a host that could not be reached at `url`: for TLS, what to do about it.
+CliError unreachable(const std::string& url, const Poco::Exception& error) {
+    if (dynamic_cast<const Poco::Net::SSLException*>(&error) != nullptr) {
+        return CliError("TLS with " + url + " failed: " + error.displayText() +
+                        " (is the host's certificate trusted? give its CA with --ca-file FILE; "
+                        "--insecure skips the check)");
+    }
+    return CliError("Cannot reach mvi-host at " + url + ": " + error.displayText());
 }
 
 }  // namespace
@@ -38,6 +123,10 @@ nlohmann::json HostAnswer::json() const {
     }
     nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
     return parsed.is_discarded() ? nlohmann::json(body) : parsed;
+}
+
+void HostClient::setTrust(TlsTrust trust) {
+    trustSetting() = std::move(trust);
 }
 
 HostClient::HostClient(std::string url, std::string token)
@@ -105,7 +194,7 @@ HostAnswer HostClient::request(const std::string& method, const std::string& pat
         Poco::StreamCopier::copyToString(input, answer.body);
         return answer;
     } catch (const Poco::Exception& error) {
-        throw CliError("Cannot reach mvi-host at " + url_ + ": " + error.displayText());
+        throw unreachable(url_, error);
     }
 }
 
@@ -167,7 +256,7 @@ HostAnswer HostClient::upload(const std::string& path,
     } catch (const Poco::FileException& error) {
         throw CliError("Cannot read " + filePath + ": " + error.displayText());
     } catch (const Poco::Exception& error) {
-        throw CliError("Cannot reach mvi-host at " + url_ + ": " + error.displayText());
+        throw unreachable(url_, error);
     }
 }
 
@@ -205,7 +294,7 @@ void HostClient::stream(const std::string& path,
             return;
         }
     } catch (const Poco::Exception& error) {
-        throw CliError("Cannot reach mvi-host at " + url_ + ": " + error.displayText());
+        throw unreachable(url_, error);
     }
     fail(failure);
 }

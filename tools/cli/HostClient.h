@@ -23,8 +23,18 @@ struct HostAnswer {
     nlohmann::json json() const;
 };
 
-/// The HTTP client of one mvi-host, at a base URL (`http://host:port`, optionally with a path
-/// prefix), sending `Authorization: Bearer <token>` on every request when it has a token.
+/// How an `https://` host's certificate is checked.
+struct TlsTrust {
+    /// PEM file of the certificates to trust instead of the system's CA store; empty: the
+    /// system's.
+    std::string caFile;
+    /// Accept any certificate (no check at all): only when asked for explicitly.
+    bool insecure = false;
+};
+
+/// The HTTP client of one mvi-host, at a base URL (`http://host:port` or `https://host:port`,
+/// optionally with a path prefix), sending `Authorization: Bearer <token>` on every request when it
+/// has a token.
 ///
 /// Every request runs on a new connection. A host that cannot be reached, refuses the
 /// credentials or answers an error becomes a CliError whose message says so in one line.
@@ -32,6 +42,9 @@ class HostClient {
   public:
     /// A client of the host at `url`, authenticating with `token` when it is not empty.
     HostClient(std::string url, std::string token);
+
+    /// How every client of this process checks `https://` hosts; set before the first request.
+    static void setTrust(TlsTrust trust);
 
     /// The host's base URL.
     const std::string& url() const { return url_; }

@@ -9,6 +9,7 @@ packages=(
     python3-aiosmtpd
     libarchive-dev
     libcrypt-dev
+    libssl-dev
     openssl
     nginx-light python3-fastapi python3-uvicorn python3-uvloop python3-httptools
 )
