@@ -53,8 +53,8 @@ void ParametersHandler::handle(Poco::Net::HTTPServerRequest& request,
         try {
             if (context_.deployer.setParameter(*shadow, *parameter_, body["value"]) ==
                 ParameterSet::SetResult::Ok) {
-                shadow->log(LogLevel::Info, fmt::format("parameter {} set to {} (by name)",
-                                                        *parameter_, quoted));
+                shadow->log(LogLevel::Info,
+                            fmt::format("parameter {} set to {} (by name)", *parameter_, quoted));
             }
         } catch (const StorageError& error) {
             shadow->log(LogLevel::Warning,

@@ -271,7 +271,13 @@ Deployer::UploadResult Deployer::deployUpload(const ServiceId& id, const std::st
         result.outcome = UploadResult::Outcome::AlreadyDeployed;
         return result;
     }
-    auto version = loader_.load(id, pluginPath);
+    std::shared_ptr<ServiceVersion> version;
+    try {
+        version = loader_.load(id, pluginPath, PluginLoader::StorageErrors::Throw);
+    } catch (const StorageError&) {
+        removeQuietly(id, pluginPath);
+        throw;
+    }
     if (version->state() != VersionState::Ready) {
         result.outcome = UploadResult::Outcome::Failed;
         result.reason = version->error();

@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -22,6 +24,7 @@
 #include "plugin/ElfCheck.h"
 #include "plugin/HostApi.h"
 #include "plugin/PluginThreads.h"
+#include "state/StorageError.h"
 
 namespace mvi::host {
 namespace {
@@ -92,7 +95,8 @@ PluginLoader::PluginLoader(std::string cacheDir, HostServices services, Unloader
 }
 
 std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
-                                                   const std::string& sourcePath) {
+                                                   const std::string& sourcePath,
+                                                   StorageErrors storageErrors) {
     Artifact artifact;
     artifact.sourcePath = sourcePath;
     std::shared_ptr<ServiceVersion> version;
@@ -109,6 +113,10 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
         version->log(LogLevel::Info, fmt::format("loaded from {} (sha256 {})", sourcePath,
                                                  artifact.sha256.substr(0, 12)));
     } catch (const std::exception& error) {
+        if (!version && storageErrors == StorageErrors::Throw &&
+            dynamic_cast<const StorageError*>(&error) != nullptr) {
+            throw;  // The build was not even copied: no version, no notification.
+        }
         if (!version) {
             version = unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
         }
@@ -151,10 +159,15 @@ Artifact PluginLoader::stage(const ServiceId& id, const std::string& sourcePath)
     artifact.sourcePath = sourcePath;
     std::string temporary =
         Poco::Path(cacheDir_, fmt::format(".{}.{}.part", id.str(), ++loads_)).toString();
+    // A copy cut short (a full disk) is not left behind.
+    struct RemoveUnlessRenamed {
+        const std::string& path;
+        ~RemoveUnlessRenamed() { std::remove(path.c_str()); }
+    } cleanup{temporary};
     {
         std::ofstream output(temporary, std::ios::binary | std::ios::trunc);
         if (!output) {
-            throw std::runtime_error("cannot write the plugin cache " + temporary);
+            StorageError::throwForErrno(errno, "cannot write the plugin cache " + temporary);
         }
         Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
         std::array<char, 1 << 16> block;
@@ -165,11 +178,23 @@ Artifact PluginLoader::stage(const ServiceId& id, const std::string& sourcePath)
                 break;
             }
             engine.update(block.data(), static_cast<unsigned>(got));
+            errno = 0;
             output.write(block.data(), got);
+            if (!output) {
+                // Disk full and the like answer as storage errors (507/503 to an upload).
+                StorageError::throwForErrno(errno != 0 ? errno : EIO,
+                                            "cannot copy " + sourcePath + " into the plugin cache");
+            }
             artifact.bytes += static_cast<std::uint64_t>(got);
         }
-        if (input.bad() || !output) {
-            throw std::runtime_error("copying " + sourcePath + " into the plugin cache failed");
+        if (input.bad()) {
+            throw std::runtime_error("cannot read " + sourcePath + ": " + std::strerror(errno));
+        }
+        errno = 0;
+        output.close();
+        if (!output) {
+            StorageError::throwForErrno(errno != 0 ? errno : EIO,
+                                        "cannot copy " + sourcePath + " into the plugin cache");
         }
         artifact.sha256 = Poco::DigestEngine::digestToHex(engine.digest());
     }

@@ -57,8 +57,17 @@ class PluginLoader {
         dispatcher_ = dispatcher;
     }
 
+    /// What load does when the private copy of the build cannot be written (a full disk).
+    enum class StorageErrors {
+        /// The version is Failed with the reason, like any other failure (a scan of the folder).
+        MarkFailed,
+        /// The StorageError is thrown and no version is made (an upload, answered 507/503).
+        Throw,
+    };
+
     /// Loads `sourcePath` as `id`. The result is Ready or Failed.
-    std::shared_ptr<ServiceVersion> load(const ServiceId& id, const std::string& sourcePath);
+    std::shared_ptr<ServiceVersion> load(const ServiceId& id, const std::string& sourcePath,
+                                         StorageErrors storageErrors = StorageErrors::MarkFailed);
 
     /// A version of `id` that is listed but never loaded (no library), for the deployer to mark
     /// (quarantined, say). Released through the unloader like every version.

@@ -575,10 +575,14 @@ TEST(DataFolder, ADamagedTableUnderARunningHostMakesReadySaySo) {
     ASSERT_TRUE(waitFor([&] { return host->get("/~ready").status == 200; }));
 
     damageTable((fs::path(host->dataDir()) / "mvi.db").string(), "monitor_values");
-    // The host meets the damage when it next reads or writes the table.
-    ASSERT_EQ(host->post("/services/sentiment/classify", {{"text", "after"}}).status, 200);
+    // The host meets the damage when it next reads or writes the table: a monitored call (its
+    // values written durably) and a read answer 503 saying so.
+    Response call = host->post("/services/sentiment/classify", {{"text", "after"}});
+    EXPECT_EQ(call.status, 503) << call.body;
+    EXPECT_NE(call.body.find("database damaged"), std::string::npos) << call.body;
     Response read = host->get("/services/sentiment/~monitor");
-    EXPECT_EQ(read.status, 500) << read.body;
+    EXPECT_EQ(read.status, 503) << read.body;
+    EXPECT_NE(read.body.find("database damaged"), std::string::npos) << read.body;
 
     EXPECT_TRUE(waitFor([&] { return notReadyBecause(host->port(), "is damaged"); }))
         << host->get("/~ready").body;

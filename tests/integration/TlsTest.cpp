@@ -77,11 +77,27 @@ TEST(TlsTest, ServesHttpsWithTheConfiguredCertificateOnly) {
     Outcome untrusted = curlTrusting(other, httpsUrl(*host, "/~health"));
     EXPECT_EQ(untrusted.exitCode, 60) << untrusted.output;
 
-    // Plain HTTP on the TLS port gets no answer.
-    Outcome plain = run("curl", {"-sS", "--max-time", "30",
-                                 "http://127.0.0.1:" + std::to_string(host->port()) + "/~health"});
-    EXPECT_NE(plain.exitCode, 0) << plain.output;
+    // Plain HTTP on the TLS port is told where to go: a GET is redirected to the same URL over
+    // https, anything else answers 400; neither is served.
+    const std::string plainUrl = "http://localhost:" + std::to_string(host->port());
+    Outcome plain = run("curl", {"-sS", "--max-time", "30", "-i", plainUrl + "/~health?x=1"});
+    EXPECT_EQ(plain.exitCode, 0) << plain.output;
+    EXPECT_EQ(plain.output.rfind("HTTP/1.1 308", 0), 0u) << plain.output;
+    EXPECT_NE(plain.output.find("Location: " + httpsUrl(*host, "/~health?x=1")), std::string::npos)
+        << plain.output;
     EXPECT_EQ(plain.output.find("alive"), std::string::npos) << plain.output;
+    Outcome post = run("curl", {"-sS", "--max-time", "30", "-w", "\n%{http_code}", "-d",
+                                std::string(100000, 'x'), plainUrl + "/auth/login"});
+    EXPECT_EQ(post.exitCode, 0) << post.output;
+    EXPECT_EQ(post.output.substr(post.output.rfind('\n') + 1), "400") << post.output;
+    EXPECT_NE(
+        post.output.find("this port speaks HTTPS only: use " + httpsUrl(*host, "/auth/login")),
+        std::string::npos)
+        << post.output;
+    // Following the redirect reaches the host over TLS.
+    Outcome followed = curlTrusting(certificate, plainUrl + "/~health", {"-L"});
+    EXPECT_EQ(followed.exitCode, 0) << followed.output;
+    EXPECT_NE(followed.output.find("\"alive\""), std::string::npos) << followed.output;
 
     // The host still serves after both.
     EXPECT_EQ(curlTrusting(certificate, httpsUrl(*host, "/~version")).exitCode, 0);

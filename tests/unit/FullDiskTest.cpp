@@ -20,6 +20,7 @@
 #include "logs/VersionLog.h"
 #include "monitor/MonitorStore.h"
 #include "notifications/NotificationStore.h"
+#include "plugin/PluginLoader.h"
 #include "state/SqliteDatabase.h"
 #include "state/StateStore.h"
 #include "state/StorageError.h"
@@ -203,6 +204,38 @@ TEST_F(FullDiskTest, ALogLineTornByAFullDiskIsNotMergedWithTheNextOne) {
         << lines[1];
     EXPECT_NE(lines[2].find("INFO after"), std::string::npos);
     EXPECT_NE(lines[3].find("INFO later"), std::string::npos);
+}
+
+TEST_F(FullDiskTest, APluginThatCannotBeCopiedIntoTheCacheIsAStorageError) {
+    const std::string cache = directory_ + "/data/cache";
+    LogStore logs{mvi::test::makeTemporaryDirectory(), LogStore::Settings{},
+                  Poco::Logger::get("test")};
+    NotificationStore notifications;
+    Unloader unloader{Poco::Logger::get("test")};
+    PluginLoader loader{cache, HostServices{logs, notifications}, unloader,
+                        Poco::Logger::get("test")};
+    disk_->fill();
+    const std::string plugin = mvi::test::builtPlugin("fixture_counter_v1");
+
+    // An upload asks for the error itself: 507, and no version made.
+    try {
+        loader.load({"counter", "1.0.0"}, plugin, PluginLoader::StorageErrors::Throw);
+        ADD_FAILURE() << "a full cache was not reported";
+    } catch (const StorageError& error) {
+        EXPECT_EQ(error.httpStatus(), 507);
+        EXPECT_NE(std::string(error.what()).find("disk full"), std::string::npos) << error.what();
+    }
+    // A scan of the folder marks the version failed with the reason.
+    auto version = loader.load({"counter", "1.0.1"}, plugin);
+    EXPECT_EQ(version->state(), VersionState::Failed);
+    EXPECT_NE(version->error().find("plugin cache: disk full"), std::string::npos)
+        << version->error();
+    // Neither left a partial copy behind.
+    EXPECT_TRUE(fs::is_empty(cache));
+
+    disk_->release();
+    auto loaded = loader.load({"counter", "1.0.2"}, plugin, PluginLoader::StorageErrors::Throw);
+    EXPECT_EQ(loaded->state(), VersionState::Ready) << loaded->error();
 }
 
 }  // namespace
