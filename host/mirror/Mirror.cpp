@@ -12,76 +12,30 @@ constexpr const char* kThread = "mirror";
 
 }  // namespace
 
-Mirror::Mirror(std::size_t capacity, unsigned threads) : capacity_(capacity) {
-    BackgroundTask::declare(kThread);
-    for (unsigned i = 0; i < threads; ++i) {
-        threads_.emplace_back([this] { BackgroundTask::loop(kThread, [this] { run(); }); });
-    }
-}
+Mirror::Mirror(std::size_t capacity, unsigned threads)
+    : queue_({kThread, threads, capacity}, [this](std::vector<Copy>& copies) {
+          for (Copy& copy : copies) {
+              serve(copy);
+          }
+      }) {}
 
 Mirror::~Mirror() {
     stop(Clock::now());
 }
 
 std::size_t Mirror::stop(Clock::time_point deadline) {
-    std::deque<Copy> abandoned;
-    {
-        std::unique_lock lock(mutex_);
-        closed_ = true;
-        // Copies already queued are still served, until the deadline.
-        idle_.wait_until(lock, deadline, [this] { return queue_.empty() && busy_ == 0; });
-        stopping_ = true;
-        abandoned.swap(queue_);
-        dropped_ += abandoned.size();
-    }
-    wake_.notify_all();
-    std::vector<std::thread> threads;
-    {
-        std::lock_guard lock(joinMutex_);
-        threads.swap(threads_);
-    }
-    for (auto& thread : threads) {
-        thread.join();
-    }
     // The abandoned copies let go of their shadows here, on the stopping thread.
-    return abandoned.size();
+    std::size_t abandoned = queue_.stop(deadline).size();
+    dropped_ += abandoned;
+    return abandoned;
 }
 
 bool Mirror::enqueue(Copy copy) {
-    {
-        std::lock_guard lock(mutex_);
-        if (closed_ || queue_.size() >= capacity_) {
-            ++dropped_;
-            return false;
-        }
-        queue_.push_back(std::move(copy));
+    if (!queue_.push(std::move(copy))) {
+        ++dropped_;
+        return false;
     }
-    wake_.notify_one();
     return true;
-}
-
-void Mirror::run() {
-    while (true) {
-        Copy copy;
-        {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (stopping_) {
-                return;
-            }
-            copy = std::move(queue_.front());
-            queue_.pop_front();
-            ++busy_;
-        }
-        serve(copy);
-        // The copy lets go of its shadow before the mirror may count as idle.
-        copy = Copy();
-        {
-            std::lock_guard lock(mutex_);
-            --busy_;
-        }
-        idle_.notify_all();
-    }
 }
 
 void Mirror::serve(Copy& copy) {

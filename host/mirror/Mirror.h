@@ -4,15 +4,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "core/WorkQueue.h"
 
 namespace mvi::host {
 
@@ -62,28 +60,13 @@ class Mirror {
     std::uint64_t dropped() const { return dropped_; }
 
   private:
-    void run();
     /// Serves one copy and counts it.
     void serve(Copy& copy);
 
-    std::size_t capacity_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    /// Signalled each time a copy has been served.
-    std::condition_variable idle_;
-    std::deque<Copy> queue_;
-    /// Copies being served now.
-    std::size_t busy_ = 0;
-    /// Set by `stop`: no copy is queued any more.
-    bool closed_ = false;
-    /// Set by `stop` after draining: the threads end.
-    bool stopping_ = false;
     std::atomic<std::uint64_t> sent_{0};
     std::atomic<std::uint64_t> failed_{0};
     std::atomic<std::uint64_t> dropped_{0};
-    /// Guards `threads_`, so that `stop` joins them once.
-    std::mutex joinMutex_;
-    std::vector<std::thread> threads_;
+    WorkQueue<Copy> queue_;
 };
 
 }  // namespace mvi::host

@@ -104,8 +104,12 @@ MonitorStore::MonitorStore(const std::string& path, Settings settings, Poco::Log
     if (settings_.queueCapacity == 0) {
         settings_.queueCapacity = 1;
     }
-    BackgroundTask::declare(kThread);
-    writer_ = std::thread([this] { BackgroundTask::loop(kThread, [this] { run(); }); });
+    // Everything queued is written in one transaction (group commit).
+    queue_ = std::make_unique<WorkQueue<Batch>>(
+        WorkQueue<Batch>::Settings{kThread, 1, settings_.queueCapacity,
+                                   std::numeric_limits<std::size_t>::max(),
+                                   settings_.cleanupInterval},
+        [this](std::vector<Batch>& batches) { writeAndAnswer(batches); }, [this] { cleanup(); });
 }
 
 MonitorStore::~MonitorStore() {
@@ -113,14 +117,11 @@ MonitorStore::~MonitorStore() {
 }
 
 void MonitorStore::stop() {
-    {
-        std::lock_guard lock(queueMutex_);
-        stopping_ = true;
-    }
-    queueChanged_.notify_all();
+    stopping_ = true;
     std::lock_guard lock(stopMutex_);
-    if (writer_.joinable()) {
-        writer_.join();
+    if (queue_) {
+        // What is queued is written before the writer ends.
+        queue_->stop(WorkQueue<Batch>::Clock::time_point::max());
     }
 }
 
@@ -171,28 +172,23 @@ bool MonitorStore::store(const ServiceId& service, const nlohmann::json& values,
         batch.committed = std::make_unique<std::promise<void>>();
         committed = batch.committed->get_future();
     }
-    {
-        std::lock_guard lock(queueMutex_);
-        if (stopping_) {
-            // The host is stopping: the caller learns that the values were not kept.
-            ++dropped_;
-            return false;
-        }
-        if (!durable && queue_.size() >= settings_.queueCapacity) {
-            std::uint64_t dropped = ++dropped_;
-            // Said once, then every thousandth time, so an overload does not flood the log.
-            if (dropped == 1 || dropped % 1000 == 0) {
-                logger_.warning(fmt::format(
-                    "monitoring queue full ({} waiting): values of {} {} refused ({} refused so "
-                    "far)",
-                    queue_.size(), service.name, service.version, dropped));
-            }
-            return false;
-        }
-        queue_.push_back(std::move(batch));
-        ++queued_;
+    if (stopping_) {
+        // The host is stopping: the caller learns that the values were not kept.
+        ++dropped_;
+        return false;
     }
-    queueChanged_.notify_all();
+    // A durable store waits for its batch, so the callers bound the queue themselves.
+    if (!queue_->push(std::move(batch), durable ? WorkQueue<Batch>::Admission::Always
+                                                : WorkQueue<Batch>::Admission::Bounded)) {
+        std::uint64_t dropped = ++dropped_;
+        // Said once, then every thousandth time, so an overload does not flood the log.
+        if (!stopping_ && (dropped == 1 || dropped % 1000 == 0)) {
+            logger_.warning(fmt::format(
+                "monitoring queue full ({} waiting): values of {} {} refused ({} refused so far)",
+                queue_->size(), service.name, service.version, dropped));
+        }
+        return false;
+    }
     if (durable) {
         // Throws what the writer met when the database refused the batch.
         committed.get();
@@ -206,44 +202,19 @@ std::string MonitorStore::lastError() const {
 }
 
 void MonitorStore::flush() {
-    std::unique_lock lock(queueMutex_);
-    const std::uint64_t target = queued_;
-    queueChanged_.wait(lock, [&] { return written_ >= target; });
+    queue_->waitUntilServed();
 }
 
-void MonitorStore::run() {
-    auto nextCleanup = std::chrono::steady_clock::now() + settings_.cleanupInterval;
-    std::unique_lock lock(queueMutex_);
-    while (true) {
-        queueChanged_.wait_until(lock, nextCleanup,
-                                 [this] { return stopping_ || !queue_.empty(); });
-        if (!queue_.empty()) {
-            std::vector<Batch> batches(std::make_move_iterator(queue_.begin()),
-                                       std::make_move_iterator(queue_.end()));
-            queue_.clear();
-            lock.unlock();
-            std::exception_ptr error = write(batches);
-            for (Batch& batch : batches) {
-                if (!batch.committed) {
-                    continue;
-                }
-                if (error) {
-                    batch.committed->set_exception(error);
-                } else {
-                    batch.committed->set_value();
-                }
-            }
-            lock.lock();
-            written_ += batches.size();
-            queueChanged_.notify_all();
-        } else if (stopping_) {
-            return;
+void MonitorStore::writeAndAnswer(std::vector<Batch>& batches) {
+    std::exception_ptr error = write(batches);
+    for (Batch& batch : batches) {
+        if (!batch.committed) {
+            continue;
         }
-        if (std::chrono::steady_clock::now() >= nextCleanup) {
-            lock.unlock();
-            BackgroundTask::guarded(kThread, [this] { cleanup(); });
-            lock.lock();
-            nextCleanup = std::chrono::steady_clock::now() + settings_.cleanupInterval;
+        if (error) {
+            batch.committed->set_exception(error);
+        } else {
+            batch.committed->set_value();
         }
     }
 }

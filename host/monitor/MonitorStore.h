@@ -8,9 +8,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <future>
 #include <map>
@@ -18,10 +16,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/ServiceId.h"
+#include "core/WorkQueue.h"
 
 namespace mvi::host {
 
@@ -184,7 +182,8 @@ class MonitorStore {
         std::vector<Poco::Nullable<std::string>> texts;
     };
 
-    void run();
+    /// Writes `batches` (the writer thread) and answers their durable callers.
+    void writeAndAnswer(std::vector<Batch>& batches);
     /// Moves the rows of `batches` into columns.
     static Columns columnsOf(std::vector<Batch>& batches);
     /// Writes `batches` in one transaction; returns the error (null when written).
@@ -202,13 +201,9 @@ class MonitorStore {
     mutable std::mutex readMutex_;
     mutable Poco::Data::Session readSession_;
 
-    std::mutex queueMutex_;
-    std::condition_variable queueChanged_;
-    std::deque<Batch> queue_;
-    std::uint64_t queued_ = 0;
-    std::uint64_t written_ = 0;
-    bool stopping_ = false;
-    /// Serialises joining the writer.
+    /// Set by `stop`: no values are taken any more.
+    std::atomic<bool> stopping_{false};
+    /// Serialises stopping the writer.
     std::mutex stopMutex_;
     std::atomic<std::uint64_t> dropped_{0};
     std::atomic<std::uint64_t> failed_{0};
@@ -216,7 +211,8 @@ class MonitorStore {
     std::uint64_t failedInSeries_ = 0;
     mutable std::mutex errorMutex_;
     std::string lastError_;
-    std::thread writer_;
+    /// The batches waiting for the writer, and the writer thread (last: it stops first).
+    std::unique_ptr<WorkQueue<Batch>> queue_;
 };
 
 }  // namespace mvi::host

@@ -55,8 +55,15 @@ Poco::Net::Context::Ptr Mailer::tlsContext() {
 Mailer::Mailer(Settings settings, Poco::Logger& logger)
     : settings_(std::move(settings)), logger_(logger) {
     if (enabled()) {
-        BackgroundTask::declare(kThread);
-        thread_ = std::thread([this] { BackgroundTask::loop(kThread, [this] { run(); }); });
+        queue_ = std::make_unique<WorkQueue<Notification>>(
+            WorkQueue<Notification>::Settings{kThread, 1, QUEUE_CAPACITY},
+            [this](std::vector<Notification>& notifications) {
+                for (const Notification& notification : notifications) {
+                    if (!BackgroundTask::guarded(kThread,
+                                                 [this, &notification] { deliver(notification); }))
+                        ++failed_;
+                }
+            });
     }
 }
 
@@ -65,23 +72,13 @@ Mailer::~Mailer() {
 }
 
 std::size_t Mailer::stop(std::chrono::steady_clock::time_point deadline) {
-    std::size_t dropped = 0;
-    {
-        std::unique_lock lock(mutex_);
-        closed_ = true;
-        if (thread_.joinable()) {
-            // What is queued is still sent, until the deadline.
-            idle_.wait_until(lock, deadline, [this] { return queue_.empty() && !busy_; });
-        }
-        stopping_ = true;
-        dropped = queue_.size();
-        failed_ += dropped;
-        queue_.clear();
+    stopping_ = true;
+    if (!queue_) {
+        return 0;
     }
-    wake_.notify_all();
-    if (thread_.joinable()) {
-        thread_.join();
-    }
+    // What is queued is still sent, until the deadline.
+    const std::size_t dropped = queue_->stop(deadline).size();
+    failed_ += dropped;
     if (dropped > 0) {
         logger_.warning(
             fmt::format("{} notification e-mail(s) not sent: the host is stopping", dropped));
@@ -93,19 +90,12 @@ bool Mailer::send(const Notification& notification) {
     if (!enabled() || notification.emails.empty()) {
         return false;
     }
-    bool closed = false;
-    {
-        std::lock_guard lock(mutex_);
-        closed = closed_;
-        if (!closed && queue_.size() < QUEUE_CAPACITY) {
-            queue_.push_back(notification);
-            wake_.notify_one();
-            return true;
-        }
-        ++failed_;
+    if (queue_->push(notification)) {
+        return true;
     }
-    std::string reason = closed ? std::string("the host is stopping")
-                                : fmt::format("{} messages already wait", QUEUE_CAPACITY);
+    ++failed_;
+    std::string reason = stopping_ ? std::string("the host is stopping")
+                                   : fmt::format("{} messages already wait", QUEUE_CAPACITY);
     logger_.error(fmt::format("notification {} of {} {} not e-mailed: {}", notification.id,
                               notification.service.name, notification.service.version, reason));
     return false;
@@ -119,12 +109,10 @@ NotificationStore::EmailSender Mailer::sender() {
 }
 
 std::uint64_t Mailer::sent() const {
-    std::lock_guard lock(mutex_);
     return sent_;
 }
 
 std::uint64_t Mailer::failed() const {
-    std::lock_guard lock(mutex_);
     return failed_;
 }
 
@@ -152,31 +140,6 @@ std::string Mailer::body(const Notification& notification) {
         notification.service.version, severityName(notification.severity), notification.counter,
         fields["first_timestamp"].get<std::string>(), fields["timestamp"].get<std::string>(),
         notification.id);
-}
-
-void Mailer::run() {
-    while (true) {
-        Notification notification;
-        {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (stopping_) {
-                return;
-            }
-            notification = std::move(queue_.front());
-            queue_.pop_front();
-            busy_ = true;
-        }
-        if (!BackgroundTask::guarded(kThread, [this, &notification] { deliver(notification); })) {
-            std::lock_guard lock(mutex_);
-            ++failed_;
-        }
-        {
-            std::lock_guard lock(mutex_);
-            busy_ = false;
-        }
-        idle_.notify_all();
-    }
 }
 
 void Mailer::deliver(const Notification& notification) {
@@ -221,27 +184,18 @@ void Mailer::deliver(const Notification& notification) {
         }
         session.sendMessage(message);
         session.close();
-        {
-            std::lock_guard lock(mutex_);
-            ++sent_;
-        }
+        ++sent_;
         logger_.information(fmt::format("notification {} of {} {} e-mailed to {}", notification.id,
                                         notification.service.name, notification.service.version,
                                         recipients));
     } catch (const Poco::Exception& error) {
-        {
-            std::lock_guard lock(mutex_);
-            ++failed_;
-        }
+        ++failed_;
         logger_.error(fmt::format("cannot e-mail notification {} of {} {} to {} through {}:{}: {}",
                                   notification.id, notification.service.name,
                                   notification.service.version, recipients, settings_.host,
                                   settings_.port, error.displayText()));
     } catch (const std::exception& error) {
-        {
-            std::lock_guard lock(mutex_);
-            ++failed_;
-        }
+        ++failed_;
         logger_.error(fmt::format("cannot e-mail notification {} of {} {} to {}: {}",
                                   notification.id, notification.service.name,
                                   notification.service.version, recipients, error.what()));

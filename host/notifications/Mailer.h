@@ -3,15 +3,14 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/Context.h>
 
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
 
+#include "core/WorkQueue.h"
 #include "notifications/NotificationStore.h"
 
 namespace mvi::host {
@@ -79,28 +78,19 @@ class Mailer {
     static std::string body(const Notification& notification);
 
   private:
-    void run();
     void deliver(const Notification& notification);
     /// The TLS context of STARTTLS, made on first use (by the sending thread only).
     Poco::Net::Context::Ptr tlsContext();
 
     Settings settings_;
     Poco::Logger& logger_;
-    mutable std::mutex mutex_;
-    std::condition_variable wake_;
-    /// Signalled each time a message has been handled.
-    std::condition_variable idle_;
-    std::deque<Notification> queue_;
-    /// A message is being sent now.
-    bool busy_ = false;
     /// Set by `stop`: nothing is queued any more.
-    bool closed_ = false;
-    /// Set by `stop` after sending what it could: the thread ends.
-    bool stopping_ = false;
-    std::uint64_t sent_ = 0;
-    std::uint64_t failed_ = 0;
+    std::atomic<bool> stopping_{false};
+    std::atomic<std::uint64_t> sent_{0};
+    std::atomic<std::uint64_t> failed_{0};
     Poco::Net::Context::Ptr tlsContext_;
-    std::thread thread_;
+    /// The messages waiting to be sent, and the sending thread; none when e-mail is off.
+    std::unique_ptr<WorkQueue<Notification>> queue_;
 };
 
 }  // namespace mvi::host

@@ -26,18 +26,15 @@ void keepForever(ServiceVersion* version) {
 }  // namespace
 
 Unloader::Unloader(Poco::Logger& logger)
-    : logger_(logger), thread_([this] {
-          BackgroundTask::declare(kThread);
-          BackgroundTask::loop(kThread, [this] { run(); });
+    : logger_(logger), queue_({kThread}, [this](std::vector<ServiceVersion*>& versions) {
+          for (ServiceVersion* version : versions) {
+              destroy(version);
+          }
       }) {}
 
 Unloader::~Unloader() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
+    // Everything handed over is destroyed before the unloader goes.
+    queue_.stop(WorkQueue<ServiceVersion*>::Clock::time_point::max());
 }
 
 std::shared_ptr<ServiceVersion> Unloader::manage(std::unique_ptr<ServiceVersion> version) {
@@ -76,43 +73,32 @@ bool Unloader::waitUntilAllUnloaded(std::chrono::steady_clock::time_point deadli
 }
 
 void Unloader::retire(ServiceVersion* version) {
-    {
-        std::lock_guard lock(mutex_);
-        queue_.push_back(version);
+    if (!queue_.push(version)) {
+        // The unloader is stopping: the last holder destroys it itself.
+        destroy(version);
     }
-    wake_.notify_one();
 }
 
-void Unloader::run() {
-    std::unique_lock lock(mutex_);
-    while (true) {
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) {
-            return;
-        }
-        ServiceVersion* version = queue_.front();
-        queue_.pop_front();
-        lock.unlock();
-        bool wasLoaded = version->hasLibrary();
-        bool unmapped = false;
-        BackgroundTask::guarded(kThread, [version, &unmapped] { unmapped = version->unload(); });
-        if (version->keptMapped()) {
-            // Code of its library still runs and may call the host through the version's
-            // handle: both stay until the process exits.
-            keepForever(version);
-        } else {
-            delete version;
-        }
-        lock.lock();
-        if (wasLoaded) {
-            ++unloaded_;
-            if (!unmapped) {
-                ++stuck_;
-            }
-        }
-        --alive_;
-        idle_.notify_all();
+void Unloader::destroy(ServiceVersion* version) {
+    bool wasLoaded = version->hasLibrary();
+    bool unmapped = false;
+    BackgroundTask::guarded(kThread, [version, &unmapped] { unmapped = version->unload(); });
+    if (version->keptMapped()) {
+        // Code of its library still runs and may call the host through the version's handle:
+        // both stay until the process exits.
+        keepForever(version);
+    } else {
+        delete version;
     }
+    std::lock_guard lock(mutex_);
+    if (wasLoaded) {
+        ++unloaded_;
+        if (!unmapped) {
+            ++stuck_;
+        }
+    }
+    --alive_;
+    idle_.notify_all();
 }
 
 }  // namespace mvi::host

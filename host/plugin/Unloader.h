@@ -6,10 +6,10 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
-#include <thread>
+
+#include "core/WorkQueue.h"
 
 namespace mvi::host {
 
@@ -48,19 +48,17 @@ class Unloader {
 
   private:
     void retire(ServiceVersion* version);
-    void run();
+    /// Destroys one retired version and counts it (on the unloader's thread).
+    void destroy(ServiceVersion* version);
 
     Poco::Logger& logger_;
     mutable std::mutex mutex_;
-    std::condition_variable wake_;
     /// Signalled each time a version is destroyed.
     std::condition_variable idle_;
-    std::deque<ServiceVersion*> queue_;
     std::size_t alive_ = 0;
-    bool stopping_ = false;
     std::uint64_t unloaded_ = 0;
     std::uint64_t stuck_ = 0;
-    std::thread thread_;
+    WorkQueue<ServiceVersion*> queue_;
 };
 
 }  // namespace mvi::host

@@ -20,12 +20,14 @@ double secondsOf(Scheduler::Clock::duration duration) {
 
 }  // namespace
 
-Scheduler::Scheduler(unsigned threads) {
-    BackgroundTask::declare(kThread);
-    for (unsigned i = 0; i < std::max(threads, 1u); ++i) {
-        workers_.emplace_back([this] { BackgroundTask::loop(kThread, [this] { work(); }); });
-    }
-}
+Scheduler::Scheduler(unsigned threads)
+    : runs_({kThread, std::max(threads, 1u)},
+            [this](std::vector<std::shared_ptr<Task>>& tasks) {
+                for (auto& task : tasks) {
+                    run(task);
+                }
+            }),
+      timer_([this] { BackgroundTask::loop(kThread, [this] { handOutDueTasks(); }); }) {}
 
 Scheduler::~Scheduler() {
     stop();
@@ -51,7 +53,7 @@ void Scheduler::start(const std::shared_ptr<ServiceVersion>& version, TimerSpec 
                                         : fmt::format("periodic task '{}'", spec.name);
         task->spec = std::move(spec);
         byVersion_.emplace(task->owner, task);
-        queue_.emplace(task->due, task);
+        waiting_.emplace(task->due, task);
     }
     wake_.notify_all();
 }
@@ -64,32 +66,30 @@ void Scheduler::cancel(const ServiceVersion* version) {
     }
     byVersion_.erase(first, last);
     counts_.erase(version);
-    for (auto it = queue_.begin(); it != queue_.end();) {
-        it = it->second->cancelled ? queue_.erase(it) : std::next(it);
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+        it = it->second->cancelled ? waiting_.erase(it) : std::next(it);
     }
 }
 
 void Scheduler::stop() {
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ && workers_.empty()) {
-            return;
-        }
         stopping_ = true;
         for (auto& [owner, task] : byVersion_) {
             task->cancelled = true;
         }
-        queue_.clear();
+        waiting_.clear();
         byVersion_.clear();
     }
     wake_.notify_all();
-    for (auto& worker : workers_) {
-        if (worker.joinable()) {
-            worker.join();
+    {
+        std::lock_guard lock(joinMutex_);
+        if (timer_.joinable()) {
+            timer_.join();
         }
     }
-    std::lock_guard lock(mutex_);
-    workers_.clear();
+    // Runs handed out but not started are dropped; those in progress finish.
+    runs_.stop(Clock::now());
 }
 
 std::size_t Scheduler::size() const {
@@ -97,33 +97,41 @@ std::size_t Scheduler::size() const {
     return byVersion_.size();
 }
 
-void Scheduler::work() {
+void Scheduler::handOutDueTasks() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        if (queue_.empty()) {
+        if (waiting_.empty()) {
             wake_.wait(lock);
             continue;
         }
-        auto first = queue_.begin();
-        // A copy: while this thread waits, another may take the entry out of the queue.
+        auto first = waiting_.begin();
+        // A copy: while this thread waits, a task may be cancelled and leave the schedule.
         Clock::time_point due = first->first;
         if (due > Clock::now()) {
             wake_.wait_until(lock, due);
             continue;
         }
         std::shared_ptr<Task> task = first->second;
-        queue_.erase(first);
-        lock.unlock();
-        if (!BackgroundTask::guarded(kThread, [this, &task] { runOnce(*task); })) {
-            // The run failed inside the host: its next start is one interval from now, so a
-            // task that keeps failing does not keep a worker busy.
-            task->due = Clock::now() + task->interval;
-        }
-        lock.lock();
-        if (!task->cancelled && !stopping_) {
-            queue_.emplace(task->due, task);
-        }
+        waiting_.erase(first);
+        // Out of the schedule until its run is over, so it never runs twice at once.
+        runs_.push(std::move(task));
     }
+}
+
+void Scheduler::run(const std::shared_ptr<Task>& task) {
+    if (!BackgroundTask::guarded(kThread, [this, &task] { runOnce(*task); })) {
+        // The run failed inside the host: its next start is one interval from now, so a task
+        // that keeps failing does not keep a worker busy.
+        task->due = Clock::now() + task->interval;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (task->cancelled || stopping_) {
+            return;
+        }
+        waiting_.emplace(task->due, task);
+    }
+    wake_.notify_all();
 }
 
 void Scheduler::runOnce(Task& task) {

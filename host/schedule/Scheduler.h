@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/WorkQueue.h"
+
 namespace mvi::host {
 
 class ServiceVersion;
@@ -32,7 +34,8 @@ struct TimerSpec {
 
 /// Runs the periodic tasks of every loaded version on a small pool of threads.
 ///
-/// The tasks wait in one queue ordered by their next start. A task is taken out of the queue
+/// The tasks wait in one schedule ordered by their next start; a timer thread hands each one,
+/// when due, to the worker threads (a WorkQueue). A task is taken out of the queue
 /// while it runs and put back afterwards, so it never runs twice at once; its next start is the
 /// previous start plus the interval, or right away when the run took longer than that (logged
 /// as a warning on the version's log and raised as a Warning notification). A run holds its
@@ -75,17 +78,26 @@ class Scheduler {
         bool cancelled = false;
     };
 
-    void work();
+    /// The timer thread: hands each task to the workers when it is due.
+    void handOutDueTasks();
+    /// A worker: runs `task` once and puts it back in the schedule.
+    void run(const std::shared_ptr<Task>& task);
     /// Runs one task once and sets its next start; call without the lock.
     void runOnce(Task& task);
 
     mutable std::mutex mutex_;
+    /// Signalled when the schedule changes (the timer thread waits on it).
     std::condition_variable wake_;
-    std::multimap<Clock::time_point, std::shared_ptr<Task>> queue_;
+    /// Tasks waiting for their next start (a running task is not in it).
+    std::multimap<Clock::time_point, std::shared_ptr<Task>> waiting_;
     std::multimap<const ServiceVersion*, std::shared_ptr<Task>> byVersion_;
     std::map<const ServiceVersion*, unsigned> counts_;
     bool stopping_ = false;
-    std::vector<std::thread> workers_;
+    /// Runs due now, served by the worker threads.
+    WorkQueue<std::shared_ptr<Task>> runs_;
+    /// Guards joining `timer_`.
+    std::mutex joinMutex_;
+    std::thread timer_;
 };
 
 }  // namespace mvi::host

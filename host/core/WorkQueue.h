@@ -1,0 +1,223 @@
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/BackgroundTask.h"
+
+namespace mvi::host {
+
+/// A queue of work served by a few threads of its own: the one shape of the host's background
+/// workers (mirrored copies, unloads, e-mails, monitoring writes, timer runs).
+///
+/// `push` never waits: past `capacity` an item is refused (the caller counts or reports it),
+/// unless it is pushed with `Admission::Always`. Each thread takes up to `maxBatch` items at a
+/// time, in order, and hands them to `serve`; an exception `serve` throws is caught, logged and
+/// counted under the queue's thread name (BackgroundTask), and the thread goes on. The items of
+/// a batch are destroyed on the serving thread before the queue can count as idle, so an item
+/// that holds something alive (a version) lets go of it before `waitUntilIdle` returns.
+///
+/// `stop` refuses new items at once, lets the threads serve what is queued until a deadline,
+/// then hands back what is left (destroyed on the stopping thread, when the caller lets go) and
+/// joins the threads. Thread-safe.
+template <typename Item>
+class WorkQueue {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    struct Settings {
+        /// The threads' name in logs and `mvi_background_errors_total{thread="..."}`.
+        const char* thread = "worker";
+        /// Threads serving the queue (at least one).
+        unsigned threads = 1;
+        /// Items waiting at most (those being served do not count); beyond, `push` refuses.
+        std::size_t capacity = std::numeric_limits<std::size_t>::max();
+        /// Items handed to one call of `serve` at most (a writer commits them together).
+        std::size_t maxBatch = 1;
+        /// When set, `tick` runs on a serving thread this often (between batches).
+        Clock::duration tickInterval = Clock::duration::zero();
+    };
+
+    /// Serves a batch of 1 to `maxBatch` items, in the order they were pushed.
+    using Serve = std::function<void(std::vector<Item>&)>;
+
+    /// How `push` treats a full queue.
+    enum class Admission {
+        /// Refused when `capacity` items are waiting.
+        Bounded,
+        /// Queued whatever the count (the caller waits for its item and so bounds the queue).
+        Always,
+    };
+
+    WorkQueue(Settings settings, Serve serve, std::function<void()> tick = {})
+        : settings_(settings), serve_(std::move(serve)), tick_(std::move(tick)) {
+        if (settings_.threads == 0) {
+            settings_.threads = 1;
+        }
+        if (settings_.maxBatch == 0) {
+            settings_.maxBatch = 1;
+        }
+        BackgroundTask::declare(settings_.thread);
+        for (unsigned i = 0; i < settings_.threads; ++i) {
+            threads_.emplace_back(
+                [this] { BackgroundTask::loop(settings_.thread, [this] { run(); }); });
+        }
+    }
+
+    /// Stops at once: what is queued is dropped (see stop).
+    ~WorkQueue() { stop(Clock::now()); }
+
+    WorkQueue(const WorkQueue&) = delete;
+    WorkQueue& operator=(const WorkQueue&) = delete;
+
+    /// Queues `item`; false when the queue is full (Admission::Bounded) or stopping. A refused
+    /// item is destroyed on the caller's thread.
+    bool push(Item item, Admission admission = Admission::Bounded) {
+        {
+            std::lock_guard lock(mutex_);
+            if (closed_ ||
+                (admission == Admission::Bounded && queue_.size() >= settings_.capacity)) {
+                return false;
+            }
+            queue_.push_back(std::move(item));
+            ++pushed_;
+        }
+        wake_.notify_one();
+        return true;
+    }
+
+    /// Items waiting (not those being served).
+    std::size_t size() const {
+        std::lock_guard lock(mutex_);
+        return queue_.size();
+    }
+
+    /// Waits until every item pushed before this call has been served (or dropped by `stop`),
+    /// or until `deadline`. Returns whether they all were.
+    bool waitUntilServed(Clock::time_point deadline = Clock::time_point::max()) {
+        std::unique_lock lock(mutex_);
+        const std::uint64_t target = pushed_;
+        return waitFor(lock, deadline, [&] { return done_ >= target; });
+    }
+
+    /// Waits until nothing is queued or being served, or until `deadline`; whether it is so.
+    bool waitUntilIdle(Clock::time_point deadline = Clock::time_point::max()) {
+        std::unique_lock lock(mutex_);
+        return waitFor(lock, deadline, [&] { return queue_.empty() && busy_ == 0; });
+    }
+
+    /// Refuses new items at once; serves what is queued until `deadline`; then takes what is
+    /// left out of the queue, lets the threads end after the batch they serve and joins them.
+    /// Returns the items that were not served. Idempotent (a second call returns nothing).
+    std::vector<Item> stop(Clock::time_point deadline) {
+        std::vector<Item> abandoned;
+        {
+            std::unique_lock lock(mutex_);
+            closed_ = true;
+            waitFor(lock, deadline, [this] { return queue_.empty() && busy_ == 0; });
+            stopping_ = true;
+            abandoned.assign(std::make_move_iterator(queue_.begin()),
+                             std::make_move_iterator(queue_.end()));
+            queue_.clear();
+            done_ += abandoned.size();
+        }
+        wake_.notify_all();
+        changed_.notify_all();
+        std::vector<std::thread> threads;
+        {
+            std::lock_guard lock(joinMutex_);
+            threads.swap(threads_);
+        }
+        for (auto& thread : threads) {
+            thread.join();
+        }
+        return abandoned;
+    }
+
+  private:
+    template <typename Done>
+    bool waitFor(std::unique_lock<std::mutex>& lock, Clock::time_point deadline, Done done) {
+        if (deadline == Clock::time_point::max()) {
+            changed_.wait(lock, done);
+            return true;
+        }
+        return changed_.wait_until(lock, deadline, done);
+    }
+
+    void run() {
+        const bool ticking = tick_ && settings_.tickInterval > Clock::duration::zero();
+        Clock::time_point nextTick = Clock::now() + settings_.tickInterval;
+        std::unique_lock lock(mutex_);
+        while (true) {
+            auto ready = [this] { return stopping_ || !queue_.empty(); };
+            if (ticking) {
+                wake_.wait_until(lock, nextTick, ready);
+            } else {
+                wake_.wait(lock, ready);
+            }
+            if (stopping_) {
+                return;
+            }
+            if (!queue_.empty()) {
+                std::vector<Item> batch;
+                const std::size_t count = std::min(queue_.size(), settings_.maxBatch);
+                batch.reserve(count);
+                for (std::size_t i = 0; i < count; ++i) {
+                    batch.push_back(std::move(queue_.front()));
+                    queue_.pop_front();
+                }
+                ++busy_;
+                lock.unlock();
+                BackgroundTask::guarded(settings_.thread, [&] { serve_(batch); });
+                // The items let go of what they hold before the queue may count as idle.
+                batch.clear();
+                lock.lock();
+                --busy_;
+                done_ += count;
+                changed_.notify_all();
+            }
+            if (ticking && Clock::now() >= nextTick) {
+                lock.unlock();
+                BackgroundTask::guarded(settings_.thread, [this] { tick_(); });
+                lock.lock();
+                nextTick = Clock::now() + settings_.tickInterval;
+            }
+        }
+    }
+
+    Settings settings_;
+    Serve serve_;
+    std::function<void()> tick_;
+    mutable std::mutex mutex_;
+    /// Signalled when an item is queued or the queue stops (the serving threads wait on it).
+    std::condition_variable wake_;
+    /// Signalled when a batch has been served or the queue stops (waiters of `wait*`).
+    std::condition_variable changed_;
+    std::deque<Item> queue_;
+    /// Batches being served now.
+    std::size_t busy_ = 0;
+    /// Items pushed, and items served or dropped, since the start.
+    std::uint64_t pushed_ = 0;
+    std::uint64_t done_ = 0;
+    /// Set by `stop`: nothing is queued any more.
+    bool closed_ = false;
+    /// Set by `stop` after serving what it could: the threads end.
+    bool stopping_ = false;
+    /// Guards `threads_`, so that `stop` joins them once.
+    std::mutex joinMutex_;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace mvi::host
