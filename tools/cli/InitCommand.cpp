@@ -8,7 +8,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -127,8 +126,7 @@ void createProject(const fs::path& parent, const fs::path& projectDir, const std
 int init(CommandContext& context, const InitArguments& arguments) {
     std::ostream& out = context.out;
     std::ostream& err = context.err;
-    const std::optional<std::string> path =
-        arguments.path.empty() ? std::nullopt : std::optional<std::string>(arguments.path);
+    const std::string folderGiven = arguments.path.empty() ? "." : arguments.path;
     const std::string name =
         arguments.nameGiven->count() > 0 ? arguments.name : promptForName(context.in, out);
     if (!mvi::host::isValidServiceName(name)) {
@@ -140,12 +138,13 @@ int init(CommandContext& context, const InitArguments& arguments) {
     }
 
     // As the user named it, for the messages; the absolute form for the work.
-    const fs::path shown = path ? fs::path(*path) / name : fs::path(name);
-    const fs::path parent = fs::absolute(path ? fs::path(*path) : fs::path("."));
+    const fs::path shown =
+        arguments.path.empty() ? fs::path(name) : fs::path(arguments.path) / name;
+    const fs::path parent = fs::absolute(fs::path(folderGiven));
     const fs::path projectDir = parent / name;
     try {
         if (fs::exists(parent) && !fs::is_directory(parent)) {
-            err << "Error: " << path.value_or(".") << " is not a folder\n";
+            err << "Error: " << folderGiven << " is not a folder\n";
             return 1;
         }
         if (fs::exists(projectDir) && !isEmptyFolder(projectDir)) {
