@@ -1,5 +1,6 @@
-// `mvi init` (tools/cli/InitCommand): arguments, names, the prompt and refusing to overwrite, on
-// real folders. Building and testing a generated project is check_install.sh's part.
+// `mvi init` (tools/cli/InitCommand), run through the CLI in-process: arguments, names, the
+// prompt and refusing to overwrite, on real folders. Building and testing a generated project is
+// check_install.sh's part.
 #include <Poco/TemporaryFile.h>
 #include <gtest/gtest.h>
 
@@ -11,26 +12,27 @@
 #include <string>
 #include <vector>
 
-#include "InitCommand.h"
+#include "Cli.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-using mvi::cli::runInit;
-
-/// What one `runInit` call printed and returned.
+/// What one `mvi init` run printed and returned.
 struct InitRun {
     int status;
     std::string out;
     std::string err;
 };
 
+/// Runs `mvi init args...` with `input` on its standard input (not a terminal).
 InitRun init(const std::vector<std::string>& args, const std::string& input = "") {
+    std::vector<std::string> line{"init"};
+    line.insert(line.end(), args.begin(), args.end());
     std::istringstream in(input);
     std::ostringstream out;
     std::ostringstream err;
-    const int status = runInit(args, in, out, err);
+    const int status = mvi::cli::runMvi(line, in, out, err, false);
     return {status, out.str(), err.str()};
 }
 

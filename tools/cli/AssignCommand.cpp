@@ -1,47 +1,64 @@
 #include "AssignCommand.h"
 
-#include <Poco/Util/Option.h>
+#include <memory>
 
 #include "CliError.h"
 #include "ServiceTable.h"
 
 namespace mvi::cli {
+namespace {
 
-void AssignCommand::defineOptions(Poco::Util::OptionSet& options) const {
-    options.addOption(Poco::Util::Option("yes", "y", "do not ask for confirmation"));
-}
+struct AssignArguments {
+    std::string name;
+    std::string version;
+    bool yes = false;
+};
 
-int AssignCommand::run(CommandContext& context, const Arguments& arguments) const {
-    const std::string& serviceName = arguments.positional[0];
-    const std::string& version = arguments.positional[1];
-    HostClient host = client(context);
+int assign(CommandContext& context, const AssignArguments& arguments) {
+    HostClient host = context.client();
     std::string currentMain;
     bool known = false;
     for (const auto& entry : host.get("/services/")) {
-        if (entry.value("name", "") != serviceName) {
+        if (entry.value("name", "") != arguments.name) {
             continue;
         }
         if (entry.value("main", false)) {
             currentMain = entry.value("version", "");
         }
-        known = known || entry.value("version", "") == version;
+        known = known || entry.value("version", "") == arguments.version;
     }
     if (!known) {
-        throw CliError("No service " + serviceName + " " + version + " on " + host.url());
+        throw CliError("No service " + arguments.name + " " + arguments.version + " on " +
+                       host.url());
     }
-    if (currentMain == version) {
-        context.out << serviceName << " " << version << " is already the main version" << std::endl;
+    if (currentMain == arguments.version) {
+        context.out << arguments.name << " " << arguments.version << " is already the main version"
+                    << std::endl;
         return 0;
     }
-    std::string question = "Make " + serviceName + " " + version + " the main version" +
+    std::string question = "Make " + arguments.name + " " + arguments.version +
+                           " the main version" +
                            (currentMain.empty() ? "" : " instead of " + currentMain) + "?";
-    if (!confirm(context, question, arguments.has("yes"))) {
+    if (!context.confirm(question, arguments.yes)) {
         throw CliError("Aborted: the main version was not changed");
     }
-    host.send("PUT", "/services/~assign", {{"name", serviceName}, {"version", version}});
-    context.out << serviceName << " " << version << " is now the main version" << std::endl;
-    ServiceTable::build(host.get("/services/"), serviceName).print(context.out);
+    host.send("PUT", "/services/~assign",
+              {{"name", arguments.name}, {"version", arguments.version}});
+    context.out << arguments.name << " " << arguments.version << " is now the main version"
+                << std::endl;
+    ServiceTable::build(host.get("/services/"), arguments.name).print(context.out);
     return 0;
+}
+
+}  // namespace
+
+void addAssignCommand(CLI::App& mvi, CommandContext& context) {
+    auto arguments = std::make_shared<AssignArguments>();
+    CLI::App* command = mvi.add_subcommand("assign", "Make a version the main one of its service");
+    command->add_option("NAME", arguments->name, "the service's name")->required();
+    command->add_option("VERSION", arguments->version, "the version to make main")->required();
+    command->add_flag("-y,--yes", arguments->yes, "do not ask for confirmation");
+    context.onRun(*command, [&context, arguments] { return assign(context, *arguments); });
 }
 
 }  // namespace mvi::cli

@@ -1,15 +1,15 @@
 #include "Cli.h"
 
-#include <Poco/Environment.h>
 #include <Poco/Exception.h>
-#include <Poco/File.h>
 
-#include <iomanip>
+#include <memory>
 
 #include "AssignCommand.h"
 #include "CallCommand.h"
 #include "CliError.h"
+#include "Command.h"
 #include "DeployCommand.h"
+#include "HelpFormatter.h"
 #include "HostClient.h"
 #include "InitCommand.h"
 #include "KillCommand.h"
@@ -27,96 +27,167 @@
 #endif
 
 namespace mvi::cli {
-
-Cli::Cli() {
-    commands_.push_back(std::make_unique<DeployCommand>());
-    commands_.push_back(std::make_unique<ListCommand>());
-    commands_.push_back(std::make_unique<LogsCommand>());
-    commands_.push_back(std::make_unique<AssignCommand>());
-    commands_.push_back(std::make_unique<KillCommand>());
-    commands_.push_back(std::make_unique<UnquarantineCommand>());
-    commands_.push_back(std::make_unique<ParametersCommand>());
-    commands_.push_back(std::make_unique<CallCommand>());
-    commands_.push_back(std::make_unique<NotificationsCommand>());
-    commands_.push_back(std::make_unique<LoginCommand>());
-    commands_.push_back(std::make_unique<LogoutCommand>());
-    commands_.push_back(std::make_unique<TokenCommand>());
-}
-
 namespace {
 
-/// Takes `--ca-file FILE` (or `--ca-file=FILE`) and `--insecure` out of `given`, wherever they
-/// stand, into the trust of every HostClient; returns the other arguments.
-std::vector<std::string> takeTlsOptions(const std::vector<std::string>& given) {
-    TlsTrust trust;
-    trust.caFile = Poco::Environment::get("MVI_CA_FILE", "");
-    std::vector<std::string> rest;
-    for (std::size_t i = 0; i < given.size(); ++i) {
-        const std::string& word = given[i];
-        if (word == "--insecure") {
-            trust.insecure = true;
-        } else if (word == "--ca-file") {
-            if (i + 1 == given.size()) {
-                throw CliError("--ca-file needs a file (PEM certificates to trust)", 2);
-            }
-            trust.caFile = given[++i];
-        } else if (word.rfind("--ca-file=", 0) == 0) {
-            trust.caFile = word.substr(std::string("--ca-file=").size());
+/// `mvi --version`: the CLI's version, then the active host's (or why it is not known).
+std::string versionText() {
+    std::string text = std::string("mvi ") + MVI_CLI_VERSION + "\n";
+    try {
+        CliConfig config(CliConfig::defaultPath());
+        const std::string host = config.activeHost();
+        HostClient client(host, config.token(host));
+        HostAnswer answer = client.request("GET", "/~version");
+        nlohmann::json body = answer.json();
+        if (answer.status == 200 && body.is_object()) {
+            text += "mvi-host " + body.value("version", "?") + " (ABI " + body.value("abi", "?") +
+                    ") at " + host;
         } else {
-            rest.push_back(word);
+            text += "mvi-host at " + host + ": answered " + std::to_string(answer.status);
         }
+    } catch (const CliError& error) {
+        text += error.what();
     }
-    if (!trust.caFile.empty() && !Poco::File(trust.caFile).exists()) {
-        throw CliError("--ca-file " + trust.caFile + " does not exist", 2);
+    return text;
+}
+
+/// `mvi help [COMMAND]` and `mvi version`, the spelled-out forms of `--help` and `--version`
+/// (not listed in the help).
+void addHelpAndVersionWords(CLI::App& mvi, CommandContext& context) {
+    auto topic = std::make_shared<std::string>();
+    CLI::App* help = mvi.add_subcommand("help", "Show the help of mvi or of one command");
+    help->group("");
+    help->add_option("COMMAND", *topic, "the command to explain");
+    context.onRun(*help, [&mvi, &context, topic] {
+        const CLI::App* shown = &mvi;
+        for (const CLI::App* command : mvi.get_subcommands({})) {
+            if (command->get_name() == *topic && !command->get_group().empty()) {
+                shown = command;
+            }
+        }
+        context.out << mvi.get_formatter()->make_help(shown, shown->get_name(),
+                                                      CLI::AppFormatMode::Normal);
+        return 0;
+    });
+    CLI::App* version = mvi.add_subcommand("version", "Show the versions of mvi and the host");
+    version->group("");
+    context.onRun(*version, [&context] {
+        context.out << versionText() << std::endl;
+        return 0;
+    });
+}
+
+/// The deepest command named on the parsed command line (`mvi` itself when none was).
+const CLI::App& chosenCommand(const CLI::App& mvi) {
+    const CLI::App* command = &mvi;
+    while (!command->get_subcommands().empty()) {
+        command = command->get_subcommands().front();
     }
-    HostClient::setTrust(std::move(trust));
-    return rest;
+    return *command;
+}
+
+bool isOption(const std::string& word) {
+    return word.size() > 1 && word.front() == '-';
+}
+
+/// The one line that says what is wrong with a command line CLI11 could not parse. Words CLI11
+/// did not expect and options without their value are named with the command's usage; missing
+/// positionals show the usage alone; anything else is CLI11's own message.
+std::string describe(const CLI::App& mvi, const CLI::ParseError& error) {
+    const CLI::App& command = chosenCommand(mvi);
+    const std::string usage = HelpFormatter::usage(command);
+    if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr && !mvi.remaining().empty()) {
+        const std::string word = mvi.remaining().front();
+        if (&command == &mvi) {
+            return isOption(word) ? "unknown option " + word + " (see mvi --help)"
+                                  : "Unknown command '" + word + "' (see mvi --help)";
+        }
+        return (isOption(word) ? "unknown option " : "unexpected argument ") + word +
+               "; usage: " + usage;
+    }
+    if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr) {
+        return "Usage: " + usage + " (see " + HelpFormatter::path(command) + " --help)";
+    }
+    // CLI11 says "--name: 1 required NAME missing" for an option given without its value.
+    const std::string message = error.what();
+    const std::size_t colon = message.find(": ");
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr &&
+        colon != std::string::npos && message.size() > 8 &&
+        message.compare(message.size() - 8, 8, " missing") == 0) {
+        return message.substr(0, colon) + " needs a value; usage: " + usage;
+    }
+    return message;
 }
 
 }  // namespace
 
-int Cli::run(const std::vector<std::string>& given, std::istream& in, std::ostream& out,
-             std::ostream& err, bool interactive) {
-    std::vector<std::string> args;
+int runMvi(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+           std::ostream& err, bool interactive) {
+    CommandContext context(in, out, err, interactive);
+    CLI::App mvi("Deploy and operate services on an mvi-host.", "mvi");
+    // Set before the commands are added, which take them over: the help's layout and the
+    // heading the commands are listed under, global options that may follow the command's own
+    // words, and one command per line (so a word after the command is never taken for another
+    // command).
+    auto formatter = std::make_shared<HelpFormatter>();
+    formatter->column_width(24);
+    mvi.formatter(formatter);
+    mvi.group("Commands");
+    mvi.fallthrough();
+    mvi.require_subcommand(0, 1);
+
+    TlsTrust trust;
+    mvi.add_option("--ca-file", trust.caFile,
+                   "trust only the certificates in FILE (PEM) for an https:// host")
+        ->type_name("FILE")
+        ->envname("MVI_CA_FILE")
+        ->check(CLI::ExistingFile.description(""));
+    mvi.add_flag("--insecure", trust.insecure,
+                 "do not check an https:// host's certificate at all");
+    mvi.set_version_flag(
+        "-V,--version",
+        [&trust] {
+            HostClient::setTrust(trust);
+            return versionText();
+        },
+        "the versions of mvi and of the active host");
+    mvi.parse_complete_callback([&trust] { HostClient::setTrust(trust); });
+
+    addInitCommand(mvi, context);
+    addDeployCommand(mvi, context);
+    addListCommand(mvi, context);
+    addLogsCommand(mvi, context);
+    addAssignCommand(mvi, context);
+    addKillCommand(mvi, context);
+    addUnquarantineCommand(mvi, context);
+    addParametersCommand(mvi, context);
+    addCallCommand(mvi, context);
+    addNotificationsCommand(mvi, context);
+    addLoginCommand(mvi, context);
+    addLogoutCommand(mvi, context);
+    addTokenCommand(mvi, context);
+    addHelpAndVersionWords(mvi, context);
+    mvi.footer(
+        "mvi COMMAND --help shows the arguments and options of a command.\n"
+        "The active host is http://127.0.0.1:8080 until mvi login chooses another; the "
+        "environment\nvariable MVI_HOST overrides it, MVI_CONFIG names the configuration file.\n"
+        "An https:// host's certificate is checked against the system's CA store, or only\n"
+        "against --ca-file FILE (or MVI_CA_FILE); --insecure skips the check.");
+
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
-        args = takeTlsOptions(given);
-    } catch (const CliError& error) {
-        err << "Error: " << error.what() << std::endl;
-        return error.exitCode();
-    }
-    if (args.empty()) {
-        printUsage(err);
+        mvi.parse(reversed);
+        if (mvi.get_subcommands().empty()) {
+            err << mvi.help();
+            return 2;
+        }
+        return context.exitCode();
+    } catch (const CLI::Success& done) {
+        // --help and --version.
+        return mvi.exit(done, out, err);
+    } catch (const CLI::ParseError& error) {
+        out.flush();
+        err << "Error: " << describe(mvi, error) << std::endl;
         return 2;
-    }
-    const std::string& word = args.front();
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    try {
-        if (word == "--help" || word == "-h" || word == "help") {
-            if (!rest.empty()) {
-                for (const auto& command : commands_) {
-                    if (command->name() == rest.front()) {
-                        command->printHelp(out);
-                        return 0;
-                    }
-                }
-            }
-            printUsage(out);
-            return 0;
-        }
-        if (word == "--version" || word == "-V" || word == "version") {
-            return printVersion(out);
-        }
-        if (word == "init") {
-            return runInit(rest, in, out, err);
-        }
-        for (const auto& command : commands_) {
-            if (command->name() == word) {
-                CliConfig config(CliConfig::defaultPath());
-                CommandContext context{in, out, err, config, interactive};
-                return command->execute(context, rest);
-            }
-        }
-        throw CliError("Unknown command '" + word + "' (see mvi --help)", 2);
     } catch (const CliError& error) {
         out.flush();
         err << "Error: " << error.what() << std::endl;
@@ -130,45 +201,6 @@ int Cli::run(const std::vector<std::string>& given, std::istream& in, std::ostre
         err << "Error: " << error.what() << std::endl;
         return 1;
     }
-}
-
-void Cli::printUsage(std::ostream& out) const {
-    out << "usage: mvi COMMAND [ARGUMENTS] [options]\n\n"
-           "Deploy and operate services on an mvi-host.\n\n"
-           "Commands:\n";
-    out << "  " << std::left << std::setw(15) << "init"
-        << "Create a new service project\n";
-    for (const auto& command : commands_) {
-        out << "  " << std::left << std::setw(15) << command->name() << command->summary() << '\n';
-    }
-    out << "\n  mvi --version    the versions of mvi and of the active host\n"
-           "  mvi COMMAND --help    the arguments and options of a command\n\n"
-           "The active host is http://127.0.0.1:8080 until mvi login chooses another; the "
-           "environment\nvariable MVI_HOST overrides it, MVI_CONFIG names the configuration "
-           "file.\n"
-           "An https:// host's certificate is checked against the system's CA store, or only\n"
-           "against --ca-file FILE (or MVI_CA_FILE); --insecure skips the check.\n";
-}
-
-int Cli::printVersion(std::ostream& out) const {
-    out << "mvi " << MVI_CLI_VERSION << std::endl;
-    std::string host = CliConfig::kDefaultHost;
-    try {
-        CliConfig config(CliConfig::defaultPath());
-        host = config.activeHost();
-        HostClient client(host, config.token(host));
-        HostAnswer answer = client.request("GET", "/~version");
-        nlohmann::json body = answer.json();
-        if (answer.status == 200 && body.is_object()) {
-            out << "mvi-host " << body.value("version", "?") << " (ABI " << body.value("abi", "?")
-                << ") at " << host << std::endl;
-        } else {
-            out << "mvi-host at " << host << ": answered " << answer.status << std::endl;
-        }
-    } catch (const CliError& error) {
-        out << error.what() << std::endl;
-    }
-    return 0;
 }
 
 }  // namespace mvi::cli

@@ -1,85 +1,42 @@
 #include "Command.h"
 
 #include <Poco/String.h>
-#include <Poco/Util/HelpFormatter.h>
-#include <Poco/Util/Option.h>
-#include <Poco/Util/OptionException.h>
-#include <Poco/Util/OptionProcessor.h>
 
 #include "CliError.h"
 
 namespace mvi::cli {
 
-void Command::defineOptions(Poco::Util::OptionSet& /*options*/) const {}
-
-int Command::execute(CommandContext& context, const std::vector<std::string>& args) const {
-    Poco::Util::OptionSet options;
-    options.addOption(Poco::Util::Option("help", "h", "show this help"));
-    defineOptions(options);
-    Arguments arguments;
-    try {
-        Poco::Util::OptionProcessor processor(options);
-        processor.setUnixStyle(true);
-        for (const std::string& arg : args) {
-            std::string optionName;
-            std::string optionValue;
-            if (!processor.process(arg, optionName, optionValue)) {
-                arguments.positional.push_back(arg);
-            } else if (!optionName.empty()) {
-                arguments.options[optionName] = optionValue;
-            }
-        }
-        processor.checkRequired();
-    } catch (const Poco::Util::OptionException& error) {
-        throw CliError(
-            "mvi " + name() + ": " + error.displayText() + " (see mvi " + name() + " --help)", 2);
+CliConfig& CommandContext::config() {
+    if (!config_) {
+        config_.emplace(CliConfig::defaultPath());
     }
-    if (arguments.has("help")) {
-        printHelp(context.out);
-        return 0;
-    }
-    if (arguments.positional.size() < minArguments() ||
-        arguments.positional.size() > maxArguments()) {
-        throw CliError("Usage: mvi " + name() + " " + usage() + " (see mvi " + name() + " --help)",
-                       2);
-    }
-    return run(context, arguments);
+    return *config_;
 }
 
-void Command::printHelp(std::ostream& out) const {
-    Poco::Util::OptionSet options;
-    options.addOption(Poco::Util::Option("help", "h", "show this help"));
-    defineOptions(options);
-    Poco::Util::HelpFormatter formatter(options);
-    formatter.setUnixStyle(true);
-    formatter.setCommand("mvi " + name());
-    formatter.setUsage(usage() + " [options]");
-    formatter.setHeader(summary());
-    formatter.setFooter(details());
-    formatter.setWidth(100);
-    formatter.format(out);
+HostClient CommandContext::client() {
+    std::string host = config().activeHost();
+    return HostClient(host, config().token(host));
 }
 
-HostClient Command::client(const CommandContext& context) {
-    std::string host = context.config.activeHost();
-    return HostClient(host, context.config.token(host));
-}
-
-bool Command::confirm(CommandContext& context, const std::string& question, bool assumeYes) {
+bool CommandContext::confirm(const std::string& question, bool assumeYes) {
     if (assumeYes) {
         return true;
     }
-    if (!context.interactive) {
+    if (!interactive) {
         throw CliError(
             "Not confirmed: standard input is not a terminal, so nobody can answer "
             "\"" +
             question + "\"; pass --yes to go ahead");
     }
-    context.out << question << " [y/N] " << std::flush;
+    out << question << " [y/N] " << std::flush;
     std::string answer;
-    std::getline(context.in, answer);
+    std::getline(in, answer);
     answer = Poco::toLower(Poco::trim(answer));
     return answer == "y" || answer == "yes";
+}
+
+void CommandContext::onRun(CLI::App& command, std::function<int()> action) {
+    command.callback([this, action = std::move(action)] { exitCode_ = action(); });
 }
 
 }  // namespace mvi::cli

@@ -3,6 +3,7 @@
 #include <mvi/limits.hpp>
 
 #include <filesystem>
+#include <memory>
 
 #include "CliError.h"
 #include "ProjectBuilder.h"
@@ -44,19 +45,16 @@ void checkSource(const std::string& source) {
     }
 }
 
-}  // namespace
+struct DeployArguments {
+    std::string name;
+    std::string version;
+    std::string source;
+};
 
-std::string DeployCommand::details() const {
-    return "SOURCE is a service project folder (configured and built with CMake in SOURCE/build, "
-           "in Release; the build must produce exactly one .so), a built plugin (.so) or a "
-           ".tar.gz holding one. The first version of a name becomes main, later ones shadows "
-           "(see mvi assign).";
-}
-
-int DeployCommand::run(CommandContext& context, const Arguments& arguments) const {
-    const std::string& serviceName = arguments.positional[0];
-    const std::string& version = arguments.positional[1];
-    const std::string& source = arguments.positional[2];
+int deploy(CommandContext& context, const DeployArguments& arguments) {
+    const std::string& serviceName = arguments.name;
+    const std::string& version = arguments.version;
+    const std::string& source = arguments.source;
     if (!mvi::host::isValidServiceName(serviceName)) {
         throw CliError("Invalid service name '" + mvi::limits::shorten(serviceName) +
                        "': use lowercase letters, digits and underscores, not starting or ending "
@@ -69,7 +67,7 @@ int DeployCommand::run(CommandContext& context, const Arguments& arguments) cons
     }
     checkSource(source);
 
-    HostClient host = client(context);
+    HostClient host = context.client();
     for (const auto& entry : host.get("/services/")) {
         if (entry.value("name", "") == serviceName && entry.value("version", "") == version &&
             entry.value("status", "") != "draining") {
@@ -96,6 +94,27 @@ int DeployCommand::run(CommandContext& context, const Arguments& arguments) cons
     context.out << "Service deployed successfully" << std::endl;
     ServiceTable::build(host.get("/services/"), serviceName).print(context.out);
     return 0;
+}
+
+}  // namespace
+
+void addDeployCommand(CLI::App& mvi, CommandContext& context) {
+    auto arguments = std::make_shared<DeployArguments>();
+    CLI::App* command = mvi.add_subcommand(
+        "deploy", "Build a service project (or take a .so) and deploy it as NAME VERSION");
+    command->add_option("NAME", arguments->name, "the service's name")->required();
+    command->add_option("VERSION", arguments->version, "a semantic version such as 1.0.0")
+        ->required();
+    command
+        ->add_option("SOURCE", arguments->source,
+                     "a project folder, a built plugin (.so) or a .tar.gz holding one")
+        ->required();
+    command->footer(
+        "SOURCE is a service project folder (configured and built with CMake in SOURCE/build, in\n"
+        "Release; the build must produce exactly one .so), a built plugin (.so) or a .tar.gz\n"
+        "holding one. The first version of a name becomes main, later ones shadows (see mvi "
+        "assign).");
+    context.onRun(*command, [&context, arguments] { return deploy(context, *arguments); });
 }
 
 }  // namespace mvi::cli

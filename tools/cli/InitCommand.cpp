@@ -7,10 +7,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <optional>
+#include <memory>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "core/ServiceId.h"
 
@@ -47,13 +48,6 @@ constexpr std::string_view kGitignoreTemplate =
 #include "templates/gitignore.inc"
     ;
 
-constexpr std::string_view kUsage =
-    "usage: mvi init [PATH] [--name NAME]\n"
-    "Creates the service project NAME in PATH/NAME (PATH defaults to the current folder):\n"
-    "service.cpp, CMakeLists.txt, README.md and tests/. Without --name, asks for the name.\n"
-    "  -n, --name NAME  the project's name, also the service's name: lowercase letters, digits\n"
-    "                   and underscores, not starting or ending with _, at most 128 bytes\n";
-
 /// A template's text for the project `name`.
 std::string render(std::string_view text, const std::string& name) {
     if (!text.empty() && text.front() == '\n') {
@@ -64,37 +58,12 @@ std::string render(std::string_view text, const std::string& name) {
     return result;
 }
 
-/// The command line of `mvi init`, parsed.
+/// The command line of `mvi init`.
 struct InitArguments {
-    std::optional<std::string> path;  ///< PATH, when given.
-    std::optional<std::string> name;  ///< NAME, when given.
-    bool help = false;                ///< --help was given.
+    std::string path;                        ///< PATH (empty: the current folder).
+    std::string name;                        ///< NAME, when given.
+    const CLI::Option* nameGiven = nullptr;  ///< `--name`, to tell whether it was given.
 };
-
-/// Parses the words after `init`; throws std::invalid_argument with the reason.
-InitArguments parseArguments(const std::vector<std::string>& args) {
-    InitArguments parsed;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "-h" || arg == "--help") {
-            parsed.help = true;
-        } else if (arg == "-n" || arg == "--name") {
-            if (i + 1 == args.size()) {
-                throw std::invalid_argument(arg + " needs a value");
-            }
-            parsed.name = args[++i];
-        } else if (arg.rfind("--name=", 0) == 0) {
-            parsed.name = arg.substr(7);
-        } else if (arg.size() > 1 && arg.front() == '-') {
-            throw std::invalid_argument("unknown option " + arg);
-        } else if (parsed.path) {
-            throw std::invalid_argument("unexpected argument " + arg);
-        } else {
-            parsed.path = arg;
-        }
-    }
-    return parsed;
-}
 
 /// Asks for the project's name; an empty answer (or none) takes the default.
 std::string promptForName(std::istream& in, std::ostream& out) {
@@ -154,23 +123,12 @@ void createProject(const fs::path& parent, const fs::path& projectDir, const std
     }
 }
 
-}  // namespace
-
-int runInit(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
-            std::ostream& err) {
-    InitArguments parsed;
-    try {
-        parsed = parseArguments(args);
-    } catch (const std::invalid_argument& error) {
-        err << "Error: " << error.what() << "\n" << kUsage;
-        return 2;
-    }
-    if (parsed.help) {
-        out << kUsage;
-        return 0;
-    }
-
-    const std::string name = parsed.name ? *parsed.name : promptForName(in, out);
+int init(CommandContext& context, const InitArguments& arguments) {
+    std::ostream& out = context.out;
+    std::ostream& err = context.err;
+    const std::string folderGiven = arguments.path.empty() ? "." : arguments.path;
+    const std::string name =
+        arguments.nameGiven->count() > 0 ? arguments.name : promptForName(context.in, out);
     if (!mvi::host::isValidServiceName(name)) {
         err << "Error: \"" << mvi::limits::shorten(name)
             << "\" is not a valid service name: use lowercase letters, digits and underscores, "
@@ -180,12 +138,13 @@ int runInit(const std::vector<std::string>& args, std::istream& in, std::ostream
     }
 
     // As the user named it, for the messages; the absolute form for the work.
-    const fs::path shown = parsed.path ? fs::path(*parsed.path) / name : fs::path(name);
-    const fs::path parent = fs::absolute(parsed.path ? fs::path(*parsed.path) : fs::path("."));
+    const fs::path shown =
+        arguments.path.empty() ? fs::path(name) : fs::path(arguments.path) / name;
+    const fs::path parent = fs::absolute(fs::path(folderGiven));
     const fs::path projectDir = parent / name;
     try {
         if (fs::exists(parent) && !fs::is_directory(parent)) {
-            err << "Error: " << parsed.path.value_or(".") << " is not a folder\n";
+            err << "Error: " << folderGiven << " is not a folder\n";
             return 1;
         }
         if (fs::exists(projectDir) && !isEmptyFolder(projectDir)) {
@@ -209,6 +168,26 @@ int runInit(const std::vector<std::string>& args, std::istream& in, std::ostream
         << "Deploy it to the active host:\n"
         << "    mvi deploy " << name << " 1.0.0 " << folder << "\n";
     return 0;
+}
+
+}  // namespace
+
+void addInitCommand(CLI::App& mvi, CommandContext& context) {
+    auto arguments = std::make_shared<InitArguments>();
+    CLI::App* command = mvi.add_subcommand("init", "Create a new service project");
+    command->add_option("PATH", arguments->path,
+                        "the folder to create the project in (default: the current folder)");
+    arguments->nameGiven =
+        command
+            ->add_option("-n,--name", arguments->name,
+                         "the project's name, also its service's (asked for when left out)")
+            ->type_name("NAME");
+    command->footer(
+        "Creates the service project NAME in PATH/NAME: service.cpp, CMakeLists.txt, "
+        "README.md and tests/.\nNAME: lowercase letters, digits and underscores, not "
+        "starting or ending with _, at most " +
+        std::to_string(mvi::limits::kMaxNameBytes) + " bytes.");
+    context.onRun(*command, [&context, arguments] { return init(context, *arguments); });
 }
 
 }  // namespace mvi::cli

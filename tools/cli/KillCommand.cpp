@@ -1,8 +1,7 @@
 #include "KillCommand.h"
 
-#include <Poco/Util/Option.h>
-
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <utility>
 #include <vector>
@@ -19,26 +18,23 @@ struct Target {
     bool main = false;
 };
 
-}  // namespace
+struct KillArguments {
+    std::string name;
+    std::string version;
+    bool all = false;
+    bool yes = false;
+};
 
-void KillCommand::defineOptions(Poco::Util::OptionSet& options) const {
-    options.addOption(Poco::Util::Option("all", "a", "kill every service on the host"));
-    options.addOption(Poco::Util::Option("yes", "y", "do not ask for confirmation"));
-}
-
-int KillCommand::run(CommandContext& context, const Arguments& arguments) const {
-    const bool all = arguments.has("all");
-    const std::string serviceName = arguments.positional.empty() ? "" : arguments.positional[0];
-    const std::string version = arguments.positional.size() > 1 ? arguments.positional[1] : "";
-    if (all && !serviceName.empty()) {
-        throw CliError("mvi kill: --all kills every service; do not name one as well", 2);
-    }
+int killVersions(CommandContext& context, const KillArguments& arguments) {
+    const bool all = arguments.all;
+    const std::string& serviceName = arguments.name;
+    const std::string& version = arguments.version;
     if (!all && serviceName.empty()) {
         throw CliError("mvi kill: name the service to kill, or pass --all to kill every service",
                        2);
     }
 
-    HostClient host = client(context);
+    HostClient host = context.client();
     std::vector<Target> targets;
     std::set<std::pair<std::string, std::string>> seen;
     for (const auto& entry : host.get("/services/")) {
@@ -67,7 +63,7 @@ int KillCommand::run(CommandContext& context, const Arguments& arguments) const 
                        " on " + host.url());
     }
 
-    if (!arguments.has("yes") && context.interactive && targets.size() > 1) {
+    if (!arguments.yes && context.interactive && targets.size() > 1) {
         context.out << "These versions will be killed on " << host.url() << ":\n";
         for (const Target& target : targets) {
             context.out << "  " << target.name << " " << target.version
@@ -77,7 +73,7 @@ int KillCommand::run(CommandContext& context, const Arguments& arguments) const 
     std::string question = targets.size() == 1
                                ? "Kill " + targets[0].name + " " + targets[0].version + "?"
                                : "Kill these " + std::to_string(targets.size()) + " versions?";
-    if (!confirm(context, question, arguments.has("yes"))) {
+    if (!context.confirm(question, arguments.yes)) {
         throw CliError("Aborted: nothing was killed");
     }
     for (const Target& target : targets) {
@@ -95,6 +91,20 @@ int KillCommand::run(CommandContext& context, const Arguments& arguments) const 
         context.out << "Killed " << target.name << " " << target.version << std::endl;
     }
     return 0;
+}
+
+}  // namespace
+
+void addKillCommand(CLI::App& mvi, CommandContext& context) {
+    auto arguments = std::make_shared<KillArguments>();
+    CLI::App* command = mvi.add_subcommand(
+        "kill", "Undeploy a service version, all versions of a service, or every service");
+    CLI::Option* name =
+        command->add_option("NAME", arguments->name, "the service to kill (all its versions)");
+    command->add_option("VERSION", arguments->version, "only this version of it");
+    command->add_flag("-a,--all", arguments->all, "kill every service on the host")->excludes(name);
+    command->add_flag("-y,--yes", arguments->yes, "do not ask for confirmation");
+    context.onRun(*command, [&context, arguments] { return killVersions(context, *arguments); });
 }
 
 }  // namespace mvi::cli

@@ -1,21 +1,40 @@
 #include "ListCommand.h"
 
+#include <memory>
+
 #include "CliError.h"
 #include "ServiceTable.h"
 
 namespace mvi::cli {
+namespace {
 
-int ListCommand::run(CommandContext& context, const Arguments& arguments) const {
-    HostClient host = client(context);
-    std::string serviceName = arguments.positional.size() > 0 ? arguments.positional[0] : "";
-    std::string version = arguments.positional.size() > 1 ? arguments.positional[1] : "";
-    TextTable table = ServiceTable::build(host.get("/services/"), serviceName, version);
-    if (table.empty() && !serviceName.empty()) {
-        throw CliError("No service " + serviceName + (version.empty() ? "" : " " + version) +
-                       " on " + host.url());
+struct ListArguments {
+    std::string name;
+    std::string version;
+};
+
+int list(CommandContext& context, const ListArguments& arguments) {
+    HostClient host = context.client();
+    TextTable table =
+        ServiceTable::build(host.get("/services/"), arguments.name, arguments.version);
+    if (table.empty() && !arguments.name.empty()) {
+        throw CliError("No service " + arguments.name +
+                       (arguments.version.empty() ? "" : " " + arguments.version) + " on " +
+                       host.url());
     }
     table.print(context.out);
     return 0;
+}
+
+}  // namespace
+
+void addListCommand(CLI::App& mvi, CommandContext& context) {
+    auto arguments = std::make_shared<ListArguments>();
+    CLI::App* command = mvi.add_subcommand(
+        "ls", "List the deployed services (all, one name's versions, or one version)");
+    command->add_option("NAME", arguments->name, "only the versions of this service");
+    command->add_option("VERSION", arguments->version, "only this version of it");
+    context.onRun(*command, [&context, arguments] { return list(context, *arguments); });
 }
 
 }  // namespace mvi::cli

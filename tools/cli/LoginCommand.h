@@ -10,17 +10,6 @@ namespace mvi::cli {
 /// token made earlier (`mvi token`). Missing credentials are asked for at the terminal; a
 /// password may also come on standard input. A host that does not require a login only becomes
 /// the active host.
-class LoginCommand : public Command {
-  public:
-    std::string name() const override { return "login"; }
-    std::string summary() const override {
-        return "Log in to an mvi-host and make it the active host";
-    }
-    std::string usage() const override { return ""; }
-    std::size_t minArguments() const override { return 0; }
-    std::size_t maxArguments() const override { return 0; }
-    void defineOptions(Poco::Util::OptionSet& options) const override;
-    int run(CommandContext& context, const Arguments& arguments) const override;
-};
+void addLoginCommand(CLI::App& mvi, CommandContext& context);
 
 }  // namespace mvi::cli

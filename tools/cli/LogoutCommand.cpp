@@ -4,9 +4,11 @@
 
 namespace mvi::cli {
 
-int LogoutCommand::run(CommandContext& context, const Arguments& /*arguments*/) const {
-    const std::string url = context.config.activeHost();
-    const std::string token = context.config.token(url);
+namespace {
+
+int logout(CommandContext& context) {
+    const std::string url = context.config().activeHost();
+    const std::string token = context.config().token(url);
     if (token.empty()) {
         context.out << "Not logged in to " << url << std::endl;
         return 0;
@@ -22,10 +24,17 @@ int LogoutCommand::run(CommandContext& context, const Arguments& /*arguments*/) 
         context.err << "Warning: " << error.what() << "; the token is forgotten here anyway"
                     << std::endl;
     }
-    context.config.removeToken(url);
-    context.config.save();
+    context.config().removeToken(url);
+    context.config().save();
     context.out << "Logged out of " << url << std::endl;
     return 0;
+}
+
+}  // namespace
+
+void addLogoutCommand(CLI::App& mvi, CommandContext& context) {
+    CLI::App* command = mvi.add_subcommand("logout", "Log out of the active host");
+    context.onRun(*command, [&context] { return logout(context); });
 }
 
 }  // namespace mvi::cli

@@ -1,8 +1,7 @@
 #include "NotificationsCommand.h"
 
-#include <Poco/Util/Option.h>
-
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "TextTable.h"
@@ -10,13 +9,11 @@
 
 namespace mvi::cli {
 
-void NotificationsCommand::defineOptions(Poco::Util::OptionSet& options) const {
-    options.addOption(Poco::Util::Option("clear", "", "remove every notification"));
-}
+namespace {
 
-int NotificationsCommand::run(CommandContext& context, const Arguments& arguments) const {
-    HostClient host = client(context);
-    if (arguments.has("clear")) {
+int showOrClearNotifications(CommandContext& context, bool clear) {
+    HostClient host = context.client();
+    if (clear) {
         host.send("DELETE", "/notifications/", nlohmann::json::object());
         context.out << "Notifications cleared" << std::endl;
         return 0;
@@ -47,6 +44,17 @@ int NotificationsCommand::run(CommandContext& context, const Arguments& argument
     }
     table.print(context.out);
     return 0;
+}
+
+}  // namespace
+
+void addNotificationsCommand(CLI::App& mvi, CommandContext& context) {
+    auto clear = std::make_shared<bool>(false);
+    CLI::App* command = mvi.add_subcommand(
+        "notifications", "Show the notifications raised by services, or clear them");
+    command->add_flag("--clear", *clear, "remove every notification");
+    context.onRun(*command,
+                  [&context, clear] { return showOrClearNotifications(context, *clear); });
 }
 
 }  // namespace mvi::cli

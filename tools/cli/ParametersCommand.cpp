@@ -1,44 +1,35 @@
 #include "ParametersCommand.h"
 
-#include "CliError.h"
+#include <memory>
+
 #include "TextTable.h"
 
 namespace mvi::cli {
+namespace {
 
-std::string ParametersCommand::details() const {
-    return "VALUE is read as JSON (42, true, [1,2], \"text\"); anything that is not JSON is taken "
-           "as a string, so `set greeting_phrase Howdy` works. To set a string that looks like "
-           "JSON, quote it: '\"42\"'. Put -- before a VALUE that starts with a dash.";
-}
+struct ParametersArguments {
+    std::string name;
+    std::string version;
+    std::string parameter;
+    std::string value;
+    const CLI::App* set = nullptr;  ///< The `set` part, to tell whether it was given.
+};
 
-int ParametersCommand::run(CommandContext& context, const Arguments& arguments) const {
-    const auto& words = arguments.positional;
-    std::string service = words[0];
-    std::size_t next = 1;
-    if (words.size() > 1 && words[1] != "set") {
-        service += "_" + words[1];
-        next = 2;
-    }
-    const bool set = words.size() > next;
-    if (set && (words[next] != "set" || words.size() != next + 3)) {
-        throw CliError("Usage: mvi parameters " + usage(), 2);
-    }
-    if (!set && words.size() != next) {
-        throw CliError("Usage: mvi parameters " + usage(), 2);
-    }
-
-    HostClient host = client(context);
+int showOrSetParameters(CommandContext& context, const ParametersArguments& arguments) {
+    const std::string service =
+        arguments.name + (arguments.version.empty() ? "" : "_" + arguments.version);
+    HostClient host = context.client();
     std::string path = "/services/" + HostClient::segment(service) + "/~parameters";
-    if (set) {
-        const std::string& parameter = words[next + 1];
-        const std::string& text = words[next + 2];
-        nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+    if (arguments.set->parsed()) {
+        nlohmann::json value = nlohmann::json::parse(arguments.value, nullptr, false);
         if (value.is_discarded()) {
-            value = text;
+            value = arguments.value;
         }
-        host.send("POST", path + "/" + HostClient::segment(parameter), {{"value", value}});
-        context.out << "Set " << parameter << " of " << words[0]
-                    << (next == 2 ? " " + words[1] : "") << " to " << value.dump() << std::endl;
+        host.send("POST", path + "/" + HostClient::segment(arguments.parameter),
+                  {{"value", value}});
+        context.out << "Set " << arguments.parameter << " of " << arguments.name
+                    << (arguments.version.empty() ? "" : " " + arguments.version) << " to "
+                    << value.dump() << std::endl;
         return 0;
     }
     nlohmann::json parameters = host.get(path);
@@ -52,6 +43,29 @@ int ParametersCommand::run(CommandContext& context, const Arguments& arguments) 
     }
     table.print(context.out);
     return 0;
+}
+
+}  // namespace
+
+void addParametersCommand(CLI::App& mvi, CommandContext& context) {
+    auto arguments = std::make_shared<ParametersArguments>();
+    CLI::App* command = mvi.add_subcommand("parameters", "Show or set the parameters of a service");
+    command->add_option("NAME", arguments->name, "the service")->required();
+    command->add_option("VERSION", arguments->version,
+                        "only this version (default: the main one; set reaches the shadows too)");
+    CLI::App* set = command->add_subcommand("set", "Set a parameter to VALUE");
+    set->add_option("PARAMETER", arguments->parameter, "the parameter")->required();
+    set->add_option("VALUE", arguments->value, "the value, read as JSON, else as a string")
+        ->required();
+    const std::string valueHelp =
+        "VALUE is read as JSON (42, true, [1,2], \"text\"); anything that is not JSON is taken as\n"
+        "a string, so `set greeting_phrase Howdy` works. To set a string that looks like JSON,\n"
+        "quote it: '\"42\"'. Put -- before a VALUE that starts with a dash.";
+    set->footer(valueHelp);
+    arguments->set = set;
+    command->footer(valueHelp);
+    context.onRun(*command,
+                  [&context, arguments] { return showOrSetParameters(context, *arguments); });
 }
 
 }  // namespace mvi::cli

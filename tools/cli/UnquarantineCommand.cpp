@@ -1,14 +1,23 @@
 #include "UnquarantineCommand.h"
 
+#include <memory>
+
 #include "CliError.h"
 #include "ServiceTable.h"
 
 namespace mvi::cli {
 
-int UnquarantineCommand::run(CommandContext& context, const Arguments& arguments) const {
-    const std::string& serviceName = arguments.positional[0];
-    const std::string& version = arguments.positional[1];
-    HostClient host = client(context);
+namespace {
+
+struct UnquarantineArguments {
+    std::string name;
+    std::string version;
+};
+
+int unquarantine(CommandContext& context, const UnquarantineArguments& arguments) {
+    const std::string& serviceName = arguments.name;
+    const std::string& version = arguments.version;
+    HostClient host = context.client();
     nlohmann::json loaded =
         host.send("POST", "/services/~unquarantine", {{"name", serviceName}, {"version", version}});
     std::string status = loaded.is_object() ? loaded.value("status", "") : "";
@@ -21,6 +30,17 @@ int UnquarantineCommand::run(CommandContext& context, const Arguments& arguments
     }
     ServiceTable::build(host.get("/services/"), serviceName).print(context.out);
     return status == "ready" || status.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+void addUnquarantineCommand(CLI::App& mvi, CommandContext& context) {
+    auto arguments = std::make_shared<UnquarantineArguments>();
+    CLI::App* command = mvi.add_subcommand(
+        "unquarantine", "Load a quarantined version again (after it crashed the host)");
+    command->add_option("NAME", arguments->name, "the service")->required();
+    command->add_option("VERSION", arguments->version, "the quarantined version")->required();
+    context.onRun(*command, [&context, arguments] { return unquarantine(context, *arguments); });
 }
 
 }  // namespace mvi::cli

@@ -8,7 +8,6 @@
 #include "Cli.h"
 
 int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    mvi::cli::Cli cli;
-    return cli.run(args, std::cin, std::cout, std::cerr, isatty(STDIN_FILENO) != 0);
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    return mvi::cli::runMvi(args, std::cin, std::cout, std::cerr, isatty(STDIN_FILENO) != 0);
 }

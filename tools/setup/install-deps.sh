@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake pkg-config binutils curl ca-certificates git clang-format wrk
-    libpoco-dev libboost-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev
+    libpoco-dev libboost-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libcli11-dev
     python3-aiosmtpd
     libarchive-dev
     libcrypt-dev
