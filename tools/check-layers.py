@@ -28,14 +28,6 @@ LAYERS = [
 
 # Upward includes that predate the layers: (file, included header) -> what removes it.
 KNOWN = {
-    ("host/notifications/Mailer.cpp", "http/TlsSocket.h"):
-        "initializeTls moves to core",
-    ("host/plugin/BuildProbe.cpp", "schedule/Scheduler.h"):
-        "the plugin runtime owns a timer interface the scheduler implements",
-    ("host/plugin/ServiceVersion.h", "schedule/Scheduler.h"):
-        "the plugin runtime owns a timer interface the scheduler implements",
-    ("host/plugin/HostApi.cpp", "dispatch/Dispatcher.h"):
-        "the plugin runtime owns a call interface the dispatcher implements",
     ("host/dispatch/Dispatcher.cpp", "http/HttpError.h"):
         "errors with a status and a detail move to core",
     ("host/dispatch/Dispatcher.h", "http/ServiceTarget.h"):

@@ -7,6 +7,7 @@
 
 #include "http/ServiceTarget.h"
 #include "mirror/Mirror.h"
+#include "plugin/ServiceCaller.h"
 #include "plugin/ServiceRegistry.h"
 
 namespace mvi::host {
@@ -15,7 +16,7 @@ namespace mvi::host {
 /// `call_service`: resolves the target (by name: main plus shadows; `<name>_<version>`: that
 /// version), calls it (arguments validated by the version), counts it, and mirrors calls by name
 /// to the shadows. Holds no lock while service code runs, so a service may call itself.
-class Dispatcher {
+class Dispatcher : public ServiceCaller {
   public:
     /// A resolved call: the routing snapshot, the version that answers and its entrypoint.
     struct Route {
@@ -44,7 +45,8 @@ class Dispatcher {
     /// The whole in-process call of `call_service`: depth check (508), resolve, call, mirror.
     /// `version` empty: by name. Never throws; the body is the result or `{"detail": ...}`.
     CallResult callService(const std::string& name, const std::string& version,
-                           const std::string& entrypoint, const nlohmann::json& arguments) const;
+                           const std::string& entrypoint,
+                           const nlohmann::json& arguments) const override;
 
     /// The configured most nested calls.
     std::size_t maxDepth() const { return maxDepth_; }

@@ -1,5 +1,7 @@
 #include "http/TlsSocket.h"
 
+#include "core/Tls.h"
+
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/RejectCertificateHandler.h>
@@ -253,16 +255,5 @@ TlsServerSocket::TlsServerSocket(int fd, TlsCertificates& certificates)
 TlsServerSocket::TlsServerSocket(const Poco::Net::SocketAddress& address, int backlog,
                                  TlsCertificates& certificates)
     : Poco::Net::ServerSocket(boundImpl(address, backlog, certificates), true) {}
-
-void initializeTls() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        Poco::Net::initializeSSL();
-        // A certificate that fails a check is refused, never asked about on a console.
-        Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> reject(
-            new Poco::Net::RejectCertificateHandler(false));
-        Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, nullptr);
-    });
-}
 
 }  // namespace mvi::host

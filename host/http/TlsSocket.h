@@ -62,7 +62,4 @@ class TlsServerSocket : public Poco::Net::ServerSocket {
                     TlsCertificates& certificates);
 };
 
-/// Makes the process ready for OpenSSL through Poco (once; later calls do nothing).
-void initializeTls();
-
 }  // namespace mvi::host

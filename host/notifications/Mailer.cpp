@@ -13,7 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-#include "http/TlsSocket.h"
+#include "core/Tls.h"
 
 #include "core/BackgroundTask.h"
 

@@ -28,7 +28,6 @@
 #include "notifications/NotificationStore.h"
 #include "plugin/PluginLoader.h"
 #include "plugin/Unloader.h"
-#include "schedule/Scheduler.h"
 
 extern char** environ;
 
@@ -329,8 +328,10 @@ void BuildProbe::probeHere(const std::string& path, const std::string& scratchDi
                       LogStore::Settings{}, quiet);
         NotificationStore notifications;
         // Periodic tasks are declared as in the serving process but never run here.
-        Scheduler scheduler(1);
-        scheduler.stop();
+        struct NoTimers : TimerService {
+            void start(const std::shared_ptr<ServiceVersion>&, TimerSpec) override {}
+            void cancel(const ServiceVersion*) override {}
+        } scheduler;
         Unloader unloader(quiet);
         PluginLoader loader(Poco::Path(Poco::Path::forDirectory(scratch), "cache").toString(),
                             HostServices{logs, notifications}, unloader, quiet);

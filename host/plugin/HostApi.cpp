@@ -11,8 +11,8 @@
 
 #include "core/JsonInput.h"
 #include "core/ServiceId.h"
-#include "dispatch/Dispatcher.h"
 #include "notifications/EmailAddress.h"
+#include "plugin/ServiceCaller.h"
 #include "plugin/ServiceVersion.h"
 #include "schema/SchemaValidator.h"
 
@@ -483,13 +483,13 @@ mvi_status callService(mvi_host* host, const mvi_service_call* rawRequest, int32
             }
             arguments = std::move(*parsed);
         }
-        Dispatcher* dispatcher = host->version->dispatcher();
+        const ServiceCaller* caller = host->version->caller();
         CallResult result =
-            dispatcher == nullptr
+            caller == nullptr
                 ? CallResult{503, {{"detail", "calls between services are not available"}}}
-                : dispatcher->callService(std::string(view(request->service)),
-                                          std::string(view(request->version)),
-                                          std::string(view(request->entrypoint)), arguments);
+                : caller->callService(std::string(view(request->service)),
+                                      std::string(view(request->version)),
+                                      std::string(view(request->entrypoint)), arguments);
         // A detail may quote a name the caller gave, which need not be UTF-8.
         const nlohmann::json& answer = result.status == 200 ? result.body : result.body["detail"];
         std::string text = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

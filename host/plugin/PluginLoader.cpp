@@ -103,7 +103,7 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
     try {
         artifact = stage(id, sourcePath);
         version = unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
-        version->connect(scheduler_, dispatcher_);
+        version->connect(scheduler_, caller_);
         vet(*version);
         open(*version);
         version->markReady();

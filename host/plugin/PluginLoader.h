@@ -52,9 +52,9 @@ class PluginLoader {
     void setVetting(Vetting vetting) { vetting_ = std::move(vetting); }
 
     /// Connects every version loaded from now on to the host's scheduler and call router.
-    void connect(Scheduler* scheduler, Dispatcher* dispatcher) {
+    void connect(TimerService* scheduler, ServiceCaller* caller) {
         scheduler_ = scheduler;
-        dispatcher_ = dispatcher;
+        caller_ = caller;
     }
 
     /// What load does when the private copy of the build cannot be written (a full disk).
@@ -95,8 +95,8 @@ class PluginLoader {
     Unloader& unloader_;
     Poco::Logger& logger_;
     std::atomic<unsigned long long> loads_{0};
-    Scheduler* scheduler_ = nullptr;
-    Dispatcher* dispatcher_ = nullptr;
+    TimerService* scheduler_ = nullptr;
+    ServiceCaller* caller_ = nullptr;
     Vetting vetting_;
     std::atomic<std::uint64_t> loaded_{0};
     std::atomic<std::uint64_t> failed_{0};

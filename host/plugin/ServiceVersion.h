@@ -24,10 +24,10 @@
 #include "plugin/ParameterSet.h"
 #include "plugin/PluginThreads.h"
 #include "plugin/SharedObject.h"
-#include "schedule/Scheduler.h"
+#include "plugin/TimerService.h"
 
 namespace mvi::host {
-class Dispatcher;
+class ServiceCaller;
 class ServiceVersion;
 }  // namespace mvi::host
 
@@ -215,14 +215,14 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     std::uint32_t phaseIndex() const { return phaseIndex_; }
 
     /// Gives the version the host's scheduler and call router (both outlive it). Without them
-    /// `addTimer` refuses and `dispatcher` is null.
-    void connect(Scheduler* scheduler, Dispatcher* dispatcher) {
+    /// `addTimer` refuses and `caller` is null.
+    void connect(TimerService* scheduler, ServiceCaller* caller) {
         scheduler_ = scheduler;
-        dispatcher_ = dispatcher;
+        caller_ = caller;
     }
 
     /// The router for calls this version makes to services, or null.
-    Dispatcher* dispatcher() const { return dispatcher_; }
+    ServiceCaller* caller() const { return caller_; }
 
     /// Adds a periodic task: it starts when the version becomes ready (at once when it is ready
     /// already) and stops when it is taken out of service. Returns false without a scheduler.
@@ -324,8 +324,8 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     mvi_plugin_stop_fn onStop_ = nullptr;
     mvi_plugin_userdata* onStopData_ = nullptr;
     bool stopping_ = false;
-    Scheduler* scheduler_ = nullptr;
-    Dispatcher* dispatcher_ = nullptr;
+    TimerService* scheduler_ = nullptr;
+    ServiceCaller* caller_ = nullptr;
     std::mutex timersMutex_;
     /// Tasks declared before the version was ready.
     std::vector<TimerSpec> pendingTimers_;

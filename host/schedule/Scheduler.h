@@ -1,7 +1,5 @@
 #pragma once
 
-#include <mvi/plugin.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -14,23 +12,11 @@
 #include <vector>
 
 #include "core/WorkQueue.h"
+#include "plugin/TimerService.h"
 
 namespace mvi::host {
 
 class ServiceVersion;
-
-/// A periodic task as a plugin declared it through `call_every`.
-struct TimerSpec {
-    /// Shown in log lines and notifications about the task (may be empty).
-    std::string name;
-    /// Seconds from the start of one run to the start of the next; finite and > 0.
-    double intervalSeconds = 1.0;
-    /// The first run starts one interval after the task is started rather than at once.
-    bool waitFirst = false;
-    /// The plugin's task and the pointer it gets back.
-    mvi_plugin_timer_fn callback = nullptr;
-    mvi_plugin_userdata* userdata = nullptr;
-};
 
 /// Runs the periodic tasks of every loaded version on a small pool of threads.
 ///
@@ -41,7 +27,7 @@ struct TimerSpec {
 /// as a warning on the version's log and raised as a Warning notification). A run holds its
 /// version alive (a `shared_ptr` locked from the task's `weak_ptr`), so the version's library
 /// is closed only after the run finished; a version that is no longer ready runs nothing more.
-class Scheduler {
+class Scheduler : public TimerService {
   public:
     using Clock = std::chrono::steady_clock;
 
@@ -55,11 +41,11 @@ class Scheduler {
 
     /// Schedules `spec` for `version`: the first run is due now, or one interval from now when
     /// `spec.waitFirst` is set. Ignored once the scheduler is stopping.
-    void start(const std::shared_ptr<ServiceVersion>& version, TimerSpec spec);
+    void start(const std::shared_ptr<ServiceVersion>& version, TimerSpec spec) override;
 
     /// Takes every task of `version` out of the schedule. A run in progress finishes (it holds
     /// its version) and is not scheduled again.
-    void cancel(const ServiceVersion* version);
+    void cancel(const ServiceVersion* version) override;
 
     /// Cancels every task and waits for the runs in progress to finish. Idempotent.
     void stop();
