@@ -25,6 +25,7 @@
 #include <mvi/error.hpp>
 #include <mvi/limits.hpp>
 #include <mvi/log.hpp>
+#include <mvi/registration.hpp>
 #include <mvi/schema.hpp>
 #include <mvi/store.hpp>
 
@@ -64,25 +65,6 @@ inline mvi_status register_service(const mvi_host_api* api, mvi_host* host,
                                    mvi_registrar* registrar, void (*setup)(Service&)) noexcept;
 inline mvi_status entrypoint_trampoline(mvi_plugin_userdata* userdata, mvi_call* call,
                                         mvi_str arguments) noexcept;
-
-/// The size of the host table this SDK needs: every function of ABI 1.0.
-inline constexpr std::size_t kRequiredHostApiSize =
-    offsetof(mvi_host_api, set_parameter) + sizeof(mvi_host_api::set_parameter);
-
-/// The size of a host table that has call_every (ABI 1.1).
-inline constexpr std::size_t kCallEveryHostApiSize =
-    offsetof(mvi_host_api, call_every) + sizeof(mvi_host_api::call_every);
-
-/// The size of a host table that has call_service (ABI 1.1).
-inline constexpr std::size_t kCallServiceHostApiSize =
-    offsetof(mvi_host_api, call_service) + sizeof(mvi_host_api::call_service);
-
-/// The size of a host table that has set_on_stop (ABI 1.2).
-inline constexpr std::size_t kSetOnStopHostApiSize =
-    offsetof(mvi_host_api, set_on_stop) + sizeof(mvi_host_api::set_on_stop);
-
-/// The longest deadline an entrypoint may declare, in seconds (one day, as the host allows).
-inline constexpr double kMaxTimeoutSeconds = 86400;
 
 inline mvi_status stop_trampoline(mvi_plugin_userdata* userdata) noexcept;
 
@@ -278,10 +260,10 @@ class Entrypoint {
     /// 0 (the default) takes the host's `services.call_timeout_seconds`. Throws mvi::Error
     /// (MVI_INVALID_ARGUMENT) for a value that is not a finite number from 0 to 86400.
     Entrypoint& timeout(double seconds) {
-        if (!std::isfinite(seconds) || seconds < 0 || seconds > detail::kMaxTimeoutSeconds) {
+        if (!std::isfinite(seconds) || seconds < 0 || seconds > registration::kMaxTimeoutSeconds) {
             throw Error(fmt::format("entrypoint '{}': timeout needs a number of seconds from 0 "
                                     "(the host's default) to {:g}, not {}",
-                                    name_, detail::kMaxTimeoutSeconds, seconds),
+                                    name_, registration::kMaxTimeoutSeconds, seconds),
                         MVI_INVALID_ARGUMENT);
         }
         timeout_seconds_ = seconds;
@@ -579,7 +561,7 @@ inline nlohmann::json call_service(std::string_view service, std::string_view en
                                 service),
                     MVI_BAD_STATE);
     }
-    if (api->size < detail::kCallServiceHostApiSize || api->call_service == nullptr) {
+    if (!MVI_HOST_API_HAS(api, call_service) || api->call_service == nullptr) {
         throw Error(fmt::format("cannot call service {}: the host is older than ABI 1.1 and "
                                 "has no call_service",
                                 service),
@@ -791,7 +773,7 @@ class Service {
             throw Error("call_every needs a host: call it in the MVI_SERVICE body or later",
                         MVI_BAD_STATE);
         }
-        if (api->size < detail::kCallEveryHostApiSize || api->call_every == nullptr) {
+        if (!MVI_HOST_API_HAS(api, call_every) || api->call_every == nullptr) {
             throw Error("call_every: the host is older than ABI 1.1 and has no scheduler",
                         MVI_BAD_STATE);
         }
@@ -841,7 +823,7 @@ class Service {
             throw Error("on_stop needs a host: call it in the MVI_SERVICE body or later",
                         MVI_BAD_STATE);
         }
-        if (api->size < detail::kSetOnStopHostApiSize || api->set_on_stop == nullptr) {
+        if (!MVI_HOST_API_HAS(api, set_on_stop) || api->set_on_stop == nullptr) {
             throw Error("on_stop: the host is older than ABI 1.2 and has no on_stop hook",
                         MVI_BAD_STATE);
         }
@@ -1096,9 +1078,9 @@ inline mvi_status register_service(const mvi_host_api* api, mvi_host* host,
     if (api == nullptr) {
         return MVI_INVALID_ARGUMENT;
     }
-    if (api->size < kRequiredHostApiSize) {
-        if (api->size >=
-            offsetof(mvi_host_api, registration_error) + sizeof(mvi_host_api::registration_error)) {
+    // Every function of ABI 1.0 is needed.
+    if (!MVI_HOST_API_HAS(api, set_parameter)) {
+        if (MVI_HOST_API_HAS(api, registration_error)) {
             report_registration_error(
                 api, registrar,
                 "the host's function table is smaller than ABI 1.0 requires; the SDK cannot run");
