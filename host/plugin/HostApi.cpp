@@ -107,10 +107,9 @@ mvi_status addParameter(mvi_registrar* registrar, const mvi_parameter_decl* decl
         }
         registration::ParameterDeclaration& declared = *checked.declaration;
         if (!registrar->version->parameters().declare(
-                declared.name,
-                ParameterSet::Parameter{std::move(declared.initial_value),
-                                        std::move(declared.schema), declared.exposed,
-                                        declared.monitor})) {
+                declared.name, ParameterSet::Parameter{std::move(declared.initial_value),
+                                                       std::move(declared.schema), declared.exposed,
+                                                       declared.monitor})) {
             return refuse(registrar, registration::declared_twice("parameter", declared.name));
         }
         return MVI_OK;

@@ -324,8 +324,8 @@ void PluginLoader::open(ServiceVersion& version) {
     mvi_status status = registerFn(&hostApi(), version.handle(), &registrar);
     registrar.open = false;
     // Composed as the SDK's fake host composes it (mvi/registration.hpp).
-    if (auto reason = registration::failure_reason(status, registrar.pluginError,
-                                                   registrar.problems)) {
+    if (auto reason =
+            registration::failure_reason(status, registrar.pluginError, registrar.problems)) {
         throw std::runtime_error(*reason);
     }
 }

@@ -113,8 +113,7 @@ inline Refusal declared_twice(std::string_view kind, std::string_view name);
 /// plugin said through registration_error (`plugin_error`) and the reasons of the declarations
 /// that were refused (`problems`, at most kKeptProblems); std::nullopt when the version is
 /// accepted (MVI_OK and nothing refused).
-inline std::optional<std::string> failure_reason(mvi_status status,
-                                                 std::string_view plugin_error,
+inline std::optional<std::string> failure_reason(mvi_status status, std::string_view plugin_error,
                                                  const std::vector<std::string>& problems);
 
 namespace detail {
@@ -238,8 +237,9 @@ inline EntrypointDeclaration entrypoint(const mvi_entrypoint_decl& decl,
     if (auto problem = validation::check_arguments(arguments)) {
         throw Refusal{MVI_INVALID_ARGUMENT, fmt::format("{}: {}", quoted, *problem)};
     }
-    nlohmann::json result_schema = parse_declared(quoted + ": result schema", decl.result_schema,
-                                                  limits::kMaxSchemaBytes, nlohmann::json::object());
+    nlohmann::json result_schema =
+        parse_declared(quoted + ": result schema", decl.result_schema, limits::kMaxSchemaBytes,
+                       nlohmann::json::object());
     require_schema(quoted + ": result schema", result_schema);
     require_size(quoted + ": description", decl.description, limits::kMaxDescriptionBytes);
 
@@ -250,9 +250,9 @@ inline EntrypointDeclaration entrypoint(const mvi_entrypoint_decl& decl,
                                  std::string(view(decl.description)),
                                  decl.handler,
                                  decl.userdata};
-    result.monitor = has_field(MVI_HAS_FIELD(mvi_entrypoint_decl, &decl, monitor),
-                               registration.abi_minor, 1) &&
-                     decl.monitor;
+    result.monitor =
+        has_field(MVI_HAS_FIELD(mvi_entrypoint_decl, &decl, monitor), registration.abi_minor, 1) &&
+        decl.monitor;
     result.timeout_seconds = declared_timeout(decl, registration, quoted);
     result.strict_arguments = has_field(MVI_HAS_FIELD(mvi_entrypoint_decl, &decl, strict_arguments),
                                         registration.abi_minor, 3) &&
@@ -283,9 +283,9 @@ inline ParameterDeclaration parameter(const mvi_parameter_decl& decl,
                       fmt::format("{}: initial value does not match its schema: {}", quoted,
                                   errors.front().msg)};
     }
-    const bool monitor = has_field(MVI_HAS_FIELD(mvi_parameter_decl, &decl, monitor),
-                                   registration.abi_minor, 1) &&
-                         decl.monitor;
+    const bool monitor =
+        has_field(MVI_HAS_FIELD(mvi_parameter_decl, &decl, monitor), registration.abi_minor, 1) &&
+        decl.monitor;
     return {std::move(name), std::move(value), std::move(schema), decl.exposed, monitor};
 }
 
@@ -332,16 +332,14 @@ inline Refusal declared_twice(std::string_view kind, std::string_view name) {
     return {MVI_ALREADY_EXISTS, fmt::format("{} '{}' is declared twice", kind, name)};
 }
 
-inline std::optional<std::string> failure_reason(mvi_status status,
-                                                 std::string_view plugin_error,
+inline std::optional<std::string> failure_reason(mvi_status status, std::string_view plugin_error,
                                                  const std::vector<std::string>& problems) {
     if (status != MVI_OK) {
         // The plugin's message takes at most half a reason, so the host's own problem fits.
-        std::string reason =
-            plugin_error.empty()
-                ? fmt::format("registration failed with status {}", status)
-                : "registration failed: " +
-                      limits::shorten(plugin_error, limits::kMaxReasonBytes / 2);
+        std::string reason = plugin_error.empty()
+                                 ? fmt::format("registration failed with status {}", status)
+                                 : "registration failed: " +
+                                       limits::shorten(plugin_error, limits::kMaxReasonBytes / 2);
         if (!problems.empty()) {
             reason += " (" + problems.front() + ")";
         }

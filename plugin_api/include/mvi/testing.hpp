@@ -28,12 +28,12 @@
 // refuses the same entrypoints and parameters, with the same status for the service and the same
 // reason (declaration_problems(), failure_reason()), reading a field added in a later ABI minor
 // only from a service that reports that minor, as mvi-host does. It validates with mvi-host's own
-// validator (mvi/validation.hpp): it call arguments and parameter values against the declared schemas (the subset
-// described in mvi/schema.hpp) and answers 422 for a missing or mistyped argument, and for an
-// undeclared one when the entrypoint is strict, with the same detail list as mvi-host (an
-// undeclared argument of any other entrypoint is left out of what it receives). It also checks
-// every result against the declared result schema and answers 500 when it does not match, to catch
-// a service whose declarations and behaviour disagree.
+// validator (mvi/validation.hpp): it call arguments and parameter values against the declared
+// schemas (the subset described in mvi/schema.hpp) and answers 422 for a missing or mistyped
+// argument, and for an undeclared one when the entrypoint is strict, with the same detail list as
+// mvi-host (an undeclared argument of any other entrypoint is left out of what it receives). It
+// also checks every result against the declared result schema and answers 500 when it does not
+// match, to catch a service whose declarations and behaviour disagree.
 #ifndef MVI_TESTING_HPP
 #define MVI_TESTING_HPP
 
@@ -537,9 +537,9 @@ class FakeHost {
             }
             const std::string name = declared.name;
             host.parameters_.emplace(
-                name, ParameterRecord{std::move(declared.name), std::move(declared.initial_value),
-                                      std::move(declared.schema), declared.exposed,
-                                      declared.monitor});
+                name,
+                ParameterRecord{std::move(declared.name), std::move(declared.initial_value),
+                                std::move(declared.schema), declared.exposed, declared.monitor});
             return MVI_OK;
         } catch (const std::exception& error) {
             return host.refuse({MVI_ERROR, error.what()});
