@@ -140,13 +140,19 @@ using ServiceCallHandler = std::function<CallResult(const nlohmann::json& argume
 /// An in-process host for one service; see the top of this header.
 class FakeHost {
   public:
-    /// Registers the service: calls `register_plugin` (by default the mvi_plugin_register
-    /// linked into the test) with this host's table. `abi_version` is what the service's
-    /// mvi_plugin_abi_version returns (by default the one linked into the test): as mvi-host,
-    /// FakeHost reads no declaration field added in a later minor than the service reports.
-    /// Never throws for a failed registration; check registered() and failure_reason().
-    explicit FakeHost(mvi_plugin_register_fn register_plugin = &::mvi_plugin_register,
-                      std::uint32_t abi_version = ::mvi_plugin_abi_version())
+    /// Registers the service compiled into the test: its mvi_plugin_register, with the ABI
+    /// minor its mvi_plugin_abi_version reports. Never throws for a failed registration; check
+    /// registered() and failure_reason().
+    FakeHost() : FakeHost(&::mvi_plugin_register, ::mvi_plugin_abi_version()) {}
+
+    /// Registers a service through `register_plugin` (a plugin opened by the test, say) with
+    /// this host's table. `abi_version` is what the service's mvi_plugin_abi_version returns (by
+    /// default this SDK's version): as mvi-host, FakeHost reads no declaration field added in a
+    /// later minor than the service reports. Never throws for a failed registration; check
+    /// registered() and failure_reason().
+    explicit FakeHost(mvi_plugin_register_fn register_plugin,
+                      std::uint32_t abi_version = MVI_ABI_VERSION_PACK(MVI_ABI_VERSION_MAJOR,
+                                                                       MVI_ABI_VERSION_MINOR))
         : abi_minor_(MVI_ABI_VERSION_GET_MINOR(abi_version)) {
         api_.size = sizeof(mvi_host_api);
         api_.add_entrypoint = &FakeHost::add_entrypoint_fn;
