@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <mvi/limits.hpp>
+#include <mvi/registration.hpp>
 
 #include <cmath>
 #include <cstddef>
@@ -14,7 +15,6 @@
 #include "notifications/EmailAddress.h"
 #include "plugin/ServiceCaller.h"
 #include "plugin/ServiceVersion.h"
-#include "schema/SchemaValidator.h"
 
 namespace mvi::host {
 namespace {
@@ -44,154 +44,24 @@ const Decl* checkedDecl(const Decl* decl, std::size_t needed) {
     return decl != nullptr && decl->size >= needed ? decl : nullptr;
 }
 
-// The size a struct had in ABI 1.0: a plugin built then passes no more.
-constexpr std::size_t kEntrypointDeclSize10 =
-    offsetof(mvi_entrypoint_decl, userdata) + sizeof(mvi_entrypoint_decl::userdata);
-constexpr std::size_t kParameterDeclSize10 =
-    offsetof(mvi_parameter_decl, exposed) + sizeof(mvi_parameter_decl::exposed);
-
-// The longest deadline an entrypoint may declare (as services.call_timeout_seconds allows).
-constexpr double kMaxTimeoutSeconds = 86400;
-
-// The most refused declarations a registration keeps (the version's reason shows the first).
-constexpr std::size_t kKeptProblems = 16;
-
-// True when a plugin of ABI minor `abiMinor` filled the field that ends at `end` (added in minor
-// `since`) of a struct it declared `size` bytes long.
-bool hasField(std::size_t size, std::uint32_t abiMinor, std::size_t end, std::uint32_t since) {
-    return abiMinor >= since && size >= end;
+// Keeps a refused declaration's reason for the version's reason (the first few of them) and
+// hands its status to the plugin.
+mvi_status refuse(mvi_registrar* registrar, registration::Refusal refusal) {
+    if (registrar->problems.size() < registration::kKeptProblems) {
+        registrar->problems.push_back(std::move(refusal.reason));
+    }
+    return refusal.status;
 }
 
-// A declaration the host refuses: the status for the plugin and why, for the version's reason.
-struct Refusal {
-    mvi_status status;
-    std::string problem;
-};
-
-mvi_status refuse(mvi_registrar* registrar, mvi_status status, std::string problem) {
-    if (registrar->problems.size() < kKeptProblems) {
-        registrar->problems.push_back(std::move(problem));
-    }
-    return status;
+// What the shared checks need to know about the registration in progress.
+registration::Registration progress(const mvi_registrar& registrar) {
+    return {registrar.abiMinor, registrar.version->entrypoints().size(),
+            registrar.version->parameters().size()};
 }
 
-// Refuses `name` (of a `kind`: "entrypoint", "parameter") unless it is a valid member name no
-// longer than a name may be.
-void requireName(std::string_view kind, std::string_view name) {
-    if (name.size() > limits::kMaxNameBytes) {
-        throw Refusal{MVI_INVALID_ARGUMENT,
-                      fmt::format("{} name '{}' is {} bytes long, more than the {} allowed", kind,
-                                  limits::shorten(name), name.size(), limits::kMaxNameBytes)};
-    }
-    if (!isValidMemberName(name)) {
-        throw Refusal{MVI_INVALID_ARGUMENT,
-                      fmt::format("{} name '{}' is invalid (lowercase letters, digits and "
-                                  "underscores, not starting with a digit)",
-                                  kind, limits::shorten(name))};
-    }
-}
-
-// Refuses text `text` (`what` names it, e.g. "entrypoint 'x': description") when it is longer
-// than `maxBytes`.
-void requireSize(const std::string& what, mvi_str text, std::size_t maxBytes) {
-    if (text.size > maxBytes) {
-        throw Refusal{MVI_INVALID_ARGUMENT, fmt::format("{}: {} bytes, more than the {} allowed",
-                                                        what, text.size, maxBytes)};
-    }
-}
-
-// Parses declared JSON text (an empty text gives `empty`), refusing text that is longer than
-// `maxBytes`, nested deeper than the declaration limit or not JSON.
-nlohmann::json parseDeclared(const std::string& what, mvi_str text, std::size_t maxBytes,
-                             std::optional<nlohmann::json> empty = std::nullopt) {
-    requireSize(what, text, maxBytes);
-    if (text.size == 0 && empty) {
-        return *empty;
-    }
-    std::size_t depth = limits::json_depth(view(text));
-    if (depth > limits::kMaxDeclarationDepth) {
-        throw Refusal{MVI_INVALID_ARGUMENT,
-                      fmt::format("{}: nested {} levels deep, more than the {} allowed", what,
-                                  depth, limits::kMaxDeclarationDepth)};
-    }
-    auto value = parseJson(text);
-    if (!value) {
-        throw Refusal{MVI_INVALID_ARGUMENT, what + ": not valid JSON"};
-    }
-    return std::move(*value);
-}
-
-// Refuses a schema outside the supported subset.
-void requireSchema(const std::string& what, const nlohmann::json& schema) {
-    if (auto problem = SchemaValidator::checkSchema(schema)) {
-        throw Refusal{MVI_INVALID_ARGUMENT, fmt::format("{}: {}", what, *problem)};
-    }
-}
-
-// The deadline `decl` declares (0: the host's default; a plugin before ABI 1.2 declares none).
-double declaredTimeout(const mvi_registrar& registrar, const mvi_entrypoint_decl& decl,
-                       const std::string& quoted) {
-    if (!hasField(decl.size, registrar.abiMinor,
-                  offsetof(mvi_entrypoint_decl, timeout_seconds) + sizeof(double), 2)) {
-        return 0;
-    }
-    double seconds = decl.timeout_seconds;
-    if (!std::isfinite(seconds) || seconds < 0 || seconds > kMaxTimeoutSeconds) {
-        throw Refusal{MVI_INVALID_ARGUMENT,
-                      fmt::format("{}: timeout_seconds must be a number of seconds from 0 (the "
-                                  "host's default) to {:g}, not {}",
-                                  quoted, kMaxTimeoutSeconds, seconds)};
-    }
-    return seconds;
-}
-
-// The entrypoint `decl` declares, checked against the ABI, the subset and the limits.
-Entrypoint declaredEntrypoint(const mvi_registrar& registrar, const mvi_entrypoint_decl& decl) {
-    std::string_view rawName = view(decl.name);
-    requireName("entrypoint", rawName);
-    std::string name(rawName);
-    const std::string quoted = fmt::format("entrypoint '{}'", name);
-    if (registrar.version->entrypoints().size() >= limits::kMaxEntrypoints) {
-        throw Refusal{MVI_INVALID_ARGUMENT,
-                      fmt::format("{}: a service declares at most {} entrypoints", quoted,
-                                  limits::kMaxEntrypoints)};
-    }
-    if (decl.handler == nullptr) {
-        throw Refusal{MVI_INVALID_ARGUMENT, quoted + " has no handler"};
-    }
-    if (decl.method != MVI_METHOD_POST && decl.method != MVI_METHOD_GET) {
-        throw Refusal{MVI_INVALID_ARGUMENT,
-                      fmt::format("{} has unknown method {}", quoted, decl.method)};
-    }
-    nlohmann::json arguments =
-        parseDeclared(quoted + ": arguments", decl.arguments, limits::kMaxSchemaBytes);
-    if (auto problem = SchemaValidator::checkArguments(arguments)) {
-        throw Refusal{MVI_INVALID_ARGUMENT, fmt::format("{}: {}", quoted, *problem)};
-    }
-    nlohmann::json resultSchema = parseDeclared(quoted + ": result schema", decl.result_schema,
-                                                limits::kMaxSchemaBytes, nlohmann::json::object());
-    requireSchema(quoted + ": result schema", resultSchema);
-    requireSize(quoted + ": description", decl.description, limits::kMaxDescriptionBytes);
-
-    Entrypoint entrypoint{name,
-                          decl.method,
-                          std::move(arguments),
-                          std::move(resultSchema),
-                          std::string(view(decl.description)),
-                          decl.handler,
-                          decl.userdata};
-    entrypoint.monitor = hasField(decl.size, registrar.abiMinor,
-                                  offsetof(mvi_entrypoint_decl, monitor) + sizeof(bool), 1) &&
-                         decl.monitor;
-    entrypoint.timeoutSeconds = declaredTimeout(registrar, decl, quoted);
-    entrypoint.strictArguments =
-        hasField(decl.size, registrar.abiMinor,
-                 offsetof(mvi_entrypoint_decl, strict_arguments) + sizeof(bool), 3) &&
-        decl.strict_arguments;
-    return entrypoint;
-}
-
-mvi_status addEntrypoint(mvi_registrar* registrar, const mvi_entrypoint_decl* rawDecl) noexcept {
+// The checks of an entrypoint or parameter declaration are mvi/registration.hpp's, which the
+// SDK's fake host runs too, so both accept and refuse the same declarations for the same reason.
+mvi_status addEntrypoint(mvi_registrar* registrar, const mvi_entrypoint_decl* decl) noexcept {
     if (registrar == nullptr) {
         return MVI_INVALID_ARGUMENT;
     }
@@ -199,57 +69,32 @@ mvi_status addEntrypoint(mvi_registrar* registrar, const mvi_entrypoint_decl* ra
         if (!registrar->open) {
             return MVI_BAD_STATE;
         }
-        const auto* decl = checkedDecl(rawDecl, kEntrypointDeclSize10);
-        if (decl == nullptr) {
-            return refuse(registrar, MVI_INVALID_ARGUMENT,
-                          "entrypoint declaration is NULL or smaller than the ABI's");
+        auto checked = registration::check_entrypoint(decl, progress(*registrar));
+        if (!checked.declaration) {
+            return refuse(registrar, std::move(checked.refusal));
         }
-        Entrypoint entrypoint = declaredEntrypoint(*registrar, *decl);
-        std::string name = entrypoint.name;
+        registration::EntrypointDeclaration& declared = *checked.declaration;
+        const std::string name = declared.name;
+        Entrypoint entrypoint{std::move(declared.name),
+                              declared.method,
+                              std::move(declared.arguments),
+                              std::move(declared.result_schema),
+                              std::move(declared.description),
+                              declared.handler,
+                              declared.userdata};
+        entrypoint.monitor = declared.monitor;
+        entrypoint.timeoutSeconds = declared.timeout_seconds;
+        entrypoint.strictArguments = declared.strict_arguments;
         if (!registrar->version->addEntrypoint(std::move(entrypoint))) {
-            return refuse(registrar, MVI_ALREADY_EXISTS,
-                          fmt::format("entrypoint '{}' is declared twice", name));
+            return refuse(registrar, registration::declared_twice("entrypoint", name));
         }
         return MVI_OK;
-    } catch (Refusal& refusal) {
-        return refuse(registrar, refusal.status, std::move(refusal.problem));
     } catch (const std::exception& error) {
-        return refuse(registrar, MVI_ERROR, error.what());
+        return refuse(registrar, {MVI_ERROR, error.what()});
     }
 }
 
-// The parameter `decl` declares, checked against the subset and the limits.
-std::pair<std::string, ParameterSet::Parameter> declaredParameter(const mvi_registrar& registrar,
-                                                                  const mvi_parameter_decl& decl) {
-    std::string_view rawName = view(decl.name);
-    requireName("parameter", rawName);
-    std::string name(rawName);
-    const std::string quoted = fmt::format("parameter '{}'", name);
-    if (registrar.version->parameters().size() >= limits::kMaxParameters) {
-        throw Refusal{MVI_INVALID_ARGUMENT,
-                      fmt::format("{}: a service declares at most {} parameters", quoted,
-                                  limits::kMaxParameters)};
-    }
-    nlohmann::json value = parseDeclared(quoted + ": initial value", decl.initial_value,
-                                         limits::kMaxInitialValueBytes);
-    nlohmann::json schema = parseDeclared(quoted + ": schema", decl.schema, limits::kMaxSchemaBytes,
-                                          nlohmann::json::object());
-    requireSchema(quoted + ": schema", schema);
-    std::vector<ValidationError> errors;
-    SchemaValidator::validate(schema, value, nlohmann::json::array({"value"}), errors);
-    if (!errors.empty()) {
-        throw Refusal{MVI_TYPE_MISMATCH,
-                      fmt::format("{}: initial value does not match its schema: {}", quoted,
-                                  errors.front().msg)};
-    }
-    bool monitor = hasField(decl.size, registrar.abiMinor,
-                            offsetof(mvi_parameter_decl, monitor) + sizeof(bool), 1) &&
-                   decl.monitor;
-    return {std::move(name),
-            ParameterSet::Parameter{std::move(value), std::move(schema), decl.exposed, monitor}};
-}
-
-mvi_status addParameter(mvi_registrar* registrar, const mvi_parameter_decl* rawDecl) noexcept {
+mvi_status addParameter(mvi_registrar* registrar, const mvi_parameter_decl* decl) noexcept {
     if (registrar == nullptr) {
         return MVI_INVALID_ARGUMENT;
     }
@@ -257,21 +102,20 @@ mvi_status addParameter(mvi_registrar* registrar, const mvi_parameter_decl* rawD
         if (!registrar->open) {
             return MVI_BAD_STATE;
         }
-        const auto* decl = checkedDecl(rawDecl, kParameterDeclSize10);
-        if (decl == nullptr) {
-            return refuse(registrar, MVI_INVALID_ARGUMENT,
-                          "parameter declaration is NULL or smaller than the ABI's");
+        auto checked = registration::check_parameter(decl, progress(*registrar));
+        if (!checked.declaration) {
+            return refuse(registrar, std::move(checked.refusal));
         }
-        auto [name, parameter] = declaredParameter(*registrar, *decl);
-        if (!registrar->version->parameters().declare(name, std::move(parameter))) {
-            return refuse(registrar, MVI_ALREADY_EXISTS,
-                          fmt::format("parameter '{}' is declared twice", name));
+        registration::ParameterDeclaration& declared = *checked.declaration;
+        if (!registrar->version->parameters().declare(
+                declared.name, ParameterSet::Parameter{std::move(declared.initial_value),
+                                                       std::move(declared.schema), declared.exposed,
+                                                       declared.monitor})) {
+            return refuse(registrar, registration::declared_twice("parameter", declared.name));
         }
         return MVI_OK;
-    } catch (Refusal& refusal) {
-        return refuse(registrar, refusal.status, std::move(refusal.problem));
     } catch (const std::exception& error) {
-        return refuse(registrar, MVI_ERROR, error.what());
+        return refuse(registrar, {MVI_ERROR, error.what()});
     }
 }
 

@@ -7,6 +7,7 @@
 #include <Poco/SHA2Engine.h>
 #include <fmt/format.h>
 #include <mvi/limits.hpp>
+#include <mvi/registration.hpp>
 
 #include <link.h>
 
@@ -322,24 +323,10 @@ void PluginLoader::open(ServiceVersion& version) {
     registrar.abiMinor = minor;
     mvi_status status = registerFn(&hostApi(), version.handle(), &registrar);
     registrar.open = false;
-    if (status != MVI_OK) {
-        // The plugin's message takes at most half a reason, so the host's own problem fits.
-        std::string reason =
-            registrar.pluginError.empty()
-                ? fmt::format("registration failed with status {}", status)
-                : "registration failed: " +
-                      limits::shorten(registrar.pluginError, limits::kMaxReasonBytes / 2);
-        if (!registrar.problems.empty()) {
-            reason += " (" + registrar.problems.front() + ")";
-        }
-        throw std::runtime_error(reason);
-    }
-    if (!registrar.problems.empty()) {
-        std::string reason = "invalid declaration: " + registrar.problems.front();
-        for (std::size_t i = 1; i < registrar.problems.size(); ++i) {
-            reason += "; " + registrar.problems[i];
-        }
-        throw std::runtime_error(reason);
+    // Composed as the SDK's fake host composes it (mvi/registration.hpp).
+    if (auto reason =
+            registration::failure_reason(status, registrar.pluginError, registrar.problems)) {
+        throw std::runtime_error(*reason);
     }
 }
 

@@ -21,10 +21,6 @@
 static const mvi_host_api* g_api = NULL;
 static mvi_host* g_host = NULL;
 
-/* The size of the host table this plugin needs: every function up to set_parameter. */
-#define C_ECHO_REQUIRED_API_SIZE \
-    (offsetof(mvi_host_api, set_parameter) + sizeof(((mvi_host_api*)0)->set_parameter))
-
 /* Storage for data the host hands back (a parameter value). */
 struct mvi_plugin_buffer {
     char* data;
@@ -272,7 +268,8 @@ MVI_PLUGIN_EXPORT mvi_status mvi_plugin_register(const mvi_host_api* api, mvi_ho
                                                  mvi_registrar* registrar) {
     mvi_parameter_decl parameter;
     mvi_status status;
-    if (api == NULL || api->size < C_ECHO_REQUIRED_API_SIZE) {
+    /* This plugin needs every function up to set_parameter (ABI 1.0). */
+    if (api == NULL || !MVI_HOST_API_HAS(api, set_parameter)) {
         return MVI_INVALID_ARGUMENT;
     }
     g_api = api;

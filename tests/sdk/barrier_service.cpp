@@ -60,7 +60,8 @@ MVI_SERVICE(service) {
 
     switch (barrier_setup_mode) {
         case kSetupArgumentCount:
-            service.entrypoint("bad", {"a", "b"}, [](int a) { return a; });
+            // Names in a std::vector are counted when the service registers.
+            service.entrypoint("bad", std::vector<std::string>{"a", "b"}, [](int a) { return a; });
             break;
         case kSetupThrows:
             throw std::runtime_error("setup exploded");

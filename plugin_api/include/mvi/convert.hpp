@@ -1,9 +1,13 @@
 // mvi/convert.hpp -- strict conversion between JSON values and the SDK's supported C++ types.
 //
 // Supported types: std::string, every integer type, float/double, bool, std::vector<T>,
-// std::array<T, N>, std::optional<T>, std::map / std::unordered_map with std::string keys,
-// nlohmann::json (any value), structs declared with MVI_STRUCT (mvi/schema.hpp), and any other
-// type nlohmann::json can convert (its own to_json/from_json).
+// std::array<T, N>, std::set<T> / std::unordered_set<T>, std::optional<T>, std::map /
+// std::unordered_map with std::string keys, nlohmann::json (any value), structs declared with
+// MVI_STRUCT (mvi/schema.hpp), and a type of your own that has its own to_json/from_json beside
+// it (found by argument-dependent lookup, as nlohmann finds them). Any other type is refused when
+// the service is compiled, by one static_assert: a struct is told to be declared with
+// MVI_STRUCT(Type, fields...); for another type the compiler's note names it, e.g.
+// "'mvi::supported_type<std::list<int> >::value' evaluates to false".
 //
 // Conversion is strict, unlike nlohmann's own get<T>(): no boolean is read as a number, no
 // fraction is silently truncated to an integer, no integer silently wraps around. A failure
@@ -22,10 +26,12 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -64,7 +70,117 @@ template <class T, class H, class E, class A>
 struct is_string_map<std::unordered_map<std::string, T, H, E, A>> : std::true_type {};
 
 template <class T>
+struct is_set : std::false_type {};
+template <class T, class C, class A>
+struct is_set<std::set<T, C, A>> : std::true_type {};
+template <class T, class H, class E, class A>
+struct is_set<std::unordered_set<T, H, E, A>> : std::true_type {};
+
+template <class T>
 inline constexpr bool is_integer_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+// Detects a schema hook `mvi_schema(mvi::type_tag<T>)` reachable by argument-dependent lookup:
+// MVI_STRUCT defines one, and a user may define one beside any other type.
+template <class T, class = void>
+struct has_schema_hook : std::false_type {};
+template <class T>
+struct has_schema_hook<T, std::void_t<decltype(mvi_schema(std::declval<type_tag<T>>()))>>
+    : std::true_type {};
+
+// Detects a to_json or from_json of the user's beside T, found by argument-dependent lookup
+// only (nlohmann's own conversions of standard types do not count: the SDK knows no schema for
+// them).
+template <class T, class = void>
+struct has_own_from_json : std::false_type {};
+template <class T>
+struct has_own_from_json<
+    T, std::void_t<decltype(from_json(std::declval<const nlohmann::json&>(), std::declval<T&>()))>>
+    : std::true_type {};
+template <class T, class = void>
+struct has_own_to_json : std::false_type {};
+template <class T>
+struct has_own_to_json<
+    T, std::void_t<decltype(to_json(std::declval<nlohmann::json&>(), std::declval<const T&>()))>>
+    : std::true_type {};
+template <class T>
+inline constexpr bool has_own_conversion_v =
+    has_schema_hook<T>::value || has_own_from_json<T>::value || has_own_to_json<T>::value;
+
+// The first type inside T (T itself, an element, an optional's or a map's value) that the SDK
+// cannot convert; type_tag<void> when there is none.
+template <class T>
+constexpr auto find_unsupported() {
+    using U = std::remove_cv_t<T>;
+    if constexpr (std::is_same_v<U, nlohmann::json> || std::is_same_v<U, bool> || is_integer_v<U> ||
+                  std::is_floating_point_v<U> || std::is_same_v<U, std::string> ||
+                  has_own_conversion_v<U>) {
+        return type_tag<void>{};
+    } else if constexpr (is_optional<U>::value || is_vector<U>::value || is_std_array<U>::value ||
+                         is_set<U>::value) {
+        return find_unsupported<typename U::value_type>();
+    } else if constexpr (is_string_map<U>::value) {
+        return find_unsupported<typename U::mapped_type>();
+    } else {
+        return type_tag<U>{};
+    }
+}
+
+/// The first type inside T that the SDK cannot convert, or void.
+template <class T>
+using unsupported_t = typename decltype(find_unsupported<T>())::type;
+
+}  // namespace detail
+
+/// True for a type the SDK converts and describes with a schema (see the top of this header).
+/// A static_assert on it names an unsupported type in the compiler's note.
+template <class T>
+struct supported_type {
+    /// Whether T is supported.
+    static constexpr bool value = std::is_void_v<detail::unsupported_t<T>>;
+};
+
+/// True for a type declared with MVI_STRUCT (or given a schema hook of its own).
+template <class T>
+struct declared_with_MVI_STRUCT {
+    /// Whether T is declared with MVI_STRUCT.
+    static constexpr bool value = detail::has_schema_hook<T>::value;
+};
+
+namespace detail {
+
+/// Refuses, with one static_assert, a type the SDK cannot convert (`Unsupported`, from
+/// unsupported_t); does nothing for void. Instantiated once per type, so one mistake gives one
+/// error however many places use the type.
+template <class Unsupported>
+constexpr bool require_supported() {
+    if constexpr (std::is_void_v<Unsupported>) {
+        return true;
+    } else if constexpr (std::is_class_v<Unsupported> && std::is_aggregate_v<Unsupported>) {
+        static_assert(declared_with_MVI_STRUCT<Unsupported>::value,
+                      "mvi: declare this struct with MVI_STRUCT(Type, fields...) to use it as an "
+                      "argument, result or parameter (the note below names it)");
+        return false;
+    } else {
+        static_assert(supported_type<Unsupported>::value,
+                      "mvi: unsupported type for an argument, result or parameter (the note below "
+                      "names it); use std::string, a number, bool, std::vector, std::array, "
+                      "std::set, std::optional, std::map with std::string keys, nlohmann::json or "
+                      "a struct declared with MVI_STRUCT(Type, fields...)");
+        return false;
+    }
+}
+
+/// The message of a nlohmann exception without its "[json.exception...] " prefix.
+inline std::string readable(const nlohmann::json::exception& error) {
+    std::string text = error.what();
+    if (!text.empty() && text.front() == '[') {
+        const auto end = text.find("] ");
+        if (end != std::string::npos) {
+            text.erase(0, end + 2);
+        }
+    }
+    return text;
+}
 
 /// The JSON type name of a value, as used in messages and JSON schemas.
 inline const char* json_kind(const nlohmann::json& value) noexcept {
@@ -192,7 +308,7 @@ T from_json_value(const nlohmann::json& value) {
                 error.prepend(index);
                 throw;
             } catch (const nlohmann::json::exception& error) {
-                throw ConversionError(error.what()).prepend(index);
+                throw ConversionError(detail::readable(error)).prepend(index);
             }
             ++index;
         }
@@ -214,7 +330,7 @@ T from_json_value(const nlohmann::json& value) {
                 error.prepend(index);
                 throw;
             } catch (const nlohmann::json::exception& error) {
-                throw ConversionError(error.what()).prepend(index);
+                throw ConversionError(detail::readable(error)).prepend(index);
             }
         }
         return result;
@@ -230,13 +346,40 @@ T from_json_value(const nlohmann::json& value) {
                 error.prepend(item.key());
                 throw;
             } catch (const nlohmann::json::exception& error) {
-                throw ConversionError(error.what()).prepend(item.key());
+                throw ConversionError(detail::readable(error)).prepend(item.key());
             }
         }
         return result;
+    } else if constexpr (detail::is_set<T>::value) {
+        if (!value.is_array()) {
+            detail::conversion_failed("an array", value);
+        }
+        T result;
+        std::size_t index = 0;
+        for (const auto& element : value) {
+            try {
+                if (!result.insert(from_json_value<typename T::value_type>(element)).second) {
+                    throw ConversionError("duplicate item: the items must be unique");
+                }
+            } catch (ConversionError& error) {
+                error.prepend(index);
+                throw;
+            } catch (const nlohmann::json::exception& error) {
+                throw ConversionError(detail::readable(error)).prepend(index);
+            }
+            ++index;
+        }
+        return result;
+    } else if constexpr (detail::has_own_conversion_v<T>) {
+        // MVI_STRUCT types and types with their own to_json/from_json.
+        try {
+            return value.get<T>();
+        } catch (const nlohmann::json::exception& error) {
+            throw ConversionError(detail::readable(error));
+        }
     } else {
-        // MVI_STRUCT types and any other type with nlohmann to_json/from_json.
-        return value.get<T>();
+        detail::require_supported<detail::unsupported_t<T>>();
+        throw ConversionError("unsupported type");
     }
 }
 
@@ -247,7 +390,8 @@ nlohmann::json to_json_value(const T& value) {
         return value;
     } else if constexpr (detail::is_optional<T>::value) {
         return value ? to_json_value(*value) : nlohmann::json(nullptr);
-    } else if constexpr (detail::is_vector<T>::value || detail::is_std_array<T>::value) {
+    } else if constexpr (detail::is_vector<T>::value || detail::is_std_array<T>::value ||
+                         detail::is_set<T>::value) {
         nlohmann::json result = nlohmann::json::array();
         for (const typename T::value_type& element : value) {
             result.push_back(to_json_value(element));
@@ -259,8 +403,13 @@ nlohmann::json to_json_value(const T& value) {
             result[item.first] = to_json_value(item.second);
         }
         return result;
-    } else {
+    } else if constexpr (std::is_void_v<detail::unsupported_t<T>> ||
+                         std::is_same_v<T, std::string_view> || std::is_same_v<T, const char*> ||
+                         std::is_same_v<T, char*> || std::is_same_v<T, std::nullptr_t>) {
         return nlohmann::json(value);
+    } else {
+        detail::require_supported<detail::unsupported_t<T>>();
+        return nlohmann::json();
     }
 }
 
@@ -295,7 +444,7 @@ class StructReader {
             error.prepend(name);
             throw;
         } catch (const nlohmann::json::exception& error) {
-            throw ConversionError(error.what()).prepend(name);
+            throw ConversionError(readable(error)).prepend(name);
         }
     }
 

@@ -66,6 +66,23 @@ extern "C" {
 #define MVI_ABI_VERSION_GET_MAJOR(packed) ((uint32_t)(packed) >> 16)
 #define MVI_ABI_VERSION_GET_MINOR(packed) ((uint32_t)(packed)&0xFFFFu)
 
+/** Tells whether a size-prefixed struct is long enough to hold one of its fields: true when
+ *  `object->size` covers `field` of `type` (its offset plus its size). Every struct that crosses
+ *  only grows at the end, so a field added in a later minor is present exactly when this holds.
+ *  `type` is the struct's type name, `object` a pointer to it (evaluated more than once, must not
+ *  be NULL), `field` a member name. Returns a bool (an int in C). Where the plugin fills the struct
+ *  (declarations), the host also checks the plugin's minor (see the policy above). A macro only:
+ *  it works with structs of every minor. Since 1.3. */
+#define MVI_HAS_FIELD(type, object, field) \
+    ((size_t)(object)->size >= offsetof(type, field) + sizeof(((type*)0)->field))
+
+/** Tells whether the host table `api` (a const mvi_host_api*, evaluated more than once, not
+ *  NULL) has function `field`, e.g. MVI_HOST_API_HAS(api, call_service): a plugin calls a
+ *  function added after 1.0 only when this holds, so it runs on an older host with a clear
+ *  error instead of a crash. Returns a bool (an int in C). A macro only: it works with host
+ *  tables of every minor. Since 1.3. */
+#define MVI_HOST_API_HAS(api, field) MVI_HAS_FIELD(mvi_host_api, api, field)
+
 /** A borrowed UTF-8 string: `size` bytes at `data`, not NUL-terminated. `data` may be NULL only
  *  when `size` is 0. OWNERSHIP: the side that passes it keeps it; LIFETIME: the call it is passed
  *  to. Since 1.0. */

@@ -4,6 +4,7 @@
 //   {}                                  any value
 //   "type"                              string, integer, number, boolean, null, array, object
 //   "items", "minItems", "maxItems"     arrays (std::vector, std::array)
+//   "uniqueItems"                       sets (std::set, std::unordered_set) as arrays
 //   "properties", "required",
 //   "additionalProperties"              objects (structs, string-keyed maps)
 //   "anyOf"                             std::optional<T>: anyOf [T, {"type": "null"}]
@@ -27,21 +28,10 @@
 
 namespace mvi {
 
-namespace detail {
-
-// Detects a schema hook `mvi_schema(mvi::type_tag<T>)` reachable by argument-dependent lookup:
-// MVI_STRUCT defines one, and a user may define one beside any other type.
-template <class T, class = void>
-struct has_schema_hook : std::false_type {};
-template <class T>
-struct has_schema_hook<T, std::void_t<decltype(mvi_schema(std::declval<type_tag<T>>()))>>
-    : std::true_type {};
-
-}  // namespace detail
-
 /// The JSON schema of values of type T (see the top of this header for the subset used).
-/// Types without a known shape (nlohmann-convertible types with no MVI_STRUCT and no
-/// `mvi_schema(mvi::type_tag<T>)` hook, and nlohmann::json itself) get `{}`: any value.
+/// nlohmann::json, and a type with its own to_json/from_json but no MVI_STRUCT and no
+/// `mvi_schema(mvi::type_tag<T>)` hook, get `{}`: any value. A type the SDK cannot convert
+/// (mvi/convert.hpp) is refused by a static_assert.
 template <class T>
 nlohmann::json schema_of() {
     using U = std::remove_cv_t<std::remove_reference_t<T>>;
@@ -72,6 +62,10 @@ nlohmann::json schema_of() {
         return {{"anyOf", {schema_of<typename U::value_type>(), {{"type", "null"}}}}};
     } else if constexpr (detail::is_vector<U>::value) {
         return {{"type", "array"}, {"items", schema_of<typename U::value_type>()}};
+    } else if constexpr (detail::is_set<U>::value) {
+        return {{"type", "array"},
+                {"items", schema_of<typename U::value_type>()},
+                {"uniqueItems", true}};
     } else if constexpr (detail::is_std_array<U>::value) {
         constexpr std::size_t size = std::tuple_size<U>::value;
         return {{"type", "array"},
@@ -82,7 +76,10 @@ nlohmann::json schema_of() {
         return {{"type", "object"}, {"additionalProperties", schema_of<typename U::mapped_type>()}};
     } else if constexpr (detail::has_schema_hook<U>::value) {
         return mvi_schema(type_tag<U>{});
+    } else if constexpr (detail::has_own_conversion_v<U>) {
+        return nlohmann::json::object();
     } else {
+        detail::require_supported<detail::unsupported_t<U>>();
         return nlohmann::json::object();
     }
 }
@@ -167,6 +164,7 @@ class StructSchema {
 
 #define MVI_DETAIL_STRUCT_TO(field) mvi_json[#field] = ::mvi::to_json_value(mvi_value.field);
 #define MVI_DETAIL_STRUCT_FROM(field) mvi_reader.read(#field, mvi_value.field);
+#define MVI_DETAIL_STRUCT_VISIT(field) mvi_visit(#field, mvi_value.field);
 #define MVI_DETAIL_STRUCT_SCHEMA(field) \
     mvi_schema_builder.add<decltype(mvi_struct_type::field)>(#field);
 
@@ -184,24 +182,30 @@ class StructSchema {
 ///     }
 ///
 /// Reading is strict: a missing required field, a field of the wrong type and an unknown field
-/// are all errors (HTTP 422 for an entrypoint argument).
-#define MVI_STRUCT(Type, ...)                                                \
-    inline void to_json(nlohmann::json& mvi_json, const Type& mvi_value) {   \
-        mvi_json = nlohmann::json::object();                                 \
-        MVI_DETAIL_FOR_EACH(MVI_DETAIL_STRUCT_TO, __VA_ARGS__)               \
-    }                                                                        \
-    inline void from_json(const nlohmann::json& mvi_json, Type& mvi_value) { \
-        ::mvi::detail::StructReader mvi_reader(mvi_json);                    \
-        MVI_DETAIL_FOR_EACH(MVI_DETAIL_STRUCT_FROM, __VA_ARGS__)             \
-        mvi_reader.finish();                                                 \
-    }                                                                        \
-    inline nlohmann::json mvi_schema(::mvi::type_tag<Type>) {                \
-        using mvi_struct_type = Type;                                        \
-        ::mvi::detail::StructSchema mvi_schema_builder(#Type);               \
-        MVI_DETAIL_FOR_EACH(MVI_DETAIL_STRUCT_SCHEMA, __VA_ARGS__)           \
-        return mvi_schema_builder.finish();                                  \
-    }                                                                        \
-    static_assert(std::is_default_constructible_v<Type>,                     \
+/// are all errors (HTTP 422 for an entrypoint argument). An entrypoint may also take its
+/// arguments as one such struct: `service.entrypoint("add", [](const AddArgs& args) {...})`
+/// declares one argument per field (see Service::entrypoint).
+#define MVI_STRUCT(Type, ...)                                                 \
+    inline void to_json(nlohmann::json& mvi_json, const Type& mvi_value) {    \
+        mvi_json = nlohmann::json::object();                                  \
+        MVI_DETAIL_FOR_EACH(MVI_DETAIL_STRUCT_TO, __VA_ARGS__)                \
+    }                                                                         \
+    inline void from_json(const nlohmann::json& mvi_json, Type& mvi_value) {  \
+        ::mvi::detail::StructReader mvi_reader(mvi_json);                     \
+        MVI_DETAIL_FOR_EACH(MVI_DETAIL_STRUCT_FROM, __VA_ARGS__)              \
+        mvi_reader.finish();                                                  \
+    }                                                                         \
+    inline nlohmann::json mvi_schema(::mvi::type_tag<Type>) {                 \
+        using mvi_struct_type = Type;                                         \
+        ::mvi::detail::StructSchema mvi_schema_builder(#Type);                \
+        MVI_DETAIL_FOR_EACH(MVI_DETAIL_STRUCT_SCHEMA, __VA_ARGS__)            \
+        return mvi_schema_builder.finish();                                   \
+    }                                                                         \
+    template <class MviVisitor>                                               \
+    inline void mvi_for_each_field(Type& mvi_value, MviVisitor&& mvi_visit) { \
+        MVI_DETAIL_FOR_EACH(MVI_DETAIL_STRUCT_VISIT, __VA_ARGS__)             \
+    }                                                                         \
+    static_assert(std::is_default_constructible_v<Type>,                      \
                   "MVI_STRUCT(" #Type "): the struct must be default-constructible")
 
 #endif  // MVI_SCHEMA_HPP

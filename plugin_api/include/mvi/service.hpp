@@ -25,6 +25,7 @@
 #include <mvi/error.hpp>
 #include <mvi/limits.hpp>
 #include <mvi/log.hpp>
+#include <mvi/registration.hpp>
 #include <mvi/schema.hpp>
 #include <mvi/store.hpp>
 
@@ -64,25 +65,6 @@ inline mvi_status register_service(const mvi_host_api* api, mvi_host* host,
                                    mvi_registrar* registrar, void (*setup)(Service&)) noexcept;
 inline mvi_status entrypoint_trampoline(mvi_plugin_userdata* userdata, mvi_call* call,
                                         mvi_str arguments) noexcept;
-
-/// The size of the host table this SDK needs: every function of ABI 1.0.
-inline constexpr std::size_t kRequiredHostApiSize =
-    offsetof(mvi_host_api, set_parameter) + sizeof(mvi_host_api::set_parameter);
-
-/// The size of a host table that has call_every (ABI 1.1).
-inline constexpr std::size_t kCallEveryHostApiSize =
-    offsetof(mvi_host_api, call_every) + sizeof(mvi_host_api::call_every);
-
-/// The size of a host table that has call_service (ABI 1.1).
-inline constexpr std::size_t kCallServiceHostApiSize =
-    offsetof(mvi_host_api, call_service) + sizeof(mvi_host_api::call_service);
-
-/// The size of a host table that has set_on_stop (ABI 1.2).
-inline constexpr std::size_t kSetOnStopHostApiSize =
-    offsetof(mvi_host_api, set_on_stop) + sizeof(mvi_host_api::set_on_stop);
-
-/// The longest deadline an entrypoint may declare, in seconds (one day, as the host allows).
-inline constexpr double kMaxTimeoutSeconds = 86400;
 
 inline mvi_status stop_trampoline(mvi_plugin_userdata* userdata) noexcept;
 
@@ -278,10 +260,10 @@ class Entrypoint {
     /// 0 (the default) takes the host's `services.call_timeout_seconds`. Throws mvi::Error
     /// (MVI_INVALID_ARGUMENT) for a value that is not a finite number from 0 to 86400.
     Entrypoint& timeout(double seconds) {
-        if (!std::isfinite(seconds) || seconds < 0 || seconds > detail::kMaxTimeoutSeconds) {
+        if (!std::isfinite(seconds) || seconds < 0 || seconds > registration::kMaxTimeoutSeconds) {
             throw Error(fmt::format("entrypoint '{}': timeout needs a number of seconds from 0 "
                                     "(the host's default) to {:g}, not {}",
-                                    name_, detail::kMaxTimeoutSeconds, seconds),
+                                    name_, registration::kMaxTimeoutSeconds, seconds),
                         MVI_INVALID_ARGUMENT);
         }
         timeout_seconds_ = seconds;
@@ -362,7 +344,75 @@ inline mvi_status entrypoint_trampoline(mvi_plugin_userdata* userdata, mvi_call*
     return reinterpret_cast<Entrypoint*>(userdata)->handle(call, arguments);
 }
 
-/// An entrypoint whose argument and result types come from the callable F.
+/// The schema of what an entrypoint answers: its function's result type (void answers null).
+template <class Result>
+nlohmann::json declare_result() {
+    if constexpr (std::is_void_v<Result>) {
+        return {{"type", "null"}};
+    } else {
+        return schema_of<std::remove_cv_t<std::remove_reference_t<Result>>>();
+    }
+}
+
+/// Converts argument `name` of a call's `arguments` to T into `out`; a missing argument that is
+/// not a std::optional, and a value that does not convert, add an entry to the 422 `errors`.
+template <class T>
+void convert_argument(const nlohmann::json& arguments, const std::string& name,
+                      std::optional<T>& out, nlohmann::json& errors) {
+    const auto it = arguments.find(name);
+    if (it == arguments.end()) {
+        if constexpr (is_optional<T>::value) {
+            out.emplace(std::nullopt);
+        } else {
+            errors.push_back(argument_error(name, {}, "field required", "value_error.missing"));
+        }
+        return;
+    }
+    try {
+        out.emplace(from_json_value<T>(*it));
+    } catch (const ConversionError& error) {
+        errors.push_back(argument_error(name, error.path(), error.reason(), "type_error"));
+    } catch (const nlohmann::json::exception& error) {
+        errors.push_back(argument_error(name, {}, readable(error), "type_error"));
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::exception& error) {
+        errors.push_back(argument_error(name, {}, error.what(), "type_error"));
+    }
+}
+
+/// What an entrypoint answers, kept by value while it is converted: its function's result type
+/// without reference and const (void stays void).
+template <class Result>
+using answered_t = std::remove_cv_t<std::remove_reference_t<Result>>;
+
+/// Runs an entrypoint's function through `run` and answers the call with its result (converted
+/// from Result) or the error it threw. Never throws; returns MVI_OK once an answer was given.
+template <class Result, class Run>
+mvi_status answer_call(mvi_call* call, Run&& run) noexcept {
+    const mvi_host_api* api = registered_host().first;
+    if (api == nullptr) {
+        return MVI_BAD_STATE;
+    }
+    try {
+        if constexpr (std::is_void_v<Result>) {
+            run();
+            answer_result(api, call, nullptr);
+        } else {
+            answer_result(api, call, to_json_value(run()));
+        }
+    } catch (const HttpError& error) {
+        answer_error(api, call, error.status(), error.detail());
+    } catch (const std::exception& error) {
+        answer_error(api, call, 500, error.what());
+    } catch (...) {
+        answer_error(api, call, 500, "unknown error");
+    }
+    return MVI_OK;
+}
+
+/// An entrypoint whose argument and result types come from the callable F, its arguments named
+/// one by one.
 template <class F>
 class TypedEntrypoint final : public Entrypoint {
     using Traits = callable_traits<F>;
@@ -378,7 +428,7 @@ class TypedEntrypoint final : public Entrypoint {
   public:
     TypedEntrypoint(std::string name, std::vector<std::string> argument_names, F function)
         : Entrypoint(std::move(name), declare_arguments(argument_names, Indexes{}),
-                     declare_result()),
+                     declare_result<Result>()),
           argument_names_(std::move(argument_names)),
           function_(std::move(function)) {}
 
@@ -393,37 +443,6 @@ class TypedEntrypoint final : public Entrypoint {
                          {"required", !is_optional<Value<I>>::value}}),
          ...);
         return list;
-    }
-
-    static nlohmann::json declare_result() {
-        if constexpr (std::is_void_v<Result>) {
-            return {{"type", "null"}};
-        } else {
-            return schema_of<std::remove_cv_t<std::remove_reference_t<Result>>>();
-        }
-    }
-
-    template <class T>
-    static void convert_argument(const nlohmann::json& arguments, const std::string& name,
-                                 std::optional<T>& out, nlohmann::json& errors) {
-        const auto it = arguments.find(name);
-        if (it == arguments.end()) {
-            if constexpr (is_optional<T>::value) {
-                out.emplace(std::nullopt);
-            } else {
-                errors.push_back(argument_error(name, {}, "field required", "value_error.missing"));
-            }
-            return;
-        }
-        try {
-            out.emplace(from_json_value<T>(*it));
-        } catch (const ConversionError& error) {
-            errors.push_back(argument_error(name, error.path(), error.reason(), "type_error"));
-        } catch (const std::bad_alloc&) {
-            throw;
-        } catch (const std::exception& error) {
-            errors.push_back(argument_error(name, {}, error.what(), "type_error"));
-        }
     }
 
     template <std::size_t... I>
@@ -446,29 +465,109 @@ class TypedEntrypoint final : public Entrypoint {
     }
 
     mvi_status handle(mvi_call* call, mvi_str arguments) noexcept override {
-        const mvi_host_api* api = registered_host().first;
-        if (api == nullptr) {
-            return MVI_BAD_STATE;
-        }
-        try {
+        return answer_call<Result>(call, [&]() -> answered_t<Result> {
             auto values = convert_arguments(parse_arguments(arguments), Indexes{});
-            if constexpr (std::is_void_v<Result>) {
-                invoke(values, Indexes{});
-                answer_result(api, call, nullptr);
-            } else {
-                answer_result(api, call, to_json_value(invoke(values, Indexes{})));
-            }
-        } catch (const HttpError& error) {
-            answer_error(api, call, error.status(), error.detail());
-        } catch (const std::exception& error) {
-            answer_error(api, call, 500, error.what());
-        } catch (...) {
-            answer_error(api, call, 500, "unknown error");
-        }
-        return MVI_OK;
+            return invoke(values, Indexes{});
+        });
     }
 
     std::vector<std::string> argument_names_;
+    F function_;
+};
+
+/// How many arguments callable F takes; `otherwise` when F has no one fixed signature.
+template <class F, std::size_t otherwise>
+constexpr std::size_t arity() {
+    if constexpr (callable_traits<F>::valid) {
+        return callable_traits<F>::arity;
+    } else {
+        return otherwise;
+    }
+}
+template <class F, std::size_t otherwise>
+inline constexpr std::size_t arity_v = arity<F, otherwise>();
+
+/// Whether T is a struct declared with MVI_STRUCT (it has the field visitor the macro defines).
+struct FieldProbe {
+    template <class Field>
+    void operator()(const char*, Field&) const {}
+};
+template <class T, class = void>
+struct is_mvi_struct : std::false_type {};
+template <class T>
+struct is_mvi_struct<
+    T, std::void_t<decltype(mvi_for_each_field(std::declval<T&>(), std::declval<FieldProbe>()))>>
+    : std::true_type {};
+
+/// The type of the one parameter of callable F, without reference and const; void when F does
+/// not take exactly one.
+template <class F, class = void>
+struct single_parameter {
+    using type = void;
+};
+template <class F>
+struct single_parameter<
+    F, std::enable_if_t<callable_traits<F>::valid && callable_traits<F>::arity == 1>> {
+    using type = std::remove_cv_t<
+        std::remove_reference_t<std::tuple_element_t<0, typename callable_traits<F>::arguments>>>;
+};
+
+/// An entrypoint whose function takes its arguments as one MVI_STRUCT: each field is one
+/// argument (a key of the body), declared exactly as a separately named argument of the field's
+/// type would be.
+template <class F>
+class StructEntrypoint final : public Entrypoint {
+    using Traits = callable_traits<F>;
+    using Result = typename Traits::result;
+    using Parameter = std::tuple_element_t<0, typename Traits::arguments>;
+    using Arguments = typename single_parameter<F>::type;
+
+  public:
+    StructEntrypoint(std::string name, F function)
+        : Entrypoint(std::move(name), declare_arguments(), declare_result<Result>()),
+          function_(std::move(function)) {}
+
+    /// The fields' names, in order: the arguments' names.
+    static std::vector<std::string> field_names() {
+        std::vector<std::string> names;
+        Arguments sample{};
+        mvi_for_each_field(sample, [&names](const char* name, auto&) { names.emplace_back(name); });
+        return names;
+    }
+
+  private:
+    static nlohmann::json declare_arguments() {
+        nlohmann::json list = nlohmann::json::array();
+        Arguments sample{};
+        mvi_for_each_field(sample, [&list](const char* name, auto& field) {
+            using Field = std::remove_cv_t<std::remove_reference_t<decltype(field)>>;
+            list.push_back({{"name", name},
+                            {"schema", schema_of<Field>()},
+                            {"required", !is_optional<Field>::value}});
+        });
+        return list;
+    }
+
+    mvi_status handle(mvi_call* call, mvi_str arguments) noexcept override {
+        return answer_call<Result>(call, [&]() -> answered_t<Result> {
+            const nlohmann::json body = parse_arguments(arguments);
+            Arguments values{};
+            nlohmann::json errors = nlohmann::json::array();
+            mvi_for_each_field(values, [&](const char* name, auto& field) {
+                using Field = std::remove_cv_t<std::remove_reference_t<decltype(field)>>;
+                std::optional<Field> converted;
+                convert_argument(body, name, converted, errors);
+                if (converted) {
+                    field = std::move(*converted);
+                }
+            });
+            if (!errors.empty()) {
+                throw HttpError(422, std::move(errors));
+            }
+            return std::invoke(function_, pass_argument<Parameter>(values));
+        });
+    }
+
     F function_;
 };
 
@@ -579,7 +678,7 @@ inline nlohmann::json call_service(std::string_view service, std::string_view en
                                 service),
                     MVI_BAD_STATE);
     }
-    if (api->size < detail::kCallServiceHostApiSize || api->call_service == nullptr) {
+    if (!MVI_HOST_API_HAS(api, call_service) || api->call_service == nullptr) {
         throw Error(fmt::format("cannot call service {}: the host is older than ABI 1.1 and "
                                 "has no call_service",
                                 service),
@@ -652,7 +751,8 @@ class Service {
     /// Declares entrypoint `name` (lowercase letters, digits, underscores) that runs `function`:
     /// a lambda, function object or function pointer with one fixed signature. Its argument
     /// types and result type give the declared JSON schemas, and `argument_names` names its
-    /// arguments in order (one name per argument). A std::optional argument is not required:
+    /// arguments in order (one name per argument; a braced list of literals, {"a", "b"}, is
+    /// counted when compiling, see the next overload). A std::optional argument is not required:
     /// missing or null gives std::nullopt. A void result answers null. Returns the entrypoint
     /// so `.description(...)` and `.method(...)` can follow. Throws mvi::Error (which fails the
     /// registration with its message) for a bad or duplicate name or a wrong number of names.
@@ -665,42 +765,14 @@ class Service {
                       "mvi: an entrypoint needs a lambda, function object or function pointer "
                       "with one fixed signature (no auto parameters, no overloads)");
         require_setup("entrypoint", name);
-        if (!detail::is_valid_name(name)) {
-            throw Error(fmt::format("entrypoint name '{}' is invalid: use lowercase letters, "
-                                    "digits and underscores, not starting with a digit, at most "
-                                    "{} bytes",
-                                    limits::shorten(name), limits::kMaxNameBytes),
-                        MVI_INVALID_ARGUMENT);
-        }
-        for (const auto& existing : entrypoints_) {
-            if (existing->name() == name) {
-                throw Error(fmt::format("entrypoint '{}' is declared twice", name),
-                            MVI_ALREADY_EXISTS);
-            }
-        }
+        check_entrypoint_name(name);
         if (argument_names.size() != Traits::arity) {
             throw Error(fmt::format("entrypoint '{}': {} argument name(s) given, but its function "
                                     "takes {} argument(s)",
                                     name, argument_names.size(), Traits::arity),
                         MVI_INVALID_ARGUMENT);
         }
-        for (std::size_t i = 0; i < argument_names.size(); ++i) {
-            if (!detail::is_valid_name(argument_names[i])) {
-                throw Error(
-                    fmt::format("entrypoint '{}': argument name '{}' is invalid: use "
-                                "lowercase letters, digits and underscores, not starting "
-                                "with a digit, at most {} bytes",
-                                name, limits::shorten(argument_names[i]), limits::kMaxNameBytes),
-                    MVI_INVALID_ARGUMENT);
-            }
-            for (std::size_t j = 0; j < i; ++j) {
-                if (argument_names[j] == argument_names[i]) {
-                    throw Error(fmt::format("entrypoint '{}': argument name '{}' is used twice",
-                                            name, argument_names[i]),
-                                MVI_INVALID_ARGUMENT);
-                }
-            }
-        }
+        check_argument_names(name, argument_names);
         auto created = std::make_unique<detail::TypedEntrypoint<Function>>(
             std::move(name), std::move(argument_names), Function(std::forward<F>(function)));
         Entrypoint& result = *created;
@@ -708,10 +780,57 @@ class Service {
         return result;
     }
 
-    /// Declares entrypoint `name` whose function takes no arguments; see the overload above.
+    /// Declares entrypoint `name` with its arguments named in a braced list of string literals,
+    /// `{"a", "b"}`: as the overload above, but a list whose length differs from the number of
+    /// the function's arguments does not compile.
+    template <class F, std::size_t N>
+    Entrypoint& entrypoint(std::string name, const char* const (&argument_names)[N], F&& function) {
+        constexpr std::size_t names_given = N;
+        constexpr std::size_t arguments_taken = detail::arity_v<std::decay_t<F>, N>;
+        static_assert(names_given == arguments_taken,
+                      "mvi: give the entrypoint one argument name per argument of its function "
+                      "(the note below compares the two counts)");
+        return entrypoint(
+            std::move(name),
+            std::vector<std::string>(std::begin(argument_names), std::end(argument_names)),
+            std::forward<F>(function));
+    }
+
+    /// Declares entrypoint `name` whose function takes no arguments, or takes them all as one
+    /// struct declared with MVI_STRUCT: then each field of the struct is one argument, a key of
+    /// the call's body, declared exactly as a separately named argument of the field's type (a
+    /// std::optional field is not required):
+    ///
+    ///     struct AddArgs { int a; int b; };
+    ///     MVI_STRUCT(AddArgs, a, b);
+    ///     ...
+    ///     service.entrypoint("add", [](const AddArgs& args) { return args.a + args.b; });
+    ///
+    /// A function with other arguments does not compile: name them (see the overloads above).
     template <class F>
     Entrypoint& entrypoint(std::string name, F&& function) {
-        return entrypoint(std::move(name), std::vector<std::string>{}, std::forward<F>(function));
+        using Function = std::decay_t<F>;
+        using Traits = detail::callable_traits<Function>;
+        if constexpr (detail::is_mvi_struct<
+                          typename detail::single_parameter<Function>::type>::value) {
+            static_assert(Traits::valid, "mvi: an entrypoint needs a callable");
+            require_setup("entrypoint", name);
+            check_entrypoint_name(name);
+            check_argument_names(name, detail::StructEntrypoint<Function>::field_names());
+            auto created = std::make_unique<detail::StructEntrypoint<Function>>(
+                std::move(name), Function(std::forward<F>(function)));
+            Entrypoint& result = *created;
+            entrypoints_.push_back(std::move(created));
+            return result;
+        } else {
+            constexpr std::size_t arguments_taken = detail::arity_v<Function, 0>;
+            static_assert(arguments_taken == 0,
+                          "mvi: name the entrypoint's arguments, entrypoint(name, {\"a\", "
+                          "\"b\"}, function), or take them as one struct declared with "
+                          "MVI_STRUCT(Type, fields...)");
+            return entrypoint(std::move(name), std::vector<std::string>{},
+                              std::forward<F>(function));
+        }
     }
 
     /// Declares runtime parameter `name` with its initial value; its JSON schema comes from the
@@ -791,7 +910,7 @@ class Service {
             throw Error("call_every needs a host: call it in the MVI_SERVICE body or later",
                         MVI_BAD_STATE);
         }
-        if (api->size < detail::kCallEveryHostApiSize || api->call_every == nullptr) {
+        if (!MVI_HOST_API_HAS(api, call_every) || api->call_every == nullptr) {
             throw Error("call_every: the host is older than ABI 1.1 and has no scheduler",
                         MVI_BAD_STATE);
         }
@@ -841,7 +960,7 @@ class Service {
             throw Error("on_stop needs a host: call it in the MVI_SERVICE body or later",
                         MVI_BAD_STATE);
         }
-        if (api->size < detail::kSetOnStopHostApiSize || api->set_on_stop == nullptr) {
+        if (!MVI_HOST_API_HAS(api, set_on_stop) || api->set_on_stop == nullptr) {
             throw Error("on_stop: the host is older than ABI 1.2 and has no on_stop hook",
                         MVI_BAD_STATE);
         }
@@ -915,6 +1034,45 @@ class Service {
             throw Error(fmt::format("{} '{}' can only be declared inside the MVI_SERVICE body",
                                     what, limits::shorten(name)),
                         MVI_BAD_STATE);
+        }
+    }
+
+    // Refuses an invalid entrypoint name or one that is taken.
+    void check_entrypoint_name(const std::string& name) const {
+        if (!detail::is_valid_name(name)) {
+            throw Error(fmt::format("entrypoint name '{}' is invalid: use lowercase letters, "
+                                    "digits and underscores, not starting with a digit, at most "
+                                    "{} bytes",
+                                    limits::shorten(name), limits::kMaxNameBytes),
+                        MVI_INVALID_ARGUMENT);
+        }
+        for (const auto& existing : entrypoints_) {
+            if (existing->name() == name) {
+                throw Error(fmt::format("entrypoint '{}' is declared twice", name),
+                            MVI_ALREADY_EXISTS);
+            }
+        }
+    }
+
+    // Refuses an invalid or repeated argument name of entrypoint `name`.
+    static void check_argument_names(const std::string& name,
+                                     const std::vector<std::string>& argument_names) {
+        for (std::size_t i = 0; i < argument_names.size(); ++i) {
+            if (!detail::is_valid_name(argument_names[i])) {
+                throw Error(
+                    fmt::format("entrypoint '{}': argument name '{}' is invalid: use "
+                                "lowercase letters, digits and underscores, not starting "
+                                "with a digit, at most {} bytes",
+                                name, limits::shorten(argument_names[i]), limits::kMaxNameBytes),
+                    MVI_INVALID_ARGUMENT);
+            }
+            for (std::size_t j = 0; j < i; ++j) {
+                if (argument_names[j] == argument_names[i]) {
+                    throw Error(fmt::format("entrypoint '{}': argument name '{}' is used twice",
+                                            name, argument_names[i]),
+                                MVI_INVALID_ARGUMENT);
+                }
+            }
         }
     }
 
@@ -1096,9 +1254,9 @@ inline mvi_status register_service(const mvi_host_api* api, mvi_host* host,
     if (api == nullptr) {
         return MVI_INVALID_ARGUMENT;
     }
-    if (api->size < kRequiredHostApiSize) {
-        if (api->size >=
-            offsetof(mvi_host_api, registration_error) + sizeof(mvi_host_api::registration_error)) {
+    // Every function of ABI 1.0 is needed.
+    if (!MVI_HOST_API_HAS(api, set_parameter)) {
+        if (MVI_HOST_API_HAS(api, registration_error)) {
             report_registration_error(
                 api, registrar,
                 "the host's function table is smaller than ABI 1.0 requires; the SDK cannot run");

@@ -41,10 +41,6 @@ inline bool all_finite(const nlohmann::json& value) {
     return true;
 }
 
-/// The size of the host table up to and including `store` (ABI 1.1).
-constexpr std::size_t kStoreHostApiSize =
-    offsetof(mvi_host_api, store) + sizeof(mvi_host_api::store);
-
 }  // namespace detail
 
 /// Stores monitoring values: `values` is a JSON object {"variable": value, ...} whose names
@@ -75,7 +71,7 @@ inline void store(const nlohmann::json& values) {
             "once the MVI_SERVICE body has returned)",
             MVI_BAD_STATE);
     }
-    if (api->size < detail::kStoreHostApiSize || api->store == nullptr) {
+    if (!MVI_HOST_API_HAS(api, store) || api->store == nullptr) {
         throw Error("mvi::store: the host is older than ABI 1.1 and keeps no monitoring values",
                     MVI_BAD_STATE);
     }

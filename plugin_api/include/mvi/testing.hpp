@@ -24,14 +24,16 @@
 // FakeHost calls. Keep one FakeHost alive at a time; every new FakeHost registers the service
 // again from scratch, so each test starts from the declared initial parameter values.
 //
-// FakeHost validates with mvi-host's own validator (mvi/validation.hpp): it refuses declarations
-// whose names or schemas are invalid or that exceed mvi-host's limits (mvi/limits.hpp),
-// validates call arguments and parameter values against the declared schemas (the subset
-// described in mvi/schema.hpp) and answers 422 for a missing or mistyped argument, and for an
-// undeclared one when the entrypoint is strict, with the same detail list as mvi-host (an
-// undeclared argument of any other entrypoint is left out of what it receives). It also checks
-// every result against the declared result schema and answers 500 when it does not match, to catch
-// a service whose declarations and behaviour disagree.
+// FakeHost checks declarations with mvi-host's own code (mvi/registration.hpp): it accepts and
+// refuses the same entrypoints and parameters, with the same status for the service and the same
+// reason (declaration_problems(), failure_reason()), reading a field added in a later ABI minor
+// only from a service that reports that minor, as mvi-host does. It validates with mvi-host's own
+// validator (mvi/validation.hpp): it call arguments and parameter values against the declared
+// schemas (the subset described in mvi/schema.hpp) and answers 422 for a missing or mistyped
+// argument, and for an undeclared one when the entrypoint is strict, with the same detail list as
+// mvi-host (an undeclared argument of any other entrypoint is left out of what it receives). It
+// also checks every result against the declared result schema and answers 500 when it does not
+// match, to catch a service whose declarations and behaviour disagree.
 #ifndef MVI_TESTING_HPP
 #define MVI_TESTING_HPP
 
@@ -40,6 +42,7 @@
 #include <mvi/error.hpp>
 #include <mvi/limits.hpp>
 #include <mvi/log.hpp>
+#include <mvi/registration.hpp>
 #include <mvi/service.hpp>
 #include <mvi/validation.hpp>
 
@@ -137,10 +140,20 @@ using ServiceCallHandler = std::function<CallResult(const nlohmann::json& argume
 /// An in-process host for one service; see the top of this header.
 class FakeHost {
   public:
-    /// Registers the service: calls `register_plugin` (by default the mvi_plugin_register
-    /// linked into the test) with this host's table. Never throws for a failed registration;
-    /// check registered() and registration_error().
-    explicit FakeHost(mvi_plugin_register_fn register_plugin = &::mvi_plugin_register) {
+    /// Registers the service compiled into the test: its mvi_plugin_register, with the ABI
+    /// minor its mvi_plugin_abi_version reports. Never throws for a failed registration; check
+    /// registered() and failure_reason().
+    FakeHost() : FakeHost(&::mvi_plugin_register, ::mvi_plugin_abi_version()) {}
+
+    /// Registers a service through `register_plugin` (a plugin opened by the test, say) with
+    /// this host's table. `abi_version` is what the service's mvi_plugin_abi_version returns (by
+    /// default this SDK's version): as mvi-host, FakeHost reads no declaration field added in a
+    /// later minor than the service reports. Never throws for a failed registration; check
+    /// registered() and failure_reason().
+    explicit FakeHost(mvi_plugin_register_fn register_plugin,
+                      std::uint32_t abi_version = MVI_ABI_VERSION_PACK(MVI_ABI_VERSION_MAJOR,
+                                                                       MVI_ABI_VERSION_MINOR))
+        : abi_minor_(MVI_ABI_VERSION_GET_MINOR(abi_version)) {
         api_.size = sizeof(mvi_host_api);
         api_.add_entrypoint = &FakeHost::add_entrypoint_fn;
         api_.add_parameter = &FakeHost::add_parameter_fn;
@@ -158,7 +171,7 @@ class FakeHost {
         registering_ = true;
         status_ = register_plugin(&api_, handle(), registrar());
         registering_ = false;
-        if (status_ == MVI_OK) {
+        if (registered()) {
             // As mvi-host does once a version is ready: the initial values of monitored
             // parameters.
             nlohmann::json initial = nlohmann::json::object();
@@ -190,14 +203,25 @@ class FakeHost {
     FakeHost(const FakeHost&) = delete;
     FakeHost& operator=(const FakeHost&) = delete;
 
-    /// True when mvi_plugin_register returned MVI_OK.
-    bool registered() const noexcept { return status_ == MVI_OK; }
+    /// True when mvi-host would make the version ready: mvi_plugin_register returned MVI_OK and
+    /// no declaration was refused (a service that ignores a refusal still fails).
+    bool registered() const noexcept { return status_ == MVI_OK && problems_.empty(); }
 
     /// What mvi_plugin_register returned.
     mvi_status registration_status() const noexcept { return status_; }
 
     /// The message the service gave through registration_error (empty on success).
     const std::string& registration_error() const noexcept { return registration_error_; }
+
+    /// Why each refused declaration was refused, in order (the first
+    /// registration::kKeptProblems of them), as mvi-host words it.
+    const std::vector<std::string>& declaration_problems() const noexcept { return problems_; }
+
+    /// The reason mvi-host would give for failing this version (its `error` in GET /services/),
+    /// or an empty string when it would be ready.
+    std::string failure_reason() const {
+        return registration::failure_reason(status_, plugin_error_, problems_).value_or("");
+    }
 
     /// Every declared entrypoint, in declaration order.
     const std::vector<EntrypointRecord>& entrypoints() const noexcept { return entrypoints_; }
@@ -391,29 +415,6 @@ class FakeHost {
         return parsed;
     }
 
-    // Declared JSON text within mvi-host's limits: at most `max_bytes` long and nested no deeper
-    // than limits::kMaxDeclarationDepth; std::nullopt otherwise or when it is not JSON.
-    static std::optional<nlohmann::json> parse_declared(mvi_str value, std::size_t max_bytes) {
-        if (value.size > max_bytes ||
-            limits::json_depth(mvi::detail::to_string_view(value)) > limits::kMaxDeclarationDepth) {
-            return std::nullopt;
-        }
-        return parse(value);
-    }
-
-    // A declared schema: empty text means {}; std::nullopt when invalid, outside the subset or
-    // past the limits.
-    static std::optional<nlohmann::json> parse_schema(mvi_str value) {
-        if (value.size == 0) {
-            return nlohmann::json::object();
-        }
-        auto schema = parse_declared(value, limits::kMaxSchemaBytes);
-        if (!schema || validation::check_schema(*schema)) {
-            return std::nullopt;
-        }
-        return schema;
-    }
-
     const EntrypointRecord* find_entrypoint(std::string_view name) const noexcept {
         for (const auto& record : entrypoints_) {
             if (record.name == name) {
@@ -479,48 +480,48 @@ class FakeHost {
 
     // ---- the mvi_host_api functions ----
 
+    // What the shared checks need to know about the registration in progress.
+    registration::Registration progress() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return {abi_minor_, entrypoints_.size(), parameters_.size()};
+    }
+
+    // Keeps a refused declaration's reason, as mvi-host does, and returns its status.
+    mvi_status refuse(registration::Refusal refusal) {
+        if (problems_.size() < registration::kKeptProblems) {
+            problems_.push_back(std::move(refusal.reason));
+        }
+        return refusal.status;
+    }
+
     static mvi_status add_entrypoint_fn(mvi_registrar* registrar, const mvi_entrypoint_decl* decl) {
         FakeHost& host = self(registrar);
         if (!host.registering_) {
             return MVI_BAD_STATE;
         }
-        if (decl == nullptr || decl->size < sizeof(mvi_entrypoint_decl) ||
-            decl->handler == nullptr ||
-            (decl->method != MVI_METHOD_POST && decl->method != MVI_METHOD_GET)) {
-            return MVI_INVALID_ARGUMENT;
-        }
         try {
-            EntrypointRecord record{text(decl->name),
-                                    static_cast<Method>(decl->method),
-                                    nullptr,
-                                    nullptr,
-                                    text(decl->description),
-                                    decl->handler,
-                                    decl->userdata,
-                                    decl->monitor,
-                                    decl->timeout_seconds};
-            record.strict_arguments = decl->strict_arguments;
-            if (!std::isfinite(record.timeout_seconds) || record.timeout_seconds < 0 ||
-                record.timeout_seconds > mvi::detail::kMaxTimeoutSeconds ||
-                decl->description.size > limits::kMaxDescriptionBytes ||
-                host.entrypoints_.size() >= limits::kMaxEntrypoints) {
-                return MVI_INVALID_ARGUMENT;
+            auto checked = registration::check_entrypoint(decl, host.progress());
+            if (!checked.declaration) {
+                return host.refuse(std::move(checked.refusal));
             }
-            const auto arguments = parse_declared(decl->arguments, limits::kMaxSchemaBytes);
-            const auto result_schema = parse_schema(decl->result_schema);
-            if (!mvi::detail::is_valid_name(record.name) || !arguments ||
-                validation::check_arguments(*arguments) || !result_schema) {
-                return MVI_INVALID_ARGUMENT;
+            registration::EntrypointDeclaration& declared = *checked.declaration;
+            if (host.find_entrypoint(declared.name) != nullptr) {
+                return host.refuse(registration::declared_twice("entrypoint", declared.name));
             }
-            if (host.find_entrypoint(record.name) != nullptr) {
-                return MVI_ALREADY_EXISTS;
-            }
-            record.arguments = *arguments;
-            record.result_schema = *result_schema;
+            EntrypointRecord record{std::move(declared.name),
+                                    static_cast<Method>(declared.method),
+                                    std::move(declared.arguments),
+                                    std::move(declared.result_schema),
+                                    std::move(declared.description),
+                                    declared.handler,
+                                    declared.userdata,
+                                    declared.monitor,
+                                    declared.timeout_seconds,
+                                    declared.strict_arguments};
             host.entrypoints_.push_back(std::move(record));
             return MVI_OK;
-        } catch (...) {
-            return MVI_ERROR;
+        } catch (const std::exception& error) {
+            return host.refuse({MVI_ERROR, error.what()});
         }
     }
 
@@ -529,33 +530,25 @@ class FakeHost {
         if (!host.registering_) {
             return MVI_BAD_STATE;
         }
-        if (decl == nullptr || decl->size < sizeof(mvi_parameter_decl)) {
-            return MVI_INVALID_ARGUMENT;
-        }
         try {
-            const std::string name = text(decl->name);
-            const auto value = parse_declared(decl->initial_value, limits::kMaxInitialValueBytes);
-            const auto schema = parse_schema(decl->schema);
-            if (!mvi::detail::is_valid_name(name) || !value || !schema) {
-                return MVI_INVALID_ARGUMENT;
+            auto checked = registration::check_parameter(decl, host.progress());
+            if (!checked.declaration) {
+                return host.refuse(std::move(checked.refusal));
             }
-            std::lock_guard<std::mutex> lock(host.mutex_);
-            if (host.parameters_.size() >= limits::kMaxParameters) {
-                return MVI_INVALID_ARGUMENT;
+            registration::ParameterDeclaration& declared = *checked.declaration;
+            std::unique_lock<std::mutex> lock(host.mutex_);
+            if (host.parameters_.count(declared.name) != 0) {
+                lock.unlock();
+                return host.refuse(registration::declared_twice("parameter", declared.name));
             }
-            if (host.parameters_.count(name) != 0) {
-                return MVI_ALREADY_EXISTS;
-            }
-            std::vector<validation::ValidationError> errors;
-            validation::validate(*schema, *value, nlohmann::json::array({"value"}), errors);
-            if (!errors.empty()) {
-                return MVI_TYPE_MISMATCH;
-            }
+            const std::string name = declared.name;
             host.parameters_.emplace(
-                name, ParameterRecord{name, *value, *schema, decl->exposed, decl->monitor});
+                name,
+                ParameterRecord{std::move(declared.name), std::move(declared.initial_value),
+                                std::move(declared.schema), declared.exposed, declared.monitor});
             return MVI_OK;
-        } catch (...) {
-            return MVI_ERROR;
+        } catch (const std::exception& error) {
+            return host.refuse({MVI_ERROR, error.what()});
         }
     }
 
@@ -564,6 +557,9 @@ class FakeHost {
         try {
             if (host.registering_) {
                 host.registration_error_ = text(message);
+                // Kept as mvi-host keeps it: no longer than a version's reason may be.
+                host.plugin_error_ =
+                    limits::shorten(mvi::detail::to_string_view(message), limits::kMaxReasonBytes);
             }
         } catch (...) {
         }
@@ -783,6 +779,9 @@ class FakeHost {
     mvi_status status_ = MVI_ERROR;
     bool registering_ = false;
     std::string registration_error_;
+    std::string plugin_error_;
+    std::uint32_t abi_minor_;
+    std::vector<std::string> problems_;
     std::vector<EntrypointRecord> entrypoints_;
 
     mutable std::mutex mutex_;

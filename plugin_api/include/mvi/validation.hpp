@@ -8,7 +8,8 @@
 // The supported subset is exactly what the SDK emits:
 //   - `{}` accepts any value;
 //   - "type": one of "string", "integer", "number", "boolean", "null", "array", "object";
-//   - "items" (a schema), "minItems", "maxItems" (non-negative integers) for arrays;
+//   - "items" (a schema), "minItems", "maxItems" (non-negative integers) and "uniqueItems" (a
+//     boolean: no two items equal) for arrays;
 //   - "properties" (an object of schemas), "required" (an array of names) and
 //     "additionalProperties" (a boolean or a schema; true when absent) for objects;
 //   - "anyOf" (a non-empty array of schemas);
@@ -281,6 +282,10 @@ inline std::optional<std::string> check_schema_at(const nlohmann::json& schema,
             if (!is_non_negative_integer(value)) {
                 return at + ": must be a non-negative integer";
             }
+        } else if (key == "uniqueItems") {
+            if (!value.is_boolean()) {
+                return at + ": must be a boolean";
+            }
         } else if (key == "minimum" || key == "maximum") {
             if (!value.is_number()) {
                 return at + ": must be a number";
@@ -423,8 +428,8 @@ inline void validate_object(const nlohmann::json& schema, const nlohmann::json& 
     }
 }
 
-/// Validates the array keywords ("minItems", "maxItems", "items") of `schema` on array `value`;
-/// see validate().
+/// Validates the array keywords ("minItems", "maxItems", "uniqueItems", "items") of `schema` on
+/// array `value`; see validate().
 inline void validate_array(const nlohmann::json& schema, const nlohmann::json& value,
                            const nlohmann::json& loc, std::vector<ValidationError>& errors) {
     const nlohmann::json size = value.size();
@@ -439,6 +444,18 @@ inline void validate_array(const nlohmann::json& schema, const nlohmann::json& v
         compare_numbers(size, *max_items) > 0) {
         errors.push_back({loc, "ensure this value has at most " + max_items->dump() + " items",
                           "value_error.list.max_items"});
+    }
+    const auto unique = schema.find("uniqueItems");
+    if (unique != schema.end() && unique->is_boolean() && unique->get<bool>()) {
+        // Equal JSON values: 1 and 1.0 are equal numbers, as JSON Schema counts them.
+        std::set<nlohmann::json> seen;
+        for (const nlohmann::json& item : value) {
+            if (!seen.insert(item).second) {
+                errors.push_back(
+                    {loc, "the list has duplicated items", "value_error.list.unique_items"});
+                break;
+            }
+        }
     }
     const auto items = schema.find("items");
     if (items != schema.end()) {
