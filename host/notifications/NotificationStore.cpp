@@ -3,7 +3,6 @@
 #include "state/SqliteDatabase.h"
 
 #include <Poco/Data/SQLite/Connector.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
 #include <Poco/Nullable.h>
@@ -17,6 +16,7 @@
 #include <stdexcept>
 
 #include "notifications/EmailAddress.h"
+#include "core/IsoTime.h"
 
 namespace mvi::host {
 namespace {
@@ -60,9 +60,6 @@ std::string stackId(const ServiceId& service, Severity severity, const std::stri
     return Poco::DigestEngine::digestToHex(engine.digest()).substr(0, 16);
 }
 
-std::string isoTime(const Poco::Timestamp& time) {
-    return Poco::DateTimeFormatter::format(time, "%Y-%m-%dT%H:%M:%S.%FZ");
-}
 
 Notification fromRow(const Row& row) {
     Notification notification;
@@ -119,8 +116,8 @@ nlohmann::json Notification::toJson() const {
             {"severity_name", severityName(severity)},
             {"emails", emails},
             {"timer", timerSeconds},
-            {"first_timestamp", isoTime(firstTime)},
-            {"timestamp", isoTime(lastTime)},
+            {"first_timestamp", formatIsoTime(firstTime)},
+            {"timestamp", formatIsoTime(lastTime)},
             {"counter", counter}};
 }
 

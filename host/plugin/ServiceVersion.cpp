@@ -1,6 +1,5 @@
 #include "plugin/ServiceVersion.h"
 
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <fmt/format.h>
@@ -14,6 +13,7 @@
 #include "plugin/HostApi.h"
 #include "schema/SchemaValidator.h"
 #include "state/StorageError.h"
+#include "core/IsoTime.h"
 
 namespace mvi::host {
 namespace {
@@ -409,7 +409,7 @@ nlohmann::json ServiceVersion::describe(bool isMain) const {
         {"status", versionStateName(current)},
         {"loaded_since",
          current == VersionState::Ready || current == VersionState::Draining
-             ? nlohmann::json(Poco::DateTimeFormatter::format(loadedAt_, "%Y-%m-%dT%H:%M:%S.%FZ"))
+             ? nlohmann::json(formatIsoTime(loadedAt_))
              : nlohmann::json()},
         {"artifact",
          {{"file", artifact_.sourcePath},
