@@ -40,7 +40,6 @@ bool isLoopback(std::string host) {
     return Poco::Net::IPAddress::tryParse(host, address) && address.isLoopback();
 }
 
-
 Authenticator::Check failure(Authenticator::Outcome outcome, std::string detail,
                              std::optional<TokenRecord> token = std::nullopt) {
     Authenticator::Check check;
@@ -233,10 +232,10 @@ Authenticator::Check Authenticator::verify(const std::string& token) const {
                        record);
     }
     if (record->expiresAt && Poco::Timestamp() >= *record->expiresAt) {
-        return failure(
-            Outcome::Expired,
-            fmt::format("expired token: {} expired at {}", record->id, formatIsoTime(*record->expiresAt)),
-            record);
+        return failure(Outcome::Expired,
+                       fmt::format("expired token: {} expired at {}", record->id,
+                                   formatIsoTime(*record->expiresAt)),
+                       record);
     }
     Check check;
     check.outcome = Outcome::Authenticated;

@@ -36,8 +36,7 @@ class AuthHandler : public JsonHandler {
     void verify(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
     void createToken(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response);
-    void listTokens(Poco::Net::HTTPServerRequest& request,
-                    Poco::Net::HTTPServerResponse& response);
+    void listTokens(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
     /// Revokes the token `{id}`.
     void revokeToken(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response);

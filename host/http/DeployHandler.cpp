@@ -207,26 +207,27 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
     ServiceId id;
     if (singleField(form, "name", id.name, problems) && !isValidServiceName(id.name)) {
         problems.push_back(bodyProblem("name",
-                                   fmt::format("invalid service name '{}': lowercase letters, "
-                                               "digits and underscores, not starting or ending "
-                                               "with '_', at most {} bytes",
-                                               limits::shorten(id.name), limits::kMaxNameBytes),
-                                   "value_error.service_name"));
+                                       fmt::format("invalid service name '{}': lowercase letters, "
+                                                   "digits and underscores, not starting or ending "
+                                                   "with '_', at most {} bytes",
+                                                   limits::shorten(id.name), limits::kMaxNameBytes),
+                                       "value_error.service_name"));
     }
     if (singleField(form, "version", id.version, problems) && !isValidVersion(id.version)) {
         problems.push_back(
             bodyProblem("version",
-                    fmt::format("invalid version '{}': a semantic version such as 1.0.0",
-                                limits::shorten(id.version)),
-                    "value_error.version"));
+                        fmt::format("invalid version '{}': a semantic version such as 1.0.0",
+                                    limits::shorten(id.version)),
+                        "value_error.version"));
     }
     if (parts.fileParts() == 0) {
         problems.push_back(
             form.has("file")
-                ? bodyProblem("file",
-                          "the plugin must be sent as a file part (a Content-Disposition with a "
-                          "filename, as curl -F file=@PATH sends)",
-                          "type_error.file")
+                ? bodyProblem(
+                      "file",
+                      "the plugin must be sent as a file part (a Content-Disposition with a "
+                      "filename, as curl -F file=@PATH sends)",
+                      "type_error.file")
                 : bodyProblem("file", "field required", "value_error.missing"));
     } else if (parts.fileParts() > 1) {
         problems.push_back(
@@ -263,11 +264,11 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
         case Deployer::UploadResult::Outcome::AlreadyDeployed:
             throw alreadyDeployed();
         case Deployer::UploadResult::Outcome::Failed:
-            throw HttpError::invalid({bodyProblem(
-                "file",
-                fmt::format("{} {} failed to load, nothing was deployed: {}", id.name, id.version,
-                            result.reason),
-                "value_error.plugin")});
+            throw HttpError::invalid(
+                {bodyProblem("file",
+                             fmt::format("{} {} failed to load, nothing was deployed: {}", id.name,
+                                         id.version, result.reason),
+                             "value_error.plugin")});
         case Deployer::UploadResult::Outcome::Deployed:
             break;
     }

@@ -46,8 +46,7 @@ nlohmann::json monitoringHealth(const MonitorStore& monitor) {
 
 }  // namespace
 
-void ReadyHandler::handle(Poco::Net::HTTPServerRequest&,
-                          Poco::Net::HTTPServerResponse& response) {
+void ReadyHandler::handle(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) {
     nlohmann::json waiting = nlohmann::json::array();
     std::vector<std::string> reasons;
     if (!context_.deployer.startedUp()) {

@@ -117,9 +117,8 @@ RouteTable HostRoutes::table() {
     add("GET", "/services/{svc}/~monitor/db", serve(&MonitorHandler::db));
     add("GET", "/services/{svc}/openapi.json", serve<OpenApiHandler>());
     add("GET", "/services/{svc}/docs", docsPageOrCall);
-    add("POST", "/services/{svc}/docs", [](const RouteRequest& route) {
-        return new ServiceCallHandler(route, "docs");
-    });
+    add("POST", "/services/{svc}/docs",
+        [](const RouteRequest& route) { return new ServiceCallHandler(route, "docs"); });
     // Entrypoints: each declares GET or POST, which the handler checks.
     add("GET", "/services/{svc}/{entrypoint}", serve<ServiceCallHandler>());
     add("POST", "/services/{svc}/{entrypoint}", serve<ServiceCallHandler>());

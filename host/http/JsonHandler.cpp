@@ -136,8 +136,8 @@ Poco::URI::QueryParameters JsonHandler::queryParameters(
     }
     for (const auto& [name, value] : parameters) {
         if (!JsonInput::isValidUtf8(name)) {
-            throw HttpError::invalid({queryProblem(
-                "", "a query parameter name is not valid UTF-8", "value_error.utf8")});
+            throw HttpError::invalid({queryProblem("", "a query parameter name is not valid UTF-8",
+                                                   "value_error.utf8")});
         }
         if (!JsonInput::isValidUtf8(value)) {
             throw HttpError::invalid(
@@ -174,8 +174,7 @@ ServiceId JsonHandler::readServiceIdBody(Poco::Net::HTTPServerRequest& request) 
     return ServiceId{body["name"].get<std::string>(), body["version"].get<std::string>()};
 }
 
-void ErrorHandler::handle(Poco::Net::HTTPServerRequest&,
-                          Poco::Net::HTTPServerResponse& response) {
+void ErrorHandler::handle(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) {
     for (const auto& [name, value] : headers_) {
         response.set(name, value);
     }

@@ -72,13 +72,14 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
                 query.tail = static_cast<std::size_t>(count);
             } else {
                 errors.push_back(queryProblem("tail", "value is not a valid integer (or 'all')",
-                                            "type_error.integer"));
+                                              "type_error.integer"));
             }
         } else if (key == "since") {
             query.since = parseIsoTime(value);
             if (!query.since) {
-                errors.push_back(queryProblem("since", "invalid datetime format (ISO 8601 expected)",
-                                            "value_error.datetime"));
+                errors.push_back(queryProblem("since",
+                                              "invalid datetime format (ISO 8601 expected)",
+                                              "value_error.datetime"));
             }
         } else if (key == "follow") {
             std::string flag = Poco::toLower(value);
@@ -88,7 +89,7 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
                 follow = false;
             } else {
                 errors.push_back(queryProblem("follow", "value could not be parsed to a boolean",
-                                            "type_error.bool"));
+                                              "type_error.bool"));
             }
         }
     }

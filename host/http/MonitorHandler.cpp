@@ -60,8 +60,7 @@ MonitorStore::Query MonitorHandler::readQuery(Poco::Net::HTTPServerRequest& requ
         }
     }
     if (errors.empty() && query.start && query.end && *query.start > *query.end) {
-        errors.push_back(
-            queryProblem("end", "end is before start", "value_error.datetime_range"));
+        errors.push_back(queryProblem("end", "end is before start", "value_error.datetime_range"));
     }
     if (!errors.empty()) {
         throw HttpError::invalid(errors);

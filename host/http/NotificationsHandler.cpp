@@ -65,17 +65,18 @@ Notification NotificationsHandler::raise(const json& body) {
     const std::string name = body["service_name"].get<std::string>();
     const std::string version = body["service_version"].get<std::string>();
     if (!isValidServiceName(name)) {
-        errors.push_back(bodyProblem("service_name",
-                                 fmt::format("not a service name: lowercase letters, digits and "
-                                             "underscores, not starting or ending with _, at "
-                                             "most {} bytes",
-                                             limits::kMaxNameBytes),
-                                 "value_error.service_name"));
+        errors.push_back(
+            bodyProblem("service_name",
+                        fmt::format("not a service name: lowercase letters, digits and "
+                                    "underscores, not starting or ending with _, at "
+                                    "most {} bytes",
+                                    limits::kMaxNameBytes),
+                        "value_error.service_name"));
     }
     if (!isValidVersion(version)) {
         errors.push_back(bodyProblem("service_version",
-                                 "not a semantic version (MAJOR.MINOR.PATCH[-pre][+build])",
-                                 "value_error.version"));
+                                     "not a semantic version (MAJOR.MINOR.PATCH[-pre][+build])",
+                                     "value_error.version"));
     }
     Severity severity = Severity::Info;
     const json& severityValue = body["severity"];
@@ -84,10 +85,11 @@ Notification NotificationsHandler::raise(const json& body) {
         if (parsed) {
             severity = *parsed;
         } else {
-            errors.push_back(bodyProblem("severity",
-                                     "value is not a valid enumeration member; permitted: 0, 1, "
-                                     "2, 'INFO', 'WARNING', 'CRITICAL'",
-                                     "type_error.enum"));
+            errors.push_back(
+                bodyProblem("severity",
+                            "value is not a valid enumeration member; permitted: 0, 1, "
+                            "2, 'INFO', 'WARNING', 'CRITICAL'",
+                            "type_error.enum"));
         }
     } else {
         severity = static_cast<Severity>(severityValue.get<int>());
@@ -99,8 +101,8 @@ Notification NotificationsHandler::raise(const json& body) {
             emails.push_back(list[i].get<std::string>());
             if (!isEmailAddress(emails.back())) {
                 errors.push_back(ValidationError{json::array({"body", "emails", i}),
-                                         "value is not a valid email address",
-                                         "value_error.email"});
+                                                 "value is not a valid email address",
+                                                 "value_error.email"});
             }
         }
     }

@@ -54,8 +54,7 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
         Poco::Net::NameValueCollection allow;
         allow.set("Allow", match.allowed);
         return new ErrorHandler(
-            context_, 405,
-            HttpError::methodNotAllowed(request.getMethod(), match.allowed).detail(),
+            context_, 405, HttpError::methodNotAllowed(request.getMethod(), match.allowed).detail(),
             std::move(allow));
     }
     return match.route->factory(route);

@@ -10,7 +10,8 @@ namespace mvi::host {
 void RouteTable::add(const std::string& method, const std::string& pattern, Access access,
                      Factory factory) {
     if (pattern.empty() || pattern.front() != '/') {
-        throw std::invalid_argument(fmt::format("route pattern '{}' does not start with /", pattern));
+        throw std::invalid_argument(
+            fmt::format("route pattern '{}' does not start with /", pattern));
     }
     Path parsed;
     std::set<std::string> names;
@@ -48,9 +49,9 @@ void RouteTable::add(const std::string& method, const std::string& pattern, Acce
         }
         for (std::size_t i = 0; i < path.segments.size(); ++i) {
             if (path.segments[i].text != parsed.segments[i].text) {
-                throw std::invalid_argument(fmt::format(
-                    "route pattern '{}' is '{}' under other parameter names", pattern,
-                    path.routes.front().pattern));
+                throw std::invalid_argument(
+                    fmt::format("route pattern '{}' is '{}' under other parameter names", pattern,
+                                path.routes.front().pattern));
             }
         }
         for (const Route& route : path.routes) {
@@ -92,8 +93,7 @@ RouteTable::Match RouteTable::match(const std::string& method,
             match.route = &route;
         }
     }
-    match.isPublic_ =
-        match.route != nullptr ? match.route->access == Access::Public : allPublic;
+    match.isPublic_ = match.route != nullptr ? match.route->access == Access::Public : allPublic;
     return match;
 }
 

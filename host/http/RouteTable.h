@@ -75,8 +75,7 @@ class RouteTable {
     /// empty or unterminated parameter name, a parameter named twice, or that repeats a row (same
     /// method, same pattern up to parameter names) or another pattern's shape under other
     /// parameter names.
-    void add(const std::string& method, const std::string& pattern, Access access,
-             Factory factory);
+    void add(const std::string& method, const std::string& pattern, Access access, Factory factory);
 
     /// Matches a request's method and decoded path (see `segments`).
     Match match(const std::string& method, const std::vector<std::string>& segments) const;

@@ -11,8 +11,8 @@
 #include <stdexcept>
 
 #include "core/BackgroundTask.h"
-#include "state/SqliteDatabase.h"
 #include "core/IsoTime.h"
+#include "state/SqliteDatabase.h"
 
 namespace mvi::host {
 namespace {
@@ -305,8 +305,7 @@ void MonitorStore::reportFailure(std::size_t count, const std::string& reason) {
     failedInSeries_ += count;
     {
         std::lock_guard lock(errorMutex_);
-        lastError_ = formatIsoTime(Poco::Timestamp()) +
-                     " " + reason;
+        lastError_ = formatIsoTime(Poco::Timestamp()) + " " + reason;
     }
     // The first failure of a series, then every thousandth batch, so a full disk does not flood
     // the log.

@@ -15,8 +15,8 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "notifications/EmailAddress.h"
 #include "core/IsoTime.h"
+#include "notifications/EmailAddress.h"
 
 namespace mvi::host {
 namespace {
@@ -59,7 +59,6 @@ std::string stackId(const ServiceId& service, Severity severity, const std::stri
     }
     return Poco::DigestEngine::digestToHex(engine.digest()).substr(0, 16);
 }
-
 
 Notification fromRow(const Row& row) {
     Notification notification;

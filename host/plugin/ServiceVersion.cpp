@@ -9,11 +9,11 @@
 #include <condition_variable>
 #include <thread>
 
+#include "core/IsoTime.h"
 #include "fault/PhaseTable.h"
 #include "plugin/HostApi.h"
 #include "schema/SchemaValidator.h"
 #include "state/StorageError.h"
-#include "core/IsoTime.h"
 
 namespace mvi::host {
 namespace {
@@ -407,10 +407,9 @@ nlohmann::json ServiceVersion::describe(bool isMain) const {
                       ? fileName
                       : fileName + "@sha256:" + artifact_.sha256.substr(0, 12)},
         {"status", versionStateName(current)},
-        {"loaded_since",
-         current == VersionState::Ready || current == VersionState::Draining
-             ? nlohmann::json(formatIsoTime(loadedAt_))
-             : nlohmann::json()},
+        {"loaded_since", current == VersionState::Ready || current == VersionState::Draining
+                             ? nlohmann::json(formatIsoTime(loadedAt_))
+                             : nlohmann::json()},
         {"artifact",
          {{"file", artifact_.sourcePath},
           {"sha256", artifact_.sha256},

@@ -4,8 +4,8 @@
 
 #include <Poco/Data/Statement.h>
 
-#include "state/SqliteDatabase.h"
 #include "core/IsoTime.h"
+#include "state/SqliteDatabase.h"
 
 namespace mvi::host {
 namespace {

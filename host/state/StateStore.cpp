@@ -1,7 +1,7 @@
 #include "state/StateStore.h"
 
-#include "state/SqliteDatabase.h"
 #include "core/IsoTime.h"
+#include "state/SqliteDatabase.h"
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Exception.h>
