@@ -120,7 +120,7 @@ bool RouteTable::matches(const Path& path, const std::vector<std::string>& segme
     }
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const Segment& segment = path.segments[i];
-        if (segment.parameter ? segments[i].front() == '~' : segment.text != segments[i]) {
+        if (segment.parameter ? segments[i].rfind('~', 0) == 0 : segment.text != segments[i]) {
             return false;
         }
     }

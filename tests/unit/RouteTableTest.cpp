@@ -68,7 +68,8 @@ TEST(RouteTable, MatchesMethodAndLiteralPath) {
 }
 
 TEST(RouteTable, NamedSegmentsAreHandedOver) {
-    RouteTable::Match found = match(sample(), "POST", "/services/hello_1.0.0/~parameters/greeting");
+    RouteTable table = sample();
+    RouteTable::Match found = match(table, "POST", "/services/hello_1.0.0/~parameters/greeting");
     ASSERT_NE(found.route, nullptr);
     EXPECT_EQ(found.route->pattern, "/services/{svc}/~parameters/{name}");
     EXPECT_EQ(found.parameters,
