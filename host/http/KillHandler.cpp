@@ -2,7 +2,6 @@
 
 #include <Poco/Path.h>
 #include <fmt/format.h>
-#include <mvi/limits.hpp>
 
 #include "http/ServiceLookup.h"
 

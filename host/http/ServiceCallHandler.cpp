@@ -1,7 +1,6 @@
 #include "http/ServiceCallHandler.h"
 
 #include <Poco/URI.h>
-#include <fmt/format.h>
 
 #include "dispatch/Dispatcher.h"
 
