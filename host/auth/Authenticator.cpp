@@ -1,7 +1,5 @@
 #include "auth/Authenticator.h"
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
@@ -19,6 +17,7 @@
 #include <stdexcept>
 
 #include "auth/RandomBytes.h"
+#include "core/IsoTime.h"
 
 namespace mvi::host {
 namespace {
@@ -39,10 +38,6 @@ bool isLoopback(std::string host) {
     }
     Poco::Net::IPAddress address;
     return Poco::Net::IPAddress::tryParse(host, address) && address.isLoopback();
-}
-
-std::string isoTime(const Poco::Timestamp& time) {
-    return Poco::DateTimeFormatter::format(time, Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
 }
 
 Authenticator::Check failure(Authenticator::Outcome outcome, std::string detail,
@@ -237,10 +232,10 @@ Authenticator::Check Authenticator::verify(const std::string& token) const {
                        record);
     }
     if (record->expiresAt && Poco::Timestamp() >= *record->expiresAt) {
-        return failure(
-            Outcome::Expired,
-            fmt::format("expired token: {} expired at {}", record->id, isoTime(*record->expiresAt)),
-            record);
+        return failure(Outcome::Expired,
+                       fmt::format("expired token: {} expired at {}", record->id,
+                                   formatIsoTime(*record->expiresAt)),
+                       record);
     }
     Check check;
     check.outcome = Outcome::Authenticated;

@@ -1,7 +1,5 @@
 #include "http/AuthHandler.h"
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/URI.h>
@@ -11,6 +9,8 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+
+#include "core/IsoTime.h"
 
 namespace mvi::host {
 namespace {
@@ -38,10 +38,7 @@ std::string tokenCookie(const std::string& token, bool overTls) {
 }
 
 json isoTime(const std::optional<Poco::Timestamp>& time) {
-    if (!time) {
-        return nullptr;
-    }
-    return Poco::DateTimeFormatter::format(*time, Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
+    return time ? json(formatIsoTime(*time)) : json(nullptr);
 }
 
 json describe(const TokenRecord& token) {
@@ -58,80 +55,34 @@ json describe(const Authenticator::Issued& issued) {
             {"expires_at", isoTime(issued.record.expiresAt)}};
 }
 
-/// Whether the request has a body: a request with neither Content-Length nor chunked encoding has
-/// none (RFC 9112, 6.3), however its connection goes on.
-bool announcesBody(const Poco::Net::HTTPServerRequest& request) {
-    return request.getChunkedTransferEncoding() || request.hasContentLength();
-}
-
-json problem(const std::string& field, const std::string& message, const std::string& type) {
-    json loc = json::array({"body"});
-    if (!field.empty()) {
-        loc.push_back(field);
-    }
-    return {{"loc", loc}, {"msg", message}, {"type", type}};
-}
-
 }  // namespace
-
-void AuthHandler::handle(Poco::Net::HTTPServerRequest& request,
-                         Poco::Net::HTTPServerResponse& response) {
-    const std::string route = route_.empty() ? "" : route_[0];
-    if (route_.size() == 1 && route == "login") {
-        requireMethod(request, response, "POST");
-        login(request, response);
-    } else if (route_.size() == 1 && route == "logout") {
-        requireMethod(request, response, "POST");
-        logout(request, response);
-    } else if (route_.size() == 1 && route == "verify") {
-        requireMethod(request, response, "GET");
-        verify(request, response);
-    } else if (route_.size() == 1 && route == "token") {
-        requireMethod(request, response, "GET,POST");
-        if (request.getMethod() == "GET") {
-            listTokens(response);
-        } else {
-            createToken(request, response);
-        }
-    } else if (route_.size() == 2 && route == "token") {
-        requireMethod(request, response, "DELETE");
-        revokeToken(route_[1], response);
-    } else {
-        std::string path = "/auth";
-        for (const std::string& part : route_) {
-            path += "/" + part;
-        }
-        throw HttpError(404, "no route for " + limits::shorten(path));
-    }
-}
 
 void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
                         Poco::Net::HTTPServerResponse& response) {
     // Credentials in the URL would end up in logs and histories: only the body is read.
     if (!Poco::URI(request.getURI()).getRawQuery().empty()) {
-        throw HttpError(422, json::array({{{"loc", {"query"}},
-                                           {"msg",
-                                            "send username and password as form fields in "
-                                            "the body, not in the URL"},
-                                           {"type", "value_error.query"}}}));
+        throw HttpError::invalid({queryProblem("",
+                                               "send username and password as form fields in "
+                                               "the body, not in the URL",
+                                               "value_error.query")});
     }
-    std::istringstream body(announcesBody(request) ? readBody(request) : std::string());
+    std::istringstream fields(body().announced() ? readBody(request) : std::string());
     Poco::Net::HTMLForm form;
     try {
-        form.load(request, body);
+        form.load(request, fields);
     } catch (const Poco::Exception& error) {
-        throw HttpError(422, json::array({problem("", "malformed form: " + error.displayText(),
-                                                  "value_error.form")}));
+        throw HttpError::invalid(
+            {bodyProblem("", "malformed form: " + error.displayText(), "value_error.form")});
     }
     requireUtf8Fields(form);
-    json problems = json::array();
+    std::vector<ValidationError> problems;
     for (const char* field : {"username", "password"}) {
         if (!form.has(field)) {
-            problems.push_back(problem(field, "field required", "value_error.missing"));
+            problems.push_back(bodyProblem(field, "field required", "value_error.missing"));
         }
     }
     if (!problems.empty()) {
-        throw HttpError(422, problems);
+        throw HttpError::invalid(problems);
     }
     Authenticator::Login attempt = context_.auth.login(request.clientAddress().host().toString(),
                                                        form.get("username"), form.get("password"));
@@ -171,15 +122,16 @@ void AuthHandler::verify(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerRes
 
 void AuthHandler::createToken(Poco::Net::HTTPServerRequest& request,
                               Poco::Net::HTTPServerResponse& response) {
-    json body = announcesBody(request) ? readJsonBody(request, json::object()) : json::object();
+    const bool announced = body().announced();
+    json body = announced ? readJsonBody(request, json::object()) : json::object();
     if (!body.is_object()) {
-        throw HttpError(
-            422, json::array({problem("", "value is not a valid object", "type_error.object")}));
+        throw HttpError::invalid(
+            {bodyProblem("", "value is not a valid object", "type_error.object")});
     }
-    json problems = json::array();
+    std::vector<ValidationError> problems;
     for (const auto& [key, value] : body.items()) {
         if (key != "expires_in_days") {
-            problems.push_back(problem(key, "extra fields not permitted", "value_error.extra"));
+            problems.push_back(bodyProblem(key, "extra fields not permitted", "value_error.extra"));
         }
     }
     std::optional<Poco::Timespan> validity = context_.auth.defaultValidity();
@@ -189,7 +141,7 @@ void AuthHandler::createToken(Poco::Net::HTTPServerRequest& request,
             validity.reset();
         } else if (!days.is_number() || !std::isfinite(days.get<double>()) ||
                    days.get<double>() <= 0 || days.get<double>() > MAX_TOKEN_DAYS) {
-            problems.push_back(problem(
+            problems.push_back(bodyProblem(
                 "expires_in_days",
                 fmt::format("must be a number of days above 0 and at most {}, or null for a "
                             "token that never expires",
@@ -202,13 +154,14 @@ void AuthHandler::createToken(Poco::Net::HTTPServerRequest& request,
         }
     }
     if (!problems.empty()) {
-        throw HttpError(422, problems);
+        throw HttpError::invalid(problems);
     }
     const std::string& user = check_.authenticated() ? check_.user : context_.auth.adminUser();
     sendJson(response, 200, describe(context_.auth.issue(user, validity)));
 }
 
-void AuthHandler::listTokens(Poco::Net::HTTPServerResponse& response) {
+void AuthHandler::listTokens(Poco::Net::HTTPServerRequest&,
+                             Poco::Net::HTTPServerResponse& response) {
     json tokens = json::array();
     for (const TokenRecord& token : context_.auth.tokens()) {
         tokens.push_back(describe(token));
@@ -216,9 +169,10 @@ void AuthHandler::listTokens(Poco::Net::HTTPServerResponse& response) {
     sendJson(response, 200, tokens);
 }
 
-void AuthHandler::revokeToken(const std::string& id, Poco::Net::HTTPServerResponse& response) {
-    if (!context_.auth.revoke(id)) {
-        throw HttpError(404, fmt::format("no token with id '{}'", limits::shorten(id)));
+void AuthHandler::revokeToken(Poco::Net::HTTPServerRequest&,
+                              Poco::Net::HTTPServerResponse& response) {
+    if (!context_.auth.revoke(tokenId_)) {
+        throw HttpError(404, fmt::format("no token with id '{}'", limits::shorten(tokenId_)));
     }
     sendJson(response, 200, "OK");
 }

@@ -1,14 +1,13 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "auth/Authenticator.h"
 #include "http/JsonHandler.h"
 
 namespace mvi::host {
 
-/// The `/auth/...` routes:
+/// The `/auth/...` routes; its actions are bound to routes:
 ///
 /// - `POST /auth/login`: form fields `username`, `password` (URL-encoded or multipart); answers
 ///   `{"token", "id", "expires_at"}` and sets the `mvi_token` cookie; 401 for wrong credentials,
@@ -23,29 +22,28 @@ namespace mvi::host {
 ///   "revoked"}]`, login tokens included.
 /// - `DELETE /auth/token/<id>`: revokes that token; answers `"OK"` (404 for an unknown id).
 ///
-/// When auth is on, the request handler factory lets only `/auth/login` through without a valid
-/// token; the check it made is handed to this handler.
+/// When auth is on, only `/auth/login` is served without a valid token (HostRoutes); the check
+/// of the request's token is handed to this handler.
 class AuthHandler : public JsonHandler {
   public:
-    /// Serves `/auth/<route...>`; `check` is the factory's check of the request's token.
-    AuthHandler(HostContext& context, std::vector<std::string> route, Authenticator::Check check)
-        : JsonHandler(context), route_(std::move(route)), check_(std::move(check)) {}
+    explicit AuthHandler(const RouteRequest& route)
+        : JsonHandler(route),
+          check_(route.caller),
+          tokenId_(route.parameters.count("id") != 0 ? route.parameter("id") : "") {}
 
-  protected:
-    void handle(Poco::Net::HTTPServerRequest& request,
-                Poco::Net::HTTPServerResponse& response) override;
-
-  private:
     void login(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
     void logout(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
     void verify(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
     void createToken(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response);
-    void listTokens(Poco::Net::HTTPServerResponse& response);
-    void revokeToken(const std::string& id, Poco::Net::HTTPServerResponse& response);
+    void listTokens(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+    /// Revokes the token `{id}`.
+    void revokeToken(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response);
 
-    std::vector<std::string> route_;
+  private:
     Authenticator::Check check_;
+    std::string tokenId_;
 };
 
 }  // namespace mvi::host

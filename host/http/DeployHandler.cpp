@@ -39,33 +39,10 @@ constexpr int kFieldValueLimit = 4096;
 /// Most form fields and parts in one upload.
 constexpr int kFieldLimit = 16;
 
-nlohmann::json problem(const std::string& field, const std::string& msg, const std::string& type) {
-    nlohmann::json loc = nlohmann::json::array({"body"});
-    if (!field.empty()) {
-        loc.push_back(field);
-    }
-    return {{"loc", loc}, {"msg", msg}, {"type", type}};
-}
-
 HttpError tooLarge(std::uint64_t limit) {
     return HttpError(413, fmt::format("the upload is larger than the limit of {} bytes "
                                       "(http.max_upload_bytes)",
                                       limit));
-}
-
-/// Reads and drops up to `most` bytes of `stream`; returns how many it read.
-std::uint64_t discard(std::istream& stream, std::uint64_t most) {
-    std::array<char, 1 << 16> scratch;
-    std::uint64_t discarded = 0;
-    while (stream && discarded < most) {
-        stream.read(scratch.data(), static_cast<std::streamsize>(
-                                        std::min<std::uint64_t>(scratch.size(), most - discarded)));
-        if (stream.gcount() <= 0) {
-            break;
-        }
-        discarded += static_cast<std::uint64_t>(stream.gcount());
-    }
-    return discarded;
 }
 
 /// Streams the part named `file` to a file, refusing (413) more than `limit` bytes of parts in
@@ -85,10 +62,10 @@ class UploadPartHandler : public Poco::Net::PartHandler {
         std::string name = parameters.get("name", "");
         if (!JsonInput::isValidUtf8(name)) {
             problems_.push_back(
-                problem("", "the name of a file part is not valid UTF-8", "value_error.utf8"));
+                bodyProblem("", "the name of a file part is not valid UTF-8", "value_error.utf8"));
         } else if (!JsonInput::isValidUtf8(parameters.get("filename", ""))) {
             problems_.push_back(
-                problem(name, "the file name is not valid UTF-8", "value_error.utf8"));
+                bodyProblem(name, "the file name is not valid UTF-8", "value_error.utf8"));
         }
         bool keep = name == "file" && ++fileParts_ == 1;
         std::ofstream output;
@@ -130,11 +107,11 @@ class UploadPartHandler : public Poco::Net::PartHandler {
     /// How many parts named `file` arrived.
     int fileParts() const { return fileParts_; }
 
-    /// What was wrong with the parts' names (a 422 detail list).
-    const nlohmann::json& problems() const { return problems_; }
+    /// What was wrong with the parts' names.
+    const std::vector<ValidationError>& problems() const { return problems_; }
 
   private:
-    nlohmann::json problems_ = nlohmann::json::array();
+    std::vector<ValidationError> problems_;
     std::string path_;
     std::uint64_t limit_;
     std::uint64_t received_ = 0;
@@ -165,7 +142,7 @@ class RemoveOnExit {
 /// Reads the one value of form field `field` into `value`; otherwise adds a problem to
 /// `problems` and returns false.
 bool singleField(const Poco::Net::HTMLForm& form, const std::string& field, std::string& value,
-                 nlohmann::json& problems) {
+                 std::vector<ValidationError>& problems) {
     std::size_t count = 0;
     for (auto it = form.find(field); it != form.end() && Poco::icompare(it->first, field) == 0;
          ++it) {
@@ -173,9 +150,10 @@ bool singleField(const Poco::Net::HTMLForm& form, const std::string& field, std:
         ++count;
     }
     if (count == 0) {
-        problems.push_back(problem(field, "field required", "value_error.missing"));
+        problems.push_back(bodyProblem(field, "field required", "value_error.missing"));
     } else if (count > 1) {
-        problems.push_back(problem(field, "field given more than once", "value_error.duplicate"));
+        problems.push_back(
+            bodyProblem(field, "field given more than once", "value_error.duplicate"));
     }
     return count == 1;
 }
@@ -184,7 +162,6 @@ bool singleField(const Poco::Net::HTMLForm& form, const std::string& field, std:
 
 void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
                            Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "POST");
     const std::uint64_t limit = context_.config.httpMaxUploadBytes;
     body().accept(limit, "http.max_upload_bytes");
     std::istream& stream = request.stream();
@@ -195,13 +172,11 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
         // Reported below as not multipart.
     }
     if (!mediaType.matches("multipart", "form-data")) {
-        throw HttpError(422, nlohmann::json::array(
-                                 {{{"loc", {"body"}},
-                                   {"msg",
-                                    "expected a multipart/form-data body with the fields name, "
-                                    "version and file (e.g. curl -F name=NAME -F version=VERSION "
-                                    "-F file=@PLUGIN.tar.gz)"},
-                                   {"type", "type_error.multipart"}}}));
+        throw HttpError::invalid(
+            {bodyProblem("",
+                         "expected a multipart/form-data body with the fields name, version and "
+                         "file (e.g. curl -F name=NAME -F version=VERSION -F file=@PLUGIN.tar.gz)",
+                         "type_error.multipart")});
     }
 
     std::string uploads = DataFolder::uploadsPath(context_.config.dataDir);
@@ -214,55 +189,52 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
     try {
         form.load(request, stream, parts);
     } catch (const Poco::Net::HTMLFormException& error) {
-        throw HttpError(
-            422, nlohmann::json::array(
-                     {{{"loc", {"body"}},
-                       {"msg", fmt::format("malformed form: {} (at most {} fields of at most {} "
-                                           "bytes, besides the file part)",
-                                           error.message(), kFieldLimit, kFieldValueLimit)},
-                       {"type", "value_error.multipart"}}}));
+        throw HttpError::invalid({bodyProblem(
+            "",
+            fmt::format("malformed form: {} (at most {} fields of at most {} bytes, besides the "
+                        "file part)",
+                        error.message(), kFieldLimit, kFieldValueLimit),
+            "value_error.multipart")});
     } catch (const Poco::Net::MessageException& error) {
-        throw HttpError(422, nlohmann::json::array(
-                                 {{{"loc", {"body"}},
-                                   {"msg", "malformed multipart body: " + error.displayText()},
-                                   {"type", "value_error.multipart"}}}));
+        throw HttpError::invalid({bodyProblem(
+            "", "malformed multipart body: " + error.displayText(), "value_error.multipart")});
     }
     // Whatever follows the closing boundary, so the connection can carry the next request.
-    if (discard(stream, 1 << 16) < (1 << 16)) {
-        body().markConsumed();
-    }
+    body().drain((1 << 16) - 1);
 
     requireUtf8Fields(form);
-    nlohmann::json problems = parts.problems();
+    std::vector<ValidationError> problems = parts.problems();
     ServiceId id;
     if (singleField(form, "name", id.name, problems) && !isValidServiceName(id.name)) {
-        problems.push_back(problem("name",
-                                   fmt::format("invalid service name '{}': lowercase letters, "
-                                               "digits and underscores, not starting or ending "
-                                               "with '_', at most {} bytes",
-                                               limits::shorten(id.name), limits::kMaxNameBytes),
-                                   "value_error.service_name"));
+        problems.push_back(bodyProblem("name",
+                                       fmt::format("invalid service name '{}': lowercase letters, "
+                                                   "digits and underscores, not starting or ending "
+                                                   "with '_', at most {} bytes",
+                                                   limits::shorten(id.name), limits::kMaxNameBytes),
+                                       "value_error.service_name"));
     }
     if (singleField(form, "version", id.version, problems) && !isValidVersion(id.version)) {
         problems.push_back(
-            problem("version",
-                    fmt::format("invalid version '{}': a semantic version such as 1.0.0",
-                                limits::shorten(id.version)),
-                    "value_error.version"));
+            bodyProblem("version",
+                        fmt::format("invalid version '{}': a semantic version such as 1.0.0",
+                                    limits::shorten(id.version)),
+                        "value_error.version"));
     }
     if (parts.fileParts() == 0) {
         problems.push_back(
             form.has("file")
-                ? problem("file",
-                          "the plugin must be sent as a file part (a Content-Disposition with a "
-                          "filename, as curl -F file=@PATH sends)",
-                          "type_error.file")
-                : problem("file", "field required", "value_error.missing"));
+                ? bodyProblem(
+                      "file",
+                      "the plugin must be sent as a file part (a Content-Disposition with a "
+                      "filename, as curl -F file=@PATH sends)",
+                      "type_error.file")
+                : bodyProblem("file", "field required", "value_error.missing"));
     } else if (parts.fileParts() > 1) {
-        problems.push_back(problem("file", "field given more than once", "value_error.duplicate"));
+        problems.push_back(
+            bodyProblem("file", "field given more than once", "value_error.duplicate"));
     }
     if (!problems.empty()) {
-        throw HttpError(422, problems);
+        throw HttpError::invalid(problems);
     }
 
     auto alreadyDeployed = [&id] {
@@ -284,8 +256,7 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
     try {
         UploadUnpacker::unpack(upload.path(), stagedPath, limit);
     } catch (const UploadUnpacker::Error& error) {
-        throw HttpError(
-            422, nlohmann::json::array({problem("file", error.what(), "value_error.upload")}));
+        throw HttpError::invalid({bodyProblem("file", error.what(), "value_error.upload")});
     }
 
     auto result = context_.deployer.deployUpload(id, stagedPath, pluginPath);
@@ -293,11 +264,11 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
         case Deployer::UploadResult::Outcome::AlreadyDeployed:
             throw alreadyDeployed();
         case Deployer::UploadResult::Outcome::Failed:
-            throw HttpError(422, nlohmann::json::array({problem(
-                                     "file",
-                                     fmt::format("{} {} failed to load, nothing was deployed: {}",
-                                                 id.name, id.version, result.reason),
-                                     "value_error.plugin")}));
+            throw HttpError::invalid(
+                {bodyProblem("file",
+                             fmt::format("{} {} failed to load, nothing was deployed: {}", id.name,
+                                         id.version, result.reason),
+                             "value_error.plugin")});
         case Deployer::UploadResult::Outcome::Deployed:
             break;
     }

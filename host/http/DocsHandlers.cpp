@@ -86,16 +86,14 @@ std::string missingViewerDetail(const DocsAssets& assets) {
 
 }  // namespace
 
-void OpenApiHandler::handle(Poco::Net::HTTPServerRequest& request,
+void OpenApiHandler::handle(Poco::Net::HTTPServerRequest&,
                             Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "GET");
     ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
     sendJson(response, 200, OpenApiDocument::build(*target.version, service_, target.byName));
 }
 
-void DocsPageHandler::handle(Poco::Net::HTTPServerRequest& request,
+void DocsPageHandler::handle(Poco::Net::HTTPServerRequest&,
                              Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "GET");
     ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
     DocsAssets assets(context_.config.docsAssetsDir);
     if (!assets.available()) {
@@ -110,9 +108,8 @@ void DocsPageHandler::handle(Poco::Net::HTTPServerRequest& request,
     response.sendBuffer(page.data(), page.size());
 }
 
-void DocsAssetHandler::handle(Poco::Net::HTTPServerRequest& request,
+void DocsAssetHandler::handle(Poco::Net::HTTPServerRequest&,
                               Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "GET");
     DocsAssets assets(context_.config.docsAssetsDir);
     auto path = assets.find(fileName_);
     if (!path) {

@@ -9,8 +9,9 @@ namespace mvi::host {
 /// `GET /services/<svc>/openapi.json`: the OpenAPI document of the version `<svc>` resolves to.
 class OpenApiHandler : public JsonHandler {
   public:
-    OpenApiHandler(HostContext& context, std::string service)
-        : JsonHandler(context), service_(std::move(service)) {}
+    /// Serves `{svc}`.
+    explicit OpenApiHandler(const RouteRequest& route)
+        : JsonHandler(route), service_(route.parameter("svc")) {}
 
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,
@@ -25,8 +26,9 @@ class OpenApiHandler : public JsonHandler {
 /// files are not installed.
 class DocsPageHandler : public JsonHandler {
   public:
-    DocsPageHandler(HostContext& context, std::string service)
-        : JsonHandler(context), service_(std::move(service)) {}
+    /// Serves `{svc}`.
+    explicit DocsPageHandler(const RouteRequest& route)
+        : JsonHandler(route), service_(route.parameter("svc")) {}
 
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,
@@ -39,8 +41,9 @@ class DocsPageHandler : public JsonHandler {
 /// `GET /~docs/<file>`: one file of the API viewer, with its content type.
 class DocsAssetHandler : public JsonHandler {
   public:
-    DocsAssetHandler(HostContext& context, std::string fileName)
-        : JsonHandler(context), fileName_(std::move(fileName)) {}
+    /// Serves `{file}`.
+    explicit DocsAssetHandler(const RouteRequest& route)
+        : JsonHandler(route), fileName_(route.parameter("file")) {}
 
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,

@@ -46,9 +46,7 @@ nlohmann::json monitoringHealth(const MonitorStore& monitor) {
 
 }  // namespace
 
-void ReadyHandler::handle(Poco::Net::HTTPServerRequest& request,
-                          Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "GET");
+void ReadyHandler::handle(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) {
     nlohmann::json waiting = nlohmann::json::array();
     std::vector<std::string> reasons;
     if (!context_.deployer.startedUp()) {
@@ -125,9 +123,8 @@ void ReadyHandler::handle(Poco::Net::HTTPServerRequest& request,
               {"monitoring", monitoringHealth(context_.monitor)}});
 }
 
-void MetricsHandler::handle(Poco::Net::HTTPServerRequest& request,
+void MetricsHandler::handle(Poco::Net::HTTPServerRequest&,
                             Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "GET");
     auto table = context_.registry.snapshot();
 
     // One snapshot of every entrypoint's counters, so each family reads the same numbers.

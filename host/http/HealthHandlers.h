@@ -14,14 +14,16 @@ namespace mvi::host {
 /// request without a valid token gets only `{"status", "ready"}` (and the same status code).
 class ReadyHandler : public JsonHandler {
   public:
-    /// `detailed`: whether the answer may carry the details.
-    ReadyHandler(HostContext& context, bool detailed) : JsonHandler(context), detailed_(detailed) {}
+    explicit ReadyHandler(const RouteRequest& route)
+        : JsonHandler(route),
+          detailed_(!route.context.auth.enabled() || route.caller.authenticated()) {}
 
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
 
   private:
+    /// Whether the answer may carry the details.
     bool detailed_;
 };
 

@@ -5,6 +5,10 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "schema/SchemaValidator.h"
+#include "schema/ValidationError.h"
 
 namespace mvi::host {
 
@@ -21,6 +25,16 @@ class HttpError : public std::runtime_error {
           status_(status),
           detail_(std::move(detail)) {}
 
+    /// 422 whose detail lists `problems` (`[{"loc", "msg", "type"}, ...]`).
+    static HttpError invalid(const std::vector<ValidationError>& problems) {
+        return HttpError(422, SchemaValidator::toDetail(problems));
+    }
+
+    /// 405 for `method` where only `allowed` (comma-separated, the `Allow` header) is served.
+    static HttpError methodNotAllowed(const std::string& method, const std::string& allowed) {
+        return HttpError(405, "method " + method + " not allowed here; use " + allowed);
+    }
+
     int status() const { return status_; }
     const nlohmann::json& detail() const { return detail_; }
 
@@ -28,5 +42,25 @@ class HttpError : public std::runtime_error {
     int status_;
     nlohmann::json detail_;
 };
+
+/// A problem with the request's body: `loc` is `["body"]`, or `["body", field]` when `field` is
+/// not empty.
+inline ValidationError bodyProblem(const std::string& field, std::string msg, std::string type) {
+    nlohmann::json loc = nlohmann::json::array({"body"});
+    if (!field.empty()) {
+        loc.push_back(field);
+    }
+    return {std::move(loc), std::move(msg), std::move(type)};
+}
+
+/// A problem with the request's query: `loc` is `["query"]`, or `["query", field]` when `field`
+/// is not empty.
+inline ValidationError queryProblem(const std::string& field, std::string msg, std::string type) {
+    nlohmann::json loc = nlohmann::json::array({"query"});
+    if (!field.empty()) {
+        loc.push_back(field);
+    }
+    return {std::move(loc), std::move(msg), std::move(type)};
+}
 
 }  // namespace mvi::host

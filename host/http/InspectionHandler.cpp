@@ -1,18 +1,13 @@
 #include "http/InspectionHandler.h"
 
-#include <Poco/DateTimeFormatter.h>
-#include <fmt/format.h>
-#include <mvi/limits.hpp>
+#include "core/IsoTime.h"
+#include "http/ServiceLookup.h"
 
 namespace mvi::host {
 namespace {
 
 /// The time Docker reports for "never".
 constexpr const char* kNever = "0001-01-01T00:00:00Z";
-
-std::string isoTime(const Poco::Timestamp& time) {
-    return Poco::DateTimeFormatter::format(time, "%Y-%m-%dT%H:%M:%S.%FZ");
-}
 
 /// The original's status words for a version's state.
 const char* statusName(VersionState state) {
@@ -37,7 +32,6 @@ const char* statusName(VersionState state) {
 
 void InspectionHandler::handle(Poco::Net::HTTPServerRequest& request,
                                Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "GET");
     std::string name;
     std::string version;
     for (const auto& [key, value] : queryParameters(request)) {
@@ -48,37 +42,18 @@ void InspectionHandler::handle(Poco::Net::HTTPServerRequest& request,
         }
     }
     if (name.empty()) {
-        throw HttpError(422, nlohmann::json::array({{{"loc", {"query", "name"}},
-                                                     {"msg", "field required"},
-                                                     {"type", "value_error.missing"}}}));
+        throw HttpError::invalid({queryProblem("name", "field required", "value_error.missing")});
     }
     auto table = context_.registry.snapshot();
-    auto route = table->find(name);
-    if (route == table->end()) {
-        throw HttpError(404, fmt::format("service '{}' not found", limits::shorten(name)));
-    }
-    std::shared_ptr<ServiceVersion> target;
-    if (version.empty()) {
-        if (!route->second.main) {
-            throw HttpError(404,
-                            fmt::format("service {} has no main version; name the version", name));
-        }
-        target = route->second.main;
-    } else {
-        auto found = route->second.versions.find(version);
-        if (found == route->second.versions.end()) {
-            throw HttpError(
-                404, fmt::format("service '{}' has no version {}", name, limits::shorten(version)));
-        }
-        target = found->second;
-    }
+    std::shared_ptr<ServiceVersion> target = ServiceLookup::version(*table, name, version);
+    bool isMain = target == table->at(name).main;
 
-    nlohmann::json described = target->describe(target == route->second.main);
+    nlohmann::json described = target->describe(isMain);
     VersionState state = target->state();
     bool running = state == VersionState::Ready || state == VersionState::Draining;
     // A failed load ends where it started; other versions have not finished while listed.
     std::string finishedAt = state == VersionState::Failed || state == VersionState::Quarantined
-                                 ? isoTime(target->loadedAt())
+                                 ? formatIsoTime(target->loadedAt())
                                  : kNever;
     nlohmann::json entrypoints = nlohmann::json::array();
     for (const auto& entrypoint : described["entrypoints"]) {
@@ -89,7 +64,7 @@ void InspectionHandler::handle(Poco::Net::HTTPServerRequest& request,
               {"State",
                {{"Status", statusName(state)},
                 {"Running", running},
-                {"StartedAt", isoTime(target->loadedAt())},
+                {"StartedAt", formatIsoTime(target->loadedAt())},
                 {"FinishedAt", finishedAt},
                 {"Error", target->error()}}},
               {"Image", described["image"]},

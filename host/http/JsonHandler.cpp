@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <ostream>
-#include <sstream>
 
 namespace mvi::host {
 
@@ -122,7 +121,7 @@ HttpError JsonHandler::jsonRefused(const JsonInput::Error& error, const nlohmann
             type = "value_error.utf8";
             break;
     }
-    return HttpError(422, nlohmann::json::array({{{"loc", loc}, {"msg", msg}, {"type", type}}}));
+    return HttpError::invalid({ValidationError{loc, msg, type}});
 }
 
 Poco::URI::QueryParameters JsonHandler::queryParameters(
@@ -131,23 +130,18 @@ Poco::URI::QueryParameters JsonHandler::queryParameters(
     try {
         parameters = Poco::URI(request.getURI()).getQueryParameters();
     } catch (const Poco::SyntaxException& error) {
-        throw HttpError(
-            422, nlohmann::json::array({{{"loc", {"query"}},
-                                         {"msg", "malformed query string: " +
-                                                     JsonInput::withValidUtf8(error.message())},
-                                         {"type", "value_error.query"}}}));
+        throw HttpError::invalid({queryProblem(
+            "", "malformed query string: " + JsonInput::withValidUtf8(error.message()),
+            "value_error.query")});
     }
     for (const auto& [name, value] : parameters) {
         if (!JsonInput::isValidUtf8(name)) {
-            throw HttpError(
-                422, nlohmann::json::array({{{"loc", {"query"}},
-                                             {"msg", "a query parameter name is not valid UTF-8"},
-                                             {"type", "value_error.utf8"}}}));
+            throw HttpError::invalid({queryProblem("", "a query parameter name is not valid UTF-8",
+                                                   "value_error.utf8")});
         }
         if (!JsonInput::isValidUtf8(value)) {
-            throw HttpError(422, nlohmann::json::array({{{"loc", {"query", name}},
-                                                         {"msg", "value is not valid UTF-8"},
-                                                         {"type", "value_error.utf8"}}}));
+            throw HttpError::invalid(
+                {queryProblem(name, "value is not valid UTF-8", "value_error.utf8")});
         }
     }
     return parameters;
@@ -156,15 +150,12 @@ Poco::URI::QueryParameters JsonHandler::queryParameters(
 void JsonHandler::requireUtf8Fields(const Poco::Net::NameValueCollection& fields) {
     for (const auto& [name, value] : fields) {
         if (!JsonInput::isValidUtf8(name)) {
-            throw HttpError(422,
-                            nlohmann::json::array({{{"loc", {"body"}},
-                                                    {"msg", "a form field name is not valid UTF-8"},
-                                                    {"type", "value_error.utf8"}}}));
+            throw HttpError::invalid(
+                {bodyProblem("", "a form field name is not valid UTF-8", "value_error.utf8")});
         }
         if (!JsonInput::isValidUtf8(value)) {
-            throw HttpError(422, nlohmann::json::array({{{"loc", {"body", name}},
-                                                         {"msg", "value is not valid UTF-8"},
-                                                         {"type", "value_error.utf8"}}}));
+            throw HttpError::invalid(
+                {bodyProblem(name, "value is not valid UTF-8", "value_error.utf8")});
         }
     }
 }
@@ -178,27 +169,15 @@ ServiceId JsonHandler::readServiceIdBody(Poco::Net::HTTPServerRequest& request) 
     std::vector<ValidationError> errors;
     SchemaValidator::validate(schema, body, nlohmann::json::array({"body"}), errors);
     if (!errors.empty()) {
-        throw HttpError(422, SchemaValidator::toDetail(errors));
+        throw HttpError::invalid(errors);
     }
     return ServiceId{body["name"].get<std::string>(), body["version"].get<std::string>()};
 }
 
-void JsonHandler::requireMethod(const Poco::Net::HTTPServerRequest& request,
-                                Poco::Net::HTTPServerResponse& response,
-                                const std::string& allowed) {
-    std::istringstream methods(allowed);
-    std::string method;
-    while (std::getline(methods, method, ',')) {
-        if (request.getMethod() == method) {
-            return;
-        }
+void ErrorHandler::handle(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) {
+    for (const auto& [name, value] : headers_) {
+        response.set(name, value);
     }
-    response.set("Allow", allowed);
-    throw HttpError(
-        405, fmt::format("method {} not allowed here; use {}", request.getMethod(), allowed));
-}
-
-void ErrorHandler::handle(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&) {
     throw HttpError(status_, detail_);
 }
 

@@ -15,16 +15,19 @@
 #include "http/HostContext.h"
 #include "http/HttpError.h"
 #include "http/RequestBody.h"
+#include "http/RouteRequest.h"
 
 namespace mvi::host {
 
 /// Base of every handler of the host's API: runs `handle` and turns any HttpError or other
 /// exception into a JSON error answer, so no request ends without a response. A StorageError
 /// (the data folder refused a write) answers 507 when the disk is full and 503 otherwise, with
-/// its message as `detail`.
+/// its message as `detail`. The route table (HostRoutes) has checked the method before a handler
+/// is made.
 class JsonHandler : public Poco::Net::HTTPRequestHandler {
   public:
     explicit JsonHandler(HostContext& context) : context_(context) {}
+    explicit JsonHandler(const RouteRequest& route) : context_(route.context) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) final;
@@ -75,10 +78,6 @@ class JsonHandler : public Poco::Net::HTTPRequestHandler {
     /// otherwise. The values are returned as sent, not checked against the naming rules.
     ServiceId readServiceIdBody(Poco::Net::HTTPServerRequest& request);
 
-    /// Throws 405 unless the request's method is one of `allowed` (comma-separated).
-    static void requireMethod(const Poco::Net::HTTPServerRequest& request,
-                              Poco::Net::HTTPServerResponse& response, const std::string& allowed);
-
     HostContext& context_;
 
   private:
@@ -88,11 +87,16 @@ class JsonHandler : public Poco::Net::HTTPRequestHandler {
     std::optional<RequestBody> body_;
 };
 
-/// Answers 404 (or another fixed error) for any request: routes that do not exist.
+/// Answers a fixed error to any request, with `headers` set: routes that do not exist, methods a
+/// route does not have, refusals before routing.
 class ErrorHandler : public JsonHandler {
   public:
-    ErrorHandler(HostContext& context, int status, std::string detail)
-        : JsonHandler(context), status_(status), detail_(std::move(detail)) {}
+    ErrorHandler(HostContext& context, int status, std::string detail,
+                 Poco::Net::NameValueCollection headers = {})
+        : JsonHandler(context),
+          status_(status),
+          detail_(std::move(detail)),
+          headers_(std::move(headers)) {}
 
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,
@@ -101,6 +105,7 @@ class ErrorHandler : public JsonHandler {
   private:
     int status_;
     std::string detail_;
+    Poco::Net::NameValueCollection headers_;
 };
 
 }  // namespace mvi::host

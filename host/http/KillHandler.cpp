@@ -2,14 +2,13 @@
 
 #include <Poco/Path.h>
 #include <fmt/format.h>
-#include <mvi/limits.hpp>
+
+#include "http/ServiceLookup.h"
 
 namespace mvi::host {
 
 void KillHandler::handle(Poco::Net::HTTPServerRequest& request,
                          Poco::Net::HTTPServerResponse& response) {
-    // `GET /services/` (the list) shares this path; every other method comes here.
-    requireMethod(request, response, "GET,DELETE");
     ServiceId id = readServiceIdBody(request);
     std::string pluginPath =
         Poco::Path(Poco::Path::forDirectory(context_.config.pluginsDir), id.str() + ".so")
@@ -19,10 +18,9 @@ void KillHandler::handle(Poco::Net::HTTPServerRequest& request,
             sendJson(response, 200, "OK");
             return;
         case Deployer::KillResult::UnknownService:
-            throw HttpError(404, fmt::format("service '{}' not found", limits::shorten(id.name)));
+            throw ServiceLookup::unknownService(id.name);
         case Deployer::KillResult::UnknownVersion:
-            throw HttpError(404, fmt::format("service '{}' has no version {}", id.name,
-                                             limits::shorten(id.version)));
+            throw ServiceLookup::unknownVersion(id.name, id.version);
         case Deployer::KillResult::MainWithShadows: {
             std::string shadows;
             auto table = context_.registry.snapshot();

@@ -5,23 +5,19 @@
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
 #include <fmt/format.h>
-#include <mvi/limits.hpp>
 
 #include <chrono>
 #include <optional>
 #include <ostream>
 
-#include "http/QueryTime.h"
+#include "core/IsoTime.h"
+#include "http/ServiceLookup.h"
 
 namespace mvi::host {
 namespace {
 
 /// How often a follower with nothing to send checks that its client is still there.
 constexpr std::chrono::milliseconds kFollowWake(1000);
-
-nlohmann::json queryError(const char* field, const char* message, const char* type) {
-    return {{"loc", {"query", field}}, {"msg", message}, {"type", type}};
-}
 
 /// True when the client of `request` closed its connection (or it broke).
 bool clientLeft(Poco::Net::HTTPServerRequest& request) {
@@ -58,12 +54,11 @@ bool sendLines(std::ostream& out, const std::vector<std::string>& lines) {
 
 void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
                          Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "GET");
     std::string name;
     std::string version;
     LogQuery query;
     bool follow = false;
-    nlohmann::json errors = nlohmann::json::array();
+    std::vector<ValidationError> errors;
     for (const auto& [key, value] : queryParameters(request)) {
         if (key == "name") {
             name = value;
@@ -76,14 +71,15 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
             } else if (Poco::NumberParser::tryParseUnsigned64(value, count)) {
                 query.tail = static_cast<std::size_t>(count);
             } else {
-                errors.push_back(queryError("tail", "value is not a valid integer (or 'all')",
-                                            "type_error.integer"));
+                errors.push_back(queryProblem("tail", "value is not a valid integer (or 'all')",
+                                              "type_error.integer"));
             }
         } else if (key == "since") {
-            query.since = parseQueryTime(value);
+            query.since = parseIsoTime(value);
             if (!query.since) {
-                errors.push_back(queryError("since", "invalid datetime format (ISO 8601 expected)",
-                                            "value_error.datetime"));
+                errors.push_back(queryProblem("since",
+                                              "invalid datetime format (ISO 8601 expected)",
+                                              "value_error.datetime"));
             }
         } else if (key == "follow") {
             std::string flag = Poco::toLower(value);
@@ -92,16 +88,17 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
             } else if (flag == "false" || flag == "0") {
                 follow = false;
             } else {
-                errors.push_back(queryError("follow", "value could not be parsed to a boolean",
-                                            "type_error.bool"));
+                errors.push_back(queryProblem("follow", "value could not be parsed to a boolean",
+                                              "type_error.bool"));
             }
         }
     }
     if (name.empty()) {
-        errors.insert(errors.begin(), queryError("name", "field required", "value_error.missing"));
+        errors.insert(errors.begin(),
+                      queryProblem("name", "field required", "value_error.missing"));
     }
     if (!errors.empty()) {
-        throw HttpError(422, errors);
+        throw HttpError::invalid(errors);
     }
 
     // Logs stay readable whatever state the version is in: a failed load explains itself there,
@@ -110,23 +107,14 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
     auto table = context_.registry.snapshot();
     auto route = table->find(name);
     if (version.empty()) {
-        if (route == table->end()) {
-            throw HttpError(404, fmt::format("service '{}' not found", limits::shorten(name)));
-        }
-        if (!route->second.main) {
-            throw HttpError(404,
-                            fmt::format("service {} has no main version; name the version", name));
-        }
-        id = route->second.main->id();
+        id = ServiceLookup::version(*table, name, version)->id();
     } else {
         bool deployed = route != table->end() && route->second.versions.count(version) != 0;
         bool logged =
             isValidServiceName(name) && isValidVersion(version) && context_.logs.contains(id);
         if (!deployed && !logged) {
-            throw HttpError(404, route == table->end()
-                                     ? fmt::format("service '{}' not found", limits::shorten(name))
-                                     : fmt::format("service '{}' has no version {}", name,
-                                                   limits::shorten(version)));
+            throw route == table->end() ? ServiceLookup::unknownService(name)
+                                        : ServiceLookup::unknownVersion(name, version);
         }
     }
     table.reset();

@@ -4,31 +4,30 @@
 #include <mvi/plugin.h>
 #include <mvi/limits.hpp>
 
+#include "http/ServiceLookup.h"
+
 #ifndef MVI_HOST_VERSION
 #define MVI_HOST_VERSION "0.0.0"
 #endif
 
 namespace mvi::host {
 
-void ServiceListHandler::handle(Poco::Net::HTTPServerRequest& request,
+void ServiceListHandler::handle(Poco::Net::HTTPServerRequest&,
                                 Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "GET");
     sendJson(response, 200, context_.registry.describe());
 }
 
 void AssignHandler::handle(Poco::Net::HTTPServerRequest& request,
                            Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "PUT");
     ServiceId id = readServiceIdBody(request);
     switch (context_.deployer.assign(id)) {
         case ServiceRegistry::AssignResult::Ok:
             sendJson(response, 200, "OK");
             return;
         case ServiceRegistry::AssignResult::UnknownService:
-            throw HttpError(404, fmt::format("service '{}' not found", limits::shorten(id.name)));
+            throw ServiceLookup::unknownService(id.name);
         case ServiceRegistry::AssignResult::UnknownVersion:
-            throw HttpError(404, fmt::format("service '{}' has no version {}", id.name,
-                                             limits::shorten(id.version)));
+            throw ServiceLookup::unknownVersion(id.name, id.version);
         case ServiceRegistry::AssignResult::NotReady:
             throw HttpError(
                 409, fmt::format("service {} {} is not ready to be main", id.name, id.version));
@@ -37,7 +36,6 @@ void AssignHandler::handle(Poco::Net::HTTPServerRequest& request,
 
 void UnquarantineHandler::handle(Poco::Net::HTTPServerRequest& request,
                                  Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "POST");
     ServiceId id = readServiceIdBody(request);
     if (context_.deployer.unquarantine(id) != Deployer::UnquarantineResult::Ok) {
         throw HttpError(404, fmt::format("{} {} is not quarantined", limits::shorten(id.name),
@@ -49,18 +47,18 @@ void UnquarantineHandler::handle(Poco::Net::HTTPServerRequest& request,
                      : nlohmann::json("OK"));
 }
 
-void HostInfoHandler::handle(Poco::Net::HTTPServerRequest& request,
+void HostInfoHandler::health(Poco::Net::HTTPServerRequest&,
                              Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "GET");
-    if (health_) {
-        nlohmann::json health = {{"status", "alive"}};
-        std::string warning = context_.config.plainTextWarning();
-        if (!warning.empty()) {
-            health["detail"] = "warning: " + warning;
-        }
-        sendJson(response, 200, health);
-        return;
+    nlohmann::json health = {{"status", "alive"}};
+    std::string warning = context_.config.plainTextWarning();
+    if (!warning.empty()) {
+        health["detail"] = "warning: " + warning;
     }
+    sendJson(response, 200, health);
+}
+
+void HostInfoHandler::version(Poco::Net::HTTPServerRequest&,
+                              Poco::Net::HTTPServerResponse& response) {
     sendJson(response, 200,
              {{"version", MVI_HOST_VERSION},
               {"abi", fmt::format("{}.{}", MVI_ABI_VERSION_MAJOR, MVI_ABI_VERSION_MINOR)}});

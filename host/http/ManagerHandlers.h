@@ -35,17 +35,17 @@ class UnquarantineHandler : public JsonHandler {
                 Poco::Net::HTTPServerResponse& response) override;
 };
 
-/// `GET /~version` and `GET /~health`.
+/// What the host says about itself, without a service: its actions are bound to routes.
 class HostInfoHandler : public JsonHandler {
   public:
-    HostInfoHandler(HostContext& context, bool health) : JsonHandler(context), health_(health) {}
+    using JsonHandler::JsonHandler;
 
-  protected:
-    void handle(Poco::Net::HTTPServerRequest& request,
-                Poco::Net::HTTPServerResponse& response) override;
+    /// `GET /~version`: `{"version", "abi"}`.
+    void version(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
-  private:
-    bool health_;
+    /// `GET /~health`: `{"status": "alive"}`, with a `detail` warning when the host serves
+    /// plain HTTP off loopback.
+    void health(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 };
 
 }  // namespace mvi::host

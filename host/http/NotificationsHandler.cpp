@@ -35,52 +35,48 @@ const json& postArguments() {
     return arguments;
 }
 
-ValidationError problem(json loc, std::string msg, std::string type) {
-    ValidationError error;
-    error.loc = std::move(loc);
-    error.msg = std::move(msg);
-    error.type = std::move(type);
-    return error;
-}
-
 }  // namespace
 
-void NotificationsHandler::handle(Poco::Net::HTTPServerRequest& request,
-                                  Poco::Net::HTTPServerResponse& response) {
-    requireMethod(request, response, "GET,POST,DELETE");
-    if (request.getMethod() == "GET") {
-        sendJson(response, 200, context_.notifications.toJson());
-    } else if (request.getMethod() == "POST") {
-        Notification stack = raise(readJsonBody(request, json()));
-        json answer = stack.toJson();
-        answer["id"] = stack.id;
-        sendJson(response, 200, answer);
-    } else {
-        context_.notifications.clear();
-        sendJson(response, 200, "OK");
-    }
+void NotificationsHandler::list(Poco::Net::HTTPServerRequest&,
+                                Poco::Net::HTTPServerResponse& response) {
+    sendJson(response, 200, context_.notifications.toJson());
+}
+
+void NotificationsHandler::add(Poco::Net::HTTPServerRequest& request,
+                               Poco::Net::HTTPServerResponse& response) {
+    Notification stack = raise(readJsonBody(request, json()));
+    json answer = stack.toJson();
+    answer["id"] = stack.id;
+    sendJson(response, 200, answer);
+}
+
+void NotificationsHandler::clear(Poco::Net::HTTPServerRequest&,
+                                 Poco::Net::HTTPServerResponse& response) {
+    context_.notifications.clear();
+    sendJson(response, 200, "OK");
 }
 
 Notification NotificationsHandler::raise(const json& body) {
     std::vector<ValidationError> errors = SchemaValidator::validateArguments(
         postArguments(), body, SchemaValidator::Undeclared::Refuse);
     if (!errors.empty()) {
-        throw HttpError(422, SchemaValidator::toDetail(errors));
+        throw HttpError::invalid(errors);
     }
     const std::string name = body["service_name"].get<std::string>();
     const std::string version = body["service_version"].get<std::string>();
     if (!isValidServiceName(name)) {
-        errors.push_back(problem({"body", "service_name"},
-                                 fmt::format("not a service name: lowercase letters, digits and "
-                                             "underscores, not starting or ending with _, at "
-                                             "most {} bytes",
-                                             limits::kMaxNameBytes),
-                                 "value_error.service_name"));
+        errors.push_back(
+            bodyProblem("service_name",
+                        fmt::format("not a service name: lowercase letters, digits and "
+                                    "underscores, not starting or ending with _, at "
+                                    "most {} bytes",
+                                    limits::kMaxNameBytes),
+                        "value_error.service_name"));
     }
     if (!isValidVersion(version)) {
-        errors.push_back(problem({"body", "service_version"},
-                                 "not a semantic version (MAJOR.MINOR.PATCH[-pre][+build])",
-                                 "value_error.version"));
+        errors.push_back(bodyProblem("service_version",
+                                     "not a semantic version (MAJOR.MINOR.PATCH[-pre][+build])",
+                                     "value_error.version"));
     }
     Severity severity = Severity::Info;
     const json& severityValue = body["severity"];
@@ -89,10 +85,11 @@ Notification NotificationsHandler::raise(const json& body) {
         if (parsed) {
             severity = *parsed;
         } else {
-            errors.push_back(problem({"body", "severity"},
-                                     "value is not a valid enumeration member; permitted: 0, 1, "
-                                     "2, 'INFO', 'WARNING', 'CRITICAL'",
-                                     "type_error.enum"));
+            errors.push_back(
+                bodyProblem("severity",
+                            "value is not a valid enumeration member; permitted: 0, 1, "
+                            "2, 'INFO', 'WARNING', 'CRITICAL'",
+                            "type_error.enum"));
         }
     } else {
         severity = static_cast<Severity>(severityValue.get<int>());
@@ -103,9 +100,9 @@ Notification NotificationsHandler::raise(const json& body) {
         for (std::size_t i = 0; i < list.size(); ++i) {
             emails.push_back(list[i].get<std::string>());
             if (!isEmailAddress(emails.back())) {
-                errors.push_back(problem({"body", "emails", i},
-                                         "value is not a valid email address",
-                                         "value_error.email"));
+                errors.push_back(ValidationError{json::array({"body", "emails", i}),
+                                                 "value is not a valid email address",
+                                                 "value_error.email"});
             }
         }
     }
@@ -114,7 +111,7 @@ Notification NotificationsHandler::raise(const json& body) {
         timer = body["timer"].get<double>();
     }
     if (!errors.empty()) {
-        throw HttpError(422, SchemaValidator::toDetail(errors));
+        throw HttpError::invalid(errors);
     }
     return context_.notifications.raise(ServiceId{name, version}, severity,
                                         body["msg"].get<std::string>(), std::move(emails), timer);

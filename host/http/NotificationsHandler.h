@@ -4,16 +4,20 @@
 
 namespace mvi::host {
 
-/// `/notifications/`: `GET` lists the stacked notifications keyed by id; `POST` raises one
-/// (body `{"service_name", "service_version", "msg", "severity", "emails"?, "timer"?}`; the
-/// severity is 0, 1, 2 or its name) and answers its stack; `DELETE` removes them all.
+/// `/notifications/`; its actions are bound to routes.
 class NotificationsHandler : public JsonHandler {
   public:
     using JsonHandler::JsonHandler;
 
-  protected:
-    void handle(Poco::Net::HTTPServerRequest& request,
-                Poco::Net::HTTPServerResponse& response) override;
+    /// `GET`: the stacked notifications keyed by id.
+    void list(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
+    /// `POST` with `{"service_name", "service_version", "msg", "severity", "emails"?, "timer"?}`
+    /// (the severity is 0, 1, 2 or its name): raises one and answers its stack.
+    void add(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
+    /// `DELETE`: removes them all.
+    void clear(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
   private:
     /// Validates a `POST` body and raises the notification it describes; HttpError 422 with a

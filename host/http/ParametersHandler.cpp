@@ -8,57 +8,61 @@
 
 namespace mvi::host {
 
-void ParametersHandler::handle(Poco::Net::HTTPServerRequest& request,
-                               Poco::Net::HTTPServerResponse& response) {
-    ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
-    ServiceVersion& version = *target.version;
-    if (!parameter_) {
-        requireMethod(request, response, "GET");
-        sendJson(response, 200, version.parameters().values());
-        return;
-    }
-    requireMethod(request, response, "GET,POST");
-    auto declared = version.parameters().describe(*parameter_);
+ParameterSet::Parameter ParametersHandler::declared(const ServiceVersion& version) const {
+    auto declared = version.parameters().describe(parameter_);
     if (!declared) {
         throw HttpError(404, fmt::format("service {} {} has no parameter '{}'", version.id().name,
-                                         version.id().version, limits::shorten(*parameter_)));
+                                         version.id().version, limits::shorten(parameter_)));
     }
-    if (request.getMethod() == "GET") {
-        sendJson(response, 200, declared->value);
-        return;
-    }
-    if (!declared->exposed) {
+    return *declared;
+}
+
+void ParametersHandler::all(Poco::Net::HTTPServerRequest&,
+                            Poco::Net::HTTPServerResponse& response) {
+    ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
+    sendJson(response, 200, target.version->parameters().values());
+}
+
+void ParametersHandler::get(Poco::Net::HTTPServerRequest&,
+                            Poco::Net::HTTPServerResponse& response) {
+    ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
+    sendJson(response, 200, declared(*target.version).value);
+}
+
+void ParametersHandler::set(Poco::Net::HTTPServerRequest& request,
+                            Poco::Net::HTTPServerResponse& response) {
+    ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
+    ServiceVersion& version = *target.version;
+    if (!declared(version).exposed) {
         response.set("Allow", "GET");
         throw HttpError(405, fmt::format("parameter '{}' is not exposed: it cannot be set over "
                                          "HTTP",
-                                         *parameter_));
+                                         parameter_));
     }
     nlohmann::json body = readJsonBody(request, nlohmann::json());
     if (!body.is_object() || !body.contains("value")) {
-        throw HttpError(422, nlohmann::json::array({{{"loc", {"body", "value"}},
-                                                     {"msg", "field required"},
-                                                     {"type", "value_error.missing"}}}));
+        throw HttpError::invalid({bodyProblem("value", "field required", "value_error.missing")});
     }
     std::vector<ValidationError> errors;
-    if (context_.deployer.setParameter(version, *parameter_, body["value"], &errors) !=
+    if (context_.deployer.setParameter(version, parameter_, body["value"], &errors) !=
         ParameterSet::SetResult::Ok) {
-        throw HttpError(422, SchemaValidator::toDetail(errors));
+        throw HttpError::invalid(errors);
     }
     // The log line quotes the value bounded; the value itself is kept whole.
     const std::string quoted = limits::shorten(body["value"].dump());
-    version.log(LogLevel::Info, fmt::format("parameter {} set to {}", *parameter_, quoted));
+    version.log(LogLevel::Info, fmt::format("parameter {} set to {}", parameter_, quoted));
     for (const auto& shadow : target.shadows) {
         // A shadow whose declaration differs, or whose value cannot be saved, keeps its value;
         // the main's answer stands.
         try {
-            if (context_.deployer.setParameter(*shadow, *parameter_, body["value"]) ==
+            if (context_.deployer.setParameter(*shadow, parameter_, body["value"]) ==
                 ParameterSet::SetResult::Ok) {
                 shadow->log(LogLevel::Info,
-                            fmt::format("parameter {} set to {} (by name)", *parameter_, quoted));
+                            fmt::format("parameter {} set to {} (by name)", parameter_, quoted));
             }
         } catch (const StorageError& error) {
             shadow->log(LogLevel::Warning,
-                        fmt::format("parameter {} keeps its value: {}", *parameter_, error.what()));
+                        fmt::format("parameter {} keeps its value: {}", parameter_, error.what()));
         }
     }
     sendJson(response, 200, "OK");

@@ -1,28 +1,37 @@
 #pragma once
 
-#include <optional>
 #include <string>
 
 #include "http/JsonHandler.h"
 
 namespace mvi::host {
 
-/// `GET /services/<svc>/~parameters` (all), `GET .../~parameters/<p>` (one) and
-/// `POST .../~parameters/<p>` with `{"value": v}`. Set by name, the value reaches the main
-/// version and every shadow.
+/// A service's runtime parameters, `<svc>` a name (the main version; a value set reaches every
+/// shadow too) or `<name>_<version>`. Its actions are bound to routes.
 class ParametersHandler : public JsonHandler {
   public:
-    ParametersHandler(HostContext& context, std::string service,
-                      std::optional<std::string> parameter)
-        : JsonHandler(context), service_(std::move(service)), parameter_(std::move(parameter)) {}
+    /// Serves `{svc}`, and the parameter `{name}` when the route has one.
+    explicit ParametersHandler(const RouteRequest& route)
+        : JsonHandler(route),
+          service_(route.parameter("svc")),
+          parameter_(route.parameters.count("name") != 0 ? route.parameter("name") : "") {}
 
-  protected:
-    void handle(Poco::Net::HTTPServerRequest& request,
-                Poco::Net::HTTPServerResponse& response) override;
+    /// `GET /services/<svc>/~parameters`: every parameter, `{"<name>": value, ...}`.
+    void all(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
+    /// `GET .../~parameters/<name>`: one value; 404 for a parameter not declared.
+    void get(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
+    /// `POST .../~parameters/<name>` with `{"value": v}`: sets it, answers `"OK"`; 405 (with
+    /// `Allow: GET`) for a parameter not exposed, 422 for a value of the wrong type.
+    void set(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
   private:
+    /// The declaration of the parameter in `version`; 404 when it has none.
+    ParameterSet::Parameter declared(const ServiceVersion& version) const;
+
     std::string service_;
-    std::optional<std::string> parameter_;
+    std::string parameter_;
 };
 
 }  // namespace mvi::host

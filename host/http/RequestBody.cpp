@@ -6,6 +6,7 @@
 #include <Poco/Timespan.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <istream>
 
@@ -84,6 +85,29 @@ std::string RequestBody::read(std::uint64_t limit, const std::string& limitKey) 
     }
     consumed_ = !stream.bad();
     return body;
+}
+
+bool RequestBody::drain(std::uint64_t most) {
+    if (!announced()) {
+        consumed_ = true;
+        return true;
+    }
+    std::istream& stream = request_.stream();
+    std::array<char, 1 << 16> scratch;
+    std::uint64_t dropped = 0;
+    while (stream && dropped <= most) {
+        std::uint64_t wanted = std::min<std::uint64_t>(scratch.size(), most + 1 - dropped);
+        stream.read(scratch.data(), static_cast<std::streamsize>(wanted));
+        if (stream.gcount() <= 0) {
+            break;
+        }
+        dropped += static_cast<std::uint64_t>(stream.gcount());
+    }
+    if (stream.bad() || dropped > most) {
+        return false;
+    }
+    consumed_ = true;
+    return true;
 }
 
 void RequestBody::linger(std::chrono::milliseconds time) {

@@ -43,6 +43,11 @@ class RequestBody {
     /// Records that the caller read the body to its end itself (after `accept`).
     void markConsumed() { consumed_ = true; }
 
+    /// Reads and drops what is left of the body, at most `most` bytes and one more. When the body
+    /// ended within `most` bytes it counts as read and true is returned; false when it goes on
+    /// (or the stream failed), and the connection must then close after the answer.
+    bool drain(std::uint64_t most);
+
     /// After an answer was sent in full with `Connection: close`: stops sending and reads and
     /// drops what the client still sends, until it stops, `time` passed, or the byte bound.
     void linger(std::chrono::milliseconds time);

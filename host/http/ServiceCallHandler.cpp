@@ -1,7 +1,6 @@
 #include "http/ServiceCallHandler.h"
 
 #include <Poco/URI.h>
-#include <fmt/format.h>
 
 #include "dispatch/Dispatcher.h"
 
@@ -43,8 +42,13 @@ nlohmann::json argumentsFromQuery(const Entrypoint& entrypoint,
 void ServiceCallHandler::handle(Poco::Net::HTTPServerRequest& request,
                                 Poco::Net::HTTPServerResponse& response) {
     Dispatcher::Route route = context_.dispatcher.resolve(service_, entrypoint_);
+    // The route has both methods; each entrypoint declares the one it is called with.
     bool isGet = route.entrypoint->method == MVI_METHOD_GET;
-    requireMethod(request, response, isGet ? "GET" : "POST");
+    const std::string declared = isGet ? "GET" : "POST";
+    if (request.getMethod() != declared) {
+        response.set("Allow", declared);
+        throw HttpError::methodNotAllowed(request.getMethod(), declared);
+    }
     nlohmann::json arguments = isGet
                                    ? argumentsFromQuery(*route.entrypoint, queryParameters(request),
                                                         context_.config.httpMaxJsonDepth)

@@ -7,11 +7,19 @@
 namespace mvi::host {
 
 /// `POST|GET /services/<svc>/<entrypoint>`: calls an entrypoint of the main version (by name)
-/// or of one version, with arguments from the JSON body (POST) or the query (GET).
+/// or of one version, with arguments from the JSON body (POST) or the query (GET). 405 (with
+/// `Allow`) for the method the entrypoint does not declare.
 class ServiceCallHandler : public JsonHandler {
   public:
-    ServiceCallHandler(HostContext& context, std::string service, std::string entrypoint)
-        : JsonHandler(context), service_(std::move(service)), entrypoint_(std::move(entrypoint)) {}
+    /// Calls `{entrypoint}` of `{svc}`.
+    explicit ServiceCallHandler(const RouteRequest& route)
+        : ServiceCallHandler(route, route.parameter("entrypoint")) {}
+
+    /// Calls `entrypoint` of `{svc}`, for a route whose last segment is literal.
+    ServiceCallHandler(const RouteRequest& route, std::string entrypoint)
+        : JsonHandler(route),
+          service_(route.parameter("svc")),
+          entrypoint_(std::move(entrypoint)) {}
 
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,

@@ -1,9 +1,9 @@
 #include "http/ServiceTarget.h"
 
 #include <fmt/format.h>
-#include <mvi/limits.hpp>
 
 #include "http/HttpError.h"
+#include "http/ServiceLookup.h"
 
 namespace mvi::host {
 namespace {
@@ -51,17 +51,9 @@ ServiceTarget ServiceTarget::resolve(const ServiceRegistry& registry, const std:
     }
     auto id = parseServiceId(svc);
     if (!id) {
-        throw HttpError(404, fmt::format("service '{}' not found", limits::shorten(svc)));
+        throw ServiceLookup::unknownService(svc);
     }
-    route = target.table->find(id->name);
-    if (route == target.table->end()) {
-        throw HttpError(404, fmt::format("service '{}' not found", id->name));
-    }
-    auto version = route->second.versions.find(id->version);
-    if (version == route->second.versions.end()) {
-        throw HttpError(404, fmt::format("service '{}' has no version {}", id->name, id->version));
-    }
-    target.version = version->second;
+    target.version = ServiceLookup::version(*target.table, id->name, id->version);
     requireServing(*target.version);
     return target;
 }

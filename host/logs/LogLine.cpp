@@ -1,6 +1,6 @@
 #include "logs/LogLine.h"
 
-#include <Poco/DateTimeFormatter.h>
+#include "core/IsoTime.h"
 
 namespace mvi::host {
 
@@ -19,7 +19,7 @@ const char* logLevelName(LogLevel level) {
 }
 
 std::string LogLine::formatTime(const Poco::Timestamp& time) {
-    return Poco::DateTimeFormatter::format(time, "%Y-%m-%dT%H:%M:%S.%FZ");
+    return formatIsoTime(time);
 }
 
 std::string LogLine::format() const {

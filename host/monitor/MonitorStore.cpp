@@ -1,7 +1,5 @@
 #include "monitor/MonitorStore.h"
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/Nullable.h>
 #include <Poco/Tuple.h>
 #include <fmt/format.h>
@@ -13,6 +11,7 @@
 #include <stdexcept>
 
 #include "core/BackgroundTask.h"
+#include "core/IsoTime.h"
 #include "state/SqliteDatabase.h"
 
 namespace mvi::host {
@@ -277,9 +276,7 @@ void MonitorStore::reportFailure(std::size_t count, const std::string& reason) {
     failedInSeries_ += count;
     {
         std::lock_guard lock(errorMutex_);
-        lastError_ = Poco::DateTimeFormatter::format(Poco::Timestamp(),
-                                                     Poco::DateTimeFormat::ISO8601_FRAC_FORMAT) +
-                     " " + reason;
+        lastError_ = formatIsoTime(Poco::Timestamp()) + " " + reason;
     }
     // The first failure of a series, then every thousandth batch, so a full disk does not flood
     // the log.

@@ -3,7 +3,6 @@
 #include "state/SqliteDatabase.h"
 
 #include <Poco/Data/SQLite/Connector.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
 #include <Poco/Nullable.h>
@@ -16,6 +15,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "core/IsoTime.h"
 #include "notifications/EmailAddress.h"
 
 namespace mvi::host {
@@ -58,10 +58,6 @@ std::string stackId(const ServiceId& service, Severity severity, const std::stri
         engine.update(std::to_string(part.size()) + ":" + part);
     }
     return Poco::DigestEngine::digestToHex(engine.digest()).substr(0, 16);
-}
-
-std::string isoTime(const Poco::Timestamp& time) {
-    return Poco::DateTimeFormatter::format(time, "%Y-%m-%dT%H:%M:%S.%FZ");
 }
 
 Notification fromRow(const Row& row) {
@@ -119,8 +115,8 @@ nlohmann::json Notification::toJson() const {
             {"severity_name", severityName(severity)},
             {"emails", emails},
             {"timer", timerSeconds},
-            {"first_timestamp", isoTime(firstTime)},
-            {"timestamp", isoTime(lastTime)},
+            {"first_timestamp", formatIsoTime(firstTime)},
+            {"timestamp", formatIsoTime(lastTime)},
             {"counter", counter}};
 }
 

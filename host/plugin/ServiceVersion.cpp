@@ -1,6 +1,5 @@
 #include "plugin/ServiceVersion.h"
 
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <fmt/format.h>
@@ -10,6 +9,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "core/IsoTime.h"
 #include "fault/PhaseTable.h"
 #include "plugin/HostApi.h"
 #include "schema/SchemaValidator.h"
@@ -407,10 +407,9 @@ nlohmann::json ServiceVersion::describe(bool isMain) const {
                       ? fileName
                       : fileName + "@sha256:" + artifact_.sha256.substr(0, 12)},
         {"status", versionStateName(current)},
-        {"loaded_since",
-         current == VersionState::Ready || current == VersionState::Draining
-             ? nlohmann::json(Poco::DateTimeFormatter::format(loadedAt_, "%Y-%m-%dT%H:%M:%S.%FZ"))
-             : nlohmann::json()},
+        {"loaded_since", current == VersionState::Ready || current == VersionState::Draining
+                             ? nlohmann::json(formatIsoTime(loadedAt_))
+                             : nlohmann::json()},
         {"artifact",
          {{"file", artifact_.sourcePath},
           {"sha256", artifact_.sha256},

@@ -1,11 +1,10 @@
 #include "state/QuarantineStore.h"
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
 
 #include <Poco/Data/Statement.h>
 
+#include "core/IsoTime.h"
 #include "state/SqliteDatabase.h"
 
 namespace mvi::host {
@@ -35,8 +34,7 @@ QuarantineStore::QuarantineStore(const std::string& path)
 
 void QuarantineStore::add(const ServiceId& id, const std::string& sha256,
                           const std::string& reason) {
-    std::string at = Poco::DateTimeFormatter::format(Poco::Timestamp(),
-                                                     Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
+    std::string at = formatIsoTime(Poco::Timestamp());
     std::lock_guard lock(mutex_);
     SqliteDatabase::guarded(kWhat, path_, "quarantine a build", [&] {
         session_ << "INSERT INTO quarantine (name, version, sha256, reason, at, announced) "

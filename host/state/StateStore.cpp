@@ -1,10 +1,9 @@
 #include "state/StateStore.h"
 
+#include "core/IsoTime.h"
 #include "state/SqliteDatabase.h"
 
 #include <Poco/Data/SQLite/Connector.h>
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
 #include <Poco/Timestamp.h>
 
@@ -205,8 +204,7 @@ std::map<std::string, nlohmann::json> StateStore::parameters(const ServiceId& id
 }
 
 void StateStore::recordProbed(const std::string& sha256) {
-    std::string at = Poco::DateTimeFormatter::format(Poco::Timestamp(),
-                                                     Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
+    std::string at = formatIsoTime(Poco::Timestamp());
     std::lock_guard lock(mutex_);
     SqliteDatabase::guarded(kWhat, path_, "record a probed build", [&] {
         session_ << "INSERT INTO probed_builds (sha256, probed_at) VALUES (?, ?) "

@@ -1,4 +1,4 @@
-#include "http/QueryTime.h"
+#include "core/IsoTime.h"
 
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormat.h>
@@ -8,7 +8,11 @@
 
 namespace mvi::host {
 
-std::optional<Poco::Timestamp> parseQueryTime(const std::string& text) {
+std::string formatIsoTime(const Poco::Timestamp& time) {
+    return Poco::DateTimeFormatter::format(time, "%Y-%m-%dT%H:%M:%S.%FZ");
+}
+
+std::optional<Poco::Timestamp> parseIsoTime(const std::string& text) {
     // Poco's parser accepts nearly anything; the shape is checked first.
     static const Poco::RegularExpression shape(
         R"(^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)?)?$)");
@@ -20,10 +24,6 @@ std::optional<Poco::Timestamp> parseQueryTime(const std::string& text) {
     }
     time.makeUTC(offset);
     return time.timestamp();
-}
-
-std::string formatIsoTime(const Poco::Timestamp& time) {
-    return Poco::DateTimeFormatter::format(time, "%Y-%m-%dT%H:%M:%S.%FZ");
 }
 
 }  // namespace mvi::host

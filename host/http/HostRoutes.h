@@ -1,0 +1,16 @@
+#pragma once
+
+#include "http/RouteTable.h"
+
+namespace mvi::host {
+
+/// The host's HTTP API (DESIGN.md §3): every route it serves, declared in one table.
+class HostRoutes {
+  public:
+    HostRoutes() = delete;
+
+    /// The table; RequestHandlerFactory matches every request against it.
+    static RouteTable table();
+};
+
+}  // namespace mvi::host
