@@ -209,6 +209,19 @@ inline const char* json_kind(const nlohmann::json& value) noexcept {
     throw ConversionError(std::string("expected ") + expected + ", got " + json_kind(value));
 }
 
+/// Runs `convert`, the conversion of the item or member `key`, and places any failure at `key`.
+template <class Key, class Convert>
+auto converted_at(const Key& key, Convert&& convert) -> decltype(convert()) {
+    try {
+        return convert();
+    } catch (ConversionError& error) {
+        error.prepend(key);
+        throw;
+    } catch (const nlohmann::json::exception& error) {
+        throw ConversionError(readable(error)).prepend(key);
+    }
+}
+
 template <class T>
 [[noreturn]] void integer_out_of_range(const std::string& got) {
     throw ConversionError("expected an integer between " +
@@ -302,14 +315,8 @@ T from_json_value(const nlohmann::json& value) {
         result.reserve(value.size());
         std::size_t index = 0;
         for (const auto& element : value) {
-            try {
-                result.push_back(from_json_value<typename T::value_type>(element));
-            } catch (ConversionError& error) {
-                error.prepend(index);
-                throw;
-            } catch (const nlohmann::json::exception& error) {
-                throw ConversionError(detail::readable(error)).prepend(index);
-            }
+            result.push_back(detail::converted_at(
+                index, [&] { return from_json_value<typename T::value_type>(element); }));
             ++index;
         }
         return result;
@@ -324,14 +331,8 @@ T from_json_value(const nlohmann::json& value) {
         }
         T result{};
         for (std::size_t index = 0; index < size; ++index) {
-            try {
-                result[index] = from_json_value<typename T::value_type>(value[index]);
-            } catch (ConversionError& error) {
-                error.prepend(index);
-                throw;
-            } catch (const nlohmann::json::exception& error) {
-                throw ConversionError(detail::readable(error)).prepend(index);
-            }
+            result[index] = detail::converted_at(
+                index, [&] { return from_json_value<typename T::value_type>(value[index]); });
         }
         return result;
     } else if constexpr (detail::is_string_map<T>::value) {
@@ -340,14 +341,9 @@ T from_json_value(const nlohmann::json& value) {
         }
         T result;
         for (const auto& item : value.items()) {
-            try {
-                result.emplace(item.key(), from_json_value<typename T::mapped_type>(item.value()));
-            } catch (ConversionError& error) {
-                error.prepend(item.key());
-                throw;
-            } catch (const nlohmann::json::exception& error) {
-                throw ConversionError(detail::readable(error)).prepend(item.key());
-            }
+            result.emplace(item.key(), detail::converted_at(item.key(), [&] {
+                               return from_json_value<typename T::mapped_type>(item.value());
+                           }));
         }
         return result;
     } else if constexpr (detail::is_set<T>::value) {
@@ -357,16 +353,11 @@ T from_json_value(const nlohmann::json& value) {
         T result;
         std::size_t index = 0;
         for (const auto& element : value) {
-            try {
+            detail::converted_at(index, [&] {
                 if (!result.insert(from_json_value<typename T::value_type>(element)).second) {
                     throw ConversionError("duplicate item: the items must be unique");
                 }
-            } catch (ConversionError& error) {
-                error.prepend(index);
-                throw;
-            } catch (const nlohmann::json::exception& error) {
-                throw ConversionError(detail::readable(error)).prepend(index);
-            }
+            });
             ++index;
         }
         return result;
@@ -438,14 +429,7 @@ class StructReader {
                 throw ConversionError("field required").prepend(name);
             }
         }
-        try {
-            field = from_json_value<T>(*it);
-        } catch (ConversionError& error) {
-            error.prepend(name);
-            throw;
-        } catch (const nlohmann::json::exception& error) {
-            throw ConversionError(readable(error)).prepend(name);
-        }
+        field = converted_at(name, [&] { return from_json_value<T>(*it); });
     }
 
     /// Fails on a member that is not one of the fields read (additionalProperties is false).
