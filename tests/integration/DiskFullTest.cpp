@@ -276,10 +276,21 @@ TEST_F(HostOnFullDisk, QueuedMonitoringAnswersAndCountsWhatItCouldNotWrite) {
     })) << health.dump();
     EXPECT_NE(health.value("last_error", "").find("disk full"), std::string::npos) << health.dump();
 
+    // Which batch the full disk refused depends on where SQLite needed a new block: the value
+    // of "during" may be among those counted or, when a later batch found room the failed one
+    // left, written. Nothing written before is lost, and writing resumes once there is room.
     disk_->release();
     ASSERT_EQ(host.post("/services/sentiment/classify", {{"text", "after"}}).status, 200);
-    ASSERT_TRUE(waitFor([&] { return classifiedTexts().size() == 2; }));
-    EXPECT_EQ(classifiedTexts(), (std::vector<std::string>{"before", "after"}));
+    std::vector<std::string> texts;
+    ASSERT_TRUE(waitFor([&] {
+        texts = classifiedTexts();
+        return !texts.empty() && texts.back() == "after";
+    }));
+    EXPECT_EQ(texts.front(), "before");
+    EXPECT_LE(texts.size(), 3u);
+    if (texts.size() == 3) {
+        EXPECT_EQ(texts[1], "during");
+    }
 }
 
 }  // namespace
