@@ -118,15 +118,13 @@ Host::Host(HostConfig config, Poco::Logger& logger)
                                       : config_.pluginsProbeExecutable,
                                   std::chrono::seconds(config_.pluginsRegistrationTimeoutSeconds),
                                   inDirectory(config_.dataDir, "cache")}),
-      loader_(inDirectory(config_.dataDir, "cache"),
-              HostServices{logs_, notifications_, &monitor_, &watchdog_,
-                           std::chrono::seconds(config_.servicesCallTimeoutSeconds),
-                           std::chrono::seconds(config_.pluginsStopTimeoutSeconds)},
-              unloader_, logger_),
+      dispatcher_(registry_, static_cast<std::size_t>(config_.servicesCallDepth),
+                  Dispatcher::MirrorSettings{config_.mirrorQueueCapacity,
+                                             static_cast<unsigned>(config_.mirrorThreads)}),
+      loader_(inDirectory(config_.dataDir, "cache"), pluginServices(), pluginVetting(), unloader_,
+              logger_),
       deployer_(registry_, loader_, state_, quarantine_, logger_),
-      dispatcher_(registry_, mirror_, static_cast<std::size_t>(config_.servicesCallDepth)),
-      mirror_(config_.mirrorQueueCapacity, static_cast<unsigned>(config_.mirrorThreads)),
-      context_{config_, registry_, logs_,       notifications_, deployer_, mirror_,
+      context_{config_, registry_, logs_,       notifications_, deployer_, dispatcher_.mirror(),
                auth_,   monitor_,  dispatcher_, loader_,        unloader_, watchdog_},
       threads_("http", 2, config_.httpMaxThreads) {
     prepareDirectory(config_.pluginsDir);
@@ -140,13 +138,26 @@ Host::Host(HostConfig config, Poco::Logger& logger)
     }
     databaseWatch_ = std::make_unique<DatabaseWatch>(
         data_.databasePath(), [this](const std::string& problem) { announce(problem); });
-    loader_.connect(&scheduler_, &dispatcher_);
+}
+
+HostServices Host::pluginServices() {
+    HostServices services{logs_, notifications_};
+    services.monitor = &monitor_;
+    services.watchdog = &watchdog_;
+    services.callTimeout = std::chrono::seconds(config_.servicesCallTimeoutSeconds);
+    services.stopTimeout = std::chrono::seconds(config_.pluginsStopTimeoutSeconds);
+    services.timers = &scheduler_;
+    services.caller = &dispatcher_;
+    return services;
+}
+
+PluginLoader::Vetting Host::pluginVetting() {
     PluginLoader::Vetting vetting;
     vetting.allowUniqueSymbols = config_.pluginsAllowUniqueSymbols;
     vetting.probe = &probe_;
     vetting.probed = [this](const std::string& sha256) { return state_.probed(sha256); };
     vetting.recordProbed = [this](const std::string& sha256) { state_.recordProbed(sha256); };
-    loader_.setVetting(std::move(vetting));
+    return vetting;
 }
 
 Host::~Host() {
@@ -253,7 +264,7 @@ bool Host::stop(std::chrono::milliseconds timeout) {
         waitForRequests(deadline);
     }
     // Copies already queued still reach their shadows, which are still loaded.
-    std::size_t droppedCopies = mirror_.stop(deadline);
+    std::size_t droppedCopies = dispatcher_.mirror().stop(deadline);
     if (droppedCopies > 0) {
         logger_.warning(
             fmt::format("{} mirrored copies not sent: the host is stopping", droppedCopies));

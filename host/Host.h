@@ -19,7 +19,6 @@
 #include "http/TlsSocket.h"
 #include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
-#include "mirror/Mirror.h"
 #include "monitor/MonitorStore.h"
 #include "notifications/Mailer.h"
 #include "notifications/NotificationStore.h"
@@ -93,6 +92,10 @@ class Host {
     QuarantineStore& quarantine() { return quarantine_; }
 
   private:
+    /// What every loaded version is given of the host (stores, watchdog, timers, call router).
+    HostServices pluginServices();
+    /// How the loader checks a build (unique symbols, the probe and its record).
+    PluginLoader::Vetting pluginVetting();
     void onPluginChange(const std::string& fileName, PluginWatcher::Change change);
     /// Logs a problem of the database and raises a Critical notification of `mvi_host`.
     void announce(const std::string& problem);
@@ -128,12 +131,11 @@ class Host {
     ServiceRegistry registry_;
     /// Tries new builds in probe processes for the loader; stopped before anything else.
     BuildProbe probe_;
+    /// Before the loader, whose versions call services through it; it owns the mirror, whose
+    /// queued copies hold versions (so after the unloader).
+    Dispatcher dispatcher_;
     PluginLoader loader_;
     Deployer deployer_;
-    /// Before the mirror: mirrored copies still running while the mirror stops may call other
-    /// services through it.
-    Dispatcher dispatcher_;
-    Mirror mirror_;
     HostContext context_;
     Poco::ThreadPool threads_;
     std::unique_ptr<PluginWatcher> watcher_;

@@ -5,9 +5,8 @@ The host is built in layers (host/README.md): each folder belongs to one, and co
 headers of its own layer and of the layers below, never above. An include that goes up is how
 dependency loops start, so every one is reported with its file and line.
 
-The few upward includes that remain from before the layers were drawn are listed in KNOWN, each
-with what will remove it; the check fails on any other, and also on a KNOWN one that has gone
-(so the list only ever shrinks).
+The build draws the same lines (one library per layer, linked only downward, host/CMakeLists.txt),
+but a header-only include would still compile; this check catches those too.
 
 Usage: tools/check-layers.py [--list]   (--list prints each folder's layer and includes)
 """
@@ -26,14 +25,6 @@ LAYERS = [
     ("http", ["http", "openapi"]),
 ]
 
-# Upward includes that predate the layers: (file, included header) -> what removes it.
-KNOWN = {
-    ("host/dispatch/Dispatcher.cpp", "http/HttpError.h"):
-        "errors with a status and a detail move to core",
-    ("host/dispatch/Dispatcher.h", "http/ServiceTarget.h"):
-        "the by-name lookup moves to dispatch",
-}
-
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/([^"]+)"')
 
 
@@ -48,7 +39,6 @@ def main():
     root = pathlib.Path(__file__).resolve().parent.parent
     host = root / "host"
     problems = []
-    seen_known = set()
     listing = "--list" in sys.argv[1:]
     folders = sorted(p for p in host.iterdir() if p.is_dir())
     for folder in folders:
@@ -71,22 +61,17 @@ def main():
                 if target_layer is None or target_layer <= own:
                     continue
                 header = f"{target}/{match.group(2)}"
-                if (relative, header) in KNOWN:
-                    seen_known.add((relative, header))
-                    continue
                 problems.append(
                     f"{relative}:{number}: includes {header}: layer '{LAYERS[own][0]}' "
                     f"may not use layer '{LAYERS[target_layer][0]}'")
         if listing:
             print(f"{LAYERS[own][0]:>15}  {folder.name:<14} uses {', '.join(sorted(used - {folder.name})) or '-'}")
-    for gone in sorted(set(KNOWN) - seen_known):
-        problems.append(f"{gone[0]} no longer includes {gone[1]}: remove it from KNOWN")
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         print(f"check-layers: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"check-layers: {len(folders)} folders, {len(KNOWN)} known upward include(s) left")
+    print(f"check-layers: {len(folders)} folders in {len(LAYERS)} layers, no upward include")
     return 0
 
 

@@ -3,14 +3,21 @@
 #include <fmt/format.h>
 #include <mvi/limits.hpp>
 
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "core/CallChain.h"
+#include "core/HttpError.h"
 #include "core/ServiceId.h"
-#include "dispatch/CallChain.h"
-#include "http/HttpError.h"
 
 namespace mvi::host {
 
-Dispatcher::Dispatcher(ServiceRegistry& registry, Mirror& mirror, std::size_t maxDepth)
-    : registry_(registry), mirror_(mirror), maxDepth_(maxDepth) {}
+Dispatcher::Dispatcher(ServiceRegistry& registry, std::size_t maxDepth, MirrorSettings mirror)
+    : registry_(registry),
+      maxDepth_(maxDepth),
+      mirror_(mirror.capacity, mirror.threads, [](Mirror::Copy& copy) { return serveCopy(copy); }) {
+}
 
 Dispatcher::Route Dispatcher::resolve(const std::string& svc, const std::string& entrypoint) const {
     Route route;
@@ -28,12 +35,34 @@ Dispatcher::Route Dispatcher::resolve(const std::string& svc, const std::string&
 
 CallResult Dispatcher::call(const Route& route, const nlohmann::json& arguments,
                             const TimeoutAnswer* onTimeout) const {
+    ServiceVersion& version = *route.target.version;
+    return invoke(version, *route.entrypoint, arguments, onTimeout, version.calls().served);
+}
+
+CallResult Dispatcher::invoke(ServiceVersion& version, const Entrypoint& entrypoint,
+                              const nlohmann::json& arguments, const TimeoutAnswer* onTimeout,
+                              CallStats& counted) {
+    auto started = std::chrono::steady_clock::now();
     std::vector<std::string> chain = CallChain::current();
-    chain.push_back(route.target.version->id().name);
+    chain.push_back(version.id().name);
     CallChain::Scope scope(std::move(chain));
-    CallResult result = route.target.version->call(*route.entrypoint, arguments, onTimeout);
-    route.target.version->countRequest(result.status >= 500);
+    CallResult result = version.call(entrypoint, arguments, onTimeout);
+    counted.record(result.status, std::chrono::steady_clock::now() - started);
     return result;
+}
+
+int Dispatcher::serveCopy(Mirror::Copy& copy) {
+    ServiceVersion& shadow = *copy.shadow;
+    CallStats& counted = shadow.calls().mirrored;
+    const Entrypoint* entrypoint = shadow.entrypoint(copy.entrypoint);
+    if (entrypoint == nullptr) {
+        // The shadow cannot serve what its main serves: a failure of the shadow.
+        counted.record(500, std::chrono::nanoseconds(0));
+        return 500;
+    }
+    // The copy runs as if called from where the original call was made.
+    CallChain::Scope scope(std::move(copy.chain));
+    return invoke(shadow, *entrypoint, copy.arguments, nullptr, counted).status;
 }
 
 void Dispatcher::mirror(Route& route, nlohmann::json arguments) const {

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string>
 
-#include "http/ServiceTarget.h"
+#include "dispatch/ServiceTarget.h"
 #include "mirror/Mirror.h"
 #include "plugin/ServiceCaller.h"
 #include "plugin/ServiceRegistry.h"
@@ -15,7 +15,8 @@ namespace mvi::host {
 /// Routes a call to an entrypoint, whether it came over HTTP or from another service through
 /// `call_service`: resolves the target (by name: main plus shadows; `<name>_<version>`: that
 /// version), calls it (arguments validated by the version), counts it, and mirrors calls by name
-/// to the shadows. Holds no lock while service code runs, so a service may call itself.
+/// to the shadows: it owns the mirror, whose threads serve each copy through the same call path.
+/// Holds no lock while service code runs, so a service may call itself.
 class Dispatcher : public ServiceCaller {
   public:
     /// A resolved call: the routing snapshot, the version that answers and its entrypoint.
@@ -25,15 +26,23 @@ class Dispatcher : public ServiceCaller {
         std::string entrypointName;
     };
 
+    /// What the dispatcher's mirror may hold and run.
+    struct MirrorSettings {
+        /// Copies queued at most; more are dropped and counted.
+        std::size_t capacity = 1000;
+        /// Threads serving them.
+        unsigned threads = 1;
+    };
+
     /// `maxDepth`: the most service calls nested on one thread (a deeper call gets 508).
-    Dispatcher(ServiceRegistry& registry, Mirror& mirror, std::size_t maxDepth);
+    Dispatcher(ServiceRegistry& registry, std::size_t maxDepth, MirrorSettings mirror);
 
     /// Resolves `svc` (a name or `<name>_<version>`) and its entrypoint. Throws HttpError: 404
     /// for an unknown service, version or entrypoint, 503 when it cannot serve.
     Route resolve(const std::string& svc, const std::string& entrypoint) const;
 
-    /// Calls the resolved version with `arguments` and counts the call. The callee's name is on
-    /// this thread's CallChain while it runs. Never throws.
+    /// Calls the resolved version with `arguments` and counts the call in its `served` calls.
+    /// The callee's name is on this thread's CallChain while it runs. Never throws.
     /// A call that passes its deadline is answered through `onTimeout` (see ServiceVersion::call).
     CallResult call(const Route& route, const nlohmann::json& arguments,
                     const TimeoutAnswer* onTimeout = nullptr) const;
@@ -51,10 +60,26 @@ class Dispatcher : public ServiceCaller {
     /// The configured most nested calls.
     std::size_t maxDepth() const { return maxDepth_; }
 
+    /// The queue of copies for shadows (its counters; stopping it when the host stops).
+    Mirror& mirror() { return mirror_; }
+    const Mirror& mirror() const { return mirror_; }
+
   private:
+    /// Calls `entrypoint` of `version` with the callee on this thread's CallChain, and records
+    /// the call in `counted`.
+    static CallResult invoke(ServiceVersion& version, const Entrypoint& entrypoint,
+                             const nlohmann::json& arguments, const TimeoutAnswer* onTimeout,
+                             CallStats& counted);
+
+    /// Serves one mirrored copy on a mirror thread (counted in the shadow's `mirrored` calls);
+    /// returns the status it answered.
+    static int serveCopy(Mirror::Copy& copy);
+
     ServiceRegistry& registry_;
-    Mirror& mirror_;
     std::size_t maxDepth_;
+    /// Last: its threads call through this dispatcher until it has stopped. Queueing a copy
+    /// (thread-safe) is part of a const call.
+    mutable Mirror mirror_;
 };
 
 }  // namespace mvi::host

@@ -23,6 +23,7 @@
 
 #include "core/JsonInput.h"
 #include "deploy/UploadUnpacker.h"
+#include "http/ServiceViews.h"
 #include "state/DataFolder.h"
 #include "state/StorageError.h"
 
@@ -273,7 +274,8 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
             break;
     }
     sendJson(response, 201,
-             result.version->describe(context_.registry.mainVersion(id.name) == id.version));
+             ServiceViews::version(*result.version,
+                                   context_.registry.mainVersion(id.name) == id.version));
 }
 
 std::vector<std::string> DeployHandler::removeStagedUploads(const std::string& pluginsDir) {

@@ -7,7 +7,7 @@
 
 #include <sstream>
 
-#include "http/ServiceTarget.h"
+#include "dispatch/ServiceTarget.h"
 #include "openapi/DocsAssets.h"
 #include "openapi/OpenApiDocument.h"
 

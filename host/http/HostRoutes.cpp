@@ -2,6 +2,7 @@
 
 #include <mvi/plugin.h>
 
+#include "dispatch/ServiceTarget.h"
 #include "http/AuthHandler.h"
 #include "http/DeployHandler.h"
 #include "http/DocsHandlers.h"
@@ -15,7 +16,6 @@
 #include "http/ParametersHandler.h"
 #include "http/RouteRequest.h"
 #include "http/ServiceCallHandler.h"
-#include "http/ServiceTarget.h"
 
 namespace mvi::host {
 namespace {

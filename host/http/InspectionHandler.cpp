@@ -1,7 +1,8 @@
 #include "http/InspectionHandler.h"
 
 #include "core/IsoTime.h"
-#include "http/ServiceLookup.h"
+#include "http/ServiceViews.h"
+#include "plugin/ServiceLookup.h"
 
 namespace mvi::host {
 namespace {
@@ -46,9 +47,7 @@ void InspectionHandler::handle(Poco::Net::HTTPServerRequest& request,
     }
     auto table = context_.registry.snapshot();
     std::shared_ptr<ServiceVersion> target = ServiceLookup::version(*table, name, version);
-    bool isMain = target == table->at(name).main;
 
-    nlohmann::json described = target->describe(isMain);
     VersionState state = target->state();
     bool running = state == VersionState::Ready || state == VersionState::Draining;
     // A failed load ends where it started; other versions have not finished while listed.
@@ -56,19 +55,20 @@ void InspectionHandler::handle(Poco::Net::HTTPServerRequest& request,
                                  ? formatIsoTime(target->loadedAt())
                                  : kNever;
     nlohmann::json entrypoints = nlohmann::json::array();
-    for (const auto& entrypoint : described["entrypoints"]) {
-        entrypoints.push_back(entrypoint["name"]);
+    for (const auto& entrypoint : target->entrypoints()) {
+        entrypoints.push_back(entrypoint.first);
     }
-    sendJson(response, 200,
-             {{"Name", target->id().str()},
-              {"State",
-               {{"Status", statusName(state)},
-                {"Running", running},
-                {"StartedAt", formatIsoTime(target->loadedAt())},
-                {"FinishedAt", finishedAt},
-                {"Error", target->error()}}},
-              {"Image", described["image"]},
-              {"Config", {{"Entrypoints", entrypoints}, {"Parameters", described["parameters"]}}}});
+    sendJson(
+        response, 200,
+        {{"Name", target->id().str()},
+         {"State",
+          {{"Status", statusName(state)},
+           {"Running", running},
+           {"StartedAt", formatIsoTime(target->loadedAt())},
+           {"FinishedAt", finishedAt},
+           {"Error", target->error()}}},
+         {"Image", ServiceViews::image(*target)},
+         {"Config", {{"Entrypoints", entrypoints}, {"Parameters", target->parameters().names()}}}});
 }
 
 }  // namespace mvi::host

@@ -10,10 +10,10 @@
 #include <optional>
 #include <string>
 
+#include "core/HttpError.h"
 #include "core/JsonInput.h"
 #include "core/ServiceId.h"
 #include "http/HostContext.h"
-#include "http/HttpError.h"
 #include "http/RequestBody.h"
 #include "http/RouteRequest.h"
 

@@ -3,7 +3,7 @@
 #include <Poco/Path.h>
 #include <fmt/format.h>
 
-#include "http/ServiceLookup.h"
+#include "plugin/ServiceLookup.h"
 
 namespace mvi::host {
 

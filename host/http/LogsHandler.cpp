@@ -11,7 +11,7 @@
 #include <ostream>
 
 #include "core/IsoTime.h"
-#include "http/ServiceLookup.h"
+#include "plugin/ServiceLookup.h"
 
 namespace mvi::host {
 namespace {

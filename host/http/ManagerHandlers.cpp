@@ -4,7 +4,8 @@
 #include <mvi/plugin.h>
 #include <mvi/limits.hpp>
 
-#include "http/ServiceLookup.h"
+#include "http/ServiceViews.h"
+#include "plugin/ServiceLookup.h"
 
 #ifndef MVI_HOST_VERSION
 #define MVI_HOST_VERSION "0.0.0"
@@ -14,7 +15,7 @@ namespace mvi::host {
 
 void ServiceListHandler::handle(Poco::Net::HTTPServerRequest&,
                                 Poco::Net::HTTPServerResponse& response) {
-    sendJson(response, 200, context_.registry.describe());
+    sendJson(response, 200, ServiceViews::list(context_.registry));
 }
 
 void AssignHandler::handle(Poco::Net::HTTPServerRequest& request,
@@ -43,7 +44,8 @@ void UnquarantineHandler::handle(Poco::Net::HTTPServerRequest& request,
     }
     auto version = context_.registry.find(id);
     sendJson(response, 200,
-             version ? version->describe(context_.registry.mainVersion(id.name) == id.version)
+             version ? ServiceViews::version(*version,
+                                             context_.registry.mainVersion(id.name) == id.version)
                      : nlohmann::json("OK"));
 }
 

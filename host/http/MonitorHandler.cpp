@@ -10,8 +10,8 @@
 #include <algorithm>
 
 #include "core/IsoTime.h"
-#include "http/ServiceLookup.h"
 #include "monitor/MonitorExport.h"
+#include "plugin/ServiceLookup.h"
 #include "state/DataFolder.h"
 
 namespace mvi::host {

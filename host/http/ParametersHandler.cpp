@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <mvi/limits.hpp>
 
-#include "http/ServiceTarget.h"
+#include "dispatch/ServiceTarget.h"
 #include "state/StorageError.h"
 
 namespace mvi::host {

@@ -10,7 +10,7 @@
 #include <array>
 #include <istream>
 
-#include "http/HttpError.h"
+#include "core/HttpError.h"
 
 namespace mvi::host {
 namespace {

@@ -1,8 +1,8 @@
 #include "mirror/Mirror.h"
 
+#include <utility>
+
 #include "core/BackgroundTask.h"
-#include "dispatch/CallChain.h"
-#include "plugin/ServiceVersion.h"
 
 namespace mvi::host {
 namespace {
@@ -12,10 +12,11 @@ constexpr const char* kThread = "mirror";
 
 }  // namespace
 
-Mirror::Mirror(std::size_t capacity, unsigned threads)
-    : queue_({kThread, threads, capacity}, [this](std::vector<Copy>& copies) {
+Mirror::Mirror(std::size_t capacity, unsigned threads, Serve serve)
+    : serve_(std::move(serve)),
+      queue_({kThread, threads, capacity}, [this](std::vector<Copy>& copies) {
           for (Copy& copy : copies) {
-              serve(copy);
+              run(copy);
           }
       }) {}
 
@@ -38,23 +39,11 @@ bool Mirror::enqueue(Copy copy) {
     return true;
 }
 
-void Mirror::serve(Copy& copy) {
-    bool failed = true;
-    BackgroundTask::guarded(kThread, [&copy, &failed] {
-        const Entrypoint* entrypoint = copy.shadow->entrypoint(copy.entrypoint);
-        if (entrypoint != nullptr) {
-            std::vector<std::string> chain = std::move(copy.chain);
-            chain.push_back(copy.shadow->id().name);
-            CallChain::Scope scope(std::move(chain));
-            CallResult result = copy.shadow->call(*entrypoint, copy.arguments);
-            failed = result.status >= 500;
-        }
-    });
-    copy.shadow->countMirrored(failed);
-    ++sent_;
-    if (failed) {
-        ++failed_;
-    }
+void Mirror::run(Copy& copy) {
+    auto started = Clock::now();
+    int status = 500;
+    BackgroundTask::guarded(kThread, [this, &copy, &status] { status = serve_(copy); });
+    copies_.record(status, Clock::now() - started);
 }
 
 }  // namespace mvi::host

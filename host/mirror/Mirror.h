@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/WorkQueue.h"
+#include "metrics/CallStats.h"
 
 namespace mvi::host {
 
@@ -21,7 +23,8 @@ class ServiceVersion;
 /// A bounded queue served by a small pool of threads: enqueueing never waits, and when the
 /// queue is full the copy is dropped and counted. A slow or failing shadow therefore never
 /// changes the main version's answer, nor its latency beyond the enqueueing. Each queued copy
-/// holds its shadow alive until it has been served.
+/// holds its shadow alive until it has been served. How a copy is served (the call itself and
+/// its counting on the shadow) is the dispatcher's: the mirror only queues, runs and counts.
 class Mirror {
   public:
     using Clock = std::chrono::steady_clock;
@@ -36,7 +39,12 @@ class Mirror {
         std::vector<std::string> chain;
     };
 
-    Mirror(std::size_t capacity, unsigned threads);
+    /// Serves one copy on a mirror thread and returns the status its shadow answered (500 when
+    /// it could not serve it).
+    using Serve = std::function<int(Copy& copy)>;
+
+    /// Queues up to `capacity` copies, served by `threads` threads through `serve`.
+    Mirror(std::size_t capacity, unsigned threads, Serve serve);
     /// Stops the pool, dropping what is queued (see stop).
     ~Mirror();
 
@@ -53,18 +61,19 @@ class Mirror {
     std::size_t stop(Clock::time_point deadline);
 
     /// Copies served by a shadow (whatever it answered).
-    std::uint64_t sent() const { return sent_; }
+    std::uint64_t sent() const { return copies_.snapshot().requests; }
     /// Copies a shadow answered with a status of 500 or more, or could not serve.
-    std::uint64_t failed() const { return failed_; }
+    std::uint64_t failed() const { return copies_.snapshot().serverErrors; }
     /// Copies dropped because the queue was full.
     std::uint64_t dropped() const { return dropped_; }
 
   private:
-    /// Serves one copy and counts it.
-    void serve(Copy& copy);
+    /// Serves one copy through `serve_` and counts it.
+    void run(Copy& copy);
 
-    std::atomic<std::uint64_t> sent_{0};
-    std::atomic<std::uint64_t> failed_{0};
+    Serve serve_;
+    /// Every copy served, whatever the shadow.
+    CallStats copies_;
     std::atomic<std::uint64_t> dropped_{0};
     WorkQueue<Copy> queue_;
 };

@@ -329,18 +329,19 @@ void BuildProbe::probeHere(const std::string& path, const std::string& scratchDi
         NotificationStore notifications;
         // Periodic tasks are declared as in the serving process but never run here.
         struct NoTimers : TimerService {
-            void start(const std::shared_ptr<ServiceVersion>&, TimerSpec) override {}
+            void add(const std::shared_ptr<ServiceVersion>&, TimerSpec) override {}
+            void ready(const std::shared_ptr<ServiceVersion>&) override {}
             void cancel(const ServiceVersion*) override {}
-        } scheduler;
+        } timers;
         Unloader unloader(quiet);
-        PluginLoader loader(Poco::Path(Poco::Path::forDirectory(scratch), "cache").toString(),
-                            HostServices{logs, notifications}, unloader, quiet);
+        HostServices services{logs, notifications};
+        services.timers = &timers;
         PluginLoader::Vetting vetting;
         // The serving process decided about UNIQUE symbols already; only the build's own code
         // is tried here.
         vetting.allowUniqueSymbols = true;
-        loader.setVetting(vetting);
-        loader.connect(&scheduler, nullptr);
+        PluginLoader loader(Poco::Path(Poco::Path::forDirectory(scratch), "cache").toString(),
+                            services, vetting, unloader, quiet);
         ServiceId id = parsePluginFileName(Poco::Path(path).getFileName())
                            .value_or(ServiceId{"probe", "0.0.0"});
         auto version = loader.load(id, path);

@@ -85,9 +85,13 @@ void recordMapping(std::uint32_t phaseIndex, const std::string& path,
 
 }  // namespace
 
-PluginLoader::PluginLoader(std::string cacheDir, HostServices services, Unloader& unloader,
-                           Poco::Logger& logger)
-    : cacheDir_(std::move(cacheDir)), services_(services), unloader_(unloader), logger_(logger) {
+PluginLoader::PluginLoader(std::string cacheDir, HostServices services, Vetting vetting,
+                           Unloader& unloader, Poco::Logger& logger)
+    : cacheDir_(std::move(cacheDir)),
+      services_(services),
+      unloader_(unloader),
+      logger_(logger),
+      vetting_(std::move(vetting)) {
     Poco::File cache(cacheDir_);
     if (cache.exists()) {
         cache.remove(true);
@@ -104,7 +108,6 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
     try {
         artifact = stage(id, sourcePath);
         version = unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
-        version->connect(scheduler_, caller_);
         vet(*version);
         open(*version);
         version->markReady();

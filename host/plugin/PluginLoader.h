@@ -27,11 +27,6 @@ namespace mvi::host {
 /// a person can act on; `load` never throws.
 class PluginLoader {
   public:
-    /// `cacheDir` is emptied and created; `services` are handed to every loaded version; every
-    /// version is closed by `unloader` once its last user lets go.
-    PluginLoader(std::string cacheDir, HostServices services, Unloader& unloader,
-                 Poco::Logger& logger);
-
     /// How a build is checked before it is opened (DESIGN.md §9). Whatever the settings, a
     /// file whose ELF structure is incomplete (cut short, not a 64-bit shared object for this
     /// machine) is refused.
@@ -48,14 +43,11 @@ class PluginLoader {
         std::function<void(const std::string& sha256)> recordProbed;
     };
 
-    /// Vets every build loaded from now on with `vetting`. Call before loading anything.
-    void setVetting(Vetting vetting) { vetting_ = std::move(vetting); }
-
-    /// Connects every version loaded from now on to the host's scheduler and call router.
-    void connect(TimerService* scheduler, ServiceCaller* caller) {
-        scheduler_ = scheduler;
-        caller_ = caller;
-    }
+    /// `cacheDir` is emptied and created; `services` are handed to every loaded version; every
+    /// build is checked with `vetting` before it is opened; every version is closed by
+    /// `unloader` once its last user lets go.
+    PluginLoader(std::string cacheDir, HostServices services, Vetting vetting, Unloader& unloader,
+                 Poco::Logger& logger);
 
     /// What load does when the private copy of the build cannot be written (a full disk).
     enum class StorageErrors {
@@ -95,8 +87,6 @@ class PluginLoader {
     Unloader& unloader_;
     Poco::Logger& logger_;
     std::atomic<unsigned long long> loads_{0};
-    TimerService* scheduler_ = nullptr;
-    ServiceCaller* caller_ = nullptr;
     Vetting vetting_;
     std::atomic<std::uint64_t> loaded_{0};
     std::atomic<std::uint64_t> failed_{0};

@@ -191,33 +191,29 @@ std::optional<std::string> ServiceRegistry::mainVersion(const std::string& name)
     return route->second.main->id().version;
 }
 
-nlohmann::json ServiceRegistry::describe() const {
-    std::vector<std::pair<std::shared_ptr<ServiceVersion>, bool>> entries;
+std::vector<ServiceRegistry::Listed> ServiceRegistry::list() const {
+    std::vector<Listed> entries;
     auto table = snapshot();
     for (const auto& [name, route] : *table) {
         for (const auto& entry : route.versions) {
-            entries.emplace_back(entry.second, entry.second == route.main);
+            entries.push_back({entry.second, entry.second == route.main});
         }
     }
     {
         std::lock_guard lock(writeMutex_);
         for (const auto& weak : draining_) {
             if (auto version = weak.lock()) {
-                entries.emplace_back(std::move(version), false);
+                entries.push_back({std::move(version), false});
             }
         }
     }
-    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-        const ServiceId& left = a.first->id();
-        const ServiceId& right = b.first->id();
+    std::stable_sort(entries.begin(), entries.end(), [](const Listed& a, const Listed& b) {
+        const ServiceId& left = a.version->id();
+        const ServiceId& right = b.version->id();
         return left.name != right.name ? left.name < right.name
                                        : compareVersions(left.version, right.version) < 0;
     });
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& [version, isMain] : entries) {
-        list.push_back(version->describe(isMain));
-    }
-    return list;
+    return entries;
 }
 
 }  // namespace mvi::host

@@ -97,8 +97,14 @@ class ServiceRegistry {
     /// The main version of `name`, if it has one.
     std::optional<std::string> mainVersion(const std::string& name) const;
 
-    /// The `GET /services/` list, sorted by name then version, draining versions included.
-    nlohmann::json describe() const;
+    /// A version as `GET /services/` lists it.
+    struct Listed {
+        std::shared_ptr<ServiceVersion> version;
+        bool isMain = false;
+    };
+
+    /// Every version, sorted by name then version, draining versions included.
+    std::vector<Listed> list() const;
 
   private:
     /// Copies the table for a change; call with writeMutex_ held.

@@ -1,7 +1,6 @@
 #include "plugin/ServiceVersion.h"
 
 #include <Poco/File.h>
-#include <Poco/Path.h>
 #include <fmt/format.h>
 #include <mvi/limits.hpp>
 
@@ -9,7 +8,6 @@
 #include <condition_variable>
 #include <thread>
 
-#include "core/IsoTime.h"
 #include "fault/PhaseTable.h"
 #include "plugin/HostApi.h"
 #include "schema/SchemaValidator.h"
@@ -64,6 +62,8 @@ ServiceVersion::ServiceVersion(ServiceId id, Artifact artifact, HostServices ser
 }
 
 ServiceVersion::~ServiceVersion() {
+    // Tasks declared while loading wait for the version by its address.
+    stopTimers();
     closeLibrary();
     if (keptMapped_) {
         // Its threads still run its code: a crash in one of them must still name this build.
@@ -141,52 +141,29 @@ std::string ServiceVersion::error() const {
 
 void ServiceVersion::markReady() {
     loadedAt_.update();
-    std::vector<TimerSpec> pending;
-    {
-        std::lock_guard lock(timersMutex_);
-        state_ = VersionState::Ready;
-        pending.swap(pendingTimers_);
-    }
+    state_ = VersionState::Ready;
     nlohmann::json initial = parameters_.monitoredValues();
     if (!initial.empty()) {
         storeQuietly(initial);
     }
     auto self = weak_from_this().lock();
-    if (scheduler_ != nullptr && self) {
-        for (auto& timer : pending) {
-            scheduler_->start(self, std::move(timer));
-        }
+    if (services_.timers != nullptr && self) {
+        services_.timers->ready(self);
     }
 }
 
 bool ServiceVersion::addTimer(TimerSpec spec) {
     auto self = weak_from_this().lock();
-    if (scheduler_ == nullptr || !self) {
+    if (services_.timers == nullptr || !self) {
         return false;
     }
-    {
-        std::lock_guard lock(timersMutex_);
-        VersionState current = state_.load();
-        if (current == VersionState::Loading) {
-            pendingTimers_.push_back(std::move(spec));
-            return true;
-        }
-        if (current != VersionState::Ready) {
-            // Taken out of service already: nothing starts any more.
-            return true;
-        }
-    }
-    scheduler_->start(self, std::move(spec));
+    services_.timers->add(self, std::move(spec));
     return true;
 }
 
-void ServiceVersion::stopTimers() {
-    {
-        std::lock_guard lock(timersMutex_);
-        pendingTimers_.clear();
-    }
-    if (scheduler_ != nullptr) {
-        scheduler_->cancel(this);
+void ServiceVersion::stopTimers() noexcept {
+    if (services_.timers != nullptr) {
+        services_.timers->cancel(this);
     }
 }
 
@@ -383,51 +360,9 @@ void ServiceVersion::notify(Severity severity, const std::string& message,
     services_.notifications.raise(id_, severity, message, std::move(emails), timerSeconds);
 }
 
-nlohmann::json ServiceVersion::describe(bool isMain) const {
-    VersionState current = state();
-    nlohmann::json entrypoints = nlohmann::json::array();
-    for (const auto& [name, entrypoint] : entrypoints_) {
-        entrypoints.push_back({{"name", name},
-                               {"method", entrypoint.method == MVI_METHOD_GET ? "GET" : "POST"},
-                               {"arguments", entrypoint.arguments},
-                               {"result", entrypoint.resultSchema},
-                               {"description", entrypoint.description}});
-    }
-    std::string fileName = Poco::Path(artifact_.sourcePath).getFileName();
-    std::string reloadError;
-    {
-        std::lock_guard lock(errorMutex_);
-        reloadError = reloadError_;
-    }
-    return {
-        {"name", id_.name},
-        {"version", id_.version},
-        {"main", isMain},
-        {"image", artifact_.sha256.empty()
-                      ? fileName
-                      : fileName + "@sha256:" + artifact_.sha256.substr(0, 12)},
-        {"status", versionStateName(current)},
-        {"loaded_since", current == VersionState::Ready || current == VersionState::Draining
-                             ? nlohmann::json(formatIsoTime(loadedAt_))
-                             : nlohmann::json()},
-        {"artifact",
-         {{"file", artifact_.sourcePath},
-          {"sha256", artifact_.sha256},
-          {"bytes", artifact_.bytes},
-          {"cache_path", artifact_.cachePath}}},
-        {"error", current == VersionState::Failed || current == VersionState::Quarantined
-                      ? nlohmann::json(error())
-                      : nlohmann::json()},
-        {"reload_error", reloadError.empty() ? nlohmann::json() : nlohmann::json(reloadError)},
-        {"stats",
-         {{"requests", requests_.load()},
-          {"errors", errors_.load()},
-          {"mirrored", mirrored_.load()},
-          {"mirror_errors", mirrorErrors_.load()},
-          {"stuck", stuck_.load()}}},
-        {"entrypoints", entrypoints},
-        {"parameters", parameters_.names()},
-    };
+std::string ServiceVersion::reloadError() const {
+    std::lock_guard lock(errorMutex_);
+    return reloadError_;
 }
 
 bool ServiceVersion::setOnStop(mvi_plugin_stop_fn hook, mvi_plugin_userdata* userdata) {

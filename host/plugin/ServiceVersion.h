@@ -101,6 +101,18 @@ struct HostServices {
     /// How long unloading waits for the threads a plugin started to end (after its on_stop
     /// hook) before it keeps the library mapped instead of closing it.
     std::chrono::milliseconds stopTimeout{5000};
+    /// Runs the periodic tasks a plugin declares; none: `call_every` is refused.
+    TimerService* timers = nullptr;
+    /// Routes the calls a plugin makes to services (`call_service`); none: refused.
+    ServiceCaller* caller = nullptr;
+};
+
+/// The calls a version answered, as counted by the dispatcher.
+struct VersionCalls {
+    /// As main (by name) or by version.
+    CallStats served;
+    /// Mirrored copies it served as a shadow.
+    CallStats mirrored;
 };
 
 /// One loaded (or failed) version of a service: its library, what it declared, its parameters
@@ -157,21 +169,16 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// stopping (the hook ran or is about to).
     bool setOnStop(mvi_plugin_stop_fn hook, mvi_plugin_userdata* userdata);
 
-    /// Counts one call answered by this version as main or by version (`failed`: status >= 500).
-    void countRequest(bool failed) {
-        ++requests_;
-        if (failed) {
-            ++errors_;
-        }
-    }
+    /// Why the last reload of its plugin file failed while this version kept serving (empty:
+    /// none did).
+    std::string reloadError() const;
 
-    /// Counts one mirrored copy this version served as a shadow.
-    void countMirrored(bool failed) {
-        ++mirrored_;
-        if (failed) {
-            ++mirrorErrors_;
-        }
-    }
+    /// The calls it answered, served and mirrored (counted by the dispatcher).
+    VersionCalls& calls() { return calls_; }
+    const VersionCalls& calls() const { return calls_; }
+
+    /// Calls past their deadline that have not returned yet.
+    std::uint64_t stuck() const { return stuck_.load(); }
 
     /// The entrypoint `name`, or nullptr.
     const Entrypoint* entrypoint(const std::string& name) const;
@@ -204,9 +211,6 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     void notify(Severity severity, const std::string& message, std::vector<std::string> emails,
                 double timerSeconds);
 
-    /// The `GET /services/` entry of this version.
-    nlohmann::json describe(bool isMain) const;
-
     /// The handle the plugin receives.
     mvi_host* handle() { return &handle_; }
 
@@ -214,18 +218,11 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// its code are marked with it, so a crash is attributed to it.
     std::uint32_t phaseIndex() const { return phaseIndex_; }
 
-    /// Gives the version the host's scheduler and call router (both outlive it). Without them
-    /// `addTimer` refuses and `caller` is null.
-    void connect(TimerService* scheduler, ServiceCaller* caller) {
-        scheduler_ = scheduler;
-        caller_ = caller;
-    }
-
     /// The router for calls this version makes to services, or null.
-    ServiceCaller* caller() const { return caller_; }
+    ServiceCaller* caller() const { return services_.caller; }
 
-    /// Adds a periodic task: it starts when the version becomes ready (at once when it is ready
-    /// already) and stops when it is taken out of service. Returns false without a scheduler.
+    /// Hands a periodic task to the host's timers (TimerService::add). Returns false when the
+    /// host runs none.
     bool addTimer(TimerSpec spec);
 
     // ---- used while loading ----
@@ -264,7 +261,7 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     CallResult invoke(const Entrypoint& entrypoint, const nlohmann::json& arguments);
 
     /// Cancels the version's periodic tasks (a run in progress finishes).
-    void stopTimers();
+    void stopTimers() noexcept;
 
     /// What became of the on_stop hook.
     enum class Hook {
@@ -309,10 +306,7 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     mutable std::mutex errorMutex_;
     std::string error_;
     std::string reloadError_;
-    std::atomic<std::uint64_t> requests_{0};
-    std::atomic<std::uint64_t> errors_{0};
-    std::atomic<std::uint64_t> mirrored_{0};
-    std::atomic<std::uint64_t> mirrorErrors_{0};
+    VersionCalls calls_;
     std::atomic<std::uint64_t> stuck_{0};
     std::map<std::string, Entrypoint> entrypoints_;
     ParameterSet parameters_;
@@ -324,11 +318,6 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     mvi_plugin_stop_fn onStop_ = nullptr;
     mvi_plugin_userdata* onStopData_ = nullptr;
     bool stopping_ = false;
-    TimerService* scheduler_ = nullptr;
-    ServiceCaller* caller_ = nullptr;
-    std::mutex timersMutex_;
-    /// Tasks declared before the version was ready.
-    std::vector<TimerSpec> pendingTimers_;
 };
 
 }  // namespace mvi::host

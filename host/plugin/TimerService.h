@@ -28,10 +28,16 @@ class TimerService {
   public:
     virtual ~TimerService() = default;
 
-    /// Schedules `spec` for `version` (held weakly: a task never keeps its version alive).
-    virtual void start(const std::shared_ptr<ServiceVersion>& version, TimerSpec spec) = 0;
+    /// Adds a task `version` declared (the version is held weakly: a task never keeps it
+    /// alive). It is scheduled at once when the version is ready, when it becomes ready (`ready`)
+    /// while it is loading, and never once it is out of service.
+    virtual void add(const std::shared_ptr<ServiceVersion>& version, TimerSpec spec) = 0;
 
-    /// Takes every task of `version` out of the schedule; a run in progress finishes.
+    /// `version` became ready: the tasks it declared while loading are scheduled.
+    virtual void ready(const std::shared_ptr<ServiceVersion>& version) = 0;
+
+    /// Takes every task of `version` out of the schedule, those waiting for it to be ready too;
+    /// a run in progress finishes.
     virtual void cancel(const ServiceVersion* version) = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "core/BackgroundTask.h"
 #include "fault/PhaseTable.h"
@@ -58,8 +59,42 @@ void Scheduler::start(const std::shared_ptr<ServiceVersion>& version, TimerSpec 
     wake_.notify_all();
 }
 
+void Scheduler::add(const std::shared_ptr<ServiceVersion>& version, TimerSpec spec) {
+    {
+        // The state is read under the lock `ready` takes, and a version is ready before it calls
+        // `ready`: a task is either pending when `ready` runs, or sees the version ready.
+        std::lock_guard lock(mutex_);
+        VersionState state = version->state();
+        if (state == VersionState::Loading) {
+            pending_.emplace(version.get(), std::move(spec));
+            return;
+        }
+        if (state != VersionState::Ready) {
+            // Taken out of service already: nothing starts any more.
+            return;
+        }
+    }
+    start(version, std::move(spec));
+}
+
+void Scheduler::ready(const std::shared_ptr<ServiceVersion>& version) {
+    std::vector<TimerSpec> declared;
+    {
+        std::lock_guard lock(mutex_);
+        auto [first, last] = pending_.equal_range(version.get());
+        for (auto it = first; it != last; ++it) {
+            declared.push_back(std::move(it->second));
+        }
+        pending_.erase(first, last);
+    }
+    for (TimerSpec& spec : declared) {
+        start(version, std::move(spec));
+    }
+}
+
 void Scheduler::cancel(const ServiceVersion* version) {
     std::lock_guard lock(mutex_);
+    pending_.erase(version);
     auto [first, last] = byVersion_.equal_range(version);
     for (auto it = first; it != last; ++it) {
         it->second->cancelled = true;
@@ -80,6 +115,7 @@ void Scheduler::stop() {
         }
         waiting_.clear();
         byVersion_.clear();
+        pending_.clear();
     }
     wake_.notify_all();
     {

@@ -39,13 +39,20 @@ class Scheduler : public TimerService {
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
 
-    /// Schedules `spec` for `version`: the first run is due now, or one interval from now when
-    /// `spec.waitFirst` is set. Ignored once the scheduler is stopping.
-    void start(const std::shared_ptr<ServiceVersion>& version, TimerSpec spec) override;
+    /// Schedules `spec` for `version` when it is ready, keeps it until `ready` while the version
+    /// loads, drops it when the version is out of service (TimerService::add).
+    void add(const std::shared_ptr<ServiceVersion>& version, TimerSpec spec) override;
 
-    /// Takes every task of `version` out of the schedule. A run in progress finishes (it holds
-    /// its version) and is not scheduled again.
+    /// Schedules the tasks `version` declared while it loaded.
+    void ready(const std::shared_ptr<ServiceVersion>& version) override;
+
+    /// Takes every task of `version` out of the schedule, and drops those waiting for it to be
+    /// ready. A run in progress finishes (it holds its version) and is not scheduled again.
     void cancel(const ServiceVersion* version) override;
+
+    /// Schedules `spec` for `version` whatever its state: the first run is due now, or one
+    /// interval from now when `spec.waitFirst` is set. Ignored once the scheduler is stopping.
+    void start(const std::shared_ptr<ServiceVersion>& version, TimerSpec spec);
 
     /// Cancels every task and waits for the runs in progress to finish. Idempotent.
     void stop();
@@ -78,6 +85,8 @@ class Scheduler : public TimerService {
     std::multimap<Clock::time_point, std::shared_ptr<Task>> waiting_;
     std::multimap<const ServiceVersion*, std::shared_ptr<Task>> byVersion_;
     std::map<const ServiceVersion*, unsigned> counts_;
+    /// Tasks of versions still loading, scheduled when they are ready.
+    std::multimap<const ServiceVersion*, TimerSpec> pending_;
     bool stopping_ = false;
     /// Runs due now, served by the worker threads.
     WorkQueue<std::shared_ptr<Task>> runs_;

@@ -8,7 +8,7 @@
 #include <mvi/validation.hpp>
 #include <nlohmann/json.hpp>
 
-#include "schema/ValidationError.h"
+#include "core/ValidationError.h"
 
 namespace mvi::host {
 

@@ -212,8 +212,8 @@ TEST_F(FullDiskTest, APluginThatCannotBeCopiedIntoTheCacheIsAStorageError) {
                   Poco::Logger::get("test")};
     NotificationStore notifications;
     Unloader unloader{Poco::Logger::get("test")};
-    PluginLoader loader{cache, HostServices{logs, notifications}, unloader,
-                        Poco::Logger::get("test")};
+    PluginLoader loader{
+        cache, HostServices{logs, notifications}, {}, unloader, Poco::Logger::get("test")};
     disk_->fill();
     const std::string plugin = mvi::test::builtPlugin("fixture_counter_v1");
 

@@ -1,6 +1,6 @@
 // HttpError and the problems of a 422 answer: the shapes every route answers with.
 
-#include "http/HttpError.h"
+#include "core/HttpError.h"
 
 #include <gtest/gtest.h>
 

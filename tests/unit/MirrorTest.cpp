@@ -1,5 +1,5 @@
-// The mirror queue: copies are served after the fact, a full queue drops and counts, and a
-// failing shadow is counted without affecting anything else.
+// The mirror queue, served by the dispatcher: copies are served after the fact, a full queue
+// drops and counts, and a failing shadow is counted without affecting anything else.
 
 #include "mirror/Mirror.h"
 
@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "HostProcess.h"
+#include "dispatch/Dispatcher.h"
+#include "http/ServiceViews.h"
 #include "plugin/HostApi.h"
 #include "plugin/ServiceVersion.h"
 
@@ -60,6 +62,17 @@ class MirrorTest : public ::testing::Test {
         return version;
     }
 
+    /// A dispatcher whose mirror queues `capacity` copies for `threads` threads.
+    std::unique_ptr<Dispatcher> dispatcher(std::size_t capacity, unsigned threads) {
+        return std::make_unique<Dispatcher>(registry_, 8,
+                                            Dispatcher::MirrorSettings{capacity, threads});
+    }
+
+    static json stats(const ServiceVersion& version) {
+        return ServiceViews::version(version, false)["stats"];
+    }
+
+    ServiceRegistry registry_;
     LogStore logs_{mvi::test::makeTemporaryDirectory(), LogStore::Settings{},
                    Poco::Logger::get("test")};
     NotificationStore notifications_;
@@ -69,7 +82,8 @@ class MirrorTest : public ::testing::Test {
 TEST_F(MirrorTest, AFullQueueDropsAndCountsWithoutWaiting) {
     auto version = shadow(blockingHandler);
     {
-        Mirror mirror(2, 1);
+        auto owner = dispatcher(2, 1);
+        Mirror& mirror = owner->mirror();
         EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
         // The single worker is inside the shadow now; the next two copies wait in the queue.
         ASSERT_TRUE(mvi::test::waitFor([] {
@@ -88,22 +102,24 @@ TEST_F(MirrorTest, AFullQueueDropsAndCountsWithoutWaiting) {
         ASSERT_TRUE(mvi::test::waitFor([&] { return mirror.sent() == 3; }));
         EXPECT_EQ(mirror.failed(), 0u);
     }
-    EXPECT_EQ(version->describe(false)["stats"]["mirrored"], 3);
+    EXPECT_EQ(stats(*version)["mirrored"], 3);
 }
 
 TEST_F(MirrorTest, FailuresAndMissingEntrypointsAreCounted) {
     auto version = shadow(failingHandler);
-    Mirror mirror(8, 2);
+    auto owner = dispatcher(8, 2);
+    Mirror& mirror = owner->mirror();
     EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
     EXPECT_TRUE(mirror.enqueue({version, "absent", json::object(), {}}));
     ASSERT_TRUE(mvi::test::waitFor([&] { return mirror.sent() == 2; }));
     EXPECT_EQ(mirror.failed(), 2u);
-    EXPECT_EQ(version->describe(false)["stats"]["mirror_errors"], 2);
+    EXPECT_EQ(stats(*version)["mirror_errors"], 2);
 }
 
 TEST_F(MirrorTest, StopServesWhatIsQueuedThenRefusesNewCopies) {
     auto version = shadow(slowHandler);
-    Mirror mirror(8, 1);
+    auto owner = dispatcher(8, 1);
+    Mirror& mirror = owner->mirror();
     for (int i = 0; i < 4; ++i) {
         EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
     }
@@ -118,7 +134,8 @@ TEST_F(MirrorTest, StopServesWhatIsQueuedThenRefusesNewCopies) {
 
 TEST_F(MirrorTest, StopDropsWhatIsStillQueuedAtItsDeadline) {
     auto version = shadow(slowHandler);
-    Mirror mirror(8, 1);
+    auto owner = dispatcher(8, 1);
+    Mirror& mirror = owner->mirror();
     for (int i = 0; i < 5; ++i) {
         EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
     }

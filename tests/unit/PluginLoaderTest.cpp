@@ -30,7 +30,10 @@ class PluginLoaderTest : public ::testing::Test {
     NotificationStore notifications_;
     Unloader unloader_{Poco::Logger::get("test")};
     PluginLoader loader_{(fs::path(mvi::test::makeTemporaryDirectory()) / "cache").string(),
-                         HostServices{logs_, notifications_}, unloader_, Poco::Logger::get("test")};
+                         HostServices{logs_, notifications_},
+                         {},
+                         unloader_,
+                         Poco::Logger::get("test")};
 };
 
 TEST_F(PluginLoaderTest, LoadsRegistersAndCalls) {

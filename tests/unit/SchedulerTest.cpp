@@ -54,10 +54,9 @@ mvi_status gatedTask(mvi_plugin_userdata* userdata) {
 class SchedulerTest : public ::testing::Test {
   protected:
     std::shared_ptr<ServiceVersion> version() {
-        auto created =
-            std::make_shared<ServiceVersion>(ServiceId{"svc", "1.0.0"}, Artifact{}, services_);
-        created->connect(&scheduler_, nullptr);
-        return created;
+        HostServices services = services_;
+        services.timers = &scheduler_;
+        return std::make_shared<ServiceVersion>(ServiceId{"svc", "1.0.0"}, Artifact{}, services);
     }
 
     static TimerSpec every(double seconds, mvi_plugin_timer_fn callback, void* userdata) {
@@ -81,6 +80,17 @@ TEST_F(SchedulerTest, TasksStartWhenTheVersionIsReadyAndNeverOverlap) {
     EXPECT_EQ(scheduler_.size(), 1u);
     ASSERT_TRUE(mvi::test::waitFor([&] { return counter.runs >= 50; }));
     EXPECT_EQ(counter.mostAtOnce, 1);
+}
+
+TEST_F(SchedulerTest, ATaskDeclaredByAVersionThatFailsToLoadNeverStarts) {
+    Counter counter;
+    auto svc = version();
+    ASSERT_TRUE(svc->addTimer(every(0.001, countingTask, &counter)));
+    svc->markFailed("its registration failed");
+    scheduler_.ready(svc);
+    EXPECT_EQ(scheduler_.size(), 0u);
+    EXPECT_TRUE(svc->addTimer(every(0.001, countingTask, &counter)));
+    EXPECT_EQ(scheduler_.size(), 0u) << "a version out of service starts no task";
 }
 
 TEST_F(SchedulerTest, DrainingCancelsAndARunningTaskHoldsItsVersion) {

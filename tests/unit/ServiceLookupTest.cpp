@@ -1,6 +1,6 @@
 // ServiceLookup: a service or version from a routing snapshot, or the 404 every route gives.
 
-#include "http/ServiceLookup.h"
+#include "plugin/ServiceLookup.h"
 
 #include <gtest/gtest.h>
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "HostProcess.h"
+#include "http/ServiceViews.h"
 
 namespace mvi::host {
 namespace {
@@ -54,7 +55,7 @@ TEST_F(ServiceRegistryTest, FirstReadyVersionIsMainAndSnapshotsAreStable) {
     EXPECT_EQ(registry.find({"svc", "2.0.0"}), v2);
     EXPECT_EQ(registry.find({"svc", "3.0.0"}), nullptr);
 
-    json list = registry.describe();
+    json list = ServiceViews::list(registry);
     ASSERT_EQ(list.size(), 3u);
     EXPECT_EQ(list[0]["version"], "0.9.0");
     EXPECT_EQ(list[0]["status"], "failed");
@@ -80,11 +81,11 @@ TEST_F(ServiceRegistryTest, AssignAndRemoveUnderTheFirstPolicy) {
     EXPECT_FALSE(registry.mainVersion("svc"));
     EXPECT_EQ(registry.remove({"svc", "2.0.0"}), nullptr);
     // A draining version is listed until its last user lets go.
-    json list = registry.describe();
+    json list = ServiceViews::list(registry);
     ASSERT_EQ(list.size(), 2u);
     EXPECT_EQ(list[1]["status"], "draining");
     v2.reset();
-    EXPECT_EQ(registry.describe().size(), 1u);
+    EXPECT_EQ(ServiceViews::list(registry).size(), 1u);
 
     registry.remove({"svc", "1.0.0"});
     EXPECT_EQ(registry.snapshot()->count("svc"), 0u);
@@ -119,7 +120,8 @@ TEST_F(ServiceRegistryTest, ReplacingABuildKeepsItMainAndAFailedReplacementIsRef
     broken->markFailed("not an ELF file");
     EXPECT_FALSE(registry.publish(broken).published);
     EXPECT_EQ(registry.snapshot()->at("svc").main, rebuilt);
-    EXPECT_EQ(registry.find({"svc", "1.0.0"})->describe(true)["reload_error"], "not an ELF file");
+    EXPECT_EQ(ServiceViews::version(*registry.find({"svc", "1.0.0"}), true)["reload_error"],
+              "not an ELF file");
 }
 
 TEST_F(ServiceRegistryTest, ACommitSeesTheChangeFirstAndAFailedOneChangesNothing) {

@@ -1,6 +1,6 @@
-# Unit tests of mvi::host_reload (included from tests/unit/CMakeLists.txt).
+# Unit tests of the plugins-folder watcher (stores layer) (included from tests/unit/CMakeLists.txt).
 add_executable(plugin_watcher_test ${CMAKE_CURRENT_LIST_DIR}/PluginWatcherTest.cpp)
 target_link_libraries(plugin_watcher_test
-    PRIVATE mvi::host_reload mvi::host_core GTest::gtest GTest::gtest_main)
+    PRIVATE mvi::host_stores GTest::gtest GTest::gtest_main)
 mvi_project_target(plugin_watcher_test)
 gtest_discover_tests(plugin_watcher_test PROPERTIES LABELS unit)

@@ -1,8 +1,8 @@
-# Unit tests of mvi::host_state (included from tests/unit/CMakeLists.txt): real SQLite files in a
+# Unit tests of the state database (stores layer) (included from tests/unit/CMakeLists.txt): real SQLite files in a
 # fresh temporary folder per test.
 add_executable(state_store_test ${CMAKE_CURRENT_LIST_DIR}/StateStoreTest.cpp)
 target_link_libraries(state_store_test
-    PRIVATE mvi::host_state mvi::host_core GTest::gtest GTest::gtest_main Threads::Threads)
+    PRIVATE mvi::host_stores GTest::gtest GTest::gtest_main Threads::Threads)
 mvi_project_target(state_store_test)
 gtest_discover_tests(state_store_test PROPERTIES LABELS unit)
 
@@ -10,6 +10,6 @@ gtest_discover_tests(state_store_test PROPERTIES LABELS unit)
 # SQLite files and a read-only tmpfs; some run a child process as the user nobody.
 add_executable(data_folder_test ${CMAKE_CURRENT_LIST_DIR}/DataFolderTest.cpp)
 target_link_libraries(data_folder_test
-    PRIVATE mvi::host_state GTest::gtest GTest::gtest_main Threads::Threads)
+    PRIVATE mvi::host_stores GTest::gtest GTest::gtest_main Threads::Threads)
 mvi_project_target(data_folder_test)
 gtest_discover_tests(data_folder_test PROPERTIES LABELS unit)

@@ -1,5 +1,5 @@
-#ifndef MVI_HOST_SCHEMA_VALIDATIONERROR_H
-#define MVI_HOST_SCHEMA_VALIDATIONERROR_H
+#ifndef MVI_HOST_CORE_VALIDATIONERROR_H
+#define MVI_HOST_CORE_VALIDATIONERROR_H
 
 #include <mvi/validation.hpp>
 
@@ -12,4 +12,4 @@ using ValidationError = mvi::validation::ValidationError;
 
 }  // namespace mvi::host
 
-#endif  // MVI_HOST_SCHEMA_VALIDATIONERROR_H
+#endif  // MVI_HOST_CORE_VALIDATIONERROR_H

@@ -1,9 +1,9 @@
-#include "http/ServiceTarget.h"
+#include "dispatch/ServiceTarget.h"
 
 #include <fmt/format.h>
 
-#include "http/HttpError.h"
-#include "http/ServiceLookup.h"
+#include "core/HttpError.h"
+#include "plugin/ServiceLookup.h"
 
 namespace mvi::host {
 namespace {

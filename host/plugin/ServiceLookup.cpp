@@ -1,4 +1,4 @@
-#include "http/ServiceLookup.h"
+#include "plugin/ServiceLookup.h"
 
 #include <fmt/format.h>
 #include <mvi/limits.hpp>

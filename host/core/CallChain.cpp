@@ -1,4 +1,4 @@
-#include "dispatch/CallChain.h"
+#include "core/CallChain.h"
 
 #include <utility>
 

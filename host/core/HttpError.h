@@ -7,14 +7,14 @@
 #include <utility>
 #include <vector>
 
-#include "schema/SchemaValidator.h"
-#include "schema/ValidationError.h"
+#include "core/ValidationError.h"
 
 namespace mvi::host {
 
-/// Thrown by request handlers to answer an HTTP error; the handler base turns it into
-/// `{"detail": ...}` with that status. A detail may quote what a client sent, valid UTF-8 or not:
-/// nothing here or in sending it throws for that.
+/// An error with the HTTP status and the `detail` to answer it with. Thrown by request handlers
+/// and by what they call (the dispatcher, lookups); the HTTP layer turns it into
+/// `{"detail": ...}` with that status. A detail may quote what a client sent, valid UTF-8 or
+/// not: nothing here or in sending it throws for that.
 class HttpError : public std::runtime_error {
   public:
     HttpError(int status, nlohmann::json detail)
@@ -27,7 +27,7 @@ class HttpError : public std::runtime_error {
 
     /// 422 whose detail lists `problems` (`[{"loc", "msg", "type"}, ...]`).
     static HttpError invalid(const std::vector<ValidationError>& problems) {
-        return HttpError(422, SchemaValidator::toDetail(problems));
+        return HttpError(422, mvi::validation::to_detail(problems));
     }
 
     /// 405 for `method` where only `allowed` (comma-separated, the `Allow` header) is served.

@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "http/HttpError.h"
+#include "core/HttpError.h"
 #include "plugin/ServiceRegistry.h"
 
 namespace mvi::host {

@@ -1,0 +1,68 @@
+#include "http/ServiceViews.h"
+
+#include <Poco/Path.h>
+
+#include <string>
+
+#include "core/IsoTime.h"
+
+namespace mvi::host {
+
+nlohmann::json ServiceViews::version(const ServiceVersion& version, bool isMain) {
+    VersionState state = version.state();
+    nlohmann::json entrypoints = nlohmann::json::array();
+    for (const auto& [name, entrypoint] : version.entrypoints()) {
+        entrypoints.push_back({{"name", name},
+                               {"method", entrypoint.method == MVI_METHOD_GET ? "GET" : "POST"},
+                               {"arguments", entrypoint.arguments},
+                               {"result", entrypoint.resultSchema},
+                               {"description", entrypoint.description}});
+    }
+    const Artifact& artifact = version.artifact();
+    std::string reloadError = version.reloadError();
+    bool running = state == VersionState::Ready || state == VersionState::Draining;
+    bool refused = state == VersionState::Failed || state == VersionState::Quarantined;
+    CallStats::Snapshot served = version.calls().served.snapshot();
+    CallStats::Snapshot mirrored = version.calls().mirrored.snapshot();
+    return {
+        {"name", version.id().name},
+        {"version", version.id().version},
+        {"main", isMain},
+        {"image", image(version)},
+        {"status", versionStateName(state)},
+        {"loaded_since",
+         running ? nlohmann::json(formatIsoTime(version.loadedAt())) : nlohmann::json()},
+        {"artifact",
+         {{"file", artifact.sourcePath},
+          {"sha256", artifact.sha256},
+          {"bytes", artifact.bytes},
+          {"cache_path", artifact.cachePath}}},
+        {"error", refused ? nlohmann::json(version.error()) : nlohmann::json()},
+        {"reload_error", reloadError.empty() ? nlohmann::json() : nlohmann::json(reloadError)},
+        {"stats",
+         {{"requests", served.requests},
+          {"errors", served.serverErrors},
+          {"mirrored", mirrored.requests},
+          {"mirror_errors", mirrored.serverErrors},
+          {"stuck", version.stuck()}}},
+        {"entrypoints", entrypoints},
+        {"parameters", version.parameters().names()},
+    };
+}
+
+std::string ServiceViews::image(const ServiceVersion& version) {
+    const Artifact& artifact = version.artifact();
+    std::string fileName = Poco::Path(artifact.sourcePath).getFileName();
+    return artifact.sha256.empty() ? fileName
+                                   : fileName + "@sha256:" + artifact.sha256.substr(0, 12);
+}
+
+nlohmann::json ServiceViews::list(const ServiceRegistry& registry) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& listed : registry.list()) {
+        list.push_back(version(*listed.version, listed.isMain));
+    }
+    return list;
+}
+
+}  // namespace mvi::host
