@@ -29,6 +29,7 @@
 #include "reload/PluginWatcher.h"
 #include "schedule/Scheduler.h"
 #include "state/DataFolder.h"
+#include "state/Database.h"
 #include "state/DatabaseWatch.h"
 #include "state/StateStore.h"
 
@@ -41,9 +42,9 @@ class Host {
     /// Prepares the data folder (DataFolder::prepare: created when missing, writable, emptied of
     /// what a crash left, private), creates the plugins folder when missing and checks it
     /// (DataFolder::checkPluginsFolder), removes uploads a crash left in it half unpacked, opens
-    /// the state database and starts watching it (DatabaseWatch: a problem raises a Critical
-    /// notification of the service `mvi_host`). Throws DataFolder::Unusable when a folder cannot
-    /// be used. Serves nothing until `start`.
+    /// the database (Database: its schema brought to this host's) and starts watching it
+    /// (DatabaseWatch: a problem raises a Critical notification of the service `mvi_host`).
+    /// Throws DataFolder::Unusable when a folder cannot be used. Serves nothing until `start`.
     explicit Host(HostConfig config, Poco::Logger& logger = Poco::Logger::get("mvi"));
 
     /// What to do when more calls are stuck than `services.stuck_calls_limit` (the serving
@@ -109,6 +110,8 @@ class Host {
     Poco::Logger& logger_;
     /// Prepared before anything opens a file in it.
     DataFolder data_;
+    /// `mvi.db` with its schema migrated; before every store, which each connect to it.
+    std::shared_ptr<Database> database_;
     LogStore logs_;
     /// Before the notification store, which queues e-mails on it.
     Mailer mailer_;

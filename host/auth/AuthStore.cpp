@@ -2,13 +2,13 @@
 
 #include "state/SqliteDatabase.h"
 
-#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 #include <Poco/Nullable.h>
 
 #include <cstddef>
-#include <filesystem>
 #include <stdexcept>
+#include <utility>
 
 #include "auth/RandomBytes.h"
 
@@ -17,39 +17,8 @@ namespace {
 
 using namespace Poco::Data::Keywords;
 
-/// How long a write waits for another connection's write to finish before failing.
-
 /// Bytes of randomness in the signing secret.
 constexpr std::size_t SECRET_BYTES = 32;
-
-/// The tables, created when missing. Columns are only ever added.
-const char* const SCHEMA[] = {
-    "CREATE TABLE IF NOT EXISTS auth_secret ("
-    "  name TEXT NOT NULL PRIMARY KEY,"
-    "  value TEXT NOT NULL"
-    ") WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS auth_users ("
-    "  name TEXT NOT NULL PRIMARY KEY,"
-    "  password_hash TEXT NOT NULL,"
-    "  from_configuration INTEGER NOT NULL"
-    ") WITHOUT ROWID",
-    // Times are microseconds since the Unix epoch; a NULL expiry never comes.
-    "CREATE TABLE IF NOT EXISTS auth_tokens ("
-    "  id TEXT NOT NULL PRIMARY KEY,"
-    "  user_name TEXT NOT NULL,"
-    "  created_at INTEGER NOT NULL,"
-    "  expires_at INTEGER,"
-    "  revoked INTEGER NOT NULL DEFAULT 0,"
-    "  issued_with_auth INTEGER NOT NULL DEFAULT 0"
-    ") WITHOUT ROWID",
-};
-
-/// Columns added to a table after it first shipped: table, column, definition. A row written
-/// before takes the definition's default: a token whose issuing is not on record counts as issued
-/// while auth was off.
-const char* const ADDED_COLUMNS[][3] = {
-    {"auth_tokens", "issued_with_auth", "INTEGER NOT NULL DEFAULT 0"},
-};
 
 /// The key of the token signing secret in `auth_secret`.
 const std::string SECRET_NAME = "token_hs256";
@@ -92,23 +61,12 @@ constexpr const char* TOKEN_COLUMNS =
 
 }  // namespace
 
-AuthStore::AuthStore(const std::string& path)
-    : path_(path), session_(SqliteDatabase::open(kWhat, path)) {
+AuthStore::AuthStore(std::shared_ptr<Database> database)
+    : database_(std::move(database)),
+      path_(database_->path()),
+      session_(database_->connect(kWhat)) {
     SqliteDatabase::guarded(kWhat, path_, "open", [this] {
         SqliteDatabase::inWriteTransaction(session_, [this] {
-            for (const char* sql : SCHEMA) {
-                session_ << sql, now;
-            }
-            for (const auto& [table, column, definition] : ADDED_COLUMNS) {
-                int present = 0;
-                session_ << "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?",
-                    bind(std::string(table)), bind(std::string(column)), into(present), now;
-                if (present == 0) {
-                    session_ << std::string("ALTER TABLE ") + table + " ADD COLUMN " + column +
-                                    " " + definition,
-                        now;
-                }
-            }
             // Another process may have stored a secret first: the stored one wins.
             std::string candidate = randomHex(SECRET_BYTES);
             session_ << "INSERT INTO auth_secret (name, value) VALUES (?, ?) "

@@ -2,12 +2,14 @@
 
 #include <Poco/Data/Session.h>
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "auth/TokenRecord.h"
+#include "state/Database.h"
 
 namespace mvi::host {
 
@@ -24,10 +26,10 @@ namespace mvi::host {
 /// same file (WAL journal, busy timeout).
 class AuthStore {
   public:
-    /// Opens (creating when missing, along with parent folders) the database at `path`, creates
-    /// the tables when missing and reads or generates the signing secret. Throws
-    /// std::runtime_error naming the path and SQLite's message on failure.
-    explicit AuthStore(const std::string& path);
+    /// Opens a connection of its own to `database` (not null; its schema holds the tables) and
+    /// reads or generates the signing secret. Throws std::runtime_error naming the path and
+    /// SQLite's message on failure.
+    explicit AuthStore(std::shared_ptr<Database> database);
 
     AuthStore(const AuthStore&) = delete;
     AuthStore& operator=(const AuthStore&) = delete;
@@ -64,6 +66,7 @@ class AuthStore {
     const std::string& path() const { return path_; }
 
   private:
+    std::shared_ptr<Database> database_;
     std::string path_;
     mutable std::mutex mutex_;
     mutable Poco::Data::Session session_;

@@ -175,7 +175,8 @@ int Supervisor::run() {
                             describeDeath(death), blame->name, blame->version, blame->reason));
             try {
                 if (!quarantine) {
-                    quarantine = std::make_unique<QuarantineStore>(settings_.databasePath);
+                    quarantine =
+                        std::make_unique<QuarantineStore>(Database::open(settings_.databasePath));
                 }
                 quarantine->add(ServiceId{blame->name, blame->version}, blame->sha256,
                                 blame->reason);

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 #include "core/BackgroundTask.h"
 #include "core/IsoTime.h"
@@ -25,8 +26,9 @@ constexpr const char* kThread = "monitor-writer";
 /// How errors name this database.
 const std::string kWhat = "monitoring database";
 
-/// The table of values; `time` is UTC microseconds since the Unix epoch, `kind` a
-/// MonitorStore::Kind, `number` set for numbers and `text` for texts and JSON texts.
+/// The columns of the table of values in an export, as Database's schema defines them in
+/// `mvi.db`: `time` is UTC microseconds since the Unix epoch, `kind` a MonitorStore::Kind,
+/// `number` set for numbers and `text` for texts and JSON texts.
 const char* const kColumns =
     "  id INTEGER PRIMARY KEY,"
     "  service_name TEXT NOT NULL,"
@@ -37,7 +39,7 @@ const char* const kColumns =
     "  number REAL,"
     "  text TEXT";
 
-/// Reads of one variable follow this index.
+/// Reads of one variable follow this index (in an export too).
 const char* const kIndexColumns = "monitor_values (service_name, variable, time)";
 
 /// The filter every read uses; bound as name, variable, start, end, version, version.
@@ -86,20 +88,14 @@ const char* MonitorStore::durabilityName(Durability durability) {
     return durability == Durability::Durable ? "durable" : "queued";
 }
 
-MonitorStore::MonitorStore(const std::string& path, Settings settings, Poco::Logger& logger)
-    : path_(path),
+MonitorStore::MonitorStore(std::shared_ptr<Database> database, Settings settings,
+                           Poco::Logger& logger)
+    : database_(std::move(database)),
+      path_(database_->path()),
       settings_(settings),
       logger_(logger),
-      writerSession_(SqliteDatabase::open(kWhat, path)),
-      readSession_(SqliteDatabase::open(kWhat, path)) {
-    SqliteDatabase::guarded(kWhat, path_, "create its table", [this] {
-        writerSession_ << std::string("CREATE TABLE IF NOT EXISTS monitor_values (") + kColumns +
-                              ")",
-            now;
-        writerSession_ << std::string("CREATE INDEX IF NOT EXISTS monitor_values_by_variable ON ") +
-                              kIndexColumns,
-            now;
-    });
+      writerSession_(database_->connect(kWhat)),
+      readSession_(database_->connect(kWhat)) {
     if (settings_.queueCapacity == 0) {
         settings_.queueCapacity = 1;
     }

@@ -20,6 +20,7 @@
 
 #include "core/ServiceId.h"
 #include "core/WorkQueue.h"
+#include "state/Database.h"
 
 namespace mvi::host {
 
@@ -94,9 +95,10 @@ class MonitorStore {
     /// Points by variable, each in time order.
     using Series = std::map<std::string, std::vector<Point>>;
 
-    /// Opens (creating when missing) the database at `path` and its table and index, and starts
-    /// the writer. Throws std::runtime_error naming the path and SQLite's message on failure.
-    MonitorStore(const std::string& path, Settings settings,
+    /// Opens two connections of its own to `database` (not null; its schema holds the table and
+    /// its index), one for the writer and one for reads, and starts the writer. Throws
+    /// std::runtime_error naming the path and SQLite's message on failure.
+    MonitorStore(std::shared_ptr<Database> database, Settings settings,
                  Poco::Logger& logger = Poco::Logger::get("mvi"));
 
     /// Writes everything accepted, then stops the writer (see stop).
@@ -192,6 +194,7 @@ class MonitorStore {
     void reportFailure(std::size_t count, const std::string& reason);
     std::size_t removeExpired(Poco::Data::Session& session);
 
+    std::shared_ptr<Database> database_;
     std::string path_;
     Settings settings_;
     Poco::Logger& logger_;

@@ -2,7 +2,6 @@
 
 #include "state/SqliteDatabase.h"
 
-#include <Poco/Data/SQLite/Connector.h>
 #include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
 #include <Poco/Nullable.h>
@@ -12,8 +11,8 @@
 
 #include <cmath>
 #include <cstddef>
-#include <filesystem>
 #include <stdexcept>
+#include <utility>
 
 #include "core/IsoTime.h"
 #include "notifications/EmailAddress.h"
@@ -22,25 +21,6 @@ namespace mvi::host {
 namespace {
 
 using namespace Poco::Data::Keywords;
-
-/// How long a write waits for another connection's write to finish before failing.
-
-/// The table of stacks. Times are microseconds since the Unix epoch; `emails` is a JSON array;
-/// `emailed_time` is when the stack's last e-mail was handed over (NULL: never).
-const char* const CREATE_TABLE =
-    "CREATE TABLE IF NOT EXISTS notifications ("
-    "  id TEXT NOT NULL PRIMARY KEY,"
-    "  service_name TEXT NOT NULL,"
-    "  service_version TEXT NOT NULL,"
-    "  severity INTEGER NOT NULL,"
-    "  msg TEXT NOT NULL,"
-    "  emails TEXT NOT NULL,"
-    "  timer REAL NOT NULL,"
-    "  first_time INTEGER NOT NULL,"
-    "  last_time INTEGER NOT NULL,"
-    "  counter INTEGER NOT NULL,"
-    "  emailed_time INTEGER"
-    ") WITHOUT ROWID";
 
 /// The columns `list` reads, in the order of `Row`.
 const char* const SELECT_COLUMNS =
@@ -120,15 +100,15 @@ nlohmann::json Notification::toJson() const {
             {"counter", counter}};
 }
 
-NotificationStore::NotificationStore() : NotificationStore(":memory:") {}
+NotificationStore::NotificationStore() : NotificationStore(Database::open(":memory:")) {}
 
-NotificationStore::NotificationStore(const std::string& path, EmailSender sendEmail, Clock clock)
-    : path_(path),
+NotificationStore::NotificationStore(std::shared_ptr<Database> database, EmailSender sendEmail,
+                                     Clock clock)
+    : database_(std::move(database)),
+      path_(database_->path()),
       sendEmail_(std::move(sendEmail)),
       clock_(clock ? std::move(clock) : [] { return Poco::Timestamp(); }),
-      session_(SqliteDatabase::open(kWhat, path)) {
-    SqliteDatabase::guarded(kWhat, path_, "open", [this] { session_ << CREATE_TABLE, now; });
-}
+      session_(database_->connect(kWhat)) {}
 
 Notification NotificationStore::raise(const ServiceId& service, Severity severity,
                                       const std::string& message, std::vector<std::string> emails,

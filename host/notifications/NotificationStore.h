@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "core/ServiceId.h"
+#include "state/Database.h"
 
 namespace mvi::host {
 
@@ -67,11 +69,10 @@ class NotificationStore {
     /// A store in a private in-memory database that sends no e-mail (for tests).
     NotificationStore();
 
-    /// Opens (creating when missing, along with parent folders) the database at `path` (WAL
-    /// journal, synchronous=FULL, busy timeout) and creates the table when missing. An empty
-    /// `sendEmail` turns e-mail off; an empty `clock` uses the system clock. Throws
+    /// Opens a connection of its own to `database` (not null; its schema holds the table). An
+    /// empty `sendEmail` turns e-mail off; an empty `clock` uses the system clock. Throws
     /// std::runtime_error naming the path and SQLite's message on failure.
-    explicit NotificationStore(const std::string& path, EmailSender sendEmail = {},
+    explicit NotificationStore(std::shared_ptr<Database> database, EmailSender sendEmail = {},
                                Clock clock = {});
 
     NotificationStore(const NotificationStore&) = delete;
@@ -96,6 +97,7 @@ class NotificationStore {
     void clear();
 
   private:
+    std::shared_ptr<Database> database_;
     std::string path_;
     EmailSender sendEmail_;
     Clock clock_;

@@ -4,6 +4,8 @@
 
 #include <Poco/Data/Statement.h>
 
+#include <utility>
+
 #include "core/IsoTime.h"
 #include "state/SqliteDatabase.h"
 
@@ -16,21 +18,10 @@ const std::string kWhat = "state database";
 
 }  // namespace
 
-QuarantineStore::QuarantineStore(const std::string& path)
-    : path_(path), session_(SqliteDatabase::open(kWhat, path)) {
-    SqliteDatabase::guarded(kWhat, path_, "create the quarantine table", [this] {
-        session_ << "CREATE TABLE IF NOT EXISTS quarantine ("
-                    "  name TEXT NOT NULL,"
-                    "  version TEXT NOT NULL,"
-                    "  sha256 TEXT NOT NULL,"
-                    "  reason TEXT NOT NULL,"
-                    "  at TEXT NOT NULL,"
-                    "  announced INTEGER NOT NULL DEFAULT 0,"
-                    "  PRIMARY KEY (name, version)"
-                    ") WITHOUT ROWID",
-            now;
-    });
-}
+QuarantineStore::QuarantineStore(std::shared_ptr<Database> database)
+    : database_(std::move(database)),
+      path_(database_->path()),
+      session_(database_->connect(kWhat)) {}
 
 void QuarantineStore::add(const ServiceId& id, const std::string& sha256,
                           const std::string& reason) {

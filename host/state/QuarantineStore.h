@@ -2,12 +2,14 @@
 
 #include <Poco/Data/Session.h>
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/ServiceId.h"
+#include "state/Database.h"
 
 namespace mvi::host {
 
@@ -31,9 +33,9 @@ class QuarantineStore {
         bool announced = false;
     };
 
-    /// Opens (creating the table when missing) the database at `path`. Throws
-    /// std::runtime_error naming the path and SQLite's message.
-    explicit QuarantineStore(const std::string& path);
+    /// Opens a connection of its own to `database` (not null). Throws std::runtime_error naming
+    /// the path and SQLite's message.
+    explicit QuarantineStore(std::shared_ptr<Database> database);
 
     QuarantineStore(const QuarantineStore&) = delete;
     QuarantineStore& operator=(const QuarantineStore&) = delete;
@@ -54,6 +56,7 @@ class QuarantineStore {
     void markAnnounced(const ServiceId& id);
 
   private:
+    std::shared_ptr<Database> database_;
     std::string path_;
     mutable std::mutex mutex_;
     mutable Poco::Data::Session session_;

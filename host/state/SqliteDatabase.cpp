@@ -37,13 +37,6 @@ std::optional<StorageError::Cause> SqliteDatabase::storageCause(const Poco::Exce
 }
 
 Poco::Data::Session SqliteDatabase::open(const std::string& what, const std::string& path) {
-    using Poco::Data::Keywords::into;
-    using Poco::Data::Keywords::now;
-    static const bool registered = [] {
-        Poco::Data::SQLite::Connector::registerConnector();
-        return true;
-    }();
-    static_cast<void>(registered);
     const bool inMemory = path == ":memory:";
     if (!inMemory) {
         try {
@@ -56,8 +49,24 @@ Poco::Data::Session SqliteDatabase::open(const std::string& what, const std::str
                                      ": cannot create its folder: " + error.code().message());
         }
     }
+    return connect(what, path, path);
+}
+
+Poco::Data::Session SqliteDatabase::openInMemory(const std::string& what, const std::string& name) {
+    return connect(what, ":memory:", "file:" + name + "?mode=memory&cache=shared");
+}
+
+Poco::Data::Session SqliteDatabase::connect(const std::string& what, const std::string& path,
+                                            const std::string& target) {
+    using Poco::Data::Keywords::into;
+    using Poco::Data::Keywords::now;
+    static const bool registered = [] {
+        Poco::Data::SQLite::Connector::registerConnector();
+        return true;
+    }();
+    static_cast<void>(registered);
     return guarded(what, path, "open", [&] {
-        Poco::Data::Session session(Poco::Data::SQLite::Connector::KEY, path);
+        Poco::Data::Session session(Poco::Data::SQLite::Connector::KEY, target);
         session.setConnectionTimeout(kBusyTimeoutSeconds);
         // The first statement that reads the file: this is where a file that is not a database
         // is refused.

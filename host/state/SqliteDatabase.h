@@ -25,6 +25,11 @@ class SqliteDatabase {
     /// not a database).
     static Poco::Data::Session open(const std::string& what, const std::string& path);
 
+    /// Opens a connection to the in-memory database `name` in SQLite's shared cache: every
+    /// connection opened with the same name in this process sees the same tables, until the last
+    /// one closes. Errors name the database as `<what> :memory:`.
+    static Poco::Data::Session openInMemory(const std::string& what, const std::string& name);
+
     /// Runs `action`, turning a Poco exception (whose what() carries only its class name) into
     /// an exception whose message is `<what> <path>: cannot <operation>: <SQLite's message>`: a
     /// StorageError when the cause lies in the machine (disk full, read-only, I/O error, busy,
@@ -73,6 +78,10 @@ class SqliteDatabase {
     }
 
   private:
+    /// Opens `target` (a path or an SQLite URI) the way `open` describes; errors name `path`.
+    static Poco::Data::Session connect(const std::string& what, const std::string& path,
+                                       const std::string& target);
+
     static void noticeDamage(const std::string& path, const Poco::Exception& error) {
         if (DatabaseHealth::isDamage(error)) {
             DatabaseHealth::reportDamage(path, error.displayText());

@@ -3,89 +3,26 @@
 #include "core/IsoTime.h"
 #include "state/SqliteDatabase.h"
 
-#include <Poco/Data/SQLite/Connector.h>
-#include <Poco/Exception.h>
 #include <Poco/Timestamp.h>
 
 #include <cstddef>
-#include <filesystem>
 #include <stdexcept>
+#include <utility>
 
 namespace mvi::host {
 namespace {
 
 using namespace Poco::Data::Keywords;
 
-/// How long a write waits for another process's write to finish before failing.
-
-/// The schema, one step per version: step `i` brings a file from `user_version` i to i + 1.
-/// Steps are only ever appended; a shipped step never changes.
-const std::vector<std::vector<const char*>> MIGRATIONS = {
-    // 1: deployed versions, main marks, parameter values.
-    {
-        "CREATE TABLE deployments ("
-        "  name TEXT NOT NULL,"
-        "  version TEXT NOT NULL,"
-        "  sha256 TEXT NOT NULL,"
-        "  PRIMARY KEY (name, version)"
-        ") WITHOUT ROWID",
-        "CREATE TABLE mains ("
-        "  name TEXT NOT NULL PRIMARY KEY,"
-        "  version TEXT NOT NULL"
-        ") WITHOUT ROWID",
-        "CREATE TABLE parameters ("
-        "  name TEXT NOT NULL,"
-        "  version TEXT NOT NULL,"
-        "  parameter TEXT NOT NULL,"
-        "  value TEXT NOT NULL,"
-        "  PRIMARY KEY (name, version, parameter)"
-        ") WITHOUT ROWID",
-    },
-    // 2: builds that passed a probe, by content hash.
-    {
-        "CREATE TABLE probed_builds ("
-        "  sha256 TEXT NOT NULL PRIMARY KEY,"
-        "  probed_at TEXT NOT NULL"
-        ") WITHOUT ROWID",
-    },
-};
-
 /// How errors name this database.
 const std::string kWhat = "state database";
 
 }  // namespace
 
-StateStore::StateStore(const std::string& path)
-    : path_(path), session_(SqliteDatabase::open(kWhat, path)) {
-    SqliteDatabase::guarded(kWhat, path_, "open", [this] { migrate(); });
-}
-
-void StateStore::migrate() {
-    int version = 0;
-    session_ << "PRAGMA user_version", into(version), now;
-    if (version == SCHEMA_VERSION) {
-        return;
-    }
-    SqliteDatabase::inWriteTransaction(session_, [&] {
-        // Read again under the write lock: another process may have migrated in between.
-        session_ << "PRAGMA user_version", into(version), now;
-        if (version > SCHEMA_VERSION) {
-            throw std::runtime_error("state database " + path_ + ": schema version " +
-                                     std::to_string(version) + " is newer than this host's (" +
-                                     std::to_string(SCHEMA_VERSION) + ")");
-        }
-        if (version == SCHEMA_VERSION) {
-            return;
-        }
-        for (int step = version; step < SCHEMA_VERSION; ++step) {
-            for (const char* sql : MIGRATIONS.at(static_cast<std::size_t>(step))) {
-                session_ << sql, now;
-            }
-        }
-        // PRAGMA takes no bound parameters; the value is this build's own constant.
-        session_ << "PRAGMA user_version = " + std::to_string(SCHEMA_VERSION), now;
-    });
-}
+StateStore::StateStore(std::shared_ptr<Database> database)
+    : database_(std::move(database)),
+      path_(database_->path()),
+      session_(database_->connect(kWhat)) {}
 
 void StateStore::recordDeployment(const ServiceId& id, const std::string& sha256,
                                   const std::optional<MainMark>& main) {

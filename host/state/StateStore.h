@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/ServiceId.h"
+#include "state/Database.h"
 
 namespace mvi::host {
 
@@ -21,21 +23,16 @@ namespace mvi::host {
 /// host. A write the data folder refuses (disk full, read-only, I/O error) throws StorageError and
 /// changes nothing.
 ///
-/// The schema is versioned with SQLite's `user_version`; opening a file written by an older host
-/// migrates it forward, and a file written by a newer host is refused.
+/// Its tables (`deployments`, `mains`, `parameters`, `probed_builds`) belong to the schema of
+/// Database, which creates and migrates them.
 ///
 /// Thread-safe: all calls share one connection behind a mutex. Several processes may open the
 /// same file; they wait for each other's writes (busy timeout) instead of failing at once.
 class StateStore {
   public:
-    /// Newest schema version this host writes (the file's `user_version`).
-    static constexpr int SCHEMA_VERSION = 2;
-
-    /// Opens (creating when missing, along with parent folders) the database at `path`; WAL
-    /// journal, synchronous=FULL, busy timeout; creates/migrates the schema. Throws
-    /// std::runtime_error naming the path and SQLite's message on failure (e.g. not a database
-    /// file, or a schema newer than SCHEMA_VERSION).
-    explicit StateStore(const std::string& path);
+    /// Opens a connection of its own to `database` (not null). Throws std::runtime_error naming
+    /// the path and SQLite's message on failure.
+    explicit StateStore(std::shared_ptr<Database> database);
 
     StateStore(const StateStore&) = delete;
     StateStore& operator=(const StateStore&) = delete;
@@ -84,13 +81,10 @@ class StateStore {
     const std::string& path() const;
 
   private:
-    /// Brings the schema from the file's `user_version` up to SCHEMA_VERSION in one committed
-    /// transaction under the write lock; refuses a file whose schema is newer.
-    void migrate();
-
     /// Writes the main mark of `name`; call with `mutex_` held.
     void writeMainLocked(const std::string& name, const std::optional<std::string>& version);
 
+    std::shared_ptr<Database> database_;
     std::string path_;
     mutable std::mutex mutex_;
     mutable Poco::Data::Session session_;

@@ -52,19 +52,19 @@ class AuthStoreTest : public ::testing::Test {
 TEST_F(AuthStoreTest, SecretIsGeneratedOnceAndKeptInTheFile) {
     std::string secret;
     {
-        AuthStore store(dbPath());
+        AuthStore store(Database::open(dbPath()));
         secret = store.signingSecret();
         EXPECT_EQ(secret.size(), 64u);
         EXPECT_EQ(secret.find_first_not_of("0123456789abcdef"), std::string::npos) << secret;
     }
-    AuthStore reopened(dbPath());
+    AuthStore reopened(Database::open(dbPath()));
     EXPECT_EQ(reopened.signingSecret(), secret);
-    AuthStore other(dbPath("other.db"));
+    AuthStore other(Database::open(dbPath("other.db")));
     EXPECT_NE(other.signingSecret(), secret);
 }
 
 TEST_F(AuthStoreTest, UsersAreCreatedAndUpdated) {
-    AuthStore store(dbPath());
+    AuthStore store(Database::open(dbPath()));
     EXPECT_FALSE(store.passwordHash("admin"));
     store.setUser("admin", "hash-1", true);
     EXPECT_EQ(store.passwordHash("admin"), "hash-1");
@@ -75,11 +75,11 @@ TEST_F(AuthStoreTest, UsersAreCreatedAndUpdated) {
 
 TEST_F(AuthStoreTest, TokensRoundTripAndSurviveReopening) {
     {
-        AuthStore store(dbPath());
+        AuthStore store(Database::open(dbPath()));
         store.addToken(record("b", 2'000'000, std::nullopt));
         store.addToken(record("a", 1'000'000, 5'000'000));
     }
-    AuthStore store(dbPath());
+    AuthStore store(Database::open(dbPath()));
     auto a = store.token("a");
     ASSERT_TRUE(a);
     EXPECT_EQ(a->user, "admin");
@@ -100,19 +100,19 @@ TEST_F(AuthStoreTest, TokensRoundTripAndSurviveReopening) {
 
 TEST_F(AuthStoreTest, RevokingMarksTheRowAndUnknownIdsAreReported) {
     {
-        AuthStore store(dbPath());
+        AuthStore store(Database::open(dbPath()));
         store.addToken(record("a", 1, std::nullopt));
         EXPECT_TRUE(store.revokeToken("a"));
         EXPECT_TRUE(store.revokeToken("a"));
         EXPECT_FALSE(store.revokeToken("nope"));
         EXPECT_FALSE(store.token("nope"));
     }
-    AuthStore store(dbPath());
+    AuthStore store(Database::open(dbPath()));
     EXPECT_TRUE(store.token("a")->revoked);
 }
 
 TEST_F(AuthStoreTest, RemovingAConfiguredUserRevokesItsTokens) {
-    AuthStore store(dbPath());
+    AuthStore store(Database::open(dbPath()));
     store.setUser("admin", "hash", true);
     store.setUser("root", "hash", true);
     store.setUser("guest", "hash", false);
@@ -131,7 +131,7 @@ TEST_F(AuthStoreTest, RemovingAConfiguredUserRevokesItsTokens) {
 }
 
 TEST_F(AuthStoreTest, ANewPasswordRevokesTheUsersTokens) {
-    AuthStore store(dbPath());
+    AuthStore store(Database::open(dbPath()));
     store.setUser("admin", "hash-1", true);
     store.setUser("root", "hash", true);
     store.addToken(record("a", 1, std::nullopt));
@@ -149,7 +149,7 @@ TEST_F(AuthStoreTest, ANewPasswordRevokesTheUsersTokens) {
 }
 
 TEST_F(AuthStoreTest, TokensRecordWhetherAuthWasOn) {
-    AuthStore store(dbPath());
+    AuthStore store(Database::open(dbPath()));
     TokenRecord on = record("on", 1, std::nullopt);
     on.issuedWithAuth = true;
     store.addToken(on);
@@ -171,23 +171,25 @@ TEST_F(AuthStoreTest, TokensOfAnOlderFileCountAsIssuedWithoutAuth) {
         old << "INSERT INTO auth_tokens (id, user_name, created_at) VALUES ('old', 'admin', 1)",
             Poco::Data::Keywords::now;
     }
-    AuthStore store(dbPath());
+    AuthStore store(Database::open(dbPath()));
     auto old = store.token("old");
     ASSERT_TRUE(old);
     EXPECT_FALSE(old->issuedWithAuth);
     TokenRecord fresh = record("new", 2, std::nullopt);
     fresh.issuedWithAuth = true;
     store.addToken(fresh);
-    EXPECT_TRUE(AuthStore(dbPath()).token("new")->issuedWithAuth);
+    EXPECT_TRUE(AuthStore(Database::open(dbPath())).token("new")->issuedWithAuth);
 }
 
 TEST_F(AuthStoreTest, SharesTheFileWithTheStateStore) {
-    AuthStore auth(dbPath());
-    StateStore state(dbPath());
+    auto database = Database::open(dbPath());
+    AuthStore auth(database);
+    StateStore state(database);
     state.setMain("hello", "1.0.0");
     auth.addToken(record("a", 1, std::nullopt));
-    AuthStore reopened(dbPath());
-    StateStore stateReopened(dbPath());
+    auto reopenedDatabase = Database::open(dbPath());
+    AuthStore reopened(reopenedDatabase);
+    StateStore stateReopened(reopenedDatabase);
     EXPECT_EQ(stateReopened.main("hello"), "1.0.0");
     EXPECT_TRUE(reopened.token("a"));
     EXPECT_EQ(reopened.signingSecret(), auth.signingSecret());
@@ -199,7 +201,7 @@ TEST_F(AuthStoreTest, AFileThatIsNotADatabaseIsRefused) {
         std::ofstream file(dbPath());
         file << std::string(4096, 'x');
     }
-    EXPECT_THROW(AuthStore{dbPath()}, std::runtime_error);
+    EXPECT_THROW(AuthStore{Database::open(dbPath())}, std::runtime_error);
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ class AuthenticatorTest : public ::testing::Test {
   protected:
     void SetUp() override {
         dir_ = mvi::test::makeTemporaryDirectory();
-        store_ = std::make_unique<AuthStore>(dbPath());
+        store_ = std::make_unique<AuthStore>(Database::open(dbPath()));
         logger_.setChannel(new Poco::StreamChannel(log_));
         logger_.setLevel("information");
     }
@@ -276,7 +276,7 @@ TEST_F(AuthenticatorTest, ForgedAndForeignTokensAreInvalid) {
     auto issued = auth.issue("admin", std::nullopt);
 
     // Signed with another secret.
-    AuthStore otherStore((fs::path(dir_) / "other.db").string());
+    AuthStore otherStore(Database::open((fs::path(dir_) / "other.db").string()));
     Poco::JWT::Token forged;
     forged.setSubject("admin");
     forged.setId(issued.record.id);
@@ -315,7 +315,7 @@ TEST_F(AuthenticatorTest, TokensOutliveANewStoreOnTheSameFile) {
         Authenticator auth(*store_, settings(), logger_);
         token = auth.issue("admin", std::nullopt).token;
     }
-    store_ = std::make_unique<AuthStore>(dbPath());
+    store_ = std::make_unique<AuthStore>(Database::open(dbPath()));
     Authenticator auth(*store_, settings(), logger_);
     EXPECT_TRUE(auth.verify(token).authenticated());
 }

@@ -431,7 +431,7 @@ TEST_F(DataFolderTest, AQueryMeetingDamageIsRecordedForItsFile) {
 TEST_F(DataFolderTest, TheWatchReportsADeletedDatabaseOnce) {
     fs::create_directories(data());
     const std::string database = DataFolder::databasePath(data().string());
-    StateStore store(database);
+    StateStore store(Database::open(database));
     std::mutex mutex;
     std::vector<std::string> announced;
     DatabaseWatch watch(
@@ -463,7 +463,7 @@ TEST_F(DataFolderTest, TheWatchReportsADeletedDatabaseOnce) {
 TEST_F(DataFolderTest, TheWatchReportsAReplacedDatabase) {
     fs::create_directories(data());
     const std::string database = DataFolder::databasePath(data().string());
-    StateStore store(database);
+    StateStore store(Database::open(database));
     DatabaseWatch watch(database, {}, std::chrono::hours(1));
     fs::copy_file(database, database + ".new");
     fs::rename(database + ".new", database);

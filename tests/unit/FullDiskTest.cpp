@@ -79,7 +79,7 @@ class FullDiskTest : public ::testing::Test {
 
 TEST_F(FullDiskTest, StateStoreKeepsTheOldValuesAndWritesAgainOnceThereIsSpace) {
     {
-        StateStore state(dbPath());
+        StateStore state(Database::open(dbPath()));
         state.saveParameter(kHello, "greeting", "old");
         state.recordDeployment(kHello, "aaaa", StateStore::MainMark{"1.0.0"});
         emptyTheWriteAheadLog();
@@ -98,13 +98,13 @@ TEST_F(FullDiskTest, StateStoreKeepsTheOldValuesAndWritesAgainOnceThereIsSpace) 
         disk_->release();
         state.saveParameter(kHello, "greeting", "after");
     }
-    StateStore reopened(dbPath());
+    StateStore reopened(Database::open(dbPath()));
     EXPECT_EQ(reopened.parameters(kHello).at("greeting"), "after");
     EXPECT_EQ(reopened.main("hello"), "1.0.0");
 }
 
 TEST_F(FullDiskTest, NotificationStoreRaisesNothingOnAFullDisk) {
-    NotificationStore notifications(dbPath());
+    NotificationStore notifications(Database::open(dbPath()));
     notifications.raise(kHello, Severity::Warning, "before");
     emptyTheWriteAheadLog();
     disk_->fill();
@@ -120,7 +120,7 @@ TEST_F(FullDiskTest, NotificationStoreRaisesNothingOnAFullDisk) {
 }
 
 TEST_F(FullDiskTest, AuthStoreIssuesAndRevokesNothingOnAFullDisk) {
-    AuthStore auth(dbPath());
+    AuthStore auth(Database::open(dbPath()));
     auth.addToken(TokenRecord{"kept", "admin", Poco::Timestamp(), std::nullopt, false});
     emptyTheWriteAheadLog();
     disk_->fill();
@@ -139,7 +139,7 @@ TEST_F(FullDiskTest, AuthStoreIssuesAndRevokesNothingOnAFullDisk) {
 TEST_F(FullDiskTest, DurableMonitoringTellsTheCallerAndCountsWhatItCouldNotWrite) {
     MonitorStore::Settings settings;
     settings.durability = MonitorStore::Durability::Durable;
-    MonitorStore store(dbPath(), settings);
+    MonitorStore store(Database::open(dbPath()), settings);
     ASSERT_TRUE(store.store(kHello, {{"value", 1}}));
     emptyTheWriteAheadLog();
     disk_->fill();
@@ -162,7 +162,7 @@ TEST_F(FullDiskTest, DurableMonitoringTellsTheCallerAndCountsWhatItCouldNotWrite
 TEST_F(FullDiskTest, QueuedMonitoringCountsAndRemembersWhatItCouldNotWrite) {
     MonitorStore::Settings settings;
     settings.durability = MonitorStore::Durability::Queued;
-    MonitorStore store(dbPath(), settings);
+    MonitorStore store(Database::open(dbPath()), settings);
     ASSERT_TRUE(store.store(kHello, {{"value", 1}}));
     store.flush();
     emptyTheWriteAheadLog();

@@ -49,7 +49,7 @@ class MonitorStoreTest : public ::testing::Test {
     }
 
     std::unique_ptr<MonitorStore> open(MonitorStore::Settings settings = {}) {
-        return std::make_unique<MonitorStore>(path(), settings);
+        return std::make_unique<MonitorStore>(Database::open(path()), settings);
     }
 
     std::string path() const { return directory_ + "/data/mvi.db"; }

@@ -50,7 +50,8 @@ class NotificationStoreTest : public ::testing::Test {
                 emailed_.push_back(notification);
             };
         }
-        return std::make_unique<NotificationStore>(path(), sender, [this] { return now(); });
+        return std::make_unique<NotificationStore>(Database::open(path()), sender,
+                                                   [this] { return now(); });
     }
 
     std::string path() const { return directory_ + "/data/mvi.db"; }
@@ -158,7 +159,7 @@ TEST_F(NotificationStoreTest, ClearDeletesFromTheFile) {
 }
 
 TEST_F(NotificationStoreTest, SharesTheFileWithTheStateStore) {
-    StateStore state(path());
+    StateStore state(Database::open(path()));
     auto store = open();
     state.recordDeployment(kHello, "abc");
     store->raise(kHello, Severity::Critical, "Failed to load: reason");

@@ -92,7 +92,7 @@ void expectSameJson(const json& actual, const json& expected) {
 
 TEST_F(StateStoreTest, CreatesTheFileAndItsParentFolders) {
     const std::string path = dbPath();
-    StateStore store(path);
+    StateStore store(Database::open(path));
     EXPECT_EQ(store.path(), path);
     EXPECT_TRUE(std::filesystem::is_regular_file(path));
     EXPECT_TRUE(store.deployments().empty());
@@ -102,18 +102,18 @@ TEST_F(StateStoreTest, CreatesTheFileAndItsParentFolders) {
 
 TEST_F(StateStoreTest, UsesTheWalJournalAndRecordsTheSchemaVersion) {
     const std::string path = dbPath();
-    { StateStore store(path); }
+    { StateStore store(Database::open(path)); }
     Poco::Data::Session session(Poco::Data::SQLite::Connector::KEY, path);
     std::string journalMode;
     int userVersion = 0;
     session << "PRAGMA journal_mode", into(journalMode), now;
     session << "PRAGMA user_version", into(userVersion), now;
     EXPECT_EQ(journalMode, "wal");
-    EXPECT_EQ(userVersion, StateStore::SCHEMA_VERSION);
+    EXPECT_EQ(userVersion, Database::SCHEMA_VERSION);
 }
 
 TEST_F(StateStoreTest, RecordsAndListsDeployments) {
-    StateStore store(dbPath());
+    StateStore store(Database::open(dbPath()));
     store.recordDeployment({"hello", "1.0.0"}, "aaa");
     store.recordDeployment({"hello", "2.0.0"}, "bbb");
     store.recordDeployment({"echo", "0.1.0-beta"}, "ccc");
@@ -126,7 +126,7 @@ TEST_F(StateStoreTest, RecordsAndListsDeployments) {
 }
 
 TEST_F(StateStoreTest, RecordDeploymentOverwritesTheHash) {
-    StateStore store(dbPath());
+    StateStore store(Database::open(dbPath()));
     store.recordDeployment({"hello", "1.0.0"}, "old");
     store.recordDeployment({"hello", "1.0.0"}, "new");
     const std::vector<std::pair<ServiceId, std::string>> expected = {{{"hello", "1.0.0"}, "new"}};
@@ -134,7 +134,7 @@ TEST_F(StateStoreTest, RecordDeploymentOverwritesTheHash) {
 }
 
 TEST_F(StateStoreTest, SetMainRoundTripsOverwritesAndClears) {
-    StateStore store(dbPath());
+    StateStore store(Database::open(dbPath()));
     store.setMain("hello", "1.0.0");
     EXPECT_EQ(store.main("hello"), "1.0.0");
     store.setMain("hello", "2.0.0");
@@ -146,7 +146,7 @@ TEST_F(StateStoreTest, SetMainRoundTripsOverwritesAndClears) {
 }
 
 TEST_F(StateStoreTest, MainIsKeptPerService) {
-    StateStore store(dbPath());
+    StateStore store(Database::open(dbPath()));
     store.setMain("hello", "1.0.0");
     store.setMain("echo", "3.0.0");
     EXPECT_EQ(store.main("hello"), "1.0.0");
@@ -155,7 +155,7 @@ TEST_F(StateStoreTest, MainIsKeptPerService) {
 }
 
 TEST_F(StateStoreTest, SaveParameterRoundTripsAndOverwrites) {
-    StateStore store(dbPath());
+    StateStore store(Database::open(dbPath()));
     const ServiceId hello{"hello", "1.0.0"};
     store.saveParameter(hello, "phrase", "Hello");
     store.saveParameter(hello, "count", 3);
@@ -167,7 +167,7 @@ TEST_F(StateStoreTest, SaveParameterRoundTripsAndOverwrites) {
 }
 
 TEST_F(StateStoreTest, ParametersAreKeptPerVersion) {
-    StateStore store(dbPath());
+    StateStore store(Database::open(dbPath()));
     store.saveParameter({"hello", "1.0.0"}, "phrase", "one");
     store.saveParameter({"hello", "2.0.0"}, "phrase", "two");
     store.saveParameter({"echo", "1.0.0"}, "phrase", "echo");
@@ -180,7 +180,7 @@ TEST_F(StateStoreTest, ParametersAreKeptPerVersion) {
 }
 
 TEST_F(StateStoreTest, RemoveDeploymentDropsItsParametersAndMainMark) {
-    StateStore store(dbPath());
+    StateStore store(Database::open(dbPath()));
     const ServiceId one{"hello", "1.0.0"};
     const ServiceId two{"hello", "2.0.0"};
     store.recordDeployment(one, "aaa");
@@ -199,7 +199,7 @@ TEST_F(StateStoreTest, RemoveDeploymentDropsItsParametersAndMainMark) {
 }
 
 TEST_F(StateStoreTest, RemoveDeploymentKeepsAnotherVersionsMainMark) {
-    StateStore store(dbPath());
+    StateStore store(Database::open(dbPath()));
     store.recordDeployment({"hello", "1.0.0"}, "aaa");
     store.recordDeployment({"hello", "2.0.0"}, "bbb");
     store.setMain("hello", "2.0.0");
@@ -212,7 +212,7 @@ TEST_F(StateStoreTest, RemoveDeploymentKeepsAnotherVersionsMainMark) {
 TEST_F(StateStoreTest, ReopeningKeepsEverything) {
     const std::string path = dbPath();
     {
-        StateStore store(path);
+        StateStore store(Database::open(path));
         store.recordDeployment({"hello", "1.0.0"}, "aaa");
         store.recordDeployment({"echo", "2.1.0"}, "bbb");
         store.setMain("hello", "1.0.0");
@@ -220,7 +220,7 @@ TEST_F(StateStoreTest, ReopeningKeepsEverything) {
         store.saveParameter({"hello", "1.0.0"}, "phrase", "Howdy");
         store.saveParameter({"echo", "2.1.0"}, "limits", {{"max", 10}});
     }
-    StateStore store(path);
+    StateStore store(Database::open(path));
     const std::vector<std::pair<ServiceId, std::string>> expected = {
         {{"echo", "2.1.0"}, "bbb"},
         {{"hello", "1.0.0"}, "aaa"},
@@ -239,7 +239,7 @@ TEST_F(StateStoreTest, JsonValuesOfEveryKindRoundTripExactly) {
     const ServiceId id{"hello", "1.0.0"};
     const std::vector<json> values = everyKindOfValue();
     {
-        StateStore store(path);
+        StateStore store(Database::open(path));
         for (std::size_t i = 0; i < values.size(); ++i) {
             store.saveParameter(id, "p" + std::to_string(i), values[i]);
         }
@@ -249,7 +249,7 @@ TEST_F(StateStoreTest, JsonValuesOfEveryKindRoundTripExactly) {
             expectSameJson(saved.at("p" + std::to_string(i)), values[i]);
         }
     }
-    StateStore reopened(path);
+    StateStore reopened(Database::open(path));
     const auto saved = reopened.parameters(id);
     ASSERT_EQ(saved.size(), values.size());
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -258,7 +258,7 @@ TEST_F(StateStoreTest, JsonValuesOfEveryKindRoundTripExactly) {
 }
 
 TEST_F(StateStoreTest, TextThatLooksLikeSqlIsStoredLiterally) {
-    StateStore store(dbPath());
+    StateStore store(Database::open(dbPath()));
     const ServiceId id{"x'); DROP TABLE deployments; --", "1.0.0'"};
     const std::string parameter = "p\"; DELETE FROM parameters; --";
     store.recordDeployment(id, "'; --");
@@ -271,7 +271,7 @@ TEST_F(StateStoreTest, TextThatLooksLikeSqlIsStoredLiterally) {
 }
 
 TEST_F(StateStoreTest, ConcurrentWritersLoseNothing) {
-    StateStore store(dbPath());
+    StateStore store(Database::open(dbPath()));
     constexpr int THREADS = 4;
     constexpr int WRITES = 25;
     const ServiceId shared{"shared", "1.0.0"};
@@ -306,13 +306,13 @@ TEST_F(StateStoreTest, ConcurrentWritersLoseNothing) {
 
 TEST_F(StateStoreTest, ConcurrentStoresOnOneFileLoseNothing) {
     const std::string path = dbPath();
-    { StateStore create(path); }
+    { StateStore create(Database::open(path)); }
     constexpr int STORES = 3;
     constexpr int WRITES = 20;
     std::vector<std::thread> threads;
     for (int s = 0; s < STORES; ++s) {
         threads.emplace_back([&path, s] {
-            StateStore store(path);
+            StateStore store(Database::open(path));
             const ServiceId id{"svc_" + std::to_string(s), "1.0.0"};
             for (int i = 0; i < WRITES; ++i) {
                 store.saveParameter(id, "p" + std::to_string(i), i);
@@ -325,7 +325,7 @@ TEST_F(StateStoreTest, ConcurrentStoresOnOneFileLoseNothing) {
     for (auto& thread : threads) {
         thread.join();
     }
-    StateStore store(path);
+    StateStore store(Database::open(path));
     EXPECT_EQ(store.deployments().size(), static_cast<std::size_t>(STORES));
     for (int s = 0; s < STORES; ++s) {
         EXPECT_EQ(store.parameters({"svc_" + std::to_string(s), "1.0.0"}).size(),
@@ -342,7 +342,7 @@ TEST_F(StateStoreTest, EveryWriteSurvivesSigkill) {
         // The child writes and dies by SIGKILL with the store still open: no destructor, no
         // checkpoint, no clean close.
         try {
-            StateStore store(path);
+            StateStore store(Database::open(path));
             for (int i = 0; i < WRITES; ++i) {
                 const ServiceId id{"svc", "1.0." + std::to_string(i)};
                 store.recordDeployment(id, "hash" + std::to_string(i));
@@ -360,7 +360,7 @@ TEST_F(StateStoreTest, EveryWriteSurvivesSigkill) {
     ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited with status " << WEXITSTATUS(status);
     ASSERT_EQ(WTERMSIG(status), SIGKILL);
 
-    StateStore store(path);
+    StateStore store(Database::open(path));
     const auto deployed = store.deployments();
     ASSERT_EQ(deployed.size(), static_cast<std::size_t>(WRITES - 1));
     for (int i = 1; i < WRITES; ++i) {
@@ -385,7 +385,7 @@ TEST_F(StateStoreTest, AFileThatIsNotADatabaseIsRefusedWithAClearMessage) {
         }
     }
     try {
-        StateStore store(path);
+        StateStore store(Database::open(path));
         FAIL() << "opened a text file as a database";
     } catch (const std::runtime_error& e) {
         const std::string message = e.what();
@@ -399,7 +399,7 @@ TEST_F(StateStoreTest, AFolderThatCannotBeCreatedIsRefused) {
     std::ofstream(blocker) << "a file where a folder should be";
     const std::string path = (blocker / "state.db").string();
     try {
-        StateStore store(path);
+        StateStore store(Database::open(path));
         FAIL() << "opened a database below a regular file";
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
@@ -408,13 +408,13 @@ TEST_F(StateStoreTest, AFolderThatCannotBeCreatedIsRefused) {
 
 TEST_F(StateStoreTest, ASchemaNewerThanThisHostIsRefused) {
     const std::string path = dbPath();
-    { StateStore store(path); }
+    { StateStore store(Database::open(path)); }
     {
         Poco::Data::Session session(Poco::Data::SQLite::Connector::KEY, path);
-        session << "PRAGMA user_version = " + std::to_string(StateStore::SCHEMA_VERSION + 1), now;
+        session << "PRAGMA user_version = " + std::to_string(Database::SCHEMA_VERSION + 1), now;
     }
     try {
-        StateStore store(path);
+        StateStore store(Database::open(path));
         FAIL() << "opened a database with a newer schema";
     } catch (const std::runtime_error& e) {
         const std::string message = e.what();
@@ -426,14 +426,14 @@ TEST_F(StateStoreTest, ASchemaNewerThanThisHostIsRefused) {
 TEST_F(StateStoreTest, RemembersProbedBuildsAcrossReopening) {
     const std::string path = dbPath();
     {
-        StateStore store(path);
+        StateStore store(Database::open(path));
         EXPECT_FALSE(store.probed("abc123"));
         store.recordProbed("abc123");
         store.recordProbed("abc123");
         EXPECT_TRUE(store.probed("abc123"));
         EXPECT_FALSE(store.probed("def456"));
     }
-    StateStore again(path);
+    StateStore again(Database::open(path));
     EXPECT_TRUE(again.probed("abc123"));
 }
 
@@ -457,7 +457,7 @@ TEST_F(StateStoreTest, AFileOfSchemaOneGainsTheProbedBuildsAndKeepsItsState) {
         session << "INSERT INTO deployments VALUES ('hello', '1.0.0', 'feed')", now;
         session << "PRAGMA user_version = 1", now;
     }
-    StateStore store(path);
+    StateStore store(Database::open(path));
     ASSERT_EQ(store.deployments().size(), 1u);
     EXPECT_EQ(store.deployments().front().second, "feed");
     EXPECT_FALSE(store.probed("feed"));
@@ -466,7 +466,7 @@ TEST_F(StateStoreTest, AFileOfSchemaOneGainsTheProbedBuildsAndKeepsItsState) {
     Poco::Data::Session session(Poco::Data::SQLite::Connector::KEY, path);
     int userVersion = 0;
     session << "PRAGMA user_version", into(userVersion), now;
-    EXPECT_EQ(userVersion, StateStore::SCHEMA_VERSION);
+    EXPECT_EQ(userVersion, Database::SCHEMA_VERSION);
 }
 
 }  // namespace
