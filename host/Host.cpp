@@ -162,8 +162,7 @@ void Host::start() {
     params->setMaxQueued(config_.http.maxQueued);
     params->setKeepAlive(true);
     params->setMaxKeepAliveRequests(0);
-    params->setKeepAliveTimeout(
-        Poco::Timespan(static_cast<long>(config_.http.keepAlive.count()), 0));
+    params->setKeepAliveTimeout(Poco::Timespan(config_.http.keepAlive.count(), 0));
     params->setServerName("mvi-host");
     server_ = std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(context_), threads_,
                                                       socket, params);

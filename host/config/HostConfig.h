@@ -121,7 +121,8 @@ struct DocsSettings {
 /// Every key, its default and its meaning are listed in `HostConfig::defaults()`; the README's
 /// configuration table is that list. Each key can be overridden by an environment variable
 /// `MVI_<KEY>` (dots become underscores, upper case: `http.port` -> `MVI_HTTP_PORT`) and by the
-/// command line.
+/// command line. `from` sets every member that a key stands for, so the keys' defaults are those
+/// of that list, not the sections' member initialisers.
 struct HostConfig {
     HttpSettings http;
     PluginSettings plugins;
