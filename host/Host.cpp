@@ -50,30 +50,13 @@ std::string prepareDirectory(const std::string& path) {
 
 /// The data folder, ready for the stores to open their files in it.
 DataFolder preparedDataFolder(const HostConfig& config, Poco::Logger& logger) {
-    DataFolder folder(config.dataDir, {config.pluginsDir}, logger);
+    DataFolder folder(config.data.dir, {config.plugins.dir}, logger);
     folder.prepare();
     return folder;
 }
 
 std::string inDirectory(const std::string& directory, const std::string& name) {
     return Poco::Path(Poco::Path::forDirectory(directory), name).toString();
-}
-
-Authenticator::Settings authSettings(const HostConfig& config) {
-    Authenticator::Settings settings;
-    settings.enabled = Authenticator::enabledFor(config.authEnabled, config.httpHost);
-    settings.adminUser = config.authAdminUser;
-    settings.adminPassword = config.authAdminPassword;
-    settings.generatedPasswordFile =
-        Poco::Path(inDirectory(config.dataDir, "admin_password")).absolute().toString();
-    if (config.authTokenDays > 0) {
-        settings.defaultValidity = Poco::Timespan(config.authTokenDays, 0, 0, 0, 0);
-    }
-    settings.throttle.freeFailures = config.authLoginFreeFailures;
-    settings.throttle.backoff = Poco::Timespan(config.authLoginBackoffSeconds, 0);
-    settings.throttle.maxBackoff = Poco::Timespan(config.authLoginBackoffMaxSeconds, 0);
-    settings.throttle.concurrentChecks = config.authLoginConcurrency;
-    return settings;
 }
 
 }  // namespace
@@ -83,59 +66,45 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       logger_(logger),
       data_(preparedDataFolder(config_, logger_)),
       database_(Database::open(data_.databasePath())),
-      logs_(inDirectory(config_.dataDir, "logs"),
-            LogStore::Settings{config_.logsMaxFileBytes, config_.logsMaxFiles,
-                               config_.logsMemoryLines},
+      logs_(inDirectory(config_.data.dir, "logs"), config_.logs.store,
             Poco::Logger::get("service")),
-      mailer_(Mailer::Settings{config_.smtpHost, config_.smtpPort, config_.smtpSender,
-                               config_.smtpUsername, config_.smtpPassword,
-                               std::chrono::seconds(config_.smtpTimeoutSeconds), config_.smtpTls,
-                               config_.smtpCaFile},
-              logger_),
+      mailer_(config_.smtp, logger_),
       notifications_(database_, mailer_.sender()),
-      monitor_(database_,
-               MonitorStore::Settings{config_.monitorQueueCapacity, config_.monitorRetentionSeconds,
-                                      config_.monitorRetentionRows,
-                                      std::chrono::seconds(config_.monitorCleanupSeconds),
-                                      *MonitorStore::parseDurability(config_.monitorDurability)},
-               logger_),
+      monitor_(database_, config_.monitor, logger_),
       state_(database_),
       quarantine_(database_),
       authStore_(database_),
-      auth_(authStore_, authSettings(config_), logger_),
+      auth_(authStore_, config_.auth.authenticator, logger_),
       watchdog_(
-          static_cast<std::size_t>(config_.servicesStuckCallsLimit),
+          config_.services.stuckCallsLimit,
           [this](const std::string& reason) {
               logger_.critical(fmt::format("the serving process asks to be replaced: {}", reason));
               if (tooManyStuck_) {
                   tooManyStuck_();
               }
           }),
-      scheduler_(static_cast<unsigned>(config_.schedulerThreads)),
+      scheduler_(config_.scheduler.threads),
       unloader_(logger_),
-      registry_(*ServiceRegistry::parsePromotion(config_.reloadPromote)),
-      probe_(BuildProbe::Settings{config_.pluginsProbeExecutable.empty()
-                                      ? std::string("/proc/self/exe")
-                                      : config_.pluginsProbeExecutable,
-                                  std::chrono::seconds(config_.pluginsRegistrationTimeoutSeconds),
-                                  inDirectory(config_.dataDir, "cache")}),
-      dispatcher_(registry_, static_cast<std::size_t>(config_.servicesCallDepth),
-                  Dispatcher::MirrorSettings{config_.mirrorQueueCapacity,
-                                             static_cast<unsigned>(config_.mirrorThreads)}),
-      loader_(inDirectory(config_.dataDir, "cache"), pluginServices(), pluginVetting(), unloader_,
+      registry_(*ServiceRegistry::parsePromotion(config_.reload.promote)),
+      probe_(BuildProbe::Settings{
+          config_.plugins.probeExecutable.empty() ? std::string("/proc/self/exe")
+                                                  : config_.plugins.probeExecutable,
+          config_.plugins.registrationTimeout, inDirectory(config_.data.dir, "cache")}),
+      dispatcher_(registry_, config_.services.callDepth, config_.mirror),
+      loader_(inDirectory(config_.data.dir, "cache"), pluginServices(), pluginVetting(), unloader_,
               logger_),
       deployer_(registry_, loader_, state_, quarantine_, logger_),
       context_{config_, registry_, logs_,       notifications_, deployer_, dispatcher_.mirror(),
                auth_,   monitor_,  dispatcher_, loader_,        unloader_, watchdog_},
-      threads_("http", 2, config_.httpMaxThreads) {
-    prepareDirectory(config_.pluginsDir);
-    DataFolder::checkPluginsFolder(config_.pluginsDir, logger_);
-    auto staged = DeployHandler::removeStagedUploads(config_.pluginsDir);
+      threads_("http", 2, config_.http.maxThreads) {
+    prepareDirectory(config_.plugins.dir);
+    DataFolder::checkPluginsFolder(config_.plugins.dir, logger_);
+    auto staged = DeployHandler::removeStagedUploads(config_.plugins.dir);
     if (!staged.empty()) {
         logger_.information(
             fmt::format("plugins folder {}: removed {} upload(s) a crash left "
                         "half unpacked: {}",
-                        config_.pluginsDir, staged.size(), fmt::join(staged, ", ")));
+                        config_.plugins.dir, staged.size(), fmt::join(staged, ", ")));
     }
     databaseWatch_ = std::make_unique<DatabaseWatch>(
         data_.databasePath(), [this](const std::string& problem) { announce(problem); });
@@ -145,8 +114,8 @@ HostServices Host::pluginServices() {
     HostServices services{logs_, notifications_};
     services.monitor = &monitor_;
     services.watchdog = &watchdog_;
-    services.callTimeout = std::chrono::seconds(config_.servicesCallTimeoutSeconds);
-    services.stopTimeout = std::chrono::seconds(config_.pluginsStopTimeoutSeconds);
+    services.callTimeout = config_.services.callTimeout;
+    services.stopTimeout = config_.plugins.stopTimeout;
     services.timers = &scheduler_;
     services.caller = &dispatcher_;
     return services;
@@ -154,7 +123,7 @@ HostServices Host::pluginServices() {
 
 PluginLoader::Vetting Host::pluginVetting() {
     PluginLoader::Vetting vetting;
-    vetting.allowUniqueSymbols = config_.pluginsAllowUniqueSymbols;
+    vetting.allowUniqueSymbols = config_.plugins.allowUniqueSymbols;
     vetting.probe = &probe_;
     vetting.probed = [this](const std::string& sha256) { return state_.probed(sha256); };
     vetting.recordProbed = [this](const std::string& sha256) { state_.recordProbed(sha256); };
@@ -171,20 +140,17 @@ void Host::announce(const std::string& problem) {
 }
 
 void Host::loadPluginsFolder() {
-    if (config_.reloadWatch && !watcher_) {
+    if (config_.reload.watch && !watcher_) {
         // Watching starts first, so a file dropped during the scan is not missed.
-        PluginWatcher::Settings settings;
-        settings.closeQuiet = std::chrono::milliseconds(config_.reloadCloseQuietMs);
-        settings.openWriteQuiet = std::chrono::milliseconds(config_.reloadOpenWriteQuietMs);
         watcher_ = std::make_unique<PluginWatcher>(
-            config_.pluginsDir,
+            config_.plugins.dir,
             [this](const std::string& fileName, PluginWatcher::Change change) {
                 onPluginChange(fileName, change);
             },
-            [this] { deployer_.syncFolder(config_.pluginsDir); }, settings);
+            [this] { deployer_.syncFolder(config_.plugins.dir); }, config_.reload.watcher);
         watcher_->start();
     }
-    deployer_.syncFolder(config_.pluginsDir);
+    deployer_.syncFolder(config_.plugins.dir);
     deployer_.restoreMains();
 }
 
@@ -193,7 +159,7 @@ void Host::onPluginChange(const std::string& fileName, PluginWatcher::Change cha
     if (!id) {
         return;
     }
-    deployer_.fileChanged(*id, inDirectory(config_.pluginsDir, fileName),
+    deployer_.fileChanged(*id, inDirectory(config_.plugins.dir, fileName),
                           change == PluginWatcher::Change::Ready);
 }
 
@@ -203,29 +169,31 @@ void Host::start() {
     }
     Poco::Net::ServerSocket socket = listeningSocket();
     auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(config_.httpMaxThreads);
-    params->setMaxQueued(config_.httpMaxQueued);
+    params->setMaxThreads(config_.http.maxThreads);
+    params->setMaxQueued(config_.http.maxQueued);
     params->setKeepAlive(true);
     params->setMaxKeepAliveRequests(0);
-    params->setKeepAliveTimeout(Poco::Timespan(config_.httpKeepAliveSeconds, 0));
+    params->setKeepAliveTimeout(Poco::Timespan(config_.http.keepAlive.count(), 0));
     params->setServerName("mvi-host");
     server_ = std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(context_), threads_,
                                                       socket, params);
     server_->start();
-    logger_.information(fmt::format("serving on {}://{}:{}", config_.tls() ? "https" : "http",
-                                    config_.httpHost, port()));
+    logger_.information(fmt::format("serving on {}://{}:{}",
+                                    config_.tls.enabled() ? "https" : "http", config_.http.host,
+                                    port()));
 }
 
 Poco::Net::ServerSocket Host::listeningSocket() {
-    Poco::Net::SocketAddress address(config_.httpHost, static_cast<Poco::UInt16>(config_.httpPort));
-    if (!config_.tls()) {
+    Poco::Net::SocketAddress address(config_.http.host,
+                                     static_cast<Poco::UInt16>(config_.http.port));
+    if (!config_.tls.enabled()) {
         return inheritedSocket_ >= 0 ? InheritedServerSocket(inheritedSocket_)
-                                     : Poco::Net::ServerSocket(address, config_.httpMaxQueued);
+                                     : Poco::Net::ServerSocket(address, config_.http.maxQueued);
     }
-    certificates_ =
-        std::make_unique<TlsCertificates>(config_.tlsCertificateFile, config_.tlsKeyFile, logger_);
+    certificates_ = std::make_unique<TlsCertificates>(config_.tls.certificateFile,
+                                                      config_.tls.keyFile, logger_);
     return inheritedSocket_ >= 0 ? TlsServerSocket(inheritedSocket_, *certificates_)
-                                 : TlsServerSocket(address, config_.httpMaxQueued, *certificates_);
+                                 : TlsServerSocket(address, config_.http.maxQueued, *certificates_);
 }
 
 bool Host::stop(std::chrono::milliseconds timeout) {

@@ -150,7 +150,7 @@ class HostApplication : public Poco::Util::ServerApplication {
         }
         try {
             auto settings = mvi::host::HostConfig::from(config());
-            setUpLogging(settings.logsLevel);
+            setUpLogging(settings.logs.level);
             checkTransport(settings);
             if (!config().has("mvi.serve")) {
                 return supervise(settings);
@@ -176,16 +176,16 @@ class HostApplication : public Poco::Util::ServerApplication {
     /// Refuses to serve auth over plain HTTP off loopback when `auth.require_tls` says so;
     /// warns otherwise.
     static void checkTransport(const mvi::host::HostConfig& settings) {
-        if (settings.tls()) {
+        if (settings.tls.enabled()) {
             // Refused here, with the reason, rather than by every serving process in turn.
-            mvi::host::TlsCertificates(settings.tlsCertificateFile, settings.tlsKeyFile,
+            mvi::host::TlsCertificates(settings.tls.certificateFile, settings.tls.keyFile,
                                        Poco::Logger::get("mvi"));
         }
         std::string warning = settings.plainTextWarning();
         if (warning.empty()) {
             return;
         }
-        if (settings.authRequireTls) {
+        if (settings.auth.requireTls) {
             throw Poco::InvalidArgumentException("auth.require_tls is true, and " + warning);
         }
         Poco::Logger::get("mvi").warning("WARNING: " + warning);
@@ -202,9 +202,9 @@ class HostApplication : public Poco::Util::ServerApplication {
         }
         std::vector<std::string> arguments = argv();
         supervision.arguments.assign(arguments.begin() + 1, arguments.end());
-        supervision.httpHost = settings.httpHost;
-        supervision.httpPort = static_cast<unsigned>(settings.httpPort);
-        supervision.backlog = settings.httpMaxQueued;
+        supervision.httpHost = settings.http.host;
+        supervision.httpPort = settings.http.port;
+        supervision.backlog = settings.http.maxQueued;
         // Once per start, before any serving process: a restart after a crash does not wait for
         // the whole database to be read again.
         supervision.databasePath = checkedDataFolder(settings);
@@ -256,8 +256,8 @@ class HostApplication : public Poco::Util::ServerApplication {
         host.loadPluginsFolder();
         host.start();
         mvi::host::fault::PhaseTable::instance().header().serving.store(1);
-        std::cout << "mvi-host listening on " << (host.config().tls() ? "https" : "http") << "://"
-                  << host.config().httpHost << ":" << host.port() << std::endl;
+        std::cout << "mvi-host listening on " << (host.config().tls.enabled() ? "https" : "http")
+                  << "://" << host.config().http.host << ":" << host.port() << std::endl;
         int received = 0;
         while (sigwait(&stopSignals, &received) != 0) {
         }
@@ -285,7 +285,7 @@ class HostApplication : public Poco::Util::ServerApplication {
     /// Prepares the data folder and checks its database (DataFolder); returns the database's
     /// path. Throws DataFolder::Unusable or DataFolder::Damaged.
     static std::string checkedDataFolder(const mvi::host::HostConfig& settings) {
-        mvi::host::DataFolder data(settings.dataDir, {settings.pluginsDir},
+        mvi::host::DataFolder data(settings.data.dir, {settings.plugins.dir},
                                    Poco::Logger::get("mvi"));
         data.prepare();
         data.checkDatabase();

@@ -3,16 +3,18 @@
 #include <Poco/Environment.h>
 #include <Poco/Exception.h>
 #include <Poco/FileStream.h>
+#include <Poco/Path.h>
 #include <Poco/StringTokenizer.h>
+#include <Poco/Timespan.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdint>
 #include <istream>
 #include <limits>
 #include <stdexcept>
-
-#include "auth/Authenticator.h"
 
 namespace mvi::host {
 namespace {
@@ -55,6 +57,224 @@ std::string secretFromFile(const std::string& key, const std::string& path) {
                                   " is empty; its first line is the password");
     }
     return secret;
+}
+
+constexpr long long kIntMax = std::numeric_limits<int>::max();
+constexpr long long kLongMax = std::numeric_limits<long long>::max();
+
+/// The configuration's values by key, each checked for its form; an absent key takes its
+/// default from HostConfig::defaults().
+class Keys {
+  public:
+    explicit Keys(const Poco::Util::AbstractConfiguration& config) : config_(config) {}
+
+    std::string text(const std::string& key) const {
+        const auto& keys = HostConfig::defaults();
+        auto found = std::find_if(
+            keys.begin(), keys.end(),
+            [&key](const HostConfig::Key& candidate) { return candidate.name == key; });
+        return config_.getString(key, found->defaultValue);
+    }
+
+    long long integer(const std::string& key, long long low, long long high) const {
+        std::string value = text(key);
+        long long number = 0;
+        try {
+            std::size_t used = 0;
+            number = std::stoll(value, &used);
+            if (used != value.size()) {
+                throw std::invalid_argument(value);
+            }
+        } catch (const std::exception&) {
+            throw Poco::SyntaxException("configuration key " + key + " must be an integer, not '" +
+                                        value + "'");
+        }
+        if (number < low || number > high) {
+            throw Poco::SyntaxException("configuration key " + key + " must be within " +
+                                        std::to_string(low) + ".." + std::to_string(high));
+        }
+        return number;
+    }
+
+    std::chrono::seconds seconds(const std::string& key, long long low, long long high) const {
+        return std::chrono::seconds(integer(key, low, high));
+    }
+
+    bool boolean(const std::string& key) const {
+        std::string value = text(key);
+        if (value != "true" && value != "false") {
+            throw Poco::SyntaxException("configuration key " + key + " must be true or false");
+        }
+        return value == "true";
+    }
+
+  private:
+    const Poco::Util::AbstractConfiguration& config_;
+};
+
+HttpSettings httpSettings(const Keys& keys) {
+    // What the host does with a value recurses once per level; this many stay far within a
+    // thread's stack.
+    constexpr long long kMaxJsonDepth = 4096;
+    HttpSettings http;
+    http.host = keys.text("http.host");
+    http.port = static_cast<unsigned>(keys.integer("http.port", 0, 65535));
+    http.maxThreads = static_cast<int>(keys.integer("http.max_threads", 1, kIntMax));
+    http.maxQueued = static_cast<int>(keys.integer("http.max_queued", 1, kIntMax));
+    http.maxBodyBytes = static_cast<std::size_t>(keys.integer("http.max_body_bytes", 1, kLongMax));
+    http.maxUploadBytes =
+        static_cast<std::size_t>(keys.integer("http.max_upload_bytes", 1, kLongMax));
+    http.maxJsonDepth =
+        static_cast<std::size_t>(keys.integer("http.max_json_depth", 1, kMaxJsonDepth));
+    http.linger = keys.seconds("http.linger_seconds", 0, 300);
+    http.keepAlive = keys.seconds("http.keep_alive_seconds", 1, kIntMax);
+    http.allowedHosts = listOf(keys.text("http.allowed_hosts"));
+    return http;
+}
+
+PluginSettings pluginSettings(const Keys& keys) {
+    PluginSettings plugins;
+    plugins.dir = keys.text("plugins.dir");
+    plugins.stopTimeout = keys.seconds("plugins.stop_timeout_seconds", 0, 3600);
+    plugins.allowUniqueSymbols = keys.boolean("plugins.allow_unique_symbols");
+    plugins.probeExecutable = keys.text("plugins.probe_executable");
+    plugins.registrationTimeout = keys.seconds("plugins.registration_timeout_seconds", 1, 3600);
+    return plugins;
+}
+
+LogSettings logSettings(const Keys& keys) {
+    LogSettings logs;
+    logs.store.followLines =
+        static_cast<std::size_t>(keys.integer("logs.memory_lines", 1, kIntMax));
+    logs.store.maxFileBytes =
+        static_cast<std::uint64_t>(keys.integer("logs.max_file_bytes", 1024, kLongMax));
+    logs.store.maxFiles = static_cast<std::size_t>(keys.integer("logs.max_files", 1, 1000));
+    logs.level = keys.text("logs.level");
+    static const std::vector<std::string> levels = {"trace",   "debug", "information", "notice",
+                                                    "warning", "error", "critical",    "fatal"};
+    if (std::find(levels.begin(), levels.end(), logs.level) == levels.end()) {
+        throw Poco::SyntaxException(
+            "configuration key logs.level must be one of trace, debug, "
+            "information, notice, warning, error, critical, fatal");
+    }
+    return logs;
+}
+
+ReloadSettings reloadSettings(const Keys& keys) {
+    ReloadSettings reload;
+    reload.watch = keys.boolean("reload.watch");
+    reload.promote = keys.text("reload.promote");
+    if (reload.promote != "first" && reload.promote != "newest") {
+        throw Poco::SyntaxException("configuration key reload.promote must be first or newest");
+    }
+    reload.watcher.closeQuiet =
+        std::chrono::milliseconds(keys.integer("reload.close_quiet_ms", 0, 60000));
+    reload.watcher.openWriteQuiet =
+        std::chrono::milliseconds(keys.integer("reload.open_write_quiet_ms", 1, 3600000));
+    return reload;
+}
+
+ServicesSettings servicesSettings(const Keys& keys) {
+    ServicesSettings services;
+    services.callDepth = static_cast<std::size_t>(keys.integer("services.call_depth", 1, 64));
+    services.callTimeout = keys.seconds("services.call_timeout_seconds", 1, 86400);
+    services.stuckCallsLimit =
+        static_cast<std::size_t>(keys.integer("services.stuck_calls_limit", 1, 100000));
+    return services;
+}
+
+/// The `auth.*` keys; whether auth is on depends on `httpHost`, and a generated password is
+/// written in `dataDir`.
+AuthSettings authSettings(const Keys& keys, const std::string& httpHost,
+                          const std::string& dataDir) {
+    AuthSettings auth;
+    Authenticator::Settings& settings = auth.authenticator;
+    std::string enabled = keys.text("auth.enabled");
+    if (enabled != "auto" && enabled != "true" && enabled != "false") {
+        throw Poco::SyntaxException("configuration key auth.enabled must be auto, true or false");
+    }
+    settings.enabled = Authenticator::enabledFor(enabled, httpHost);
+    settings.adminUser = keys.text("auth.admin_user");
+    if (settings.adminUser.empty()) {
+        throw Poco::SyntaxException("configuration key auth.admin_user must not be empty");
+    }
+    settings.adminPassword = keys.text("auth.admin_password");
+    std::string passwordFile = keys.text("auth.admin_password_file");
+    if (!passwordFile.empty()) {
+        if (!settings.adminPassword.empty()) {
+            throw Poco::SyntaxException(
+                "configuration keys auth.admin_password and auth.admin_password_file are both "
+                "set: keep one");
+        }
+        settings.adminPassword = secretFromFile("auth.admin_password_file", passwordFile);
+    }
+    settings.generatedPasswordFile =
+        Poco::Path(Poco::Path::forDirectory(dataDir), "admin_password").absolute().toString();
+    int tokenDays = static_cast<int>(keys.integer("auth.token_days", 0, 36500));
+    if (tokenDays > 0) {
+        settings.defaultValidity = Poco::Timespan(tokenDays, 0, 0, 0, 0);
+    }
+    settings.throttle.freeFailures =
+        static_cast<int>(keys.integer("auth.login_free_failures", 1, 1000000));
+    int backoffSeconds = static_cast<int>(keys.integer("auth.login_backoff_seconds", 1, 3600));
+    int backoffMaxSeconds =
+        static_cast<int>(keys.integer("auth.login_backoff_max_seconds", 1, 3600));
+    if (backoffMaxSeconds < backoffSeconds) {
+        throw Poco::SyntaxException(
+            "configuration key auth.login_backoff_max_seconds must not be below "
+            "auth.login_backoff_seconds");
+    }
+    settings.throttle.backoff = Poco::Timespan(backoffSeconds, 0);
+    settings.throttle.maxBackoff = Poco::Timespan(backoffMaxSeconds, 0);
+    settings.throttle.concurrentChecks =
+        static_cast<int>(keys.integer("auth.login_concurrency", 1, 64));
+    auth.requireTls = keys.boolean("auth.require_tls");
+    return auth;
+}
+
+TlsSettings tlsSettings(const Keys& keys) {
+    TlsSettings tls;
+    tls.certificateFile = keys.text("tls.certificate_file");
+    tls.keyFile = keys.text("tls.key_file");
+    if (tls.certificateFile.empty() != tls.keyFile.empty()) {
+        throw Poco::SyntaxException(
+            "configuration keys tls.certificate_file and tls.key_file go together: set both "
+            "(HTTPS) or neither (plain HTTP)");
+    }
+    return tls;
+}
+
+Mailer::Settings smtpSettings(const Keys& keys) {
+    Mailer::Settings smtp;
+    smtp.host = keys.text("smtp.host");
+    smtp.port = static_cast<unsigned>(keys.integer("smtp.port", 1, 65535));
+    smtp.sender = keys.text("smtp.sender");
+    smtp.username = keys.text("smtp.username");
+    smtp.password = keys.text("smtp.password");
+    smtp.timeout = keys.seconds("smtp.timeout_seconds", 1, 3600);
+    smtp.tls = keys.text("smtp.tls");
+    if (smtp.tls != "auto" && smtp.tls != "required" && smtp.tls != "off") {
+        throw Poco::SyntaxException("configuration key smtp.tls must be auto, required or off");
+    }
+    smtp.caFile = keys.text("smtp.ca_file");
+    return smtp;
+}
+
+MonitorStore::Settings monitorSettings(const Keys& keys) {
+    MonitorStore::Settings monitor;
+    auto durability = MonitorStore::parseDurability(keys.text("monitor.durability"));
+    if (!durability) {
+        throw Poco::SyntaxException(
+            "configuration key monitor.durability must be durable or queued");
+    }
+    monitor.durability = *durability;
+    monitor.queueCapacity =
+        static_cast<std::size_t>(keys.integer("monitor.queue_capacity", 1, kIntMax));
+    monitor.retentionSeconds = keys.integer("monitor.retention_seconds", 0, kLongMax / 1000000);
+    monitor.retentionRows =
+        static_cast<std::uint64_t>(keys.integer("monitor.retention_rows", 0, kLongMax));
+    monitor.cleanupInterval = keys.seconds("monitor.cleanup_seconds", 1, 86400);
+    return monitor;
 }
 
 }  // namespace
@@ -203,179 +423,36 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
 }
 
 HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
-    auto text = [&config](const std::string& key) {
-        const auto& keys = defaults();
-        auto found = std::find_if(keys.begin(), keys.end(),
-                                  [&key](const Key& candidate) { return candidate.name == key; });
-        return config.getString(key, found->defaultValue);
-    };
-    auto integer = [&text](const std::string& key, long long low, long long high) {
-        std::string value = text(key);
-        long long number = 0;
-        try {
-            std::size_t used = 0;
-            number = std::stoll(value, &used);
-            if (used != value.size()) {
-                throw std::invalid_argument(value);
-            }
-        } catch (const std::exception&) {
-            throw Poco::SyntaxException("configuration key " + key + " must be an integer, not '" +
-                                        value + "'");
-        }
-        if (number < low || number > high) {
-            throw Poco::SyntaxException("configuration key " + key + " must be within " +
-                                        std::to_string(low) + ".." + std::to_string(high));
-        }
-        return number;
-    };
-    auto boolean = [&text](const std::string& key) {
-        std::string value = text(key);
-        if (value != "true" && value != "false") {
-            throw Poco::SyntaxException("configuration key " + key + " must be true or false");
-        }
-        return value == "true";
-    };
-    constexpr long long kIntMax = std::numeric_limits<int>::max();
-    // What the host does with a value recurses once per level; this many stay far within a
-    // thread's stack.
-    constexpr long long kMaxJsonDepth = 4096;
+    Keys keys(config);
     HostConfig result;
-    result.httpHost = text("http.host");
-    result.httpPort = static_cast<unsigned>(integer("http.port", 0, 65535));
-    result.httpMaxThreads = static_cast<int>(integer("http.max_threads", 1, kIntMax));
-    result.httpMaxQueued = static_cast<int>(integer("http.max_queued", 1, kIntMax));
-    result.httpMaxBodyBytes = static_cast<std::size_t>(
-        integer("http.max_body_bytes", 1, std::numeric_limits<long long>::max()));
-    result.httpMaxUploadBytes = static_cast<std::size_t>(
-        integer("http.max_upload_bytes", 1, std::numeric_limits<long long>::max()));
-    result.httpMaxJsonDepth =
-        static_cast<std::size_t>(integer("http.max_json_depth", 1, kMaxJsonDepth));
-    result.httpLingerSeconds = static_cast<int>(integer("http.linger_seconds", 0, 300));
-    result.httpKeepAliveSeconds = static_cast<int>(integer("http.keep_alive_seconds", 1, kIntMax));
-    result.httpAllowedHosts = listOf(text("http.allowed_hosts"));
-    result.pluginsDir = text("plugins.dir");
-    result.pluginsStopTimeoutSeconds =
-        static_cast<int>(integer("plugins.stop_timeout_seconds", 0, 3600));
-    std::string allowUnique = text("plugins.allow_unique_symbols");
-    if (allowUnique != "true" && allowUnique != "false") {
-        throw Poco::SyntaxException(
-            "configuration key plugins.allow_unique_symbols must be true or false");
-    }
-    result.pluginsAllowUniqueSymbols = allowUnique == "true";
-    result.pluginsProbeExecutable = text("plugins.probe_executable");
-    result.pluginsRegistrationTimeoutSeconds =
-        static_cast<int>(integer("plugins.registration_timeout_seconds", 1, 3600));
-    result.dataDir = text("data.dir");
-    result.logsMemoryLines = static_cast<std::size_t>(integer("logs.memory_lines", 1, kIntMax));
-    result.logsMaxFileBytes = static_cast<std::uint64_t>(
-        integer("logs.max_file_bytes", 1024, std::numeric_limits<long long>::max()));
-    result.logsMaxFiles = static_cast<std::size_t>(integer("logs.max_files", 1, 1000));
-    result.logsLevel = text("logs.level");
-    std::string watch = text("reload.watch");
-    if (watch != "true" && watch != "false") {
-        throw Poco::SyntaxException("configuration key reload.watch must be true or false");
-    }
-    result.reloadWatch = watch == "true";
-    result.reloadPromote = text("reload.promote");
-    if (result.reloadPromote != "first" && result.reloadPromote != "newest") {
-        throw Poco::SyntaxException("configuration key reload.promote must be first or newest");
-    }
-    result.reloadCloseQuietMs = static_cast<int>(integer("reload.close_quiet_ms", 0, 60000));
-    result.reloadOpenWriteQuietMs =
-        static_cast<int>(integer("reload.open_write_quiet_ms", 1, 3600000));
-    result.mirrorQueueCapacity =
-        static_cast<std::size_t>(integer("mirror.queue_capacity", 1, kIntMax));
-    result.mirrorThreads = static_cast<int>(integer("mirror.threads", 1, 64));
-    result.schedulerThreads = static_cast<int>(integer("scheduler.threads", 1, 64));
-    result.servicesCallDepth = static_cast<int>(integer("services.call_depth", 1, 64));
-    result.servicesCallTimeoutSeconds =
-        static_cast<int>(integer("services.call_timeout_seconds", 1, 86400));
-    result.servicesStuckCallsLimit =
-        static_cast<int>(integer("services.stuck_calls_limit", 1, 100000));
-    result.authEnabled = text("auth.enabled");
-    if (result.authEnabled != "auto" && result.authEnabled != "true" &&
-        result.authEnabled != "false") {
-        throw Poco::SyntaxException("configuration key auth.enabled must be auto, true or false");
-    }
-    result.authAdminUser = text("auth.admin_user");
-    if (result.authAdminUser.empty()) {
-        throw Poco::SyntaxException("configuration key auth.admin_user must not be empty");
-    }
-    result.authAdminPassword = text("auth.admin_password");
-    std::string passwordFile = text("auth.admin_password_file");
-    if (!passwordFile.empty()) {
-        if (!result.authAdminPassword.empty()) {
-            throw Poco::SyntaxException(
-                "configuration keys auth.admin_password and auth.admin_password_file are both "
-                "set: keep one");
-        }
-        result.authAdminPassword = secretFromFile("auth.admin_password_file", passwordFile);
-    }
-    result.authTokenDays = static_cast<int>(integer("auth.token_days", 0, 36500));
-    result.authLoginFreeFailures =
-        static_cast<int>(integer("auth.login_free_failures", 1, 1000000));
-    result.authLoginBackoffSeconds =
-        static_cast<int>(integer("auth.login_backoff_seconds", 1, 3600));
-    result.authLoginBackoffMaxSeconds =
-        static_cast<int>(integer("auth.login_backoff_max_seconds", 1, 3600));
-    if (result.authLoginBackoffMaxSeconds < result.authLoginBackoffSeconds) {
-        throw Poco::SyntaxException(
-            "configuration key auth.login_backoff_max_seconds must not be below "
-            "auth.login_backoff_seconds");
-    }
-    result.authLoginConcurrency = static_cast<int>(integer("auth.login_concurrency", 1, 64));
-    result.authRequireTls = boolean("auth.require_tls");
-    result.tlsCertificateFile = text("tls.certificate_file");
-    result.tlsKeyFile = text("tls.key_file");
-    if (result.tlsCertificateFile.empty() != result.tlsKeyFile.empty()) {
-        throw Poco::SyntaxException(
-            "configuration keys tls.certificate_file and tls.key_file go together: set both "
-            "(HTTPS) or neither (plain HTTP)");
-    }
-    result.smtpHost = text("smtp.host");
-    result.smtpPort = static_cast<unsigned>(integer("smtp.port", 1, 65535));
-    result.smtpSender = text("smtp.sender");
-    result.smtpUsername = text("smtp.username");
-    result.smtpPassword = text("smtp.password");
-    result.smtpTimeoutSeconds = static_cast<int>(integer("smtp.timeout_seconds", 1, 3600));
-    result.smtpTls = text("smtp.tls");
-    if (result.smtpTls != "auto" && result.smtpTls != "required" && result.smtpTls != "off") {
-        throw Poco::SyntaxException("configuration key smtp.tls must be auto, required or off");
-    }
-    result.smtpCaFile = text("smtp.ca_file");
-    result.monitorDurability = text("monitor.durability");
-    if (result.monitorDurability != "durable" && result.monitorDurability != "queued") {
-        throw Poco::SyntaxException(
-            "configuration key monitor.durability must be durable or queued");
-    }
-    result.monitorQueueCapacity =
-        static_cast<std::size_t>(integer("monitor.queue_capacity", 1, kIntMax));
-    result.monitorRetentionSeconds =
-        integer("monitor.retention_seconds", 0, std::numeric_limits<long long>::max() / 1000000);
-    result.monitorRetentionRows = static_cast<std::uint64_t>(
-        integer("monitor.retention_rows", 0, std::numeric_limits<long long>::max()));
-    result.monitorCleanupSeconds = static_cast<int>(integer("monitor.cleanup_seconds", 1, 86400));
-    result.docsAssetsDir = text("docs.assets_dir");
-    static const std::vector<std::string> levels = {"trace",   "debug", "information", "notice",
-                                                    "warning", "error", "critical",    "fatal"};
-    if (std::find(levels.begin(), levels.end(), result.logsLevel) == levels.end()) {
-        throw Poco::SyntaxException(
-            "configuration key logs.level must be one of trace, debug, "
-            "information, notice, warning, error, critical, fatal");
-    }
+    result.http = httpSettings(keys);
+    result.plugins = pluginSettings(keys);
+    result.data.dir = keys.text("data.dir");
+    result.logs = logSettings(keys);
+    result.reload = reloadSettings(keys);
+    result.mirror.queueCapacity =
+        static_cast<std::size_t>(keys.integer("mirror.queue_capacity", 1, kIntMax));
+    result.mirror.threads = static_cast<unsigned>(keys.integer("mirror.threads", 1, 64));
+    result.scheduler.threads = static_cast<unsigned>(keys.integer("scheduler.threads", 1, 64));
+    result.services = servicesSettings(keys);
+    result.auth = authSettings(keys, result.http.host, result.data.dir);
+    result.tls = tlsSettings(keys);
+    result.smtp = smtpSettings(keys);
+    result.monitor = monitorSettings(keys);
+    result.docs.assetsDir = keys.text("docs.assets_dir");
     return result;
 }
 
 std::string HostConfig::plainTextWarning() const {
-    bool loopback = !Authenticator::enabledFor("auto", httpHost);
-    if (tls() || loopback || !Authenticator::enabledFor(authEnabled, httpHost)) {
+    bool loopback = !Authenticator::enabledFor("auto", http.host);
+    if (tls.enabled() || loopback || !auth.authenticator.enabled) {
         return "";
     }
     return fmt::format(
         "auth is on but {} is served over plain HTTP: passwords and tokens cross the network in "
         "clear; set tls.certificate_file and tls.key_file, or serve it behind a TLS reverse "
         "proxy on a loopback address",
-        httpHost);
+        http.host);
 }
 
 void HostConfig::applyEnvironment(Poco::Util::AbstractConfiguration& config) {

@@ -13,10 +13,11 @@
 
 namespace mvi::host {
 
-Dispatcher::Dispatcher(ServiceRegistry& registry, std::size_t maxDepth, MirrorSettings mirror)
+Dispatcher::Dispatcher(ServiceRegistry& registry, std::size_t maxDepth,
+                       const MirrorSettings& mirror)
     : registry_(registry),
       maxDepth_(maxDepth),
-      mirror_(mirror.capacity, mirror.threads, [](Mirror::Copy& copy) { return serveCopy(copy); }) {
+      mirror_(mirror.queueCapacity, mirror.threads, [](Mirror::Copy& copy) { return serveCopy(copy); }) {
 }
 
 Dispatcher::Route Dispatcher::resolve(const std::string& svc, const std::string& entrypoint) const {

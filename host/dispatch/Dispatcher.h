@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 
+#include "config/HostConfig.h"
 #include "dispatch/ServiceTarget.h"
 #include "mirror/Mirror.h"
 #include "plugin/ServiceCaller.h"
@@ -26,16 +27,9 @@ class Dispatcher : public ServiceCaller {
         std::string entrypointName;
     };
 
-    /// What the dispatcher's mirror may hold and run.
-    struct MirrorSettings {
-        /// Copies queued at most; more are dropped and counted.
-        std::size_t capacity = 1000;
-        /// Threads serving them.
-        unsigned threads = 1;
-    };
-
-    /// `maxDepth`: the most service calls nested on one thread (a deeper call gets 508).
-    Dispatcher(ServiceRegistry& registry, std::size_t maxDepth, MirrorSettings mirror);
+    /// `maxDepth`: the most service calls nested on one thread (a deeper call gets 508);
+    /// `mirror`: the copies the mirror queues at most and the threads serving them.
+    Dispatcher(ServiceRegistry& registry, std::size_t maxDepth, const MirrorSettings& mirror);
 
     /// Resolves `svc` (a name or `<name>_<version>`) and its entrypoint. Throws HttpError: 404
     /// for an unknown service, version or entrypoint, 503 when it cannot serve.

@@ -163,7 +163,7 @@ bool singleField(const Poco::Net::HTMLForm& form, const std::string& field, std:
 
 void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
                            Poco::Net::HTTPServerResponse& response) {
-    const std::uint64_t limit = context_.config.httpMaxUploadBytes;
+    const std::uint64_t limit = context_.config.http.maxUploadBytes;
     body().accept(limit, "http.max_upload_bytes");
     std::istream& stream = request.stream();
     Poco::Net::MediaType mediaType("application/octet-stream");
@@ -180,7 +180,7 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
                          "type_error.multipart")});
     }
 
-    std::string uploads = DataFolder::uploadsPath(context_.config.dataDir);
+    std::string uploads = DataFolder::uploadsPath(context_.config.data.dir);
     Poco::File(uploads).createDirectories();
     Poco::TemporaryFile upload(uploads);
     UploadPartHandler parts(upload.path(), limit);
@@ -246,7 +246,7 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
     if (context_.registry.find(id)) {
         throw alreadyDeployed();
     }
-    Poco::Path pluginsDir = Poco::Path::forDirectory(context_.config.pluginsDir);
+    Poco::Path pluginsDir = Poco::Path::forDirectory(context_.config.plugins.dir);
     std::string pluginPath = Poco::Path(pluginsDir, id.str() + ".so").toString();
     std::string stagedPath =
         Poco::Path(pluginsDir,

@@ -95,7 +95,7 @@ void OpenApiHandler::handle(Poco::Net::HTTPServerRequest&,
 void DocsPageHandler::handle(Poco::Net::HTTPServerRequest&,
                              Poco::Net::HTTPServerResponse& response) {
     ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
-    DocsAssets assets(context_.config.docsAssetsDir);
+    DocsAssets assets(context_.config.docs.assetsDir);
     if (!assets.available()) {
         throw HttpError(503, missingViewerDetail(assets));
     }
@@ -110,7 +110,7 @@ void DocsPageHandler::handle(Poco::Net::HTTPServerRequest&,
 
 void DocsAssetHandler::handle(Poco::Net::HTTPServerRequest&,
                               Poco::Net::HTTPServerResponse& response) {
-    DocsAssets assets(context_.config.docsAssetsDir);
+    DocsAssets assets(context_.config.docs.assetsDir);
     auto path = assets.find(fileName_);
     if (!path) {
         if (!assets.available()) {

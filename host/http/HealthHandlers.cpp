@@ -67,11 +67,11 @@ void ReadyHandler::handle(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerRe
         reasons.push_back(fmt::format("{} {} {}", version.id().name, version.id().version, reason));
         waiting.push_back(notReady(version.id(), versionStateName(state), reason));
     });
-    if (context_.config.reloadWatch) {
+    if (context_.config.reload.watch) {
         // A file that was dropped in the folder but is not loaded yet (its writer may still be
         // writing it) is a deployment in progress.
         try {
-            for (Poco::DirectoryIterator it(context_.config.pluginsDir), end; it != end; ++it) {
+            for (Poco::DirectoryIterator it(context_.config.plugins.dir), end; it != end; ++it) {
                 auto id = parsePluginFileName(it.name());
                 if (!id || it.name().front() == '.') {
                     continue;
@@ -88,7 +88,7 @@ void ReadyHandler::handle(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerRe
         }
     }
     std::vector<std::string> database =
-        DatabaseHealth::problems(DataFolder::databasePath(context_.config.dataDir));
+        DatabaseHealth::problems(DataFolder::databasePath(context_.config.data.dir));
     reasons.insert(reasons.end(), database.begin(), database.end());
     if (!detailed_) {
         if (reasons.empty()) {

@@ -47,7 +47,7 @@ void JsonHandler::sendErrorAfterFailure(Poco::Net::HTTPServerResponse& response,
     } catch (const Poco::Exception&) {
         return;
     }
-    body_->linger(std::chrono::seconds(context_.config.httpLingerSeconds));
+    body_->linger(context_.config.http.linger);
 }
 
 void JsonHandler::sendJson(Poco::Net::HTTPServerResponse& response, int status,
@@ -78,7 +78,7 @@ void JsonHandler::sendError(Poco::Net::HTTPServerResponse& response, int status,
 }
 
 std::string JsonHandler::readBody(Poco::Net::HTTPServerRequest&) {
-    return body_->read(context_.config.httpMaxBodyBytes, "http.max_body_bytes");
+    return body_->read(context_.config.http.maxBodyBytes, "http.max_body_bytes");
 }
 
 nlohmann::json JsonHandler::readJsonBody(Poco::Net::HTTPServerRequest& request,
@@ -88,7 +88,7 @@ nlohmann::json JsonHandler::readJsonBody(Poco::Net::HTTPServerRequest& request,
         return emptyValue;
     }
     try {
-        return JsonInput::parse(body, context_.config.httpMaxJsonDepth);
+        return JsonInput::parse(body, context_.config.http.maxJsonDepth);
     } catch (const JsonInput::Error& error) {
         throw jsonRefused(error, nlohmann::json::array({"body"}));
     }

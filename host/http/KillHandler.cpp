@@ -11,7 +11,7 @@ void KillHandler::handle(Poco::Net::HTTPServerRequest& request,
                          Poco::Net::HTTPServerResponse& response) {
     ServiceId id = readServiceIdBody(request);
     std::string pluginPath =
-        Poco::Path(Poco::Path::forDirectory(context_.config.pluginsDir), id.str() + ".so")
+        Poco::Path(Poco::Path::forDirectory(context_.config.plugins.dir), id.str() + ".so")
             .toString();
     switch (context_.deployer.kill(id, pluginPath)) {
         case Deployer::KillResult::Ok:

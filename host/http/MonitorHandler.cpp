@@ -126,7 +126,7 @@ void MonitorHandler::db(Poco::Net::HTTPServerRequest& request,
                         Poco::Net::HTTPServerResponse& response) {
     MonitorStore::Query query = readQuery(request);
     // In the scratch folder, which the host empties at start (a crash may leave it there).
-    std::string scratch = DataFolder::scratchPath(context_.config.dataDir);
+    std::string scratch = DataFolder::scratchPath(context_.config.data.dir);
     Poco::File(scratch).createDirectories();
     Poco::TemporaryFile copy(scratch);
     context_.monitor.exportDatabase(query, copy.path());

@@ -16,7 +16,7 @@ namespace mvi::host {
 
 RequestHandlerFactory::RequestHandlerFactory(HostContext& context)
     : context_(context),
-      guard_(context.config.httpHost, context.config.httpAllowedHosts),
+      guard_(context.config.http.host, context.config.http.allowedHosts),
       routes_(HostRoutes::table()) {}
 
 Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(

@@ -51,7 +51,7 @@ void ServiceCallHandler::handle(Poco::Net::HTTPServerRequest& request,
     }
     nlohmann::json arguments = isGet
                                    ? argumentsFromQuery(*route.entrypoint, queryParameters(request),
-                                                        context_.config.httpMaxJsonDepth)
+                                                        context_.config.http.maxJsonDepth)
                                    : readJsonBody(request, nlohmann::json::object());
     // Past its deadline the watchdog answers 504 while the call is still running; the connection
     // then closes, since this thread is held until the call returns.

@@ -26,8 +26,9 @@ using nlohmann::json;
 struct Deployment {
     explicit Deployment(const std::string& work)
         : logs((fs::path(work) / "logs").string(), LogStore::Settings{}, Poco::Logger::get("test")),
-          state((fs::path(work) / "mvi.db").string()),
-          quarantine((fs::path(work) / "mvi.db").string()),
+          database(Database::open((fs::path(work) / "mvi.db").string())),
+          state(database),
+          quarantine(database),
           loader((fs::path(work) / "cache").string(), HostServices{logs, notifications}, {},
                  unloader, Poco::Logger::get("test")),
           deployer(registry, loader, state, quarantine, Poco::Logger::get("test")) {}
@@ -40,6 +41,7 @@ struct Deployment {
 
     LogStore logs;
     NotificationStore notifications;
+    std::shared_ptr<Database> database;
     StateStore state;
     QuarantineStore quarantine;
     Unloader unloader{Poco::Logger::get("test")};

@@ -89,7 +89,7 @@ class DispatcherTest : public ::testing::Test {
     HostServices services_{logs_, notifications_};
     std::vector<std::unique_ptr<std::string>> texts_;
     ServiceRegistry registry_;
-    Dispatcher dispatcher_{registry_, 3, Dispatcher::MirrorSettings{16, 2}};
+    Dispatcher dispatcher_{registry_, 3, MirrorSettings{16, 2}};
 };
 
 TEST_F(DispatcherTest, ACallByNameIsAnsweredByTheMainAndCopiedToEachReadyShadow) {
