@@ -17,8 +17,8 @@ Dispatcher::Dispatcher(ServiceRegistry& registry, std::size_t maxDepth,
                        const MirrorSettings& mirror)
     : registry_(registry),
       maxDepth_(maxDepth),
-      mirror_(mirror.queueCapacity, mirror.threads, [](Mirror::Copy& copy) { return serveCopy(copy); }) {
-}
+      mirror_(mirror.queueCapacity, mirror.threads,
+              [](Mirror::Copy& copy) { return serveCopy(copy); }) {}
 
 Dispatcher::Route Dispatcher::resolve(const std::string& svc, const std::string& entrypoint) const {
     Route route;

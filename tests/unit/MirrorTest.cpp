@@ -64,8 +64,7 @@ class MirrorTest : public ::testing::Test {
 
     /// A dispatcher whose mirror queues `capacity` copies for `threads` threads.
     std::unique_ptr<Dispatcher> dispatcher(std::size_t capacity, unsigned threads) {
-        return std::make_unique<Dispatcher>(registry_, 8,
-                                            MirrorSettings{capacity, threads});
+        return std::make_unique<Dispatcher>(registry_, 8, MirrorSettings{capacity, threads});
     }
 
     static json stats(const ServiceVersion& version) {
