@@ -96,6 +96,8 @@ TEST_F(DeployerTest, DeploymentsMainsAndParametersSurviveARestart) {
     EXPECT_EQ(host_->deployer.assign({"counter", "2.0.0"}), ServiceRegistry::AssignResult::Ok);
     EXPECT_EQ(host_->deployer.setParameter(*second, "secret", 7), ParameterSet::SetResult::Ok);
     EXPECT_EQ(*second->parameters().get("secret"), 7);
+    // A version goes back to the unloader of the host that loaded it.
+    second.reset();
 
     restart();
     auto main = host_->main("counter");
