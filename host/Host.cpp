@@ -95,7 +95,8 @@ Host::Host(HostConfig config, Poco::Logger& logger)
               logger_),
       deployer_(registry_, loader_, state_, quarantine_, logger_),
       context_{config_, registry_, logs_,       notifications_, deployer_, dispatcher_.mirror(),
-               auth_,   monitor_,  dispatcher_, loader_,        unloader_, watchdog_},
+               auth_,   monitor_,  dispatcher_, loader_,        unloader_, watchdog_,
+               frontStats_},
       threads_("http", 2, config_.http.maxThreads) {
     prepareDirectory(config_.plugins.dir);
     DataFolder::checkPluginsFolder(config_.plugins.dir, logger_);
@@ -164,10 +165,25 @@ void Host::onPluginChange(const std::string& fileName, PluginWatcher::Change cha
 }
 
 void Host::start() {
-    if (server_) {
+    if (server_ || front_) {
         return;
     }
     Poco::Net::ServerSocket socket = listeningSocket();
+    if (config_.http.front == "event" && !config_.tls.enabled()) {
+        Poco::SharedPtr<RequestHandlerFactory> factory(new RequestHandlerFactory(context_));
+        front::BodyLimitFor bodyLimit = [factory](const Poco::Net::HTTPRequest& request) {
+            return factory->bodyLimit(request);
+        };
+        front_ = std::make_unique<front::Server>(socket, factory, config_.http.event,
+                                                 std::move(bodyLimit), frontStats_, logger_);
+        front_->start();
+        logger_.information(
+            fmt::format("serving on http://{}:{} (event front)", config_.http.host, port()));
+        return;
+    }
+    if (config_.http.front == "event") {
+        logger_.information("with TLS the threads front serves (http.front)");
+    }
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(config_.http.maxThreads);
     params->setMaxQueued(config_.http.maxQueued);
@@ -212,6 +228,9 @@ bool Host::stop(std::chrono::milliseconds timeout) {
     deployer_.stopQueue();
     // Readers following a log end first, so their answers finish cleanly.
     logs_.close();
+    if (front_) {
+        stopEventFront(deadline);
+    }
     if (server_) {
         logger_.information("stopping: no new connections; running requests finish");
         // Calls in flight get a few seconds to answer (calls stuck past their deadline never
@@ -262,6 +281,27 @@ bool Host::stop(std::chrono::milliseconds timeout) {
     return unloadedAll_;
 }
 
+void Host::stopEventFront(std::chrono::steady_clock::time_point deadline) {
+    logger_.information("stopping: no new connections; running requests finish");
+    front_->stop();
+    // Calls in flight get a few seconds to answer (calls stuck past their deadline never will),
+    // then whatever is left is cut off.
+    auto drained = std::min(deadline, std::chrono::steady_clock::now() + kDrainOnStop);
+    while (front_->busy() > watchdog_.stuck() && std::chrono::steady_clock::now() < drained) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (watchdog_.stuck() > 0 || !front_->stopAll(drained)) {
+        // A worker held by a stuck call never ends: the front stays as it is for the process's
+        // exit.
+        logger_.warning(fmt::format(
+            "{} request(s) still running at the stop's deadline: the host stops without them",
+            front_->busy()));
+        (void)front_.release();
+        return;
+    }
+    front_.reset();
+}
+
 void Host::waitForRequests(std::chrono::steady_clock::time_point deadline) {
     // A call stuck past its deadline was answered 504 already and may never return.
     while (threads_.used() > static_cast<int>(watchdog_.stuck())) {
@@ -276,6 +316,9 @@ void Host::waitForRequests(std::chrono::steady_clock::time_point deadline) {
 }
 
 unsigned Host::port() const {
+    if (front_) {
+        return front_->port();
+    }
     return server_ ? server_->port() : 0;
 }
 

@@ -15,6 +15,8 @@
 #include "config/HostConfig.h"
 #include "dispatch/Dispatcher.h"
 #include "fault/CallWatchdog.h"
+#include "front/Server.h"
+#include "front/Stats.h"
 #include "http/HostContext.h"
 #include "http/TlsSocket.h"
 #include "lifecycle/Deployer.h"
@@ -69,7 +71,8 @@ class Host {
 
     /// Binds the configured address (or takes the adopted socket) and starts serving: HTTPS
     /// when `tls.certificate_file` and `tls.key_file` are set (Poco::Exception when they cannot
-    /// be used), plain HTTP otherwise.
+    /// be used), through Poco's threaded server; plain HTTP otherwise, through the front that
+    /// `http.front` names.
     void start();
 
     /// Stops the host, in this order: probe processes trying a new build are killed (their
@@ -104,9 +107,13 @@ class Host {
     Poco::Net::ServerSocket listeningSocket();
     /// Waits until no HTTP thread runs a request any more, or `deadline`.
     void waitForRequests(std::chrono::steady_clock::time_point deadline);
+    /// Stops the event front: requests being served get until `deadline`.
+    void stopEventFront(std::chrono::steady_clock::time_point deadline);
 
     // Members are destroyed in reverse order: whatever a member uses is declared before it.
     HostConfig config_;
+    /// The event front's counts; before the context that shows them.
+    front::Stats frontStats_;
     Poco::Logger& logger_;
     /// Prepared before anything opens a file in it.
     DataFolder data_;
@@ -145,6 +152,8 @@ class Host {
     /// The HTTPS listener's certificate when TLS is configured; before the server that uses it.
     std::unique_ptr<TlsCertificates> certificates_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
+    /// The event front (`http.front = event`, without TLS), or null.
+    std::unique_ptr<front::Server> front_;
     int inheritedSocket_ = -1;
     std::mutex stopMutex_;
     bool stopped_ = false;

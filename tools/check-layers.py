@@ -19,7 +19,7 @@ import sys
 LAYERS = [
     ("core", ["core"]),
     ("stores", ["schema", "state", "logs", "notifications", "monitor", "auth", "metrics",
-                "fault", "reload", "deploy", "config"]),
+                "fault", "reload", "deploy", "config", "front"]),
     ("plugin runtime", ["plugin"]),
     ("services", ["dispatch", "mirror", "schedule", "lifecycle"]),
     ("http", ["http", "openapi"]),

@@ -129,6 +129,29 @@ HttpSettings httpSettings(const Keys& keys) {
     http.linger = keys.seconds("http.linger_seconds", 0, 300);
     http.keepAlive = keys.seconds("http.keep_alive_seconds", 1, kIntMax);
     http.allowedHosts = listOf(keys.text("http.allowed_hosts"));
+    http.front = keys.text("http.front");
+    if (http.front != "event" && http.front != "threads") {
+        throw Poco::SyntaxException("configuration key http.front must be event or threads");
+    }
+    front::Settings& event = http.event;
+    event.loops = static_cast<unsigned>(keys.integer("http.event_loops", 0, 256));
+    event.workers = static_cast<unsigned>(http.maxThreads);
+    event.maxQueued = static_cast<std::size_t>(http.maxQueued);
+    event.maxStreams = static_cast<unsigned>(keys.integer("http.max_streams", 1, 65536));
+    event.maxConnections =
+        static_cast<std::size_t>(keys.integer("http.max_connections", 1, kIntMax));
+    event.maxConnectionsPerAddress =
+        static_cast<std::size_t>(keys.integer("http.max_connections_per_address", 1, kIntMax));
+    event.maxHeadBytes =
+        static_cast<std::size_t>(keys.integer("http.max_head_bytes", 1024, 1048576));
+    event.headTimeout = keys.seconds("http.head_timeout_seconds", 1, 3600);
+    event.bodyTimeout = keys.seconds("http.body_timeout_seconds", 1, 86400);
+    event.bodyMinRate = static_cast<std::uint64_t>(keys.integer("http.body_min_rate", 0, kLongMax));
+    event.idleTimeout = http.keepAlive;
+    event.sendTimeout = keys.seconds("http.send_timeout_seconds", 1, 86400);
+    event.linger = http.linger;
+    event.maxBufferedBytes =
+        static_cast<std::uint64_t>(keys.integer("http.max_buffered_bytes", 1024, kLongMax));
     return http;
 }
 
@@ -283,10 +306,43 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
     static const std::vector<Key> keys = {
         {"http.host", "127.0.0.1", "Address to listen on."},
         {"http.port", "8080", "Port to listen on; 0 picks a free one and prints it."},
+        {"http.front", "event",
+         "The HTTP front: event (event loops own the connections, a worker pool runs the "
+         "handlers) or threads (Poco's server, a thread per connection; kept for one release "
+         "to compare). With TLS the threads front serves."},
         {"http.max_threads", "256",
-         "Most requests served at once (Poco holds one thread per keep-alive connection)."},
+         "Most requests served at once: the event front's workers (threads front: one thread "
+         "per keep-alive connection)."},
         {"http.max_queued", "1024",
-         "Connections waiting for a thread before new ones are refused."},
+         "Complete requests waiting for a worker; beyond, 503 with Retry-After (threads "
+         "front: connections waiting for a thread)."},
+        {"http.event_loops", "0", "Event loops of the event front; 0: one per core."},
+        {"http.max_streams", "64",
+         "Streaming answers (logs followed) served at once, each on a thread of its own; "
+         "beyond, 503 with Retry-After."},
+        {"http.max_connections", "16384",
+         "Open connections at most (event front); a new one beyond gets 503 and is closed."},
+        {"http.max_connections_per_address", "4096",
+         "Open connections from one client address at most (event front); beyond, 503 and "
+         "closed."},
+        {"http.max_head_bytes", "16384",
+         "Largest request head (request line and header fields); larger ones get 431 (event "
+         "front)."},
+        {"http.head_timeout_seconds", "10",
+         "Seconds from a request's first byte (a new connection's accept) to the end of its "
+         "head; slower ones get 408 and the connection closes (event front)."},
+        {"http.body_timeout_seconds", "30",
+         "Seconds a request body may take beyond what http.body_min_rate allows; slower ones "
+         "get 408 and the connection closes (event front)."},
+        {"http.body_min_rate", "16384",
+         "Bytes per second a request body must arrive at on average after its first "
+         "http.body_timeout_seconds (event front); 0: only the timeout counts."},
+        {"http.send_timeout_seconds", "60",
+         "Seconds an answer may wait for the client to read any of it before the connection "
+         "closes (event front)."},
+        {"http.max_buffered_bytes", "1073741824",
+         "Request body bytes the event front holds in memory, all connections together; a body "
+         "beyond gets 503 with Retry-After."},
         {"http.max_body_bytes", "10485760", "Largest request body; larger ones get 413."},
         {"http.max_upload_bytes", "268435456",
          "Largest deployment upload (POST /services/~tar) and unpacked plugin; larger ones get "

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "auth/Authenticator.h"
+#include "front/Settings.h"
 #include "logs/LogStore.h"
 #include "monitor/MonitorStore.h"
 #include "notifications/Mailer.h"
@@ -32,6 +33,11 @@ struct HttpSettings {
     /// Host names (and addresses) served besides the loopback names and `http.host`; "*" serves
     /// any (see BrowserGuard).
     std::vector<std::string> allowedHosts;
+    /// `http.front`: `event` (front::Server) or `threads` (Poco's thread-per-connection server,
+    /// kept for one release to compare). With TLS the threaded front serves.
+    std::string front;
+    /// The event front's settings (its sizes and limits from the keys above and its own).
+    front::Settings event;
 };
 
 /// The `plugins.*` keys: the plugins folder and how a build is loaded and unloaded.

@@ -245,6 +245,43 @@ void MetricsHandler::handle(Poco::Net::HTTPServerRequest&,
         text.sample("mvi_login_attempts_total", {{"outcome", outcome}}, static_cast<double>(value));
     }
 
+    const front::Stats& http = context_.http;
+    text.family("mvi_http_connections", "gauge", "Open client connections (event front).");
+    text.sample("mvi_http_connections", {},
+                static_cast<double>(http.connections.load(std::memory_order_relaxed)));
+    counter("mvi_http_connections_accepted_total", "Client connections accepted (event front).",
+            http.accepted.load(std::memory_order_relaxed));
+    counter("mvi_http_requests_read_total",
+            "Requests read in full and handed to a worker or stream thread (event front).",
+            http.requests.load(std::memory_order_relaxed));
+    text.family("mvi_http_queued_requests", "gauge",
+                "Complete requests waiting for a worker (event front).");
+    text.sample("mvi_http_queued_requests", {},
+                static_cast<double>(http.queued.load(std::memory_order_relaxed)));
+    text.family("mvi_http_streams", "gauge", "Streaming answers being served (event front).");
+    text.sample("mvi_http_streams", {},
+                static_cast<double>(http.streaming.load(std::memory_order_relaxed)));
+    text.family("mvi_http_rejected_total", "counter",
+                "Requests and connections the event front refused or closed, by reason: "
+                "connections (http.max_connections), address "
+                "(http.max_connections_per_address), head_timeout (408), body_timeout (408), "
+                "head_too_large (431), body_too_large (413), queue_full (503, http.max_queued), "
+                "streams_full (503, http.max_streams), buffer_full (503, "
+                "http.max_buffered_bytes), bad_request (400, 501, 505), send_timeout, idle "
+                "(keep-alive connections closed at http.keep_alive_seconds).");
+    for (const auto& [reason, value] :
+         {std::pair{"connections", &http.tooManyConnections},
+          std::pair{"address", &http.tooManyFromAddress},
+          std::pair{"head_timeout", &http.headTimeout}, std::pair{"body_timeout", &http.bodyTimeout},
+          std::pair{"head_too_large", &http.headTooLarge},
+          std::pair{"body_too_large", &http.bodyTooLarge}, std::pair{"queue_full", &http.queueFull},
+          std::pair{"streams_full", &http.streamsFull}, std::pair{"buffer_full", &http.bufferFull},
+          std::pair{"bad_request", &http.badRequest}, std::pair{"send_timeout", &http.sendTimeout},
+          std::pair{"idle", &http.idleClosed}}) {
+        text.sample("mvi_http_rejected_total", {{"reason", reason}},
+                    static_cast<double>(value->load(std::memory_order_relaxed)));
+    }
+
     text.family("mvi_loaded_versions", "gauge", "Versions loaded and serving (ready).");
     text.sample("mvi_loaded_versions", {}, static_cast<double>(versionsByState["ready"]));
     text.family("mvi_versions", "gauge", "Versions in the routing table, by state.");

@@ -4,6 +4,7 @@
 #include "config/HostConfig.h"
 #include "dispatch/Dispatcher.h"
 #include "fault/CallWatchdog.h"
+#include "front/Stats.h"
 #include "lifecycle/Deployer.h"
 #include "logs/LogStore.h"
 #include "mirror/Mirror.h"
@@ -33,6 +34,8 @@ struct HostContext {
     const Unloader& unloader;
     /// Stuck calls, for `/metrics`.
     const fault::CallWatchdog& watchdog;
+    /// The event front's connections and refusals, for `/metrics` (zero under the threads front).
+    const front::Stats& http;
 };
 
 }  // namespace mvi::host

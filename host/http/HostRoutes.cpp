@@ -102,7 +102,7 @@ RouteTable HostRoutes::table() {
     // Deployments.
     add("GET", "/services", serve<ServiceListHandler>());
     add("DELETE", "/services", serve<KillHandler>());
-    add("POST", "/services/~tar", serve<DeployHandler>());
+    add("POST", kUploadPattern, serve<DeployHandler>());
     add("GET", "/services/~inspection", serve<InspectionHandler>());
     add("PUT", "/services/~assign", serve<AssignHandler>());
     add("POST", "/services/~unquarantine", serve<UnquarantineHandler>());

@@ -11,6 +11,9 @@ class HostRoutes {
 
     /// The table; RequestHandlerFactory matches every request against it.
     static RouteTable table();
+
+    /// The deployment upload's route, whose body may reach `http.max_upload_bytes`.
+    static constexpr const char* kUploadPattern = "/services/~tar";
 };
 
 }  // namespace mvi::host

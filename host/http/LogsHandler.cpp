@@ -4,6 +4,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
+#include <Poco/URI.h>
 #include <fmt/format.h>
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <ostream>
 
 #include "core/IsoTime.h"
+#include "front/Exchange.h"
 #include "plugin/ServiceLookup.h"
 
 namespace mvi::host {
@@ -21,12 +23,16 @@ constexpr std::chrono::milliseconds kFollowWake(1000);
 
 /// True when the client of `request` closed its connection (or it broke).
 bool clientLeft(Poco::Net::HTTPServerRequest& request) {
-    auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
-    if (served == nullptr) {
+    Poco::Net::StreamSocket* client = nullptr;
+    if (auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request)) {
+        client = &served->socket();
+    } else if (auto* read = dynamic_cast<front::Request*>(&request)) {
+        client = &read->socket();
+    } else {
         return false;
     }
     try {
-        Poco::Net::StreamSocket& socket = served->socket();
+        Poco::Net::StreamSocket& socket = *client;
         if (!socket.poll(Poco::Timespan(0),
                          Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
             return false;
@@ -51,6 +57,20 @@ bool sendLines(std::ostream& out, const std::vector<std::string>& lines) {
 }
 
 }  // namespace
+
+bool LogsHandler::streams(const Poco::Net::HTTPServerRequest& request) const {
+    try {
+        for (const auto& [key, value] : Poco::URI(request.getURI()).getQueryParameters()) {
+            if (key == "follow") {
+                std::string flag = Poco::toLower(value);
+                return flag == "true" || flag == "1";
+            }
+        }
+    } catch (const Poco::Exception&) {
+        // A malformed query gets its 422 from `handle`, on a worker.
+    }
+    return false;
+}
 
 void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
                          Poco::Net::HTTPServerResponse& response) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "front/StreamingHandler.h"
 #include "http/JsonHandler.h"
 
 namespace mvi::host {
@@ -14,15 +15,19 @@ namespace mvi::host {
 ///   when the offset is left out): only lines written at or after it.
 /// - `follow=true`: after those lines, the answer (chunked) goes on with every new line as it
 ///   is written, until the version is unloaded (no build of it left: its file was deleted, it
-///   was undeployed or failed), the client leaves, or the host stops. A follower holds one of
-///   the server's threads (`http.max_threads`) while it lasts; it wakes at least once a second
-///   to notice a client that left.
+///   was undeployed or failed), the client leaves, or the host stops. Under the event front a
+///   follower runs on a stream thread (`http.max_streams`), not on a worker, and its connection
+///   closes when it ends; under the threads front it holds one of the server's threads
+///   (`http.max_threads`). It wakes at least once a second to notice a client that left.
 ///
 /// 404 for an unknown service or version, 422 (with a `detail` list) for a missing `name` or a
 /// malformed `tail`, `since` or `follow`.
-class LogsHandler : public JsonHandler {
+class LogsHandler : public JsonHandler, public front::StreamingHandler {
   public:
     using JsonHandler::JsonHandler;
+
+    /// A request with `follow=true` (or `1`) streams.
+    bool streams(const Poco::Net::HTTPServerRequest& request) const override;
 
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,

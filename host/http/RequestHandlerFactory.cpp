@@ -19,6 +19,20 @@ RequestHandlerFactory::RequestHandlerFactory(HostContext& context)
       guard_(context.config.http.host, context.config.http.allowedHosts),
       routes_(HostRoutes::table()) {}
 
+front::BodyLimit RequestHandlerFactory::bodyLimit(const Poco::Net::HTTPRequest& request) const {
+    const HttpSettings& http = context_.config.http;
+    try {
+        RouteTable::Match match =
+            routes_.match(request.getMethod(), RouteTable::segments(Poco::URI(request.getURI()).getPath()));
+        if (match.route != nullptr && match.route->pattern == HostRoutes::kUploadPattern) {
+            return {http.maxUploadBytes, "http.max_upload_bytes"};
+        }
+    } catch (const Poco::Exception&) {
+        // A malformed URI gets its 400 from the handler; its body is held to the common limit.
+    }
+    return {http.maxBodyBytes, "http.max_body_bytes"};
+}
+
 Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
     const Poco::Net::HTTPServerRequest& request) {
     RequestBody::deferContinue(request);

@@ -2,6 +2,7 @@
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
+#include "front/Connection.h"
 #include "http/BrowserGuard.h"
 #include "http/HostContext.h"
 #include "http/RouteTable.h"
@@ -20,6 +21,10 @@ class RequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 
     Poco::Net::HTTPRequestHandler* createRequestHandler(
         const Poco::Net::HTTPServerRequest& request) override;
+
+    /// The largest body `request` may send, from its head: `http.max_upload_bytes` for a
+    /// deployment upload, `http.max_body_bytes` for anything else. Thread-safe.
+    front::BodyLimit bodyLimit(const Poco::Net::HTTPRequest& request) const;
 
   private:
     HostContext& context_;
