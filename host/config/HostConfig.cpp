@@ -172,6 +172,13 @@ LogSettings logSettings(const Keys& keys) {
     logs.store.maxFileBytes =
         static_cast<std::uint64_t>(keys.integer("logs.max_file_bytes", 1024, kLongMax));
     logs.store.maxFiles = static_cast<std::size_t>(keys.integer("logs.max_files", 1, 1000));
+    auto flush = LogStore::parseFlush(keys.text("logs.flush"));
+    if (!flush) {
+        throw Poco::SyntaxException("configuration key logs.flush must be line or interval");
+    }
+    logs.store.flush = *flush;
+    logs.store.flushInterval =
+        std::chrono::milliseconds(keys.integer("logs.flush_interval_ms", 1, 1000));
     logs.level = keys.text("logs.level");
     static const std::vector<std::string> levels = {"trace",   "debug", "information", "notice",
                                                     "warning", "error", "critical",    "fatal"};
@@ -385,6 +392,14 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"logs.max_files", "5",
          "Log files kept per version, the current one included: with logs.max_file_bytes, the "
          "cap on a version's log on disk."},
+        {"logs.flush", LogStore::flushName(LogStore::kDefaultFlush),
+         "How a service's log lines reach its file: line (each written and flushed before the "
+         "call that logs it goes on; a crash loses none) or interval (held in memory and written "
+         "by a background thread at most every logs.flush_interval_ms; reads see them at once, "
+         "but a crash or kill -9 of the serving process loses the lines of the last interval)."},
+        {"logs.flush_interval_ms", "5",
+         "With logs.flush = interval: the shortest time between two writes of a log's held "
+         "lines (1..1000)."},
         {"logs.level", "information",
          "Host log level: trace, debug, information, notice, warning, error, critical, fatal."},
         {"reload.watch", "true", "Watch the plugins folder and deploy changes live."},

@@ -58,7 +58,8 @@ struct DataSettings {
     std::string dir;
 };
 
-/// The `logs.*` keys: the limits of each version's log, and the host's own log level.
+/// The `logs.*` keys: the limits of each version's log, how its lines reach the file
+/// (`logs.flush`), and the host's own log level.
 struct LogSettings {
     LogStore::Settings store;
     /// trace, debug, information, notice, warning, error, critical or fatal.

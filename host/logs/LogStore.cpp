@@ -6,8 +6,37 @@
 
 namespace mvi::host {
 
+std::optional<LogStore::Flush> LogStore::parseFlush(const std::string& text) {
+    if (text == "line") {
+        return Flush::Line;
+    }
+    if (text == "interval") {
+        return Flush::Interval;
+    }
+    return std::nullopt;
+}
+
+const char* LogStore::flushName(Flush flush) {
+    return flush == Flush::Line ? "line" : "interval";
+}
+
 LogStore::LogStore(std::string directory, Settings settings, Poco::Logger& hostLogger)
-    : directory_(std::move(directory)), settings_(settings), hostLogger_(hostLogger) {}
+    : directory_(std::move(directory)), settings_(settings), hostLogger_(hostLogger) {
+    if (settings_.flush == Flush::Interval) {
+        if (settings_.flushInterval.count() <= 0) {
+            throw Poco::InvalidArgumentException("the log flush interval must be positive");
+        }
+        held_ = std::make_shared<HeldBytes>(settings_.maxHeldBytes);
+        flusher_ = std::make_unique<LogFlusher>(settings_.flushInterval);
+    }
+}
+
+LogStore::~LogStore() {
+    if (flusher_) {
+        held_->close();
+        flusher_->stop();
+    }
+}
 
 std::string LogStore::pathFor(const ServiceId& service) const {
     if (!isValidServiceName(service.name) || !isValidVersion(service.version)) {
@@ -32,7 +61,7 @@ std::shared_ptr<VersionLog> LogStore::logFor(const ServiceId& service) const {
     std::lock_guard lock(mutex_);
     auto& log = logs_[service];
     if (!log) {
-        log = std::make_shared<VersionLog>(path, settings_, hostLogger_);
+        log = std::make_shared<VersionLog>(path, settings_, hostLogger_, held_);
         if (closed_) {
             log->close();
         }
@@ -52,7 +81,10 @@ void LogStore::append(const ServiceId& service, LogLevel level, std::string mess
                                       "[" + service.name + " " + service.version + "] " + message,
                                       priority));
     }
-    logFor(service)->append(level, message);
+    std::shared_ptr<VersionLog> log = logFor(service);
+    if (log->append(level, message)) {
+        flusher_->schedule(std::move(log));
+    }
 }
 
 std::vector<std::string> LogStore::read(const ServiceId& service, const LogQuery& query) const {
@@ -97,10 +129,18 @@ void LogStore::endStream(const ServiceId& service) {
 }
 
 void LogStore::close() {
-    std::lock_guard lock(mutex_);
-    closed_ = true;
-    for (auto& [service, log] : logs_) {
-        log->close();
+    {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+        for (auto& [service, log] : logs_) {
+            log->close();
+        }
+    }
+    if (flusher_) {
+        // Lines appended from now on are written at once, after what their log holds; the
+        // writer writes the rest.
+        held_->close();
+        flusher_->stop();
     }
 }
 

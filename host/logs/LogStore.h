@@ -3,14 +3,19 @@
 #include <Poco/Logger.h>
 #include <Poco/Timestamp.h>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/ServiceId.h"
+#include "logs/HeldBytes.h"
+#include "logs/LogFlusher.h"
 #include "logs/LogFollower.h"
 #include "logs/LogLine.h"
 #include "logs/LogQuery.h"
@@ -24,12 +29,44 @@ namespace mvi::host {
 /// every warning and error also goes to the host's own log, prefixed with the service's name and
 /// version, and every other line too at the host's debug level.
 /// Logs outlive the process: a new store on the same folder reads what an earlier one wrote.
-/// Thread-safe.
+///
+/// How lines reach the files is `Settings::flush`: each one before `append` returns (`Line`), or
+/// held in memory and written by a background thread at most every `flushInterval`
+/// (`Interval`). Reads and followers see every appended line at once either way; `close` and
+/// the destructor write everything held. Thread-safe.
 class LogStore {
   public:
-    using Settings = VersionLog::Settings;
+    /// How appended lines reach the files (`logs.flush`).
+    enum class Flush {
+        /// Written and flushed by `append`: a killed process loses no appended line.
+        Line,
+        /// Held in memory (within `maxHeldBytes`) and written by a background thread at most
+        /// every `flushInterval`: a process killed loses the lines of the last interval.
+        Interval,
+    };
+
+    /// The `logs.flush` a host uses when the key is not set.
+    static constexpr Flush kDefaultFlush = Flush::Line;
+
+    /// The flush named `text` ("line" or "interval"), if any.
+    static std::optional<Flush> parseFlush(const std::string& text);
+
+    /// The configuration name of `flush`.
+    static const char* flushName(Flush flush);
+
+    /// The limits of each version's log, and how lines reach the files.
+    struct Settings : VersionLog::Settings {
+        Flush flush = kDefaultFlush;
+        /// With `Flush::Interval`: the shortest time between two writes of a log's held lines.
+        std::chrono::milliseconds flushInterval{5};
+        /// With `Flush::Interval`: text held in memory by all logs of the store at most; a line
+        /// beyond it is written by its `append` (after the lines its log holds).
+        std::uint64_t maxHeldBytes = 64 * 1024 * 1024;
+    };
 
     LogStore(std::string directory, Settings settings, Poco::Logger& hostLogger);
+    /// Writes everything held.
+    ~LogStore();
 
     LogStore(const LogStore&) = delete;
     LogStore& operator=(const LogStore&) = delete;
@@ -61,7 +98,8 @@ class LogStore {
     /// its log end (after the lines already written).
     void endStream(const ServiceId& service);
 
-    /// Ends every follower, now and from now on (the host is stopping). Lines are still stored.
+    /// Ends every follower, now and from now on (the host is stopping), and writes the lines
+    /// held in memory. Lines are still stored; from now on each is written by its `append`.
     void close();
 
     /// The folder holding the logs.
@@ -81,6 +119,9 @@ class LogStore {
     mutable std::mutex mutex_;
     mutable std::map<ServiceId, std::shared_ptr<VersionLog>> logs_;
     mutable bool closed_ = false;
+    /// With `Flush::Interval`: the text the logs hold, and their writer (null otherwise).
+    std::shared_ptr<HeldBytes> held_;
+    std::unique_ptr<LogFlusher> flusher_;
 };
 
 }  // namespace mvi::host

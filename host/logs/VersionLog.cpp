@@ -9,7 +9,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <limits>
+#include <system_error>
 
 namespace mvi::host {
 namespace {
@@ -39,81 +41,194 @@ void truncateToFit(std::string& line, std::uint64_t maxBytes) {
 
 }  // namespace
 
-VersionLog::VersionLog(std::string path, Settings settings, Poco::Logger& logger)
-    : path_(std::move(path)), settings_(settings), logger_(logger) {
+class VersionLog::Selection {
+  public:
+    explicit Selection(const LogQuery& query)
+        : limit_(query.tail.value_or(std::numeric_limits<std::size_t>::max())),
+          since_(query.since ? LogLine::formatTime(*query.since) : std::string()) {}
+
+    /// Whether further (older) lines are wanted.
+    bool wantsMore() const { return !done_ && newestFirst_.size() < limit_; }
+
+    /// Offers the next older line; returns `wantsMore()`. Lines are in time order, so the first
+    /// one older than `since` ends the selection.
+    bool take(std::string line) {
+        if (!wantsMore()) {
+            return false;
+        }
+        if (line.empty()) {
+            return true;
+        }
+        if (!since_.empty() && line.compare(0, since_.size(), since_) < 0) {
+            done_ = true;
+            return false;
+        }
+        newestFirst_.push_back(std::move(line));
+        return wantsMore();
+    }
+
+    /// The selected lines, oldest first.
+    std::vector<std::string> lines() && { return {newestFirst_.rbegin(), newestFirst_.rend()}; }
+
+  private:
+    const std::size_t limit_;
+    const std::string since_;
+    std::vector<std::string> newestFirst_;
+    bool done_ = false;
+};
+
+VersionLog::VersionLog(std::string path, Settings settings, Poco::Logger& logger,
+                       std::shared_ptr<HeldBytes> held)
+    : path_(std::move(path)), settings_(settings), logger_(logger), held_(std::move(held)) {
     if (settings_.maxFileBytes == 0 || settings_.maxFiles == 0 || settings_.followLines == 0) {
         throw Poco::InvalidArgumentException("log limits must be positive");
     }
+}
+
+VersionLog::~VersionLog() {
+    std::lock_guard lock(mutex_);
+    writeHeldLocked();
 }
 
 std::string VersionLog::filePath(std::size_t index) const {
     return index == 0 ? path_ : fmt::format("{}.{}", path_, index);
 }
 
-void VersionLog::append(LogLevel level, std::string_view message) {
-    std::vector<std::string> pieces = LogLine::splitMessage(message);
+bool VersionLog::append(LogLevel level, std::string_view message) {
+    std::vector<std::string> lines = LogLine::splitMessage(message);
     std::lock_guard lock(mutex_);
     Poco::Timestamp now;
-    for (std::string& piece : pieces) {
-        std::string line = LogLine{now, level, std::move(piece)}.format();
+    std::uint64_t bytes = 0;
+    for (std::string& line : lines) {
+        line = LogLine{now, level, std::move(line)}.format();
         truncateToFit(line, settings_.maxFileBytes);
-        writeLocked(line);
-        std::uint64_t sequence = nextSequence_++;
-        if (followers_ > 0) {
-            recent_.emplace_back(sequence, std::move(line));
-            while (recent_.size() > settings_.followLines) {
-                recent_.pop_front();
-            }
-        }
+        bytes += line.size() + 1;
     }
     if (followers_ > 0) {
+        for (const std::string& line : lines) {
+            recent_.emplace_back(nextSequence_++, line);
+        }
+        while (recent_.size() > settings_.followLines) {
+            recent_.pop_front();
+        }
         changed_.notify_all();
+    } else {
+        nextSequence_ += lines.size();
+    }
+    if (held_ && held_->take(bytes)) {
+        const bool first = heldLines_.empty();
+        heldLines_.insert(heldLines_.end(), std::make_move_iterator(lines.begin()),
+                          std::make_move_iterator(lines.end()));
+        heldLineBytes_ += bytes;
+        return first;
+    }
+    // Written at once: after the lines held before them.
+    writeHeldLocked();
+    writeLocked(lines);
+    return false;
+}
+
+void VersionLog::flush() {
+    std::lock_guard lock(mutex_);
+    writeHeldLocked();
+}
+
+void VersionLog::writeHeldLocked() {
+    if (heldLines_.empty()) {
+        return;
+    }
+    writeLocked(heldLines_);
+    held_->release(heldLineBytes_);
+    heldLines_.clear();
+    heldLineBytes_ = 0;
+}
+
+void VersionLog::writeLocked(const std::vector<std::string>& lines) {
+    std::size_t next = 0;
+    while (next < lines.size()) {
+        // Until the write itself starts, a failure costs the next line alone.
+        Attempt attempt;
+        try {
+            if (!writerOpen_) {
+                openWriterLocked();
+            }
+            if (lostLines_ > 0) {
+                std::vector<std::string> notice{
+                    LogLine{Poco::Timestamp(), LogLevel::Warning,
+                            fmt::format("{} line(s) of this log could not be written: {}",
+                                        lostLines_, lastFailure_)}
+                        .format()};
+                truncateToFit(notice.front(), settings_.maxFileBytes);
+                Attempt noticeAttempt;
+                putLocked(notice, 0, noticeAttempt);
+                lostLines_ = 0;
+            }
+            next += putLocked(lines, next, attempt);
+            writeFailed_ = false;
+        } catch (const Poco::Exception& error) {
+            failLocked(error.displayText(), lines, next, attempt);
+            next += attempt.lines;
+        } catch (const std::exception& error) {
+            failLocked(error.what(), lines, next, attempt);
+            next += attempt.lines;
+        }
     }
 }
 
-void VersionLog::writeLocked(const std::string& line) {
-    try {
-        if (!writerOpen_) {
-            openWriterLocked();
-        }
-        if (lostLines_ > 0) {
-            putLocked(LogLine{Poco::Timestamp(), LogLevel::Warning,
-                              fmt::format("{} line(s) of this log could not be written: {}",
-                                          lostLines_, lastFailure_)}
-                          .format());
-            lostLines_ = 0;
-        }
-        putLocked(line);
-        writeFailed_ = false;
-    } catch (const Poco::Exception& error) {
-        failLocked(error.displayText());
-    } catch (const std::exception& error) {
-        failLocked(error.what());
-    }
-}
-
-void VersionLog::putLocked(std::string line) {
-    truncateToFit(line, settings_.maxFileBytes);
-    const std::uint64_t bytes = line.size() + 1;
-    line += '\n';
-    if (currentSize_ > 0 && currentSize_ + bytes > settings_.maxFileBytes) {
+std::size_t VersionLog::putLocked(const std::vector<std::string>& lines, std::size_t first,
+                                  Attempt& attempt) {
+    if (currentSize_ > 0 && currentSize_ + lines[first].size() + 1 > settings_.maxFileBytes) {
         rotateLocked();
         openWriterLocked();
     }
-    if (!writer_.write(line.data(), static_cast<std::streamsize>(line.size())) ||
+    // Every line fits in an empty file (truncateToFit); the first one goes in whatever it holds.
+    std::uint64_t size = currentSize_;
+    std::size_t end = first;
+    while (end < lines.size() &&
+           (end == first || size + lines[end].size() + 1 <= settings_.maxFileBytes)) {
+        size += lines[end].size() + 1;
+        ++end;
+    }
+    std::string text;
+    text.reserve(static_cast<std::size_t>(size - currentSize_));
+    for (std::size_t index = first; index < end; ++index) {
+        text += lines[index];
+        text += '\n';
+    }
+    attempt.lines = end - first;
+    attempt.started = true;
+    attempt.start = currentSize_;
+    if (!writer_.write(text.data(), static_cast<std::streamsize>(text.size())) ||
         !writer_.flush()) {
         const int error = errno;
         throw Poco::WriteFileException(path_, error != 0 ? std::strerror(error) : "");
     }
-    currentSize_ += bytes;
+    currentSize_ = size;
+    return end - first;
 }
 
-void VersionLog::failLocked(const std::string& reason) {
+void VersionLog::failLocked(const std::string& reason, const std::vector<std::string>& lines,
+                            std::size_t first, const Attempt& attempt) {
     writer_.close();
     writer_.clear();
     writerOpen_ = false;
-    // Whatever part of the line reached the file is cut off when the file is opened again.
-    ++lostLines_;
+    // Lines that reached the file whole stay; a part of one is cut off when the file is opened
+    // again.
+    std::size_t whole = 0;
+    if (attempt.started) {
+        std::error_code error;
+        const std::uintmax_t size = std::filesystem::file_size(path_, error);
+        const std::uint64_t written = !error && size > attempt.start ? size - attempt.start : 0;
+        std::uint64_t end = 0;
+        while (whole < attempt.lines) {
+            end += lines[first + whole].size() + 1;
+            if (end > written) {
+                break;
+            }
+            ++whole;
+        }
+    }
+    lostLines_ += attempt.lines - whole;
     lastFailure_ = reason;
     if (!writeFailed_) {
         writeFailed_ = true;
@@ -220,26 +335,20 @@ std::vector<VersionLog::SnapshotFile> VersionLog::openFilesLocked() const {
     return files;
 }
 
-std::vector<std::string> VersionLog::readFiles(std::vector<SnapshotFile>& files,
-                                               const LogQuery& query) {
-    const std::size_t limit = query.tail.value_or(std::numeric_limits<std::size_t>::max());
-    const std::string since = query.since ? LogLine::formatTime(*query.since) : std::string();
-    std::vector<std::string> newestFirst;
-    if (limit == 0) {
-        return newestFirst;
+std::vector<VersionLog::SnapshotFile> VersionLog::snapshotLocked(Selection& selection) const {
+    // Held lines are the newest: they come after everything in the files.
+    for (auto line = heldLines_.rbegin(); line != heldLines_.rend(); ++line) {
+        if (!selection.take(*line)) {
+            return {};
+        }
     }
-    // Lines are in time order, so reading backwards stops at the first line older than `since`.
-    // Returns false once no more lines are wanted.
-    auto take = [&](std::string line) {
-        if (line.empty()) {
-            return true;
-        }
-        if (!since.empty() && line.compare(0, since.size(), since) < 0) {
-            return false;
-        }
-        newestFirst.push_back(std::move(line));
-        return newestFirst.size() < limit;
-    };
+    return selection.wantsMore() ? openFilesLocked() : std::vector<SnapshotFile>{};
+}
+
+void VersionLog::readFiles(std::vector<SnapshotFile>& files, Selection& selection) {
+    if (!selection.wantsMore()) {
+        return;
+    }
     for (auto file = files.rbegin(); file != files.rend(); ++file) {
         std::uint64_t position = file->length;
         std::string partial;  // the start of a line that began in an earlier block
@@ -256,42 +365,45 @@ std::vector<std::string> VersionLog::readFiles(std::vector<SnapshotFile>& files,
             std::size_t end = block.size();
             for (std::size_t i = block.size(); i-- > 0;) {
                 if (block[i] == '\n') {
-                    if (!take(block.substr(i + 1, end - i - 1))) {
-                        return {newestFirst.rbegin(), newestFirst.rend()};
+                    if (!selection.take(block.substr(i + 1, end - i - 1))) {
+                        return;
                     }
                     end = i;
                 }
             }
             partial = block.substr(0, end);
         }
-        if (!take(std::move(partial))) {
-            break;
+        if (!selection.take(std::move(partial))) {
+            return;
         }
     }
-    return {newestFirst.rbegin(), newestFirst.rend()};
 }
 
 std::vector<std::string> VersionLog::read(const LogQuery& query) const {
+    Selection selection(query);
     std::vector<SnapshotFile> files;
     {
         std::lock_guard lock(mutex_);
-        files = openFilesLocked();
+        files = snapshotLocked(selection);
     }
-    return readFiles(files, query);
+    readFiles(files, selection);
+    return std::move(selection).lines();
 }
 
 std::pair<std::vector<std::string>, std::uint64_t> VersionLog::startFollowing(
     const LogQuery& query) {
+    Selection selection(query);
     std::vector<SnapshotFile> files;
     std::uint64_t cursor = 0;
     {
         std::lock_guard lock(mutex_);
-        files = openFilesLocked();
+        files = snapshotLocked(selection);
         ++followers_;
         cursor = nextSequence_;
     }
     try {
-        return {readFiles(files, query), cursor};
+        readFiles(files, selection);
+        return {std::move(selection).lines(), cursor};
     } catch (...) {
         stopFollowing();
         throw;
@@ -334,7 +446,9 @@ void VersionLog::beginStream() {
 void VersionLog::endStream() {
     std::lock_guard lock(mutex_);
     if (liveBuilds_ > 0 && --liveBuilds_ == 0) {
-        // Nothing more is expected: free the file until a build writes again.
+        // Nothing more is expected: write what is held and free the file until a build writes
+        // again.
+        writeHeldLocked();
         writer_.close();
         writer_.clear();
         writerOpen_ = false;
@@ -351,7 +465,7 @@ void VersionLog::close() {
 bool VersionLog::exists() const {
     std::lock_guard lock(mutex_);
     // Rotated files are numbered from 1 without gaps.
-    return Poco::File(filePath(0)).exists() ||
+    return !heldLines_.empty() || Poco::File(filePath(0)).exists() ||
            (settings_.maxFiles > 1 && Poco::File(filePath(1)).exists());
 }
 

@@ -1,6 +1,7 @@
 // Service logs over real HTTP: tail, since, bad queries, following a log as a chunked stream
-// until the version is unloaded or the client leaves, lifecycle events in the log, and logs
-// that survive a killed host. A real host process, real files, real HTTP.
+// until the version is unloaded or the client leaves, lifecycle events in the log, logs that
+// survive a killed host, and lines written at intervals (logs.flush = interval) that reads see
+// at once and a stop writes. A real host process, real files, real HTTP.
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -313,6 +314,44 @@ TEST(Logs, LogsSurviveAKilledHost) {
     auto tail = linesOf(host->get(logsPath("name=hello&tail=1")).body);
     ASSERT_EQ(tail.size(), 1u);
     EXPECT_TRUE(endsWith(tail[0], "the name: after the restart"));
+}
+
+TEST(Logs, IntervalFlushReadsSeeTheLinesOfCallsJustMade) {
+    // A long interval: the lines of the calls below wait in memory when they are read.
+    auto host =
+        startHost({{"hello", "hello_1.0.0.so"}},
+                  {"--define", "logs.flush=interval", "--define", "logs.flush_interval_ms=1000"});
+    FollowStream follow(host->port(), "name=hello&tail=0");
+    for (int i = 0; i < 5; ++i) {
+        greet(*host, "n" + std::to_string(i));
+        auto tail = linesOf(host->get(logsPath("name=hello&tail=1")).body);
+        ASSERT_EQ(tail.size(), 1u);
+        EXPECT_TRUE(
+            endsWith(tail[0], " INFO Greeting someone with the name: n" + std::to_string(i)))
+            << tail[0];
+    }
+    Response all = host->get(logsPath("name=hello&version=1.0.0&tail=all"));
+    ASSERT_EQ(all.status, 200) << all.body;
+    auto every = linesOf(all.body);
+    ASSERT_EQ(every.size(), 6u) << all.body;
+    EXPECT_NE(every[0].find(" INFO loaded from "), std::string::npos) << every[0];
+    std::string third = every[3].substr(0, every[3].find(' '));
+    EXPECT_EQ(linesOf(host->get(logsPath("name=hello&since=" + third)).body),
+              std::vector<std::string>(every.begin() + 3, every.end()));
+    // A follower gets each line as it is appended.
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_TRUE(follow.readUntil("the name: n" + std::to_string(i)))
+            << "failed: " << follow.failed();
+    }
+
+    // A stop writes every line held.
+    greet(*host, "last");
+    EXPECT_EQ(host->stop(), 0);
+    std::ifstream file(fs::path(host->dataDir()) / "logs" / "hello" / "1.0.0.log");
+    std::string onDisk(std::istreambuf_iterator<char>(file), {});
+    EXPECT_EQ(onDisk.rfind(all.body, 0), 0u) << onDisk;
+    EXPECT_NE(onDisk.find(" INFO Greeting someone with the name: last\n"), std::string::npos)
+        << onDisk;
 }
 
 }  // namespace

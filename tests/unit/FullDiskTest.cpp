@@ -2,7 +2,8 @@
 // file system (a small tmpfs, filled up): a write the disk refuses throws StorageError (disk
 // full, 507) and changes nothing, reads still work, and once space is free again the stores go
 // on where they were. A service log never merges a line torn by the full disk with the next
-// one. Skipped where a tmpfs cannot be mounted (not root).
+// one, whether it was written at once or held and written later. Skipped where a tmpfs cannot be
+// mounted (not root).
 
 #include <Poco/Data/Session.h>
 #include <Poco/Logger.h>
@@ -204,6 +205,36 @@ TEST_F(FullDiskTest, ALogLineTornByAFullDiskIsNotMergedWithTheNextOne) {
         << lines[1];
     EXPECT_NE(lines[2].find("INFO after"), std::string::npos);
     EXPECT_NE(lines[3].find("INFO later"), std::string::npos);
+}
+
+TEST_F(FullDiskTest, HeldLinesThatCannotBeWrittenAreCountedLikeLinesWrittenAtOnce) {
+    // A log whose lines are held until `flush` (the background writer of logs.flush = interval).
+    VersionLog log(directory_ + "/data/logs/hello/1.0.0.log", VersionLog::Settings{},
+                   Poco::Logger::get("test"), std::make_shared<HeldBytes>(1 << 20));
+    EXPECT_TRUE(log.append(LogLevel::Info, "before"));
+    log.flush();
+    disk_->fill();
+    // Both go out in one write that the disk cuts short: neither reaches the file whole.
+    EXPECT_TRUE(log.append(LogLevel::Info, std::string(20000, 'x')));
+    EXPECT_FALSE(log.append(LogLevel::Info, "after"));
+    log.flush();
+    // Reads see what was written; the appender never saw the failure.
+    disk_->release();
+    EXPECT_TRUE(log.append(LogLevel::Info, "later"));
+    log.flush();
+
+    std::vector<std::string> lines = log.read(LogQuery{});
+    const std::regex wholeLine(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z (INFO|WARNING) .*)");
+    for (const std::string& line : lines) {
+        EXPECT_TRUE(std::regex_match(line, wholeLine)) << line.substr(0, 200);
+        EXPECT_EQ(line.find("xxxx"), std::string::npos) << line.substr(0, 200);
+    }
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_NE(lines[0].find("INFO before"), std::string::npos);
+    EXPECT_NE(lines[1].find("WARNING 2 line(s) of this log could not be written"),
+              std::string::npos)
+        << lines[1];
+    EXPECT_NE(lines[2].find("INFO later"), std::string::npos);
 }
 
 TEST_F(FullDiskTest, APluginThatCannotBeCopiedIntoTheCacheIsAStorageError) {

@@ -182,6 +182,8 @@ TEST(HostConfig, EverySectionTakesItsDefaults) {
     EXPECT_EQ(result.logs.store.followLines, 10000u);
     EXPECT_EQ(result.logs.store.maxFileBytes, 10485760u);
     EXPECT_EQ(result.logs.store.maxFiles, 5u);
+    EXPECT_EQ(result.logs.store.flush, LogStore::kDefaultFlush);
+    EXPECT_EQ(result.logs.store.flushInterval, std::chrono::milliseconds(5));
     EXPECT_EQ(result.logs.level, "information");
 
     EXPECT_TRUE(result.reload.watch);
@@ -234,6 +236,8 @@ TEST(HostConfig, EachKeyLandsInItsSection) {
     config->setString("logs.memory_lines", "20");
     config->setString("logs.max_file_bytes", "2048");
     config->setString("logs.max_files", "3");
+    config->setString("logs.flush", "interval");
+    config->setString("logs.flush_interval_ms", "20");
     config->setString("logs.level", "debug");
     config->setString("reload.watch", "false");
     config->setString("reload.promote", "newest");
@@ -271,6 +275,8 @@ TEST(HostConfig, EachKeyLandsInItsSection) {
     EXPECT_EQ(result.logs.store.followLines, 20u);
     EXPECT_EQ(result.logs.store.maxFileBytes, 2048u);
     EXPECT_EQ(result.logs.store.maxFiles, 3u);
+    EXPECT_EQ(result.logs.store.flush, LogStore::Flush::Interval);
+    EXPECT_EQ(result.logs.store.flushInterval, std::chrono::milliseconds(20));
     EXPECT_EQ(result.logs.level, "debug");
     EXPECT_FALSE(result.reload.watch);
     EXPECT_EQ(result.reload.promote, "newest");
@@ -320,6 +326,14 @@ TEST(HostConfig, ABadValueNamesItsKey) {
         {"logs.level", "verbose",
          "configuration key logs.level must be one of trace, debug, information, notice, "
          "warning, error, critical, fatal"},
+        {"logs.flush", "sometimes", "configuration key logs.flush must be line or interval"},
+        {"logs.flush", "Line", "configuration key logs.flush must be line or interval"},
+        {"logs.flush_interval_ms", "0",
+         "configuration key logs.flush_interval_ms must be within 1..1000"},
+        {"logs.flush_interval_ms", "1001",
+         "configuration key logs.flush_interval_ms must be within 1..1000"},
+        {"logs.flush_interval_ms", "5ms",
+         "configuration key logs.flush_interval_ms must be an integer, not '5ms'"},
         {"reload.watch", "1", "configuration key reload.watch must be true or false"},
         {"reload.promote", "last", "configuration key reload.promote must be first or newest"},
         {"mirror.threads", "65", "configuration key mirror.threads must be within 1..64"},

@@ -1,5 +1,8 @@
 // Service logs on disk: one line per entry, rotation and its size cap, tail and since across
 // rotated files, a new store reading what an earlier one wrote, many writers, and followers.
+// With `Flush::Interval`: reads and followers see held lines at once, the background writer
+// puts them on disk, closing and destroying the store write what is held, and a full buffer
+// makes appends write at once.
 
 #include "logs/LogStore.h"
 
@@ -16,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <string>
 #include <thread>
@@ -90,6 +94,59 @@ class LogStoreTest : public ::testing::Test {
         std::size_t level = line.find(' ');
         std::size_t text = line.find(' ', level + 1);
         return text == std::string::npos ? "" : line.substr(text + 1);
+    }
+
+    /// The lines of `id`'s current log file on disk, as they are now.
+    std::vector<std::string> linesOnDisk(const ServiceId& id) const {
+        std::vector<std::string> lines;
+        std::ifstream file(fs::path(directory_) / id.name / (id.version + ".log"));
+        for (std::string line; std::getline(file, line);) {
+            lines.push_back(line);
+        }
+        return lines;
+    }
+
+    /// Appends from `threads` threads at once, `lines` each, and checks that `logs` reads every
+    /// line, each thread's in order.
+    void expectConcurrentAppendsKept(LogStore& logs, int threads, int lines) {
+        std::vector<std::thread> writers;
+        for (int t = 0; t < threads; ++t) {
+            writers.emplace_back([&logs, this, t, lines] {
+                for (int i = 0; i < lines; ++i) {
+                    logs.append(hello_, LogLevel::Info, fmt::format("{} {}", t, i));
+                }
+            });
+        }
+        for (auto& writer : writers) {
+            writer.join();
+        }
+        expectEveryThreadsLinesInOrder(logs.read(hello_, {}), threads, lines);
+    }
+
+    /// `all` holds `lines` lines of each of `threads` writers, each writer's in order, in time
+    /// order.
+    static void expectEveryThreadsLinesInOrder(const std::vector<std::string>& all, int threads,
+                                               int lines) {
+        ASSERT_EQ(all.size(), static_cast<std::size_t>(threads * lines));
+        std::vector<int> next(threads, 0);
+        for (const std::string& line : all) {
+            std::string text = message(line);
+            int thread = std::stoi(text.substr(0, text.find(' ')));
+            int number = std::stoi(text.substr(text.find(' ') + 1));
+            ASSERT_EQ(number, next[thread]) << "lines of one writer stay in order";
+            ++next[thread];
+        }
+        EXPECT_TRUE(std::is_sorted(all.begin(), all.end(), [](const auto& a, const auto& b) {
+            return a.substr(0, 27) < b.substr(0, 27);
+        })) << "lines are in time order";
+    }
+
+    /// Settings of a store whose lines are written at intervals of `interval`.
+    static LogStore::Settings intervalSettings(std::chrono::milliseconds interval = 1000ms) {
+        LogStore::Settings settings;
+        settings.flush = LogStore::Flush::Interval;
+        settings.flushInterval = interval;
+        return settings;
     }
 
     std::string directory_ = mvi::test::makeTemporaryDirectory();
@@ -276,33 +333,8 @@ TEST_F(LogStoreTest, ConcurrentAppendsLoseNothing) {
     settings.maxFileBytes = 64 * 1024;
     settings.maxFiles = 100;
     auto logs = store(settings);
-    constexpr int kThreads = 8;
-    constexpr int kLines = 500;
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&logs, this, t] {
-            for (int i = 0; i < kLines; ++i) {
-                logs->append(hello_, LogLevel::Info, fmt::format("{} {}", t, i));
-            }
-        });
-    }
-    for (auto& thread : threads) {
-        thread.join();
-    }
-    auto all = logs->read(hello_, {});
-    ASSERT_EQ(all.size(), static_cast<std::size_t>(kThreads * kLines));
+    expectConcurrentAppendsKept(*logs, 8, 500);
     EXPECT_GT(files(hello_).size(), 1u) << "the test must cross rotations";
-    std::vector<int> next(kThreads, 0);
-    for (const std::string& line : all) {
-        std::string text = message(line);
-        int thread = std::stoi(text.substr(0, text.find(' ')));
-        int number = std::stoi(text.substr(text.find(' ') + 1));
-        ASSERT_EQ(number, next[thread]) << "lines of one writer stay in order";
-        ++next[thread];
-    }
-    EXPECT_TRUE(std::is_sorted(all.begin(), all.end(), [](const auto& a, const auto& b) {
-        return a.substr(0, 27) < b.substr(0, 27);
-    })) << "lines are in time order";
 }
 
 TEST_F(LogStoreTest, TheHostLogGetsWarningsAndErrorsAndOtherLinesOnlyAtDebug) {
@@ -415,6 +447,194 @@ TEST_F(LogStoreTest, RefusesNamesThatAreNotServiceVersions) {
     EXPECT_THROW(logs->append(ServiceId{"hello", "../../x"}, LogLevel::Info, "x"),
                  Poco::InvalidArgumentException);
     EXPECT_FALSE(fs::exists(fs::path(directory_).parent_path() / "x.log"));
+}
+
+TEST_F(LogStoreTest, FlushModesHaveConfigurationNames) {
+    EXPECT_EQ(LogStore::parseFlush("line"), LogStore::Flush::Line);
+    EXPECT_EQ(LogStore::parseFlush("interval"), LogStore::Flush::Interval);
+    EXPECT_EQ(LogStore::parseFlush("Interval"), std::nullopt);
+    EXPECT_EQ(LogStore::parseFlush(""), std::nullopt);
+    EXPECT_STREQ(LogStore::flushName(LogStore::Flush::Line), "line");
+    EXPECT_STREQ(LogStore::flushName(LogStore::Flush::Interval), "interval");
+    EXPECT_EQ(LogStore::Settings{}.flush, LogStore::kDefaultFlush);
+    LogStore::Settings never = intervalSettings(0ms);
+    EXPECT_THROW(store(never), Poco::InvalidArgumentException);
+}
+
+TEST_F(LogStoreTest, IntervalReadsSeeALineAtOnceAndTheDiskSoonAfter) {
+    auto logs = store(intervalSettings());
+    Poco::Timestamp start = nextInstant();
+    // The first line finds the writer idle and goes out at once; the next ones wait out the
+    // second-long interval in memory, where reads find them.
+    for (int i = 0; i < 5; ++i) {
+        logs->append(hello_, LogLevel::Info, "line " + std::to_string(i));
+        auto tail = logs->tail(hello_, 1);
+        ASSERT_EQ(tail.size(), 1u);
+        EXPECT_EQ(message(tail[0]), "line " + std::to_string(i));
+    }
+    logs->append(hello_, LogLevel::Error, "two\nlines");
+    auto all = logs->read(hello_, {});
+    ASSERT_EQ(all.size(), 7u);
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(message(all[i]), "line " + std::to_string(i));
+    }
+    EXPECT_EQ(message(all[5]), "two");
+    EXPECT_EQ(message(all[6]), "lines");
+    EXPECT_EQ(logs->since(hello_, start), all);
+    LogQuery both;
+    both.since = start;
+    both.tail = 3;
+    EXPECT_EQ(logs->read(hello_, both), std::vector<std::string>(all.begin() + 4, all.end()));
+    EXPECT_TRUE(logs->since(hello_, nextInstant()).empty());
+    EXPECT_TRUE(logs->tail(hello_, 0).empty());
+    EXPECT_TRUE(logs->contains(hello_));
+
+    ServiceId other{"other", "1.0.0"};
+    logs->append(other, LogLevel::Info, "held or written, it exists");
+    EXPECT_TRUE(logs->contains(other));
+
+    // On disk within the interval (a generous deadline).
+    EXPECT_TRUE(mvi::test::waitFor([&] { return linesOnDisk(hello_) == all; }, 10s))
+        << linesOnDisk(hello_).size() << " lines on disk";
+}
+
+TEST_F(LogStoreTest, IntervalLinesAreOnDiskOnceTheStoreIsClosedOrGone) {
+    {
+        auto logs = store(intervalSettings(60000ms));
+        for (int i = 0; i < 100; ++i) {
+            logs->append(hello_, LogLevel::Info, "line " + std::to_string(i));
+        }
+        EXPECT_EQ(logs->tail(hello_, 1000).size(), 100u);
+    }
+    auto lines = linesOnDisk(hello_);
+    ASSERT_EQ(lines.size(), 100u);
+    EXPECT_EQ(message(lines.back()), "line 99");
+
+    auto logs = store(intervalSettings(60000ms));
+    for (int i = 0; i < 10; ++i) {
+        logs->append(hello_, LogLevel::Info, "before closing " + std::to_string(i));
+    }
+    logs->close();
+    EXPECT_EQ(linesOnDisk(hello_).size(), 110u) << "closing writes what is held";
+    logs->append(hello_, LogLevel::Info, "after closing");
+    lines = linesOnDisk(hello_);
+    ASSERT_EQ(lines.size(), 111u) << "once closed, each line is written at once";
+    EXPECT_EQ(message(lines.back()), "after closing");
+    EXPECT_EQ(logs->tail(hello_, 1), std::vector<std::string>{lines.back()});
+}
+
+TEST_F(LogStoreTest, IntervalFollowersGetLinesAsTheyAreAppended) {
+    auto logs = store(intervalSettings(60000ms));
+    logs->beginStream(hello_);
+    for (int i = 0; i < 3; ++i) {
+        logs->append(hello_, LogLevel::Info, "old " + std::to_string(i));
+    }
+    LogQuery query;
+    query.tail = 2;
+    auto follower = logs->follow(hello_, query);
+    ASSERT_EQ(follower->initialLines().size(), 2u);
+    EXPECT_EQ(message(follower->initialLines()[0]), "old 1");
+    EXPECT_EQ(message(follower->initialLines()[1]), "old 2");
+
+    std::thread writer([&] {
+        logs->append(hello_, LogLevel::Info, "new 0");
+        logs->append(hello_, LogLevel::Info, "new 1\nnew 2");
+    });
+    std::vector<std::string> received;
+    while (received.size() < 3) {
+        auto batch = follower->next(10s);
+        ASSERT_FALSE(batch.ended);
+        EXPECT_EQ(batch.skipped, 0u);
+        for (auto& line : batch.lines) {
+            received.push_back(message(line));
+        }
+    }
+    writer.join();
+    EXPECT_EQ(received, (std::vector<std::string>{"new 0", "new 1", "new 2"}));
+
+    // The last build going away writes what is held and ends the follower after its lines.
+    logs->append(hello_, LogLevel::Info, "unloaded");
+    logs->endStream(hello_);
+    auto last = follower->next(10s);
+    EXPECT_TRUE(last.ended);
+    ASSERT_EQ(last.lines.size(), 1u);
+    EXPECT_EQ(message(last.lines[0]), "unloaded");
+    auto onDisk = linesOnDisk(hello_);
+    ASSERT_EQ(onDisk.size(), 7u);
+    EXPECT_EQ(message(onDisk.back()), "unloaded");
+}
+
+TEST_F(LogStoreTest, IntervalRotationKeepsTheNewestLinesWithinTheSizeCap) {
+    LogStore::Settings settings = intervalSettings(1ms);
+    settings.maxFileBytes = 1024;
+    settings.maxFiles = 3;
+    auto logs = store(settings);
+    for (int i = 0; i < 2000; ++i) {
+        logs->append(hello_, LogLevel::Info, "line " + std::to_string(i));
+    }
+    logs->append(hello_, LogLevel::Info, std::string(5000, 'x'));
+    logs->append(hello_, LogLevel::Info, "after the long one");
+    auto all = logs->read(hello_, {});
+    ASSERT_GE(all.size(), 3u);
+    EXPECT_EQ(message(all.back()), "after the long one");
+    logs.reset();
+
+    auto onDisk = files(hello_);
+    EXPECT_EQ(onDisk.size(), 3u);
+    for (const auto& [name, size] : onDisk) {
+        EXPECT_LE(size, 1024u) << name;
+    }
+    // What is kept is the newest lines, contiguous, in order.
+    all = store()->read(hello_, {});
+    ASSERT_GE(all.size(), 3u);
+    EXPECT_EQ(message(all.back()), "after the long one");
+    EXPECT_NE(message(all[all.size() - 2]).find("[line truncated]"), std::string::npos);
+    int expected = -1;
+    for (std::size_t i = 0; i + 2 < all.size(); ++i) {
+        int number = std::stoi(message(all[i]).substr(5));
+        if (expected >= 0) {
+            EXPECT_EQ(number, expected);
+        }
+        expected = number + 1;
+    }
+    EXPECT_EQ(expected, 2000);
+}
+
+TEST_F(LogStoreTest, IntervalConcurrentAppendsLoseNothing) {
+    LogStore::Settings settings = intervalSettings(1ms);
+    settings.maxFileBytes = 64 * 1024;
+    settings.maxFiles = 100;
+    auto logs = store(settings);
+    expectConcurrentAppendsKept(*logs, 8, 500);
+    logs.reset();
+    EXPECT_GT(files(hello_).size(), 1u) << "the test must cross rotations";
+    // On disk, as the store's reads had them.
+    expectEveryThreadsLinesInOrder(store(settings)->read(hello_, {}), 8, 500);
+}
+
+TEST_F(LogStoreTest, IntervalAppendWritesAtOnceWhenTheBufferIsFull) {
+    // Room for five lines of 40 bytes held; the writer waits a minute between writes.
+    LogStore::Settings settings = intervalSettings(60000ms);
+    settings.maxHeldBytes = 200;
+    auto logs = store(settings);
+    for (int i = 0; i < 100; ++i) {
+        logs->append(hello_, LogLevel::Info, fmt::format("line {:03}", i));
+        // Whatever is not held is on disk, in order, when append returns.
+        auto onDisk = linesOnDisk(hello_);
+        ASSERT_GE(onDisk.size() + 5, static_cast<std::size_t>(i + 1)) << "line " << i;
+        for (std::size_t n = 0; n < onDisk.size(); ++n) {
+            ASSERT_EQ(message(onDisk[n]), fmt::format("line {:03}", n));
+        }
+    }
+    auto all = logs->read(hello_, {});
+    ASSERT_EQ(all.size(), 100u);
+    for (int i = 0; i < 100; ++i) {
+        EXPECT_EQ(message(all[i]), fmt::format("line {:03}", i));
+    }
+    // A line larger than the whole buffer is written at once too.
+    logs->append(hello_, LogLevel::Info, std::string(1000, 'y'));
+    EXPECT_EQ(linesOnDisk(hello_).size(), 101u);
+    EXPECT_EQ(logs->tail(hello_, 1), std::vector<std::string>{linesOnDisk(hello_).back()});
 }
 
 }  // namespace
