@@ -71,6 +71,10 @@ std::unique_ptr<HostProcess> startWithState(const std::string& faultyTarget = "f
 #ifdef __SANITIZE_ADDRESS__
 // The address sanitizer catches the double free itself, reports it and ends the process.
 constexpr const char* kHeapCorruption = "exit status 1";
+#elif defined(__SANITIZE_THREAD__)
+// The thread sanitizer's allocator neither detects a double free nor breaks on one: the process
+// goes on serving, so there is no fault to contain (the case is skipped).
+constexpr const char* kHeapCorruption = nullptr;
 #else
 // glibc's allocator detects the corruption and aborts.
 constexpr const char* kHeapCorruption = "SIGABRT (Aborted)";
@@ -84,6 +88,9 @@ struct Fault {
 class FaultContainment : public ::testing::TestWithParam<Fault> {};
 
 TEST_P(FaultContainment, OthersServeAgainWithTheirStateAndTheCulpritIsQuarantined) {
+    if (GetParam().expected == nullptr) {
+        GTEST_SKIP() << "this build does not end the process on " << GetParam().entrypoint;
+    }
     auto host = startWithState();
     ASSERT_EQ(greet(*host), "Howdy Bob");
     pid_t before = host->servingPid();
