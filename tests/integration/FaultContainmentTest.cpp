@@ -80,6 +80,15 @@ constexpr const char* kHeapCorruption = nullptr;
 constexpr const char* kHeapCorruption = "SIGABRT (Aborted)";
 #endif
 
+#ifdef __SANITIZE_THREAD__
+// exit(3) on a calling thread runs the process's static destructors while the other threads still
+// use what they destroy: the thread sanitizer reports that race and ends the process with its own
+// status first (the case is skipped).
+constexpr const char* kExitCall = nullptr;
+#else
+constexpr const char* kExitCall = "called exit(3)";
+#endif
+
 struct Fault {
     const char* entrypoint;
     const char* expected;
@@ -89,7 +98,8 @@ class FaultContainment : public ::testing::TestWithParam<Fault> {};
 
 TEST_P(FaultContainment, OthersServeAgainWithTheirStateAndTheCulpritIsQuarantined) {
     if (GetParam().expected == nullptr) {
-        GTEST_SKIP() << "this build does not end the process on " << GetParam().entrypoint;
+        GTEST_SKIP() << "the fault of " << GetParam().entrypoint
+                     << " cannot be checked in this build (see its expectation above)";
     }
     auto host = startWithState();
     ASSERT_EQ(greet(*host), "Howdy Bob");
@@ -119,7 +129,7 @@ TEST_P(FaultContainment, OthersServeAgainWithTheirStateAndTheCulpritIsQuarantine
 INSTANTIATE_TEST_SUITE_P(
     Faults, FaultContainment,
     ::testing::Values(Fault{"segv", "SIGSEGV (Segmentation fault)"},
-                      Fault{"abort", "SIGABRT (Aborted)"}, Fault{"exit3", "called exit(3)"},
+                      Fault{"abort", "SIGABRT (Aborted)"}, Fault{"exit3", kExitCall},
                       Fault{"quick_exit", "exit status 4 without running its exit handlers"},
                       Fault{"heap", kHeapCorruption}),
     [](const ::testing::TestParamInfo<Fault>& param) {
