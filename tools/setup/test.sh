@@ -18,8 +18,8 @@ done
 
 tools/setup/install-deps.sh
 
-# With ccache installed, compilations are cached: a second run, and the sources the rounds compile
-# alike (the plugins, which are never built with sanitizers), are not compiled again.
+# With ccache installed, compilations are cached: a second run compiles again only what changed,
+# in whichever folder the checkout is.
 launcher=()
 if command -v ccache >/dev/null; then
     export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR=true
