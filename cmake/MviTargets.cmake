@@ -6,12 +6,26 @@ function(mvi_enable_warnings target)
                                              $<$<BOOL:${MVI_WERROR}>:-Werror>)
 endfunction()
 
-# Adds address and undefined-behaviour sanitizers to a target when MVI_SANITIZE is on.
+# MVI_SANITIZE names the sanitizers of the build: OFF (none), address (address and undefined
+# behaviour; ON means the same) or thread.
+string(TOLOWER "${MVI_SANITIZE}" _mvi_sanitize)
+if(_mvi_sanitize STREQUAL "thread")
+    set(MVI_SANITIZERS thread)
+elseif(_mvi_sanitize MATCHES "^(address|on|yes|true|y|1)$")
+    set(MVI_SANITIZERS address,undefined)
+elseif(NOT MVI_SANITIZE)
+    set(MVI_SANITIZERS "")
+else()
+    message(FATAL_ERROR "MVI_SANITIZE=${MVI_SANITIZE}: expected OFF, address (or ON) or thread")
+endif()
+unset(_mvi_sanitize)
+
+# Adds the sanitizers MVI_SANITIZE names to a target.
 function(mvi_enable_sanitizers target)
-    if(MVI_SANITIZE)
-        target_compile_options(${target} PRIVATE -fsanitize=address,undefined
+    if(MVI_SANITIZERS)
+        target_compile_options(${target} PRIVATE -fsanitize=${MVI_SANITIZERS}
                                                  -fno-omit-frame-pointer -fno-sanitize-recover=all)
-        target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+        target_link_options(${target} PRIVATE -fsanitize=${MVI_SANITIZERS})
     endif()
 endfunction()
 

@@ -71,9 +71,22 @@ std::unique_ptr<HostProcess> startWithState(const std::string& faultyTarget = "f
 #ifdef __SANITIZE_ADDRESS__
 // The address sanitizer catches the double free itself, reports it and ends the process.
 constexpr const char* kHeapCorruption = "exit status 1";
+#elif defined(__SANITIZE_THREAD__)
+// The thread sanitizer's allocator neither detects a double free nor breaks on one: the process
+// goes on serving, so there is no fault to contain (the case is skipped).
+constexpr const char* kHeapCorruption = nullptr;
 #else
 // glibc's allocator detects the corruption and aborts.
 constexpr const char* kHeapCorruption = "SIGABRT (Aborted)";
+#endif
+
+#ifdef __SANITIZE_THREAD__
+// exit(3) on a calling thread runs the process's static destructors while the other threads still
+// use what they destroy: the thread sanitizer reports that race and ends the process with its own
+// status first (the case is skipped).
+constexpr const char* kExitCall = nullptr;
+#else
+constexpr const char* kExitCall = "called exit(3)";
 #endif
 
 struct Fault {
@@ -84,6 +97,10 @@ struct Fault {
 class FaultContainment : public ::testing::TestWithParam<Fault> {};
 
 TEST_P(FaultContainment, OthersServeAgainWithTheirStateAndTheCulpritIsQuarantined) {
+    if (GetParam().expected == nullptr) {
+        GTEST_SKIP() << "the fault of " << GetParam().entrypoint
+                     << " cannot be checked in this build (see its expectation above)";
+    }
     auto host = startWithState();
     ASSERT_EQ(greet(*host), "Howdy Bob");
     pid_t before = host->servingPid();
@@ -112,7 +129,7 @@ TEST_P(FaultContainment, OthersServeAgainWithTheirStateAndTheCulpritIsQuarantine
 INSTANTIATE_TEST_SUITE_P(
     Faults, FaultContainment,
     ::testing::Values(Fault{"segv", "SIGSEGV (Segmentation fault)"},
-                      Fault{"abort", "SIGABRT (Aborted)"}, Fault{"exit3", "called exit(3)"},
+                      Fault{"abort", "SIGABRT (Aborted)"}, Fault{"exit3", kExitCall},
                       Fault{"quick_exit", "exit status 4 without running its exit handlers"},
                       Fault{"heap", kHeapCorruption}),
     [](const ::testing::TestParamInfo<Fault>& param) {
