@@ -46,7 +46,7 @@ class LogStore {
     };
 
     /// The `logs.flush` a host uses when the key is not set.
-    static constexpr Flush kDefaultFlush = Flush::Line;
+    static constexpr Flush kDefaultFlush = Flush::Interval;
 
     /// The flush named `text` ("line" or "interval"), if any.
     static std::optional<Flush> parseFlush(const std::string& text);
