@@ -97,7 +97,7 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       context_{config_, registry_, logs_,       notifications_, deployer_, dispatcher_.mirror(),
                auth_,   monitor_,  dispatcher_, loader_,        unloader_, watchdog_,
                frontStats_},
-      threads_("http", 2, config_.http.maxThreads) {
+      threads_("http", std::min(2, config_.http.maxThreads), config_.http.maxThreads) {
     prepareDirectory(config_.plugins.dir);
     DataFolder::checkPluginsFolder(config_.plugins.dir, logger_);
     auto staged = DeployHandler::removeStagedUploads(config_.plugins.dir);

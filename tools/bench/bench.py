@@ -392,6 +392,9 @@ class Bench:
         contenders = {
             "raw-poco": self.start_raw_poco(),
             "mvi-host": self.start_host("mvi-host", {"1.0.0": self.hello}, hosts_defines),
+            # The same host through Poco's thread-per-connection server (http.front=threads).
+            "mvi-host-threads": self.start_host(
+                "mvi-host-threads", {"1.0.0": self.hello}, hosts_defines + ["http.front=threads"]),
         }
         if o.baseline_host:
             contenders["mvi-host-baseline"] = self.start_host(
@@ -433,7 +436,8 @@ class Bench:
         host = results.get("mvi-host", {}).get("requests_per_second", 0)
         results["ratios"] = {
             f"mvi-host/{other}": host / results[other]["requests_per_second"]
-            for other in ("raw-poco", "fastapi", "nginx-static", "mvi-host-baseline")
+            for other in ("raw-poco", "fastapi", "nginx-static", "mvi-host-baseline",
+                          "mvi-host-threads")
             if other in results and results[other]["requests_per_second"] > 0}
         if "mvi-host" in results and "mvi-host-baseline" in results:
             results["baseline_cpu_ratio"] = (
