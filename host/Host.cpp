@@ -94,8 +94,8 @@ Host::Host(HostConfig config, Poco::Logger& logger)
       loader_(inDirectory(config_.data.dir, "cache"), pluginServices(), pluginVetting(), unloader_,
               logger_),
       deployer_(registry_, loader_, state_, quarantine_, logger_),
-      context_{config_, registry_, logs_,       notifications_, deployer_, dispatcher_.mirror(),
-               auth_,   monitor_,  dispatcher_, loader_,        unloader_, watchdog_,
+      context_{config_,    registry_, logs_,       notifications_, deployer_, dispatcher_.mirror(),
+               auth_,      monitor_,  dispatcher_, loader_,        unloader_, watchdog_,
                frontStats_},
       threads_("http", std::min(2, config_.http.maxThreads), config_.http.maxThreads) {
     prepareDirectory(config_.plugins.dir);

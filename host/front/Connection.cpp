@@ -4,8 +4,8 @@
 #include <Poco/MemoryStream.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/String.h>
-#include <nlohmann/json.hpp>
 #include <sys/socket.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -264,8 +264,8 @@ void Connection::extendBodyDeadline() {
 }
 
 Connection::Step Connection::readBody(Clock::time_point) {
-    std::size_t take = static_cast<std::size_t>(
-        std::min<std::uint64_t>(in_.size() - inStart_, bodyLeft_));
+    std::size_t take =
+        static_cast<std::size_t>(std::min<std::uint64_t>(in_.size() - inStart_, bodyLeft_));
     if (take > 0) {
         request_->appendBody(in_.data() + inStart_, take);
         inStart_ += take;
@@ -305,8 +305,8 @@ Connection::Step Connection::readChunks(Clock::time_point) {
                 if (request_->body().size() + size > limit_.bytes) {
                     stats_.bodyTooLarge.fetch_add(1, std::memory_order_relaxed);
                     return refuse(413, "request body is larger than the limit of " +
-                                           std::to_string(limit_.bytes) + " bytes (" +
-                                           limit_.key + ")");
+                                           std::to_string(limit_.bytes) + " bytes (" + limit_.key +
+                                           ")");
                 }
                 bodyLeft_ = size;
                 chunk_ = Chunk::Data;
@@ -381,8 +381,8 @@ void Connection::queueError(int status, const std::string& detail, bool keepAliv
     std::string reason = Poco::Net::HTTPResponse::getReasonForStatus(
         static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     out_ += "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\n";
-    out_ += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-            "\r\n";
+    out_ +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
     out_ += keepAlive ? "Connection: Keep-Alive\r\n" : "Connection: Close\r\n";
     out_ += "Date: " + httpDate() + "\r\n";
     out_ += std::string("Server: ") + settings_.serverName + "\r\n";
@@ -425,7 +425,8 @@ Connection::Write Connection::write(Clock::time_point now) {
             }
             std::size_t size = 0;
             char* buffer = scratch(size);
-            file_->read(buffer, static_cast<std::streamsize>(std::min<std::uint64_t>(size, fileLeft_)));
+            file_->read(buffer,
+                        static_cast<std::streamsize>(std::min<std::uint64_t>(size, fileLeft_)));
             std::streamsize got = file_->gcount();
             if (got <= 0) {
                 file_.reset();
@@ -440,10 +441,10 @@ Connection::Write Connection::write(Clock::time_point now) {
         }
         int n = 0;
         try {
-            n = socket_.sendBytes(out_.data() + outStart_,
-                                  static_cast<int>(std::min<std::size_t>(out_.size() - outStart_,
-                                                                         1 << 30)),
-                                  MSG_NOSIGNAL);
+            n = socket_.sendBytes(
+                out_.data() + outStart_,
+                static_cast<int>(std::min<std::size_t>(out_.size() - outStart_, 1 << 30)),
+                MSG_NOSIGNAL);
         } catch (const Poco::Exception&) {
             return Write::Failed;
         }

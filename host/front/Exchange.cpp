@@ -178,7 +178,8 @@ const std::string& httpDate() {
                    .count();
     if (now != second) {
         second = now;
-        text = Poco::DateTimeFormatter::format(Poco::Timestamp(), Poco::DateTimeFormat::HTTP_FORMAT);
+        text =
+            Poco::DateTimeFormatter::format(Poco::Timestamp(), Poco::DateTimeFormat::HTTP_FORMAT);
     }
     return text;
 }

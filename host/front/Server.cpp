@@ -47,13 +47,13 @@ unsigned loopCount(unsigned configured) {
 void answerAndClose(Poco::Net::StreamSocket& socket, int status, const std::string& detail,
                     std::chrono::seconds retryAfter) {
     std::string body = "{\"detail\":\"" + detail + "\"}";
-    std::string text =
-        fmt::format("HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
-                    "Retry-After: {}\r\nConnection: Close\r\n\r\n{}",
-                    status,
-                    Poco::Net::HTTPResponse::getReasonForStatus(
-                        static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status)),
-                    body.size(), retryAfter.count(), body);
+    std::string text = fmt::format(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
+        "Retry-After: {}\r\nConnection: Close\r\n\r\n{}",
+        status,
+        Poco::Net::HTTPResponse::getReasonForStatus(
+            static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status)),
+        body.size(), retryAfter.count(), body);
     try {
         socket.sendBytes(text.data(), static_cast<int>(text.size()), MSG_DONTWAIT | MSG_NOSIGNAL);
         socket.shutdownSend();
@@ -135,10 +135,11 @@ class EventLoop {
         while (!quit_.load(std::memory_order_acquire)) {
             Poco::Net::PollSet::SocketModeMap ready;
             try {
-                ready = poll_.poll(Poco::Timespan(0, static_cast<long>(kSweepInterval.count() * 1000)));
+                ready =
+                    poll_.poll(Poco::Timespan(0, static_cast<long>(kSweepInterval.count() * 1000)));
             } catch (const Poco::Exception& error) {
-                server_.logger_.error(fmt::format("HTTP event loop: poll failed: {}",
-                                                  error.displayText()));
+                server_.logger_.error(
+                    fmt::format("HTTP event loop: poll failed: {}", error.displayText()));
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
                 continue;
             }
@@ -528,9 +529,8 @@ class StreamJob : public Poco::Runnable {
 
 }  // namespace
 
-Server::Server(Poco::Net::ServerSocket listener,
-               Poco::Net::HTTPRequestHandlerFactory::Ptr factory, Settings settings,
-               BodyLimitFor bodyLimit, Stats& stats, Poco::Logger& logger)
+Server::Server(Poco::Net::ServerSocket listener, Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+               Settings settings, BodyLimitFor bodyLimit, Stats& stats, Poco::Logger& logger)
     : listener_(std::move(listener)),
       address_(listener_.address()),
       factory_(std::move(factory)),
@@ -558,8 +558,8 @@ void Server::start() {
     }
     started_ = true;
     workers_ = std::make_unique<WorkQueue<std::shared_ptr<Connection>>>(
-        WorkQueue<std::shared_ptr<Connection>>::Settings{
-            "http", std::max(1U, settings_.workers), settings_.maxQueued, 1},
+        WorkQueue<std::shared_ptr<Connection>>::Settings{"http", std::max(1U, settings_.workers),
+                                                         settings_.maxQueued, 1},
         [this](std::vector<std::shared_ptr<Connection>>& batch) {
             for (auto& connection : batch) {
                 stats_.queued.fetch_sub(1, std::memory_order_relaxed);
@@ -712,7 +712,8 @@ void Server::serve(std::shared_ptr<Connection> connection) {
                 logger_.error(fmt::format("HTTP front: a handler failed: {}", error.what()));
                 if (!response->sent() && !response->sentElsewhere()) {
                     response->body().clear();
-                    response->setStatusAndReason(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
+                    response->setStatusAndReason(
+                        Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
                     response->setContentType("application/json");
                     response->body() = "{\"detail\":\"internal error\"}";
                     response->setKeepAlive(false);
@@ -760,8 +761,7 @@ void Server::serve(std::shared_ptr<Connection> connection) {
     }
 }
 
-bool Server::stream(const std::shared_ptr<Connection>& connection,
-                    std::unique_ptr<Request> request,
+bool Server::stream(const std::shared_ptr<Connection>& connection, std::unique_ptr<Request> request,
                     std::unique_ptr<Poco::Net::HTTPRequestHandler> handler) {
     // The stream thread writes to a duplicate of the socket; the event loop closes the original
     // (it is still in its poll set) when it gets the connection back.
@@ -773,8 +773,8 @@ bool Server::stream(const std::shared_ptr<Connection>& connection,
     request->setSocket(socket);
     busy_.fetch_add(1, std::memory_order_acq_rel);
     stats_.streaming.fetch_add(1, std::memory_order_relaxed);
-    auto* job = new StreamJob(socket, std::move(request), std::move(handler), params_,
-                              settings_, stats_, busy_);
+    auto* job = new StreamJob(socket, std::move(request), std::move(handler), params_, settings_,
+                              stats_, busy_);
     try {
         streams_.start(*job);
         connection->abandon();

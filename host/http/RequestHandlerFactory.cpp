@@ -22,8 +22,8 @@ RequestHandlerFactory::RequestHandlerFactory(HostContext& context)
 front::BodyLimit RequestHandlerFactory::bodyLimit(const Poco::Net::HTTPRequest& request) const {
     const HttpSettings& http = context_.config.http;
     try {
-        RouteTable::Match match =
-            routes_.match(request.getMethod(), RouteTable::segments(Poco::URI(request.getURI()).getPath()));
+        RouteTable::Match match = routes_.match(
+            request.getMethod(), RouteTable::segments(Poco::URI(request.getURI()).getPath()));
         if (match.route != nullptr && match.route->pattern == HostRoutes::kUploadPattern) {
             return {http.maxUploadBytes, "http.max_upload_bytes"};
         }

@@ -213,7 +213,8 @@ TEST_F(HostOnFullDisk, AnUploadOnAFullDiskAnswers507AndDeploysNothing) {
 
 TEST_F(HostOnFullDisk, ALogLineTornByTheFullDiskIsNotMergedWithTheNextOne) {
     install("hello", "hello_1.0.0.so");
-    HostProcess& host = start();
+    // Each line written by its call: the write the full disk cuts short is the call's own.
+    HostProcess& host = start({"--define", "logs.flush=line"});
     ASSERT_EQ(host.post("/services/hello/hello", {{"name", "before"}}).status, 200);
     fillTheDisk();
     // Its log line is far longer than the room left in the log file's last block.

@@ -113,7 +113,8 @@ TEST(HttpFront, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
     auto host = helloHost();
     auto socket = connect(host->port());
     sendText(socket, helloRequest("one") + helloRequest("two") +
-                         "GET /~health HTTP/1.1\r\nHost: localhost\r\n\r\n" + helloRequest("three"));
+                         "GET /~health HTTP/1.1\r\nHost: localhost\r\n\r\n" +
+                         helloRequest("three"));
     for (const char* expected : {"\"Hello one\"", "\"Hello two\"", "alive", "\"Hello three\""}) {
         Answer answer = readAnswer(socket);
         EXPECT_EQ(answer.status, 200) << answer.head;
@@ -277,7 +278,8 @@ TEST(HttpFront, AFullWorkerQueueGets503WithRetryAfter) {
                           {"--define", "http.max_threads=1", "--define", "http.max_queued=1"});
     // One slow call holds the only worker, one waits in the queue; the third is refused.
     std::vector<Poco::Net::StreamSocket> sockets;
-    std::string slow = "POST /services/counter/slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}";
+    std::string slow =
+        "POST /services/counter/slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}";
     for (int i = 0; i < 3; ++i) {
         sockets.push_back(connect(host->port()));
     }
@@ -307,10 +309,12 @@ TEST(HttpFront, AFullWorkerQueueGets503WithRetryAfter) {
 }
 
 TEST(HttpFront, AStreamedLogIsServedWhileEveryWorkerIsBusy) {
-    auto host = startHost({{"fixture_counter_v1", "counter_1.0.0.so"}},
-                          {"--define", "http.max_threads=1"});
+    auto host =
+        startHost({{"fixture_counter_v1", "counter_1.0.0.so"}}, {"--define", "http.max_threads=1"});
     auto busy = connect(host->port());
-    sendText(busy, "POST /services/counter/slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}");
+    sendText(
+        busy,
+        "POST /services/counter/slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}");
     // The follower starts while the slow call holds the worker, on a stream thread.
     auto follower = connect(host->port());
     sendText(follower,

@@ -58,8 +58,16 @@ class LogStoreTest : public ::testing::Test {
   protected:
     void TearDown() override { fs::remove_all(directory_); }
 
+    /// Settings that write each line as it is appended (the tests of what reaches the files
+    /// read them at once); the interval tests ask for theirs.
+    static LogStore::Settings lineByLine() {
+        LogStore::Settings settings;
+        settings.flush = LogStore::Flush::Line;
+        return settings;
+    }
+
     /// A store on this test's folder.
-    std::unique_ptr<LogStore> store(LogStore::Settings settings = {}) {
+    std::unique_ptr<LogStore> store(LogStore::Settings settings = lineByLine()) {
         return std::make_unique<LogStore>(directory_, settings, Poco::Logger::get("test"));
     }
 
@@ -143,7 +151,7 @@ class LogStoreTest : public ::testing::Test {
 
     /// Settings of a store whose lines are written at intervals of `interval`.
     static LogStore::Settings intervalSettings(std::chrono::milliseconds interval = 1000ms) {
-        LogStore::Settings settings;
+        LogStore::Settings settings = lineByLine();
         settings.flush = LogStore::Flush::Interval;
         settings.flushInterval = interval;
         return settings;
@@ -201,7 +209,7 @@ TEST_F(LogStoreTest, MessageOfSeveralLinesBecomesSeveralEntries) {
 }
 
 TEST_F(LogStoreTest, TailAndSinceReadAcrossRotatedFiles) {
-    LogStore::Settings settings;
+    LogStore::Settings settings = lineByLine();
     settings.maxFileBytes = 400;
     settings.maxFiles = 4;
     auto logs = store(settings);
@@ -240,7 +248,7 @@ TEST_F(LogStoreTest, TailAndSinceReadAcrossRotatedFiles) {
 }
 
 TEST_F(LogStoreTest, RotationKeepsTheNewestLinesWithinTheSizeCap) {
-    LogStore::Settings settings;
+    LogStore::Settings settings = lineByLine();
     settings.maxFileBytes = 1024;
     settings.maxFiles = 3;
     auto logs = store(settings);
@@ -278,7 +286,7 @@ TEST_F(LogStoreTest, RotationKeepsTheNewestLinesWithinTheSizeCap) {
 }
 
 TEST_F(LogStoreTest, ANewStoreOnTheSameFolderReadsAndContinuesTheLog) {
-    LogStore::Settings settings;
+    LogStore::Settings settings = lineByLine();
     settings.maxFileBytes = 1024;
     settings.maxFiles = 3;
     Poco::Timestamp since;
@@ -329,7 +337,7 @@ TEST_F(LogStoreTest, ALineCutShortByAnEarlierRunIsNotContinued) {
 }
 
 TEST_F(LogStoreTest, ConcurrentAppendsLoseNothing) {
-    LogStore::Settings settings;
+    LogStore::Settings settings = lineByLine();
     settings.maxFileBytes = 64 * 1024;
     settings.maxFiles = 100;
     auto logs = store(settings);
@@ -408,7 +416,7 @@ TEST_F(LogStoreTest, AFollowerGetsTheTailThenNewLinesUntilTheStreamEnds) {
 }
 
 TEST_F(LogStoreTest, AFollowerTooFarBehindIsToldWhatItSkipped) {
-    LogStore::Settings settings;
+    LogStore::Settings settings = lineByLine();
     settings.followLines = 10;
     auto logs = store(settings);
     logs->beginStream(hello_);
