@@ -39,45 +39,6 @@ std::string queryEncoded(const std::string& text) {
     return encoded;
 }
 
-/// One HTTP answer read from a raw connection.
-struct RawAnswer {
-    int status = 0;
-    std::string head;
-    std::string body;
-};
-
-/// Reads one answer (an interim `100 Continue` is an answer of its own) from `socket`: the head,
-/// then as many body bytes as its Content-Length says.
-RawAnswer readAnswer(Poco::Net::StreamSocket& socket) {
-    RawAnswer answer;
-    std::string data;
-    char byte = 0;
-    while (data.size() < 4 || data.compare(data.size() - 4, 4, "\r\n\r\n") != 0) {
-        if (socket.receiveBytes(&byte, 1) != 1) {
-            return answer;
-        }
-        data += byte;
-    }
-    answer.head = data;
-    answer.status = std::stoi(data.substr(data.find(' ') + 1, 3));
-    std::size_t length = 0;
-    auto at = data.find("Content-Length: ");
-    if (at != std::string::npos) {
-        length = std::stoul(data.substr(at + 16));
-    }
-    answer.body.resize(length);
-    std::size_t got = 0;
-    while (got < length) {
-        int n = socket.receiveBytes(answer.body.data() + got, static_cast<int>(length - got));
-        if (n <= 0) {
-            break;
-        }
-        got += static_cast<std::size_t>(n);
-    }
-    answer.body.resize(got);
-    return answer;
-}
-
 /// A connection to the host.
 Poco::Net::StreamSocket connectTo(const HostProcess& host) {
     Poco::Net::StreamSocket socket(
@@ -384,7 +345,7 @@ TEST_F(HostileInput, ARawClientThatKeepsSendingReadsThe413) {
         head += "\r\n";
         socket.sendBytes(head.data(), static_cast<int>(head.size()));
         BodySender sender(socket, kHugeBody, chunked);
-        RawAnswer answer = readAnswer(socket);
+        RawAnswer answer = readRawAnswer(socket);
         // The host read and dropped the rest: every byte went out without a reset.
         EXPECT_TRUE(sender.finish()) << "chunked " << chunked << ": " << sender.failure();
         EXPECT_EQ(answer.status, 413) << "chunked " << chunked << ": " << answer.head;
@@ -404,7 +365,7 @@ TEST_F(HostileInput, Expect100ContinueGets413InsteadOfContinueWhenTooLarge) {
             "application/json\r\nExpect: 100-continue\r\nContent-Length: " +
             std::to_string(kHugeBody) + "\r\n\r\n";
         socket.sendBytes(head.data(), static_cast<int>(head.size()));
-        RawAnswer answer = readAnswer(socket);
+        RawAnswer answer = readRawAnswer(socket);
         EXPECT_EQ(answer.status, 413) << answer.head;
         EXPECT_NE(json::parse(answer.body)["detail"].get<std::string>().find("http.max_body_bytes"),
                   std::string::npos);
@@ -417,7 +378,7 @@ TEST_F(HostileInput, Expect100ContinueGets413InsteadOfContinueWhenTooLarge) {
             "multipart/form-data; boundary=x\r\nExpect: 100-continue\r\nContent-Length: "
             "1000000000\r\n\r\n";
         socket.sendBytes(head.data(), static_cast<int>(head.size()));
-        RawAnswer answer = readAnswer(socket);
+        RawAnswer answer = readRawAnswer(socket);
         EXPECT_EQ(answer.status, 413) << answer.head;
         EXPECT_NE(answer.body.find("http.max_upload_bytes"), std::string::npos) << answer.body;
     }
@@ -430,15 +391,15 @@ TEST_F(HostileInput, Expect100ContinueGets413InsteadOfContinueWhenTooLarge) {
             "application/json\r\nExpect: 100-continue\r\nContent-Length: " +
             std::to_string(body.size()) + "\r\n\r\n";
         socket.sendBytes(head.data(), static_cast<int>(head.size()));
-        RawAnswer interim = readAnswer(socket);
+        RawAnswer interim = readRawAnswer(socket);
         EXPECT_EQ(interim.status, 100) << interim.head;
         socket.sendBytes(body.data(), static_cast<int>(body.size()));
-        RawAnswer answer = readAnswer(socket);
+        RawAnswer answer = readRawAnswer(socket);
         EXPECT_EQ(answer.status, 200) << answer.head;
         EXPECT_EQ(answer.body, "\"Hello Ann\"");
         std::string again = "GET /~health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
         socket.sendBytes(again.data(), static_cast<int>(again.size()));
-        EXPECT_EQ(readAnswer(socket).status, 200);
+        EXPECT_EQ(readRawAnswer(socket).status, 200);
     }
 }
 

@@ -25,12 +25,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// One answer read from a raw connection.
-struct Answer {
-    int status = 0;
-    std::string head;
-    std::string body;
-};
+using Answer = RawAnswer;
 
 Poco::Net::StreamSocket connect(unsigned port) {
     Poco::Net::StreamSocket socket(
@@ -41,38 +36,6 @@ Poco::Net::StreamSocket connect(unsigned port) {
 
 void sendText(Poco::Net::StreamSocket& socket, const std::string& text) {
     socket.sendBytes(text.data(), static_cast<int>(text.size()));
-}
-
-/// Reads one answer (a `100 Continue` is one of its own): the head, then its Content-Length's
-/// bytes. Status 0 when the connection closed first.
-Answer readAnswer(Poco::Net::StreamSocket& socket) {
-    Answer answer;
-    std::string data;
-    char byte = 0;
-    while (data.size() < 4 || data.compare(data.size() - 4, 4, "\r\n\r\n") != 0) {
-        if (socket.receiveBytes(&byte, 1) != 1) {
-            return answer;
-        }
-        data += byte;
-    }
-    answer.head = data;
-    answer.status = std::stoi(data.substr(data.find(' ') + 1, 3));
-    std::size_t length = 0;
-    auto at = data.find("Content-Length: ");
-    if (at != std::string::npos) {
-        length = std::stoul(data.substr(at + 16));
-    }
-    answer.body.resize(length);
-    std::size_t got = 0;
-    while (got < length) {
-        int n = socket.receiveBytes(answer.body.data() + got, static_cast<int>(length - got));
-        if (n <= 0) {
-            break;
-        }
-        got += static_cast<std::size_t>(n);
-    }
-    answer.body.resize(got);
-    return answer;
 }
 
 /// Whether the host closed the connection (reading gives end of file, or a reset).
@@ -116,7 +79,7 @@ TEST(HttpFront, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
                          "GET /~health HTTP/1.1\r\nHost: localhost\r\n\r\n" +
                          helloRequest("three"));
     for (const char* expected : {"\"Hello one\"", "\"Hello two\"", "alive", "\"Hello three\""}) {
-        Answer answer = readAnswer(socket);
+        Answer answer = readRawAnswer(socket);
         EXPECT_EQ(answer.status, 200) << answer.head;
         EXPECT_NE(answer.body.find(expected), std::string::npos) << answer.body;
     }
@@ -130,10 +93,10 @@ TEST(HttpFront, ExpectContinueGetsAnInterimAnswerBeforeTheBodyIsSent) {
              "POST /services/hello/hello HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
              "application/json\r\nExpect: 100-continue\r\nContent-Length: " +
                  std::to_string(body.size()) + "\r\n\r\n");
-    Answer interim = readAnswer(socket);
+    Answer interim = readRawAnswer(socket);
     EXPECT_EQ(interim.status, 100) << interim.head;
     sendText(socket, body);
-    Answer answer = readAnswer(socket);
+    Answer answer = readRawAnswer(socket);
     EXPECT_EQ(answer.status, 200) << answer.head;
     EXPECT_EQ(answer.body, "\"Hello Continued\"");
 
@@ -142,7 +105,7 @@ TEST(HttpFront, ExpectContinueGetsAnInterimAnswerBeforeTheBodyIsSent) {
     sendText(refused,
              "POST /services/hello/hello HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
              "Content-Length: 999999999\r\n\r\n");
-    Answer tooLarge = readAnswer(refused);
+    Answer tooLarge = readRawAnswer(refused);
     EXPECT_EQ(tooLarge.status, 413) << tooLarge.head;
     EXPECT_NE(tooLarge.body.find("http.max_body_bytes"), std::string::npos) << tooLarge.body;
 }
@@ -154,12 +117,12 @@ TEST(HttpFront, AChunkedBodyIsReadWhole) {
              "POST /services/hello/hello HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
              "application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
              "5\r\n{\"nam\r\n4;ext=1\r\ne\":\"\r\n8\r\nChunked\"\r\n1\r\n}\r\n0\r\n\r\n");
-    Answer answer = readAnswer(socket);
+    Answer answer = readRawAnswer(socket);
     EXPECT_EQ(answer.status, 200) << answer.head << answer.body;
     EXPECT_EQ(answer.body, "\"Hello Chunked\"");
     // And the connection goes on.
     sendText(socket, helloRequest("again"));
-    EXPECT_EQ(readAnswer(socket).body, "\"Hello again\"");
+    EXPECT_EQ(readRawAnswer(socket).body, "\"Hello again\"");
 }
 
 TEST(HttpFront, AHeadNotCompleteInTimeGets408AndTheConnectionCloses) {
@@ -178,7 +141,7 @@ TEST(HttpFront, AHeadNotCompleteInTimeGets408AndTheConnectionCloses) {
             }
         }
     });
-    Answer answer = readAnswer(socket);
+    Answer answer = readRawAnswer(socket);
     slow.join();
     EXPECT_EQ(answer.status, 408) << answer.head;
     EXPECT_NE(answer.body.find("http.head_timeout_seconds"), std::string::npos) << answer.body;
@@ -195,7 +158,7 @@ TEST(HttpFront, ABodySlowerThanAllowedGets408) {
     sendText(socket,
              "POST /services/hello/hello HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n"
              "\r\n{\"name\":");
-    Answer answer = readAnswer(socket);
+    Answer answer = readRawAnswer(socket);
     EXPECT_EQ(answer.status, 408) << answer.head;
     EXPECT_NE(answer.body.find("http.body_timeout_seconds"), std::string::npos) << answer.body;
     EXPECT_GE(rejected(*host, "body_timeout"), 1);
@@ -205,7 +168,7 @@ TEST(HttpFront, AnIdleKeepAliveConnectionClosesAtItsDeadline) {
     auto host = helloHost({"http.keep_alive_seconds=1"});
     auto socket = connect(host->port());
     sendText(socket, "GET /~health HTTP/1.1\r\nHost: localhost\r\n\r\n");
-    EXPECT_EQ(readAnswer(socket).status, 200);
+    EXPECT_EQ(readRawAnswer(socket).status, 200);
     auto idleSince = Clock::now();
     EXPECT_TRUE(closedByHost(socket));
     EXPECT_GE(Clock::now() - idleSince, std::chrono::milliseconds(900));
@@ -217,7 +180,7 @@ TEST(HttpFront, AHeadLargerThanTheLimitGets431) {
     auto socket = connect(host->port());
     sendText(socket, "GET /~health HTTP/1.1\r\nHost: localhost\r\nX-Big: " +
                          std::string(4000, 'x') + "\r\n\r\n");
-    Answer answer = readAnswer(socket);
+    Answer answer = readRawAnswer(socket);
     EXPECT_EQ(answer.status, 431) << answer.head;
     EXPECT_NE(answer.body.find("http.max_head_bytes"), std::string::npos) << answer.body;
     EXPECT_GE(rejected(*host, "head_too_large"), 1);
@@ -230,10 +193,10 @@ TEST(HttpFront, ConnectionsPastTheLimitsGet503AndAreClosed) {
     for (int i = 0; i < 3; ++i) {
         open.push_back(connect(host->port()));
         sendText(open.back(), "GET /~health HTTP/1.1\r\nHost: localhost\r\n\r\n");
-        EXPECT_EQ(readAnswer(open.back()).status, 200);
+        EXPECT_EQ(readRawAnswer(open.back()).status, 200);
     }
     auto extra = connect(host->port());
-    Answer refused = readAnswer(extra);
+    Answer refused = readRawAnswer(extra);
     EXPECT_EQ(refused.status, 503) << refused.head;
     EXPECT_NE(refused.head.find("Retry-After"), std::string::npos) << refused.head;
     EXPECT_NE(refused.body.find("http.max_connections_per_address"), std::string::npos);
@@ -246,7 +209,7 @@ TEST(HttpFront, ConnectionsPastTheLimitsGet503AndAreClosed) {
         try {
             auto again = connect(host->port());
             sendText(again, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
-            Answer answer = readAnswer(again);
+            Answer answer = readRawAnswer(again);
             metrics = answer.body;
             return answer.status == 200;
         } catch (const Poco::Exception&) {
@@ -265,7 +228,7 @@ TEST(HttpFront, ConnectionsPastTheLimitsGet503AndAreClosed) {
         try {
             auto socket = connect(total->port());
             sendText(socket, "GET /~health HTTP/1.1\r\nHost: localhost\r\n\r\n");
-            if (readAnswer(socket).status == 200) {
+            if (readRawAnswer(socket).status == 200) {
                 held.push_back(socket);
             }
         } catch (const Poco::Exception&) {
@@ -274,7 +237,7 @@ TEST(HttpFront, ConnectionsPastTheLimitsGet503AndAreClosed) {
         return held.size() == 2;
     }));
     auto third = connect(total->port());
-    Answer overall = readAnswer(third);
+    Answer overall = readRawAnswer(third);
     EXPECT_EQ(overall.status, 503) << overall.head;
     EXPECT_NE(overall.body.find("http.max_connections"), std::string::npos);
 }
@@ -302,7 +265,7 @@ TEST(HttpFront, AFullWorkerQueueGets503WithRetryAfter) {
     sendText(sockets[2], slow);
     std::vector<int> statuses;
     for (auto& socket : sockets) {
-        Answer answer = readAnswer(socket);
+        Answer answer = readRawAnswer(socket);
         statuses.push_back(answer.status);
         if (answer.status == 503) {
             EXPECT_NE(answer.head.find("Retry-After: "), std::string::npos) << answer.head;
@@ -337,7 +300,7 @@ TEST(HttpFront, AStreamedLogIsServedWhileEveryWorkerIsBusy) {
     }
     EXPECT_NE(seen.find("HTTP/1.1 200"), std::string::npos) << seen;
     EXPECT_NE(seen.find("slow call started"), std::string::npos) << seen;
-    EXPECT_EQ(readAnswer(busy).status, 200);
+    EXPECT_EQ(readRawAnswer(busy).status, 200);
 }
 
 TEST(HttpFront, ThousandsOfIdleConnectionsDoNotKeepANewcomerWaiting) {
@@ -359,13 +322,13 @@ TEST(HttpFront, ThousandsOfIdleConnectionsDoNotKeepANewcomerWaiting) {
         if (i % 10 == 0) {
             // Some have been served once and stay open, keep-alive.
             sendText(idle.back(), "GET /~health HTTP/1.1\r\nHost: localhost\r\n\r\n");
-            ASSERT_EQ(readAnswer(idle.back()).status, 200);
+            ASSERT_EQ(readRawAnswer(idle.back()).status, 200);
         }
     }
     auto newcomer = connect(host->port());
     auto started = Clock::now();
     sendText(newcomer, helloRequest("newcomer"));
-    Answer answer = readAnswer(newcomer);
+    Answer answer = readRawAnswer(newcomer);
     EXPECT_EQ(answer.status, 200) << answer.head;
     EXPECT_EQ(answer.body, "\"Hello newcomer\"");
     // Generous: the figure itself is measured by tools/bench, not asserted here.

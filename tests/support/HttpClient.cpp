@@ -3,6 +3,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
 #include <sstream>
@@ -45,6 +46,36 @@ Response postJson(unsigned port, const std::string& path, const nlohmann::json& 
 
 Response get(unsigned port, const std::string& path) {
     return request(port, "GET", path);
+}
+
+RawAnswer readRawAnswer(Poco::Net::StreamSocket& socket) {
+    RawAnswer answer;
+    std::string data;
+    char byte = 0;
+    while (data.size() < 4 || data.compare(data.size() - 4, 4, "\r\n\r\n") != 0) {
+        if (socket.receiveBytes(&byte, 1) != 1) {
+            return answer;
+        }
+        data += byte;
+    }
+    answer.head = data;
+    answer.status = std::stoi(data.substr(data.find(' ') + 1, 3));
+    std::size_t length = 0;
+    auto at = data.find("Content-Length: ");
+    if (at != std::string::npos) {
+        length = std::stoul(data.substr(at + 16));
+    }
+    answer.body.resize(length);
+    std::size_t got = 0;
+    while (got < length) {
+        int n = socket.receiveBytes(answer.body.data() + got, static_cast<int>(length - got));
+        if (n <= 0) {
+            break;
+        }
+        got += static_cast<std::size_t>(n);
+    }
+    answer.body.resize(got);
+    return answer;
 }
 
 }  // namespace mvi::test

@@ -5,7 +5,23 @@
 #include <map>
 #include <string>
 
+namespace Poco::Net {
+class StreamSocket;
+}
+
 namespace mvi::test {
+
+/// One answer read from a raw connection: its status (0 when the connection closed first), its
+/// head as sent and its body.
+struct RawAnswer {
+    int status = 0;
+    std::string head;
+    std::string body;
+};
+
+/// Reads one answer (an interim `100 Continue` is an answer of its own) from `socket`: the head,
+/// then as many body bytes as its Content-Length says.
+RawAnswer readRawAnswer(Poco::Net::StreamSocket& socket);
 
 /// One HTTP answer as the tests see it.
 struct Response {
