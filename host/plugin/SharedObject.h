@@ -19,6 +19,8 @@ class SharedObject {
     /// Opens `path`. Throws std::runtime_error with the loader's message on failure.
     explicit SharedObject(const std::string& path);
 
+    ~SharedObject();
+
     SharedObject(const SharedObject&) = delete;
     SharedObject& operator=(const SharedObject&) = delete;
 
