@@ -18,6 +18,8 @@ import json
 import os
 import platform
 import re
+import resource
+import selectors
 import shutil
 import signal
 import socket
@@ -83,6 +85,81 @@ def new_connection_probe(server, timeout):
     except OSError:
         pass
     return {"answer_ms": None, "waited_ms": (time.monotonic() - started) * 1000}
+
+
+class SlowClients:
+    """`count` slowloris clients: each opens a connection and sends a request head one byte every
+    `interval` seconds, never finishing it. `finish()` waits until the server has closed every
+    one (or `bound` seconds pass) and reports when each was closed and whether a 408 came."""
+
+    HEAD = b"GET /services/ HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Slow: " + b"a" * 4000
+
+    def __init__(self, port, count, interval=1.0):
+        self.selector = selectors.DefaultSelector()
+        self.clients = []
+        self.interval = interval
+        for _ in range(count):
+            connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+            connection.setblocking(False)
+            client = {"socket": connection, "opened": time.monotonic(), "sent": 0,
+                      "closed": None, "answer": b""}
+            self.clients.append(client)
+            self.selector.register(connection, selectors.EVENT_READ, client)
+        self.next_send = time.monotonic()
+
+    def _step(self, until):
+        """Sends the next byte on every open connection when it is time, and reads answers."""
+        while True:
+            now = time.monotonic()
+            if now >= self.next_send:
+                for client in self.clients:
+                    if client["closed"] is None and client["sent"] < len(self.HEAD):
+                        try:
+                            client["socket"].send(self.HEAD[client["sent"]:client["sent"] + 1])
+                            client["sent"] += 1
+                        except OSError:
+                            self._closed(client, now)
+                self.next_send = now + self.interval
+            wait = min(until, self.next_send) - time.monotonic()
+            if wait <= 0:
+                return
+            for key, _ in self.selector.select(wait):
+                client = key.data
+                try:
+                    data = client["socket"].recv(4096)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if data:
+                    client["answer"] += data
+                else:
+                    self._closed(client, time.monotonic())
+
+    def _closed(self, client, now):
+        if client["closed"] is None:
+            client["closed"] = now
+            self.selector.unregister(client["socket"])
+            client["socket"].close()
+
+    def keep_going(self, seconds):
+        self._step(time.monotonic() + seconds)
+
+    def finish(self, bound):
+        deadline = time.monotonic() + bound
+        while time.monotonic() < deadline and any(c["closed"] is None for c in self.clients):
+            self._step(min(deadline, time.monotonic() + 0.5))
+        lifetimes = sorted(c["closed"] - c["opened"] for c in self.clients if c["closed"])
+        for client in self.clients:
+            if client["closed"] is None:
+                self._closed(client, time.monotonic())
+        self.selector.close()
+        return {"clients": len(self.clients), "closed_by_server": len(lifetimes),
+                "answered_408": sum(1 for c in self.clients
+                                    if c["answer"].startswith(b"HTTP/1.1 408")),
+                "bytes_sent_each_max": max(c["sent"] for c in self.clients),
+                "closed_after_s": {"min": lifetimes[0], "p50": statistics.median(lifetimes),
+                                   "max": lifetimes[-1]} if lifetimes else None}
 
 
 def send_on_new_connection(port, path, body, timeout):
@@ -448,8 +525,10 @@ class Bench:
     def concurrency_section(self):
         o = self.options
         log("concurrency sweep")
+        # wrk connects from one address: the per-address limit would refuse past 4,096.
         servers = {
-            "mvi-host": self.start_host("conc-mvi-host", {"1.0.0": self.hello}),
+            "mvi-host": self.start_host("conc-mvi-host", {"1.0.0": self.hello},
+                                        ["http.max_connections_per_address=20000"]),
             "mvi-host-threads-1100": self.start_host(
                 "conc-mvi-host-threads", {"1.0.0": self.hello},
                 ["http.max_threads=1100", "http.max_queued=2048"]),
@@ -470,6 +549,45 @@ class Bench:
         for server in servers.values():
             server.stop()
         self.report["concurrency"] = results
+
+    def slowloris_section(self):
+        """Other clients' figures (wrk, 32 connections) without and with 1,000 slowloris clients
+        holding connections open; when and how the host closes the slow ones."""
+        o = self.options
+        deadline = 10
+        log(f"slowloris: {o.slow_clients} slow clients, head deadline {deadline} s")
+        server = self.start_host("slowloris-mvi-host", {"1.0.0": self.hello},
+                                 [f"http.head_timeout_seconds={deadline}"])
+        server.wait_for_hello()
+        self.wrk_run(server, o.connections, 1)  # warm-up, not counted
+        quiet, loaded, slow = [], [], []
+        duration = min(o.duration, deadline - 4)
+        for round_number in range(o.rounds):
+            quiet.append(self.wrk_run(server, o.connections, duration))
+            clients = SlowClients(server.port, o.slow_clients)
+            clients.keep_going(1)
+            wrk = self.wrk_start(server, o.connections, duration)
+            cpu_before = group_cpu_seconds(server.process.pid)
+            clients.keep_going(duration + 0.5)
+            figures = self.wrk_figures(server, wrk, duration + 60)
+            cpu = group_cpu_seconds(server.process.pid) - cpu_before
+            loaded.append({"connections": o.connections, "requests": figures["requests"],
+                           "requests_per_second": figures["requests"]
+                           / (figures["duration_us"] / 1e6),
+                           "p50_ms": figures["latency_us"]["p50"] / 1000,
+                           "p99_ms": figures["latency_us"]["p99"] / 1000,
+                           "max_ms": figures["latency_us"]["max"] / 1000,
+                           "errors": sum(figures["errors"].values()),
+                           "server_cpu_us_per_request": cpu * 1e6 / max(1, figures["requests"])})
+            slow.append(clients.finish(deadline + 20))
+            log(f"round {round_number + 1}/{o.rounds}: p99 {quiet[-1]['p99_ms']:.2f} ms quiet, "
+                f"{loaded[-1]['p99_ms']:.2f} ms beside {o.slow_clients} slow clients; "
+                f"{slow[-1]['closed_by_server']} closed by the host, "
+                f"{slow[-1]['answered_408']} with a 408")
+        server.stop()
+        self.report["slowloris"] = {"head_deadline_s": deadline, "slow_clients": o.slow_clients,
+                                    "quiet": summarize(quiet), "beside_slow": summarize(loaded),
+                                    "slow": slow}
 
     def smoke_section(self):
         """Each piece once: every contender answers the hello call and one second of wrk with
@@ -828,6 +946,22 @@ def print_report(report):
                       else f"{p['answer_ms']:.1f} ms") + f" {p.get('server_threads') or ''}t"
                      for p in probes]
             out.append(f"{'  newcomer, threads':24}" + "".join(f"{c:>18}" for c in cells))
+    if "slowloris" in report:
+        slow = report["slowloris"]
+        out.append("")
+        out.append(f"wrk {report['settings']['connections']} connections beside "
+                   f"{slow['slow_clients']} slowloris clients (head deadline "
+                   f"{slow['head_deadline_s']} s), medians")
+        for name in ("quiet", "beside_slow"):
+            f = slow[name]
+            out.append(f"  {name:12}{f['requests_per_second']:10.0f} req/s  p50 {f['p50_ms']:.2f} ms"
+                       f"  p99 {f['p99_ms']:.2f} ms  errors {f['errors']}")
+        for number, r in enumerate(slow["slow"], 1):
+            after = r["closed_after_s"] or {}
+            out.append(f"  round {number}: {r['closed_by_server']}/{r['clients']} closed by the "
+                       f"server, {r['answered_408']} with 408, after "
+                       f"{after.get('min', 0):.1f}/{after.get('p50', 0):.1f}/"
+                       f"{after.get('max', 0):.1f} s (min/p50/max)")
     if "monitor" in report:
         mon = report["monitor"]
         s = report["settings"]
@@ -910,15 +1044,18 @@ def parse_options(argv):
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--mirror-threads", type=int, default=2)
     parser.add_argument("--concurrency", type=lambda t: [int(x) for x in t.split(",")],
-                        default=[1, 32, 256, 1024])
+                        default=[1, 32, 256, 1024, 10000])
     parser.add_argument("--concurrency-duration", type=int, help="seconds per level (5; quick 2)")
     parser.add_argument("--swap-duration", type=int, help="seconds of swaps (20; quick 5)")
     parser.add_argument("--startup-versions", type=lambda t: [int(x) for x in t.split(",")],
                         default=[1, 100, 500])
     parser.add_argument("--startup-runs", type=int, help="runs per version count (3; quick 1)")
-    parser.add_argument("--sections", default="contenders,concurrency,monitor,swap,startup,crash",
-                        help="comma-separated subset of contenders,concurrency,monitor,swap,"
-                        "startup,crash (or smoke: each piece answers once)")
+    parser.add_argument("--sections",
+                        default="contenders,concurrency,slowloris,monitor,swap,startup,crash",
+                        help="comma-separated subset of contenders,concurrency,slowloris,monitor,"
+                        "swap,startup,crash (or smoke: each piece answers once)")
+    parser.add_argument("--slow-clients", type=int, default=1000,
+                        help="slowloris clients of the slowloris section")
     parser.add_argument("--monitor-connections", type=lambda t: [int(x) for x in t.split(",")],
                         default=[1, 32], help="connection counts of the monitor section")
     parser.add_argument("--contenders", type=lambda t: t.split(","),
@@ -943,6 +1080,9 @@ def parse_options(argv):
 
 def main(argv):
     options = parse_options(argv)
+    # Thousands of connections: wrk, the servers and the slow clients inherit the hard limit.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if shutil.which("wrk") is None:
         print("bench: wrk was not found (apt-get install wrk)", file=sys.stderr)
         return 69
