@@ -5,6 +5,7 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -35,8 +36,10 @@ using BodyLimitFor = std::function<BodyLimit(const Poco::Net::HTTPRequest&)>;
 /// read, and the bytes of answers not yet written.
 ///
 /// A connection belongs to one thread at a time: its event loop while it waits for input or
-/// for the client to read, a worker while its request is served. Nothing in it is locked; the
-/// hand-over between threads goes through the event loop's inbox (a mutex).
+/// for the client to read, a worker while its request is served. Nothing in it is locked: the
+/// hand-over between threads goes through the event loop's inbox (a mutex), or, when a worker
+/// leaves a kept-alive connection waiting for its next request and its loop still watches it,
+/// through the atomic owner alone (see `returnQuietly`).
 class Connection {
   public:
     using Clock = std::chrono::steady_clock;
@@ -135,6 +138,28 @@ class Connection {
     void abandon() { abandoned_ = true; }
     bool abandoned() const { return abandoned_; }
 
+    /// The loop lends the connection to a worker; it keeps watching it for input meanwhile.
+    void lendToWorker() { owner_.store(Owner::Worker, std::memory_order_release); }
+    /// Whether a worker has the connection (the loop then touches nothing in it).
+    bool lent() const { return owner_.load(std::memory_order_acquire) != Owner::Loop; }
+    /// The loop saw input or a hang-up on a lent connection. True: it is still lent, and the
+    /// loop stops watching it (the worker gives it back through the inbox). False: the worker
+    /// returned it meanwhile, and the loop handles the event.
+    bool unwatchWhileLent() {
+        Owner expected = Owner::Worker;
+        return owner_.compare_exchange_strong(expected, Owner::Unwatched,
+                                              std::memory_order_acq_rel) ||
+               expected == Owner::Unwatched;
+    }
+    /// The worker returns the connection to its loop without waking it. True when the loop
+    /// still watches it; false when it stopped (the worker gives it back through the inbox).
+    bool returnQuietly() {
+        Owner expected = Owner::Worker;
+        return owner_.compare_exchange_strong(expected, Owner::Loop, std::memory_order_acq_rel);
+    }
+    /// The loop took the connection back from its inbox.
+    void takenBack() { owner_.store(Owner::Loop, std::memory_order_relaxed); }
+
   private:
     Step readHead(const BodyLimitFor& bodyLimit, Clock::time_point now);
     Step readBody(Clock::time_point now);
@@ -154,6 +179,8 @@ class Connection {
     ConnectionLimits& limits_;
     bool closed_ = false;
     bool abandoned_ = false;
+    enum class Owner { Loop, Worker, Unwatched };
+    std::atomic<Owner> owner_{Owner::Loop};
 
     Phase phase_ = Phase::Idle;
     Clock::time_point deadline_;

@@ -111,12 +111,11 @@ class EventLoop {
     }
 
   private:
-    /// A connection of this loop. While a worker serves it (`served`), it stays in the poll set
-    /// (saving two system calls per request) but the loop touches only the entry.
+    /// A connection of this loop. While it is lent to a worker, it stays in the poll set (saving
+    /// two system calls per request) but the loop touches only the entry.
     struct Entry {
         std::shared_ptr<Connection> connection;
         int mode = 0;
-        bool served = false;
     };
 
     void wake() {
@@ -189,7 +188,7 @@ class EventLoop {
                 connection->close();
                 continue;
             }
-            found->second.served = false;
+            connection->takenBack();
             if (connection->abandoned()) {
                 close(fd);
                 continue;
@@ -265,7 +264,7 @@ class EventLoop {
         if (found == connections_.end()) {
             return;
         }
-        if (found->second.served) {
+        if (found->second.connection->lent() && found->second.connection->unwatchWhileLent()) {
             // Input (a pipelined request) or a hang-up while a worker has the connection: it is
             // looked at when the worker gives it back.
             poll_.remove(found->second.connection->socket());
@@ -357,13 +356,16 @@ class EventLoop {
     /// Hands the connection's complete request to the workers; false (and a 503 queued) when
     /// their queue is full.
     bool dispatch(int fd, Clock::time_point) {
+        // Watched for input while lent: a worker that leaves the connection waiting for its next
+        // request returns it without waking the loop.
+        watch(fd, Poco::Net::PollSet::POLL_READ);
         Entry& entry = connections_.at(fd);
-        entry.served = true;
         auto connection = entry.connection;
+        connection->lendToWorker();
         if (server_.dispatch(connection)) {
             return true;
         }
-        entry.served = false;
+        connection->takenBack();
         connection->take();
         connection->queueError(
             503, "the host has too many requests waiting; retry shortly (http.max_queued)", true,
@@ -379,7 +381,7 @@ class EventLoop {
         }
         std::vector<int> expired;
         for (const auto& [fd, entry] : connections_) {
-            if (!entry.served && entry.connection->deadline() <= now) {
+            if (!entry.connection->lent() && entry.connection->deadline() <= now) {
                 expired.push_back(fd);
             }
         }
@@ -436,7 +438,7 @@ class EventLoop {
         }
         std::vector<int> idle;
         for (const auto& [fd, entry] : connections_) {
-            if (!entry.served && entry.connection->phase() == Connection::Phase::Idle &&
+            if (!entry.connection->lent() && entry.connection->phase() == Connection::Phase::Idle &&
                 !entry.connection->hasInput()) {
                 idle.push_back(fd);
             }
@@ -750,8 +752,16 @@ void Server::serve(std::shared_ptr<Connection> connection) {
             return;
         }
         connection->rest(now);
-        if (!connection->hasInput() ||
-            connection->advance(bodyLimit_, now) != Connection::Step::Request) {
+        Connection::Step next =
+            connection->hasInput() ? connection->advance(bodyLimit_, now) : Connection::Step::More;
+        if (next != Connection::Step::Request) {
+            // Waiting for the rest of the next request, its loop still watching: returned
+            // without a wake-up, unless the loop has something to do (an answer to write, input
+            // it stopped watching for, a stop).
+            if (next == Connection::Step::More && !connection->hasOutput() &&
+                !stopping_.load(std::memory_order_acquire) && connection->returnQuietly()) {
+                return;
+            }
             handBack(std::move(connection));
             return;
         }
