@@ -9,6 +9,7 @@
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -28,6 +29,10 @@ namespace mvi::host {
 /// counted under the queue's thread name (BackgroundTask), and the thread goes on. The items of
 /// a batch are destroyed on the serving thread before the queue can count as idle, so an item
 /// that holds something alive (a version) lets go of it before `waitUntilIdle` returns.
+///
+/// An item queued while a thread is idle wakes the thread that went idle last: under a steady
+/// load the same few threads serve, their stacks and caches warm, however many the queue has
+/// for when work blocks.
 ///
 /// `stop` refuses new items at once, lets the threads serve what is queued until a deadline,
 /// then hands back what is left (destroyed on the stopping thread, when the caller lets go) and
@@ -71,8 +76,13 @@ class WorkQueue {
         }
         BackgroundTask::declare(settings_.thread);
         for (unsigned i = 0; i < settings_.threads; ++i) {
-            threads_.emplace_back(
-                [this] { BackgroundTask::loop(settings_.thread, [this] { run(); }); });
+            sleepers_.push_back(std::make_unique<Sleeper>());
+        }
+        for (unsigned i = 0; i < settings_.threads; ++i) {
+            Sleeper* sleeper = sleepers_[i].get();
+            threads_.emplace_back([this, sleeper] {
+                BackgroundTask::loop(settings_.thread, [this, sleeper] { run(*sleeper); });
+            });
         }
     }
 
@@ -85,6 +95,7 @@ class WorkQueue {
     /// Queues `item`; false when the queue is full (Admission::Bounded) or stopping. A refused
     /// item is destroyed on the caller's thread.
     bool push(Item item, Admission admission = Admission::Bounded) {
+        Sleeper* woken = nullptr;
         {
             std::lock_guard lock(mutex_);
             if (closed_ ||
@@ -93,8 +104,15 @@ class WorkQueue {
             }
             queue_.push_back(std::move(item));
             ++pushed_;
+            if (!idle_.empty()) {
+                woken = idle_.back();
+                idle_.pop_back();
+                woken->woken = true;
+            }
         }
-        wake_.notify_one();
+        if (woken != nullptr) {
+            woken->wake.notify_one();
+        }
         return true;
     }
 
@@ -133,7 +151,9 @@ class WorkQueue {
             queue_.clear();
             done_ += abandoned.size();
         }
-        wake_.notify_all();
+        for (auto& sleeper : sleepers_) {
+            sleeper->wake.notify_one();
+        }
         changed_.notify_all();
         std::vector<std::thread> threads;
         {
@@ -156,16 +176,36 @@ class WorkQueue {
         return changed_.wait_until(lock, deadline, done);
     }
 
-    void run() {
+    /// A serving thread's own wake-up, signalled by `push` when the thread is the last to have
+    /// gone idle (`idle_`), or by `stop`.
+    struct Sleeper {
+        std::condition_variable wake;
+        bool woken = false;
+    };
+
+    /// Waits until an item is queued for this thread, the queue stops, or `until` passes.
+    void sleep(std::unique_lock<std::mutex>& lock, Sleeper& self, bool ticking,
+               Clock::time_point until) {
+        self.woken = false;
+        idle_.push_back(&self);
+        auto ready = [&] { return self.woken || stopping_; };
+        if (ticking) {
+            self.wake.wait_until(lock, until, ready);
+        } else {
+            self.wake.wait(lock, ready);
+        }
+        if (!self.woken) {
+            idle_.erase(std::find(idle_.begin(), idle_.end(), &self));
+        }
+    }
+
+    void run(Sleeper& self) {
         const bool ticking = tick_ && settings_.tickInterval > Clock::duration::zero();
         Clock::time_point nextTick = Clock::now() + settings_.tickInterval;
         std::unique_lock lock(mutex_);
         while (true) {
-            auto ready = [this] { return stopping_ || !queue_.empty(); };
-            if (ticking) {
-                wake_.wait_until(lock, nextTick, ready);
-            } else {
-                wake_.wait(lock, ready);
+            if (!stopping_ && queue_.empty()) {
+                sleep(lock, self, ticking, nextTick);
             }
             if (stopping_) {
                 return;
@@ -201,8 +241,9 @@ class WorkQueue {
     Serve serve_;
     std::function<void()> tick_;
     mutable std::mutex mutex_;
-    /// Signalled when an item is queued or the queue stops (the serving threads wait on it).
-    std::condition_variable wake_;
+    /// One per serving thread; `idle_` holds those of the idle threads, the last gone idle last.
+    std::vector<std::unique_ptr<Sleeper>> sleepers_;
+    std::vector<Sleeper*> idle_;
     /// Signalled when a batch has been served or the queue stops (waiters of `wait*`).
     std::condition_variable changed_;
     std::deque<Item> queue_;
