@@ -667,11 +667,19 @@ class Bench:
     def crash_section(self):
         """Crashes under wrk load: outage per crash, requests failed, connections refused, and
         the supervisor's own figures."""
+        self._crashes("crash", [])
+
+    def crash_threads_section(self):
+        """The crash section through the threads front (http.front=threads), for comparison."""
+        self._crashes("crash_threads", ["http.front=threads"])
+
+    def _crashes(self, key, defines):
         o = self.options
         if not os.path.exists(self.faulty):
             raise BenchError(f"{self.faulty} is missing: build fixture_faulty (run.sh does)")
-        log(f"crashes under load: {o.crashes} crashes, {o.connections} connections")
-        server = self.start_host("crash", {"1.0.0": self.hello},
+        log(f"crashes under load: {o.crashes} crashes, {o.connections} connections "
+            f"{' '.join(defines)}")
+        server = self.start_host(key, {"1.0.0": self.hello}, defines,
                                  others={"faulty_1.0.0.so": self.faulty})
         server.wait_for_hello()
         bound = 30 + 10 * o.crashes  # wrk is stopped when the crashes are done
@@ -702,7 +710,7 @@ class Bench:
         server.stop()
         outages = [c["outage_ms"] for c in crashes]
         errors = sum(figures["errors"].values())
-        self.report["crash"] = {
+        self.report[key] = {
             "crashes": len(crashes), "connections": o.connections, "seconds": seconds,
             "outage_ms": {"p50": percentile(outages, 0.5), "p99": percentile(outages, 0.99),
                           "max": max(outages)},
@@ -753,13 +761,22 @@ class Bench:
         self.report["monitor"] = results
 
     def swap_section(self):
+        self._swaps("swap", [])
+
+    def swap_threads_section(self):
+        """The swap section through the threads front (http.front=threads), for comparison."""
+        self._swaps("swap_threads", ["http.front=threads"])
+
+    def _swaps(self, key, defines):
         o = self.options
-        log(f"swaps under load (mvi-reload-bench, {o.swap_duration} s)")
+        log(f"swaps under load (mvi-reload-bench, {o.swap_duration} s) {' '.join(defines)}")
         if not os.path.exists(self.reload_bench):
             raise BenchError(f"{self.reload_bench} is missing")
-        report_path = os.path.join(self.workdir, "swap.json")
+        report_path = os.path.join(self.workdir, f"{key}.json")
         command = [self.reload_bench, "--duration", str(o.swap_duration), "--connections",
                    str(o.connections), "--threads", str(o.wrk_threads), "--json", report_path]
+        for define in defines:
+            command += ["--define", define]
         done = subprocess.run(command, capture_output=True, text=True,
                               timeout=o.swap_duration + 300)
         if done.returncode != 0:
@@ -769,7 +786,7 @@ class Bench:
             swap = json.load(source)
         sockets = sum(swap["socket_errors"].values())
         swap["failed_requests"] = swap["non_2xx"] + sockets + swap["probe_failures"]
-        self.report["swap"] = swap
+        self.report[key] = swap
 
     def startup_section(self):
         o = self.options
@@ -979,11 +996,13 @@ def print_report(report):
             h = mon["monitoring"].get(mode) or {}
             out.append(f"{mode}: {h.get('stored_calls')} calls stored, refused "
                        f"{h.get('refused_calls')}, failed batches {h.get('failed_batches')}")
-    if "swap" in report:
-        w = report["swap"]
+    for key, label in (("swap", ""), ("swap_threads", ", threads front")):
+        if key not in report:
+            continue
+        w = report[key]
         lat = w["swap_latency_ms"]
         out.append("")
-        out.append(f"swaps under load: {w['swaps']} swaps in {w['duration_seconds']} s, "
+        out.append(f"swaps under load{label}: {w['swaps']} swaps in {w['duration_seconds']} s, "
                    f"latency p50 {lat['p50']} ms, p99 {lat['p99']} ms, max {lat['max']} ms; "
                    f"{w['requests_per_second']:.0f} req/s; failed requests {w['failed_requests']} "
                    f"(non-2xx {w['non_2xx']}, socket {sum(w['socket_errors'].values())}, "
@@ -1002,11 +1021,14 @@ def print_report(report):
                        f"library's mappings {mem['per_version_library_rss_kib']:.0f} KiB, beyond "
                        f"them {mem['per_version_beyond_library_kib']:.0f} KiB (library file "
                        f"{mem['library_file_bytes'] / 1024:.0f} KiB)")
-    if "crash" in report:
-        k = report["crash"]
+    for key, label in (("crash", ""), ("crash_threads", ", threads front")):
+        if key not in report:
+            continue
+        k = report[key]
         sup = k["supervisor"]
         out.append("")
-        out.append(f"crashes under load ({k['connections']} connections, hello): {k['crashes']} "
+        out.append(f"crashes under load{label} ({k['connections']} connections, hello): "
+                   f"{k['crashes']} "
                    f"crashes in {k['seconds']:.1f} s, {k['requests_per_second']:.0f} req/s")
         out.append(f"  outage (crash call sent -> hello answered on a new connection): "
                    f"p50 {k['outage_ms']['p50']:.1f} ms, p99 {k['outage_ms']['p99']:.1f} ms, "
@@ -1051,9 +1073,11 @@ def parse_options(argv):
                         default=[1, 100, 500])
     parser.add_argument("--startup-runs", type=int, help="runs per version count (3; quick 1)")
     parser.add_argument("--sections",
-                        default="contenders,concurrency,slowloris,monitor,swap,startup,crash",
+                        default="contenders,concurrency,slowloris,monitor,swap,swap_threads,"
+                        "startup,crash,crash_threads",
                         help="comma-separated subset of contenders,concurrency,slowloris,monitor,"
-                        "swap,startup,crash (or smoke: each piece answers once)")
+                        "swap,swap_threads,startup,crash,crash_threads (or smoke: each piece "
+                        "answers once)")
     parser.add_argument("--slow-clients", type=int, default=1000,
                         help="slowloris clients of the slowloris section")
     parser.add_argument("--monitor-connections", type=lambda t: [int(x) for x in t.split(",")],
