@@ -53,6 +53,10 @@ class WorkQueue {
         std::size_t maxBatch = 1;
         /// When set, `tick` runs on a serving thread this often (between batches).
         Clock::duration tickInterval = Clock::duration::zero();
+        /// When set, one thread starts with the queue and the others only when an item finds
+        /// every thread busy (they stay until `stop`): a queue allowed many threads for work
+        /// that may block starts at once and holds only the threads its load has needed.
+        bool growOnDemand = false;
     };
 
     /// Serves a batch of 1 to `maxBatch` items, in the order they were pushed.
@@ -75,14 +79,9 @@ class WorkQueue {
             settings_.maxBatch = 1;
         }
         BackgroundTask::declare(settings_.thread);
-        for (unsigned i = 0; i < settings_.threads; ++i) {
-            sleepers_.push_back(std::make_unique<Sleeper>());
-        }
-        for (unsigned i = 0; i < settings_.threads; ++i) {
-            Sleeper* sleeper = sleepers_[i].get();
-            threads_.emplace_back([this, sleeper] {
-                BackgroundTask::loop(settings_.thread, [this, sleeper] { run(*sleeper); });
-            });
+        started_ = settings_.growOnDemand ? 1 : settings_.threads;
+        for (unsigned i = 0; i < started_; ++i) {
+            startThread();
         }
     }
 
@@ -96,6 +95,7 @@ class WorkQueue {
     /// item is destroyed on the caller's thread.
     bool push(Item item, Admission admission = Admission::Bounded) {
         Sleeper* woken = nullptr;
+        bool grow = false;
         {
             std::lock_guard lock(mutex_);
             if (closed_ ||
@@ -108,10 +108,19 @@ class WorkQueue {
                 woken = idle_.back();
                 idle_.pop_back();
                 woken->woken = true;
+            } else if (started_ < settings_.threads) {
+                ++started_;
+                grow = true;
             }
         }
         if (woken != nullptr) {
             woken->wake.notify_one();
+        }
+        if (grow) {
+            std::lock_guard lock(joinMutex_);
+            if (!joined_) {
+                startThread();
+            }
         }
         return true;
     }
@@ -120,6 +129,18 @@ class WorkQueue {
     std::size_t size() const {
         std::lock_guard lock(mutex_);
         return queue_.size();
+    }
+
+    /// Threads started so far (all of them unless `growOnDemand`).
+    unsigned threadsStarted() const {
+        std::lock_guard lock(mutex_);
+        return started_;
+    }
+
+    /// Threads waiting for an item.
+    std::size_t threadsIdle() const {
+        std::lock_guard lock(mutex_);
+        return idle_.size();
     }
 
     /// Waits until every item pushed before this call has been served (or dropped by `stop`),
@@ -151,14 +172,15 @@ class WorkQueue {
             queue_.clear();
             done_ += abandoned.size();
         }
-        for (auto& sleeper : sleepers_) {
-            sleeper->wake.notify_one();
-        }
         changed_.notify_all();
         std::vector<std::thread> threads;
         {
             std::lock_guard lock(joinMutex_);
+            joined_ = true;
             threads.swap(threads_);
+            for (auto& sleeper : sleepers_) {
+                sleeper->wake.notify_one();
+            }
         }
         for (auto& thread : threads) {
             thread.join();
@@ -182,6 +204,15 @@ class WorkQueue {
         std::condition_variable wake;
         bool woken = false;
     };
+
+    /// Starts one more serving thread (joinMutex_ held).
+    void startThread() {
+        sleepers_.push_back(std::make_unique<Sleeper>());
+        Sleeper* sleeper = sleepers_.back().get();
+        threads_.emplace_back([this, sleeper] {
+            BackgroundTask::loop(settings_.thread, [this, sleeper] { run(*sleeper); });
+        });
+    }
 
     /// Waits until an item is queued for this thread, the queue stops, or `until` passes.
     void sleep(std::unique_lock<std::mutex>& lock, Sleeper& self, bool ticking,
@@ -241,7 +272,8 @@ class WorkQueue {
     Serve serve_;
     std::function<void()> tick_;
     mutable std::mutex mutex_;
-    /// One per serving thread; `idle_` holds those of the idle threads, the last gone idle last.
+    /// One per serving thread (guarded by joinMutex_); `idle_` (guarded by mutex_) holds those of
+    /// the idle threads, the last gone idle last.
     std::vector<std::unique_ptr<Sleeper>> sleepers_;
     std::vector<Sleeper*> idle_;
     /// Signalled when a batch has been served or the queue stops (waiters of `wait*`).
@@ -256,9 +288,13 @@ class WorkQueue {
     bool closed_ = false;
     /// Set by `stop` after serving what it could: the threads end.
     bool stopping_ = false;
-    /// Guards `threads_`, so that `stop` joins them once.
+    /// Threads started or being started (guarded by mutex_).
+    unsigned started_ = 0;
+    /// Guards `threads_` and `sleepers_`, so that `stop` joins the threads once and none starts
+    /// after (`joined_`).
     std::mutex joinMutex_;
     std::vector<std::thread> threads_;
+    bool joined_ = false;
 };
 
 }  // namespace mvi::host

@@ -559,10 +559,15 @@ void Server::start() {
         return;
     }
     started_ = true;
+    // Workers start as requests need them: a start (or a restart after a crash) does not wait
+    // for hundreds of threads, and a steady load keeps only those it needs.
+    WorkQueue<std::shared_ptr<Connection>>::Settings workers;
+    workers.thread = "http";
+    workers.threads = std::max(1U, settings_.workers);
+    workers.capacity = settings_.maxQueued;
+    workers.growOnDemand = true;
     workers_ = std::make_unique<WorkQueue<std::shared_ptr<Connection>>>(
-        WorkQueue<std::shared_ptr<Connection>>::Settings{"http", std::max(1U, settings_.workers),
-                                                         settings_.maxQueued, 1},
-        [this](std::vector<std::shared_ptr<Connection>>& batch) {
+        workers, [this](std::vector<std::shared_ptr<Connection>>& batch) {
             for (auto& connection : batch) {
                 stats_.queued.fetch_sub(1, std::memory_order_relaxed);
                 serve(std::move(connection));

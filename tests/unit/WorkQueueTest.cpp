@@ -1,5 +1,6 @@
 // The host's one work queue: order, capacity, batches, stopping with a deadline, exceptions kept
-// inside, items let go before idle, and the periodic tick.
+// inside, items let go before idle, the periodic tick, which idle thread is woken, and threads
+// started on demand.
 
 #include <gtest/gtest.h>
 
@@ -7,6 +8,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -169,6 +171,67 @@ TEST(WorkQueue, TicksWhileIdle) {
     Queue queue(
         settings, [](std::vector<int>&) {}, [&] { ++ticks; });
     EXPECT_TRUE(waitFor([&] { return ticks >= 3; }));
+}
+
+TEST(WorkQueue, AnItemWakesTheThreadThatWentIdleLast) {
+    // Items one at a time, each served before the next is pushed: with eight threads idle, the
+    // same one serves them all (the last to go idle), not each thread in turn.
+    std::mutex mutex;
+    std::set<std::thread::id> servers;
+    Queue::Settings settings{"test-queue", 8};
+    Queue queue(settings, [&](std::vector<int>&) {
+        std::lock_guard lock(mutex);
+        servers.insert(std::this_thread::get_id());
+    });
+    ASSERT_TRUE(waitFor([&] { return queue.threadsIdle() == 8; }));
+    for (int i = 0; i < 50; ++i) {
+        ASSERT_TRUE(queue.push(i));
+        // Served, and its thread waiting again (it goes idle before the queue counts as idle).
+        ASSERT_TRUE(queue.waitUntilIdle());
+    }
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(servers.size(), 1u);
+}
+
+TEST(WorkQueue, GrowsOnDemandUpToItsThreadsAndNoFurther) {
+    // Threads held inside serve: each item that finds every thread busy starts another, up to
+    // `threads`; the items beyond wait in the queue and are served when the gate opens.
+    Gate gate;
+    std::mutex mutex;
+    std::set<std::thread::id> servers;
+    Queue::Settings settings{"test-queue", 4};
+    settings.growOnDemand = true;
+    Queue queue(settings, [&](std::vector<int>&) {
+        {
+            std::lock_guard lock(mutex);
+            servers.insert(std::this_thread::get_id());
+        }
+        gate.pass();
+    });
+    for (int i = 0; i < 6; ++i) {
+        ASSERT_TRUE(queue.push(i));
+    }
+    ASSERT_TRUE(waitFor([&] { return gate.entered == 4; }));
+    EXPECT_EQ(queue.size(), 2u);
+    gate.opened.set_value();
+    ASSERT_TRUE(queue.waitUntilIdle());
+    EXPECT_EQ(gate.entered, 6);
+    EXPECT_EQ(queue.threadsStarted(), 4u);
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(servers.size(), 4u);
+}
+
+TEST(WorkQueue, GrowingOnDemandKeepsFewThreadsForOneItemAtATime) {
+    Queue::Settings settings{"test-queue", 64};
+    settings.growOnDemand = true;
+    Queue queue(settings, [&](std::vector<int>&) {});
+    EXPECT_EQ(queue.threadsStarted(), 1u);
+    for (int i = 0; i < 50; ++i) {
+        ASSERT_TRUE(queue.push(i));
+        ASSERT_TRUE(queue.waitUntilIdle());
+    }
+    // One thread, or two when the first item came before the first thread was waiting.
+    EXPECT_LE(queue.threadsStarted(), 2u);
 }
 
 }  // namespace
