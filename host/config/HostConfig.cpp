@@ -318,8 +318,8 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
          "handlers) or threads (Poco's server, a thread per connection; kept for one release "
          "to compare). With TLS the threads front serves."},
         {"http.max_threads", "256",
-         "Most requests served at once: the event front's workers (threads front: one thread "
-         "per keep-alive connection)."},
+         "Most requests served at once: the event front's workers, started as the load needs "
+         "them (threads front: one thread per keep-alive connection)."},
         {"http.max_queued", "1024",
          "Complete requests waiting for a worker; beyond, 503 with Retry-After (threads "
          "front: connections waiting for a thread)."},
