@@ -8,7 +8,13 @@ cd "$(dirname "$0")/../.."
 
 tools/setup/install-deps.sh
 build=${MVI_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVI_BUILD_TESTS=OFF
+# With ccache installed (install-deps.sh installs it), a second start compiles only what changed.
+launcher=()
+if command -v ccache >/dev/null; then
+    export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR=true
+    launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVI_BUILD_TESTS=OFF "${launcher[@]}"
 cmake --build "$build" -j2
 
 # The host creates var/data itself, private (0700).
