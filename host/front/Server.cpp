@@ -784,12 +784,17 @@ bool Server::stream(const std::shared_ptr<Connection>& connection, std::unique_p
     if (duplicate < 0) {
         return false;
     }
-    Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(duplicate));
-    request->setSocket(socket);
+    StreamJob* job = nullptr;
+    {
+        // Only the job holds the socket (its own copy and its request's) once it runs: a copy let
+        // go here meanwhile would be counted down beside the stream thread's, inside Poco.
+        Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(duplicate));
+        request->setSocket(socket);
+        job = new StreamJob(socket, std::move(request), std::move(handler), params_, settings_,
+                            stats_, busy_);
+    }
     busy_.fetch_add(1, std::memory_order_acq_rel);
     stats_.streaming.fetch_add(1, std::memory_order_relaxed);
-    auto* job = new StreamJob(socket, std::move(request), std::move(handler), params_, settings_,
-                              stats_, busy_);
     try {
         streams_.start(*job);
         connection->abandon();
