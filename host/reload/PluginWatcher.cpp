@@ -111,7 +111,10 @@ void PluginWatcher::start() {
     reportedOpen_.clear();
     try {
         BackgroundTask::declare(kThread);
-        thread_ = std::thread([this] { BackgroundTask::loop(kThread, [this] { run(); }); });
+        thread_ = std::thread([this] {
+            runner_.store(std::this_thread::get_id(), std::memory_order_release);
+            BackgroundTask::loop(kThread, [this] { run(); });
+        });
     } catch (const std::system_error& e) {
         closeDescriptors();
         throw std::runtime_error(std::string("cannot start the watcher's thread: ") + e.what());
@@ -119,7 +122,7 @@ void PluginWatcher::start() {
 }
 
 void PluginWatcher::stop() {
-    if (thread_.joinable() && thread_.get_id() == std::this_thread::get_id()) {
+    if (runner_.load(std::memory_order_acquire) == std::this_thread::get_id()) {
         // Called from a callback: the thread ends when the callback returns.
         stopRequested_ = true;
         return;
@@ -133,6 +136,7 @@ void PluginWatcher::stop() {
     // Fails only when the counter is full, and then the thread is being woken anyway.
     [[maybe_unused]] const ssize_t written = ::write(wakeFd_, &one, sizeof one);
     thread_.join();
+    runner_.store(std::thread::id(), std::memory_order_release);
     closeDescriptors();
     watch_ = -1;
     pending_.clear();

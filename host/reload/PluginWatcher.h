@@ -175,6 +175,9 @@ class PluginWatcher {
 
     std::mutex controlMutex_;
     std::thread thread_;
+    /// The watcher thread's id, set by the thread itself: `stop` called from a callback reads it
+    /// (not `thread_`, which `start` may still be assigning).
+    std::atomic<std::thread::id> runner_{};
     int inotifyFd_ = -1;
     int wakeFd_ = -1;
 
