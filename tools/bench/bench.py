@@ -424,10 +424,13 @@ class Bench:
                              f"{stdout}{stderr}")
         return json.loads(line[len("mvi-bench "):])
 
-    def wrk_run(self, server, connections, duration):
+    def wrk_run(self, server, connections, duration, during=None):
+        """One wrk run against `server`; `during` (if given) is called while wrk runs."""
         threads = max(1, min(self.options.wrk_threads, connections))
         cpu_before = group_cpu_seconds(server.process.pid)
         wrk = self.wrk_start(server, connections, duration)
+        if during:
+            during()
         probe = None
         if self.options.probe_new_connection and duration >= 3:
             # Under load: how long a newcomer's first request on a new connection waits.
@@ -566,19 +569,8 @@ class Bench:
             quiet.append(self.wrk_run(server, o.connections, duration))
             clients = SlowClients(server.port, o.slow_clients)
             clients.keep_going(1)
-            wrk = self.wrk_start(server, o.connections, duration)
-            cpu_before = group_cpu_seconds(server.process.pid)
-            clients.keep_going(duration + 0.5)
-            figures = self.wrk_figures(server, wrk, duration + 60)
-            cpu = group_cpu_seconds(server.process.pid) - cpu_before
-            loaded.append({"connections": o.connections, "requests": figures["requests"],
-                           "requests_per_second": figures["requests"]
-                           / (figures["duration_us"] / 1e6),
-                           "p50_ms": figures["latency_us"]["p50"] / 1000,
-                           "p99_ms": figures["latency_us"]["p99"] / 1000,
-                           "max_ms": figures["latency_us"]["max"] / 1000,
-                           "errors": sum(figures["errors"].values()),
-                           "server_cpu_us_per_request": cpu * 1e6 / max(1, figures["requests"])})
+            loaded.append(self.wrk_run(server, o.connections, duration,
+                                       during=lambda: clients.keep_going(duration + 0.5)))
             slow.append(clients.finish(deadline + 20))
             log(f"round {round_number + 1}/{o.rounds}: p99 {quiet[-1]['p99_ms']:.2f} ms quiet, "
                 f"{loaded[-1]['p99_ms']:.2f} ms beside {o.slow_clients} slow clients; "
