@@ -14,6 +14,7 @@
 
 #include "http/DeployHandler.h"
 #include "http/RequestHandlerFactory.h"
+#include "logs/HostLogChannel.h"
 
 #ifndef MVI_HOST_VERSION
 #define MVI_HOST_VERSION "0.0.0"
@@ -109,6 +110,7 @@ Host::Host(HostConfig config, Poco::Logger& logger)
     }
     databaseWatch_ = std::make_unique<DatabaseWatch>(
         data_.databasePath(), [this](const std::string& problem) { announce(problem); });
+    HostLogChannel::shared()->attach(logs_);
 }
 
 HostServices Host::pluginServices() {
@@ -133,6 +135,7 @@ PluginLoader::Vetting Host::pluginVetting() {
 
 Host::~Host() {
     stop();
+    HostLogChannel::shared()->detach(logs_);
 }
 
 void Host::announce(const std::string& problem) {

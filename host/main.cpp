@@ -7,6 +7,7 @@
 #include <Poco/FormattingChannel.h>
 #include <Poco/Logger.h>
 #include <Poco/PatternFormatter.h>
+#include <Poco/SplitterChannel.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/MapConfiguration.h>
 #include <Poco/Util/Option.h>
@@ -29,6 +30,7 @@
 #include "fault/PhaseTable.h"
 #include "fault/Supervisor.h"
 #include "http/TlsSocket.h"
+#include "logs/HostLogChannel.h"
 #include "plugin/BuildProbe.h"
 #include "state/DataFolder.h"
 
@@ -326,8 +328,10 @@ class HostApplication : public Poco::Util::ServerApplication {
     static void setUpLogging(const std::string& level) {
         Poco::AutoPtr<Poco::PatternFormatter> formatter(
             new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %p %s: %t"));
-        Poco::AutoPtr<Poco::FormattingChannel> channel(
-            new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel));
+        // The console, and the host's own log (`GET /logs/`) once a Host has its log store.
+        Poco::AutoPtr<Poco::SplitterChannel> channel(new Poco::SplitterChannel);
+        channel->addChannel(new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel));
+        channel->addChannel(mvi::host::HostLogChannel::shared());
         Poco::Logger::root().setChannel(channel);
         Poco::Logger::root().setLevel(level);
         for (const char* name : {"mvi", "service"}) {

@@ -260,9 +260,11 @@ Authenticator::Check Authenticator::authenticate(const Poco::Net::HTTPRequest& r
     }
     Poco::Net::NameValueCollection cookies;
     request.getCookies(cookies);
-    std::string cookie = cookies.get(COOKIE_NAME, "");
-    if (!cookie.empty()) {
-        return verify(cookie);
+    for (const char* name : {COOKIE_NAME, COMPATIBLE_COOKIE_NAME}) {
+        std::string cookie = cookies.get(name, "");
+        if (!cookie.empty()) {
+            return verify(cookie);
+        }
     }
     return failure(Outcome::Missing,
                    "missing token: send 'Authorization: Bearer <token>' or the mvi_token cookie "

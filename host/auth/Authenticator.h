@@ -27,11 +27,14 @@ namespace mvi::host {
 /// password for a user revokes every token of that user.
 ///
 /// Requests present a token as `Authorization: Bearer <token>` or as the `mvi_token` cookie
-/// (set at login). Thread-safe.
+/// (set at login), or the `daeploy` cookie the original platform's clients read. Thread-safe.
 class Authenticator {
   public:
     /// Name of the cookie holding the token.
     static constexpr const char* COOKIE_NAME = "mvi_token";
+    /// Name of the same cookie as the original platform (Daeploy) set it; its CLI reads the
+    /// token from it after logging in.
+    static constexpr const char* COMPATIBLE_COOKIE_NAME = "daeploy";
 
     /// How an Authenticator is set up (from the `auth.*` configuration keys).
     struct Settings {
@@ -152,11 +155,14 @@ class Authenticator {
     Check verify(const std::string& token) const;
 
     /// Checks the token a request presents: the `Authorization: Bearer` header, else the
-    /// `mvi_token` cookie. Reads the headers only.
+    /// `mvi_token` cookie, else the `daeploy` cookie. Reads the headers only.
     Check authenticate(const Poco::Net::HTTPRequest& request) const;
 
     /// Every token issued, oldest first.
     std::vector<TokenRecord> tokens() const { return store_.tokens(); }
+
+    /// The token with `id`, if one was issued.
+    std::optional<TokenRecord> token(const std::string& id) const { return store_.token(id); }
 
     /// Revokes a token; false when no token has `id`.
     bool revoke(const std::string& id) { return store_.revokeToken(id); }

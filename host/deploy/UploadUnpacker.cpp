@@ -132,6 +132,12 @@ void extractTarGz(const std::string& uploadPath, const std::string& destinationP
                             "names must be UTF-8",
                             JsonInput::withValidUtf8(path)));
         }
+        // The folder itself, as Python's tarfile names it when a folder is added with an empty
+        // name (the original platform's CLI does that): the root, not an absolute path.
+        if (path.find_first_not_of('/') == std::string::npos &&
+            archive_entry_filetype(entry) == AE_IFDIR) {
+            continue;
+        }
         if (!UploadUnpacker::isSafeMemberPath(path)) {
             throw UploadUnpacker::Error(
                 fmt::format("the archive member '{}' has an absolute path or a '..' component; "

@@ -2,6 +2,8 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTMLForm.h>
+#include <Poco/NumberParser.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 #include <fmt/format.h>
 #include <mvi/limits.hpp>
@@ -11,6 +13,7 @@
 #include <sstream>
 
 #include "core/IsoTime.h"
+#include "http/Pages.h"
 
 namespace mvi::host {
 namespace {
@@ -20,13 +23,12 @@ using nlohmann::json;
 /// Longest validity a token may be given.
 constexpr double MAX_TOKEN_DAYS = 36500;
 
-/// The `Set-Cookie` value carrying `token` (empty: clearing the cookie), the one place the
+/// The `Set-Cookie` value of cookie `name` carrying `token` (empty: clearing it), the one place the
 /// cookie's attributes are decided: out of scripts' reach (HttpOnly), sent for every route, never
 /// sent with a request another site's page makes (SameSite=Strict), and over TLS never sent back
 /// in clear (Secure).
-std::string tokenCookie(const std::string& token, bool overTls) {
-    std::string cookie = std::string(Authenticator::COOKIE_NAME) + "=" + token +
-                         "; HttpOnly; Path=/; SameSite=Strict";
+std::string tokenCookie(const char* name, const std::string& token, bool overTls) {
+    std::string cookie = std::string(name) + "=" + token + "; HttpOnly; Path=/; SameSite=Strict";
     if (overTls) {
         // A browser never sends it back over plain HTTP.
         cookie += "; Secure";
@@ -49,22 +51,74 @@ json describe(const TokenRecord& token) {
             {"revoked", token.revoked}};
 }
 
+/// A new token as mvi answers it (`token`, `id`, `expires_at`) and as the original platform
+/// did (`Token`, `Id`), in one object.
 json describe(const Authenticator::Issued& issued) {
     return {{"token", issued.token},
             {"id", issued.record.id},
-            {"expires_at", isoTime(issued.record.expiresAt)}};
+            {"expires_at", isoTime(issued.record.expiresAt)},
+            {"Token", issued.token},
+            {"Id", issued.record.id}};
+}
+
+/// Sets both token cookies: mvi's and the original platform's, which its CLI reads.
+void setTokenCookies(Poco::Net::HTTPServerResponse& response, const std::string& token,
+                     bool overTls) {
+    for (const char* name : {Authenticator::COOKIE_NAME, Authenticator::COMPATIBLE_COOKIE_NAME}) {
+        response.add("Set-Cookie", tokenCookie(name, token, overTls));
+    }
+}
+
+/// A validity in days as sent (a number; for the original's key also 0 or null: never), or an
+/// empty optional for "never expires"; adds a problem for anything else.
+std::optional<Poco::Timespan> daysOf(const json& days, const ValidationError& where,
+                                     bool zeroMeansNever, std::vector<ValidationError>& problems) {
+    if (days.is_null() || (zeroMeansNever && days.is_number() && days.get<double>() == 0)) {
+        return std::nullopt;
+    }
+    if (!days.is_number() || !std::isfinite(days.get<double>()) || days.get<double>() <= 0 ||
+        days.get<double>() > MAX_TOKEN_DAYS) {
+        ValidationError problem = where;
+        problem.msg = fmt::format(
+            "must be a number of days above 0 and at most {}, or null for a token that never "
+            "expires",
+            MAX_TOKEN_DAYS);
+        problems.push_back(problem);
+        return std::nullopt;
+    }
+    double microseconds = days.get<double>() * 86400.0 * 1e6;
+    return Poco::Timespan(std::max<Poco::Timespan::TimeDiff>(1, std::llround(microseconds)));
 }
 
 }  // namespace
 
+bool AuthHandler::callerIsAdministrator() const {
+    return !context_.auth.enabled() ||
+           (check_.authenticated() && check_.user == context_.auth.adminUser());
+}
+
+bool AuthHandler::callerMayManage(const TokenRecord& token) const {
+    return callerIsAdministrator() || (check_.authenticated() && token.user == check_.user);
+}
+
 void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
                         Poco::Net::HTTPServerResponse& response) {
-    // Credentials in the URL would end up in logs and histories: only the body is read.
-    if (!Poco::URI(request.getURI()).getRawQuery().empty()) {
-        throw HttpError::invalid({queryProblem("",
-                                               "send username and password as form fields in "
-                                               "the body, not in the URL",
-                                               "value_error.query")});
+    // Credentials in the URL would end up in logs and histories: only the body is read. The
+    // query may say where a browser goes next.
+    std::string destination = "/";
+    for (const auto& [key, value] : queryParameters(request)) {
+        if (key != "destination") {
+            throw HttpError::invalid({queryProblem("",
+                                                   "send username and password as form fields "
+                                                   "in the body, not in the URL",
+                                                   "value_error.query")});
+        }
+        destination = Pages::localPath(value);
+        if (destination.empty()) {
+            throw HttpError::invalid(
+                {queryProblem("destination", "must be a path on this host, starting with '/'",
+                              "value_error.path")});
+        }
     }
     std::istringstream fields(body().announced() ? readBody(request) : std::string());
     Poco::Net::HTMLForm form;
@@ -84,6 +138,8 @@ void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
     if (!problems.empty()) {
         throw HttpError::invalid(problems);
     }
+    const std::string accept = request.get("Accept", "");
+    const bool browser = Pages::accepts(accept, "text/html");
     Authenticator::Login attempt = context_.auth.login(request.clientAddress().host().toString(),
                                                        form.get("username"), form.get("password"));
     switch (attempt.result) {
@@ -91,6 +147,11 @@ void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
             break;
         case Authenticator::Login::Result::Refused:
             response.set("WWW-Authenticate", "Bearer");
+            if (browser) {
+                Pages::send(response, 401,
+                            Pages::login(destination, "Incorrect username or password."));
+                return;
+            }
             throw HttpError(401, "Incorrect username or password");
         case Authenticator::Login::Result::Throttled:
             response.set("Retry-After", std::to_string(attempt.retryAfterSeconds));
@@ -99,8 +160,26 @@ void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
             response.set("Retry-After", std::to_string(attempt.retryAfterSeconds));
             throw HttpError(503, attempt.detail);
     }
-    response.add("Set-Cookie", tokenCookie(attempt.issued->token, request.secure()));
-    sendJson(response, 200, describe(*attempt.issued));
+    setTokenCookies(response, attempt.issued->token, request.secure());
+    if (Pages::accepts(accept, "application/json")) {
+        sendJson(response, 200, describe(*attempt.issued));
+        return;
+    }
+    // As the original platform answered: on to the destination, where the cookie now works (its
+    // CLI follows this and reads the cookie); the token is in the body too.
+    response.set("Location", destination);
+    sendJson(response, 303, describe(*attempt.issued));
+}
+
+void AuthHandler::loginPage(Poco::Net::HTTPServerRequest& request,
+                            Poco::Net::HTTPServerResponse& response) {
+    std::string destination = "/";
+    for (const auto& [key, value] : queryParameters(request)) {
+        if (key == "destination" && !Pages::localPath(value).empty()) {
+            destination = value;
+        }
+    }
+    Pages::send(response, 200, Pages::login(destination, ""));
 }
 
 void AuthHandler::logout(Poco::Net::HTTPServerRequest& request,
@@ -108,7 +187,13 @@ void AuthHandler::logout(Poco::Net::HTTPServerRequest& request,
     if (check_.authenticated() && check_.token) {
         context_.auth.revoke(check_.token->id);
     }
-    response.add("Set-Cookie", tokenCookie("", request.secure()));
+    setTokenCookies(response, "", request.secure());
+    if (request.getMethod() == Poco::Net::HTTPRequest::HTTP_GET) {
+        // A browser's link: back to the start, which asks for a login again.
+        response.set("Location", "/");
+        sendJson(response, 303, "OK");
+        return;
+    }
     sendJson(response, 200, "OK");
 }
 
@@ -128,51 +213,100 @@ void AuthHandler::createToken(Poco::Net::HTTPServerRequest& request,
         throw HttpError::invalid(
             {bodyProblem("", "value is not a valid object", "type_error.object")});
     }
+    // The validity may be given once: as mvi's `expires_in_days` in the body, or as the
+    // original's `expire_in_days` (its CLI sends it in the body, its manager read the query),
+    // where null and 0 mean a token that never expires.
     std::vector<ValidationError> problems;
+    std::vector<std::pair<std::string, std::optional<Poco::Timespan>>> given;
     for (const auto& [key, value] : body.items()) {
-        if (key != "expires_in_days") {
+        if (key == "expires_in_days" || key == "expire_in_days") {
+            given.emplace_back(key, daysOf(value, bodyProblem(key, "", "value_error.number"),
+                                           key == "expire_in_days", problems));
+        } else {
             problems.push_back(bodyProblem(key, "extra fields not permitted", "value_error.extra"));
         }
     }
-    std::optional<Poco::Timespan> validity = context_.auth.defaultValidity();
-    if (body.contains("expires_in_days")) {
-        const json& days = body["expires_in_days"];
-        if (days.is_null()) {
-            validity.reset();
-        } else if (!days.is_number() || !std::isfinite(days.get<double>()) ||
-                   days.get<double>() <= 0 || days.get<double>() > MAX_TOKEN_DAYS) {
-            problems.push_back(bodyProblem(
-                "expires_in_days",
-                fmt::format("must be a number of days above 0 and at most {}, or null for a "
-                            "token that never expires",
-                            MAX_TOKEN_DAYS),
-                "value_error.number"));
-        } else {
-            double microseconds = days.get<double>() * 86400.0 * 1e6;
-            validity =
-                Poco::Timespan(std::max<Poco::Timespan::TimeDiff>(1, std::llround(microseconds)));
+    for (const auto& [key, value] : queryParameters(request)) {
+        if (key != "expires_in_days" && key != "expire_in_days") {
+            continue;
         }
+        double days = 0;
+        json parsed = value.empty() || value == "null"                 ? json(nullptr)
+                      : Poco::NumberParser::tryParseFloat(value, days) ? json(days)
+                                                                       : json(value);
+        given.emplace_back(
+            key, daysOf(parsed, queryProblem(key, "", "value_error.number"), true, problems));
+    }
+    if (given.size() > 1) {
+        problems.push_back(bodyProblem(given[1].first,
+                                       "give the validity once (expires_in_days or "
+                                       "expire_in_days, in the body or the query)",
+                                       "value_error.duplicate"));
     }
     if (!problems.empty()) {
         throw HttpError::invalid(problems);
     }
+    std::optional<Poco::Timespan> validity =
+        given.empty() ? context_.auth.defaultValidity() : given.front().second;
     const std::string& user = check_.authenticated() ? check_.user : context_.auth.adminUser();
     sendJson(response, 200, describe(context_.auth.issue(user, validity)));
 }
 
-void AuthHandler::listTokens(Poco::Net::HTTPServerRequest&,
+void AuthHandler::listTokens(Poco::Net::HTTPServerRequest& request,
                              Poco::Net::HTTPServerResponse& response) {
+    bool details = false;
+    for (const auto& [key, value] : queryParameters(request)) {
+        if (key != "details") {
+            continue;
+        }
+        std::string flag = Poco::toLower(value);
+        if (flag == "true" || flag == "1") {
+            details = true;
+        } else if (flag != "false" && flag != "0") {
+            throw HttpError::invalid({queryProblem(
+                "details", "value could not be parsed to a boolean", "type_error.bool")});
+        }
+    }
+    const Poco::Timestamp now;
     json tokens = json::array();
     for (const TokenRecord& token : context_.auth.tokens()) {
-        tokens.push_back(describe(token));
+        if (!callerMayManage(token)) {
+            continue;
+        }
+        if (details) {
+            tokens.push_back(describe(token));
+        } else if (!token.revoked && (!token.expiresAt || *token.expiresAt > now)) {
+            // The original's shape: the ids of the tokens still accepted.
+            tokens.push_back(token.id);
+        }
     }
     sendJson(response, 200, tokens);
 }
 
 void AuthHandler::revokeToken(Poco::Net::HTTPServerRequest&,
                               Poco::Net::HTTPServerResponse& response) {
-    if (!context_.auth.revoke(tokenId_)) {
+    std::optional<TokenRecord> token = context_.auth.token(tokenId_);
+    if (!token || !callerMayManage(*token) || !context_.auth.revoke(tokenId_)) {
         throw HttpError(404, fmt::format("no token with id '{}'", limits::shorten(tokenId_)));
+    }
+    sendJson(response, 200, "OK");
+}
+
+void AuthHandler::revokeTokenByQuery(Poco::Net::HTTPServerRequest& request,
+                                     Poco::Net::HTTPServerResponse& response) {
+    std::optional<std::string> id;
+    for (const auto& [key, value] : queryParameters(request)) {
+        if (key == "uuid") {
+            id = value;
+        }
+    }
+    if (!id) {
+        throw HttpError::invalid({queryProblem("uuid", "field required", "value_error.missing")});
+    }
+    // As the original: a token that is not (or no longer) there is gone (410).
+    std::optional<TokenRecord> token = context_.auth.token(*id);
+    if (!token || token->revoked || !callerMayManage(*token) || !context_.auth.revoke(*id)) {
+        throw HttpError(410, "No such token to revoke!");
     }
     sendJson(response, 200, "OK");
 }

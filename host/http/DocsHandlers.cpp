@@ -1,6 +1,7 @@
 #include "http/DocsHandlers.h"
 
 #include <Poco/FileStream.h>
+#include <Poco/Net/Net.h>
 #include <Poco/StreamCopier.h>
 #include <fmt/format.h>
 #include <mvi/limits.hpp>
@@ -13,29 +14,6 @@
 
 namespace mvi::host {
 namespace {
-
-std::string escapeHtml(const std::string& text) {
-    std::string escaped;
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                escaped += "&amp;";
-                break;
-            case '<':
-                escaped += "&lt;";
-                break;
-            case '>':
-                escaped += "&gt;";
-                break;
-            case '"':
-                escaped += "&quot;";
-                break;
-            default:
-                escaped += c;
-        }
-    }
-    return escaped;
-}
 
 // The page: the viewer's stylesheet and script from /~docs, pointed at the service's document;
 // the viewer's online validator badge (an outside address) is off.
@@ -72,7 +50,7 @@ window.addEventListener("load", function () {{
 </body>
 </html>
 )",
-                       escapeHtml(title), safeUrl);
+                       Poco::Net::htmlize(title), safeUrl);
 }
 
 std::string missingViewerDetail(const DocsAssets& assets) {

@@ -14,6 +14,7 @@
 #include "http/MonitorHandler.h"
 #include "http/NotificationsHandler.h"
 #include "http/ParametersHandler.h"
+#include "http/RefusalHandler.h"
 #include "http/RouteRequest.h"
 #include "http/ServiceCallHandler.h"
 
@@ -70,6 +71,20 @@ Poco::Net::HTTPRequestHandler* docsPageOrCall(const RouteRequest& route) {
     return new DocsPageHandler(route);
 }
 
+/// A route reading the logs of `source`.
+RouteTable::Factory logs(LogsHandler::Source source) {
+    return [source](const RouteRequest& route) { return new LogsHandler(route, source); };
+}
+
+/// The answer to a way of deploying the original platform had and this one cannot have.
+std::string unsupportedDeployment(const char* way) {
+    return std::string("deploying ") + way +
+           " is not supported: services here are C++ shared libraries loaded into the host, "
+           "not containers. Deploy a .tar.gz holding the built .so with POST /services/~tar "
+           "(mvi deploy NAME VERSION ./folder, or the original CLI's deploy with a folder or "
+           ".tar.gz), or copy NAME_VERSION.so into the plugins folder";
+}
+
 }  // namespace
 
 RouteTable HostRoutes::table() {
@@ -80,18 +95,24 @@ RouteTable HostRoutes::table() {
     };
 
     // The host itself.
+    add("GET", "/", serve<HomeHandler>(), Access::Public);
     add("GET", "/~version", serve(&HostInfoHandler::version), Access::Public);
     add("GET", "/~health", serve(&HostInfoHandler::health), Access::Public);
     add("GET", "/~ready", serve<ReadyHandler>(), Access::Public);
     add("GET", "/metrics", serve<MetricsHandler>());
     add("GET", "/~docs/{file}", serve<DocsAssetHandler>());
+    add("GET", "/logs", logs(LogsHandler::Source::HostRecent));
+    add("GET", "/logs/stream", logs(LogsHandler::Source::Host));
 
     // Logging in and tokens.
     add("POST", "/auth/login", serve(&AuthHandler::login), Access::Public);
+    add("GET", "/auth/login", serve(&AuthHandler::loginPage), Access::Public);
     add("POST", "/auth/logout", serve(&AuthHandler::logout), Access::Caller);
+    add("GET", "/auth/logout", serve(&AuthHandler::logout), Access::Public);
     add("GET", "/auth/verify", serve(&AuthHandler::verify), Access::Caller);
     add("GET", "/auth/token", serve(&AuthHandler::listTokens), Access::Caller);
     add("POST", "/auth/token", serve(&AuthHandler::createToken), Access::Caller);
+    add("DELETE", "/auth/token", serve(&AuthHandler::revokeTokenByQuery), Access::Caller);
     add("DELETE", "/auth/token/{id}", serve(&AuthHandler::revokeToken), Access::Caller);
 
     // Notifications.
@@ -103,10 +124,21 @@ RouteTable HostRoutes::table() {
     add("GET", "/services", serve<ServiceListHandler>());
     add("DELETE", "/services", serve<KillHandler>());
     add("POST", kUploadPattern, serve<DeployHandler>());
+    // The original platform's ways of deploying that need containers.
+    for (const auto& [pattern, way] :
+         {std::pair{"/services/~image", "from a container image"},
+          std::pair{"/services/~upload-image", "from a container image"},
+          std::pair{"/services/~git", "from a git repository"},
+          std::pair{"/services/~pickle", "from a pickled Python object"}}) {
+        std::string detail = unsupportedDeployment(way);
+        add("POST", pattern, [detail](const RouteRequest& route) {
+            return new RefusalHandler(route.context, 501, detail);
+        });
+    }
     add("GET", "/services/~inspection", serve<InspectionHandler>());
     add("PUT", "/services/~assign", serve<AssignHandler>());
     add("POST", "/services/~unquarantine", serve<UnquarantineHandler>());
-    add("GET", "/services/~logs", serve<LogsHandler>());
+    add("GET", "/services/~logs", logs(LogsHandler::Source::Service));
 
     // One service, by name (`<svc>` = `<name>`) or version (`<name>_<version>`).
     add("GET", "/services/{svc}/~parameters", serve(&ParametersHandler::all));

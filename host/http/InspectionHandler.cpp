@@ -7,8 +7,9 @@
 namespace mvi::host {
 namespace {
 
-/// The time Docker reports for "never".
-constexpr const char* kNever = "0001-01-01T00:00:00Z";
+/// The time Docker reports for "never", with the fraction the original platform's CLI expects
+/// (it cuts a time at its `.` before reading it).
+constexpr const char* kNever = "0001-01-01T00:00:00.000000Z";
 
 /// The original's status words for a version's state.
 const char* statusName(VersionState state) {

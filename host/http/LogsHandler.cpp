@@ -18,6 +18,9 @@
 namespace mvi::host {
 namespace {
 
+/// How far back `GET /logs/` reads when neither `since` nor `tail` is given.
+const Poco::Timespan kHostLogDefaultAge(7, 0, 0, 0, 0);
+
 /// How often a follower with nothing to send checks that its client is still there.
 constexpr std::chrono::milliseconds kFollowWake(1000);
 
@@ -72,6 +75,24 @@ bool LogsHandler::streams(const Poco::Net::HTTPServerRequest& request) const {
     return false;
 }
 
+ServiceId LogsHandler::serviceLog(const std::string& name, const std::string& version) {
+    // Logs stay readable whatever state the version is in: a failed load explains itself there,
+    // and an undeployed version's log stays on disk.
+    ServiceId id{name, version};
+    auto table = context_.registry.snapshot();
+    auto route = table->find(name);
+    if (version.empty()) {
+        return ServiceLookup::version(*table, name, version)->id();
+    }
+    bool deployed = route != table->end() && route->second.versions.count(version) != 0;
+    bool logged = isValidServiceName(name) && isValidVersion(version) && context_.logs.contains(id);
+    if (!deployed && !logged) {
+        throw route == table->end() ? ServiceLookup::unknownService(name)
+                                    : ServiceLookup::unknownVersion(name, version);
+    }
+    return id;
+}
+
 void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
                          Poco::Net::HTTPServerResponse& response) {
     std::string name;
@@ -113,34 +134,23 @@ void LogsHandler::handle(Poco::Net::HTTPServerRequest& request,
             }
         }
     }
-    if (name.empty()) {
+    if (name.empty() && source_ == Source::Service) {
         errors.insert(errors.begin(),
                       queryProblem("name", "field required", "value_error.missing"));
     }
     if (!errors.empty()) {
         throw HttpError::invalid(errors);
     }
-
-    // Logs stay readable whatever state the version is in: a failed load explains itself there,
-    // and an undeployed version's log stays on disk.
-    ServiceId id{name, version};
-    auto table = context_.registry.snapshot();
-    auto route = table->find(name);
-    if (version.empty()) {
-        id = ServiceLookup::version(*table, name, version)->id();
-    } else {
-        bool deployed = route != table->end() && route->second.versions.count(version) != 0;
-        bool logged =
-            isValidServiceName(name) && isValidVersion(version) && context_.logs.contains(id);
-        if (!deployed && !logged) {
-            throw route == table->end() ? ServiceLookup::unknownService(name)
-                                        : ServiceLookup::unknownVersion(name, version);
-        }
+    ServiceId id = LogStore::kHostLog;
+    if (source_ == Source::Service) {
+        id = serviceLog(name, version);
+    } else if (source_ == Source::HostRecent && !query.since && !query.tail) {
+        query.since = Poco::Timestamp() - kHostLogDefaultAge;
     }
-    table.reset();
 
     response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
     response.setContentType("text/plain; charset=utf-8");
+    response.set("X-Content-Type-Options", "nosniff");
     if (!follow) {
         std::string text;
         for (const std::string& line : context_.logs.read(id, query)) {

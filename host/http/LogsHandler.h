@@ -2,6 +2,7 @@
 
 #include "front/StreamingHandler.h"
 #include "http/JsonHandler.h"
+#include "http/RouteRequest.h"
 
 namespace mvi::host {
 
@@ -22,9 +23,25 @@ namespace mvi::host {
 ///
 /// 404 for an unknown service or version, 422 (with a `detail` list) for a missing `name` or a
 /// malformed `tail`, `since` or `follow`.
+///
+/// The host's own log (what it logs at its level, see HostLogChannel) is read the same way, as
+/// the original platform served its manager's log: `GET /logs/` (`since` defaults to seven days
+/// ago when neither `since` nor `tail` is given) and `GET /logs/stream` (every line by default);
+/// both take `tail`, `since` and `follow`, and follow until the host stops.
 class LogsHandler : public JsonHandler, public front::StreamingHandler {
   public:
-    using JsonHandler::JsonHandler;
+    /// Which log a route reads.
+    enum class Source {
+        /// A service version's (`/services/~logs`).
+        Service,
+        /// The host's, the last seven days by default (`/logs/`).
+        HostRecent,
+        /// The host's, all of it by default (`/logs/stream`).
+        Host,
+    };
+
+    explicit LogsHandler(const RouteRequest& route, Source source = Source::Service)
+        : JsonHandler(route), source_(source) {}
 
     /// A request with `follow=true` (or `1`) streams.
     bool streams(const Poco::Net::HTTPServerRequest& request) const override;
@@ -32,6 +49,12 @@ class LogsHandler : public JsonHandler, public front::StreamingHandler {
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
+
+  private:
+    /// The log `name` and `version` (from the query) select; throws 404 as described above.
+    ServiceId serviceLog(const std::string& name, const std::string& version);
+
+    Source source_;
 };
 
 }  // namespace mvi::host

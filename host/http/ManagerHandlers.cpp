@@ -4,6 +4,7 @@
 #include <mvi/plugin.h>
 #include <mvi/limits.hpp>
 
+#include "http/Pages.h"
 #include "http/ServiceViews.h"
 #include "plugin/ServiceLookup.h"
 
@@ -57,6 +58,21 @@ void HostInfoHandler::health(Poco::Net::HTTPServerRequest&,
         health["detail"] = "warning: " + warning;
     }
     sendJson(response, 200, health);
+}
+
+void HomeHandler::handle(Poco::Net::HTTPServerRequest& request,
+                         Poco::Net::HTTPServerResponse& response) {
+    if (context_.auth.enabled() && !caller_.authenticated()) {
+        if (Pages::accepts(request.get("Accept", ""), "text/html")) {
+            response.set("Location", "/auth/login?destination=%2F");
+            sendJson(response, 303, caller_.detail);
+            return;
+        }
+        response.set("WWW-Authenticate", "Bearer");
+        throw HttpError(401, caller_.detail);
+    }
+    Pages::send(response, 200,
+                Pages::home(MVI_HOST_VERSION, context_.auth.enabled(), caller_.user));
 }
 
 void HostInfoHandler::version(Poco::Net::HTTPServerRequest&,

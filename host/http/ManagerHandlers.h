@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/JsonHandler.h"
+#include "http/RouteRequest.h"
 
 namespace mvi::host {
 
@@ -33,6 +34,20 @@ class UnquarantineHandler : public JsonHandler {
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
+};
+
+/// `GET /`: a page for a person at a browser (see Pages::home). With auth on and no valid token,
+/// a browser is sent to the login page (303) and any other client answered 401.
+class HomeHandler : public JsonHandler {
+  public:
+    explicit HomeHandler(const RouteRequest& route) : JsonHandler(route), caller_(route.caller) {}
+
+  protected:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override;
+
+  private:
+    Authenticator::Check caller_;
 };
 
 /// What the host says about itself, without a service: its actions are bound to routes.

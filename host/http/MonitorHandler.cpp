@@ -45,7 +45,9 @@ MonitorStore::Query MonitorHandler::readQuery(Poco::Net::HTTPServerRequest& requ
     }
 
     std::vector<ValidationError> errors;
-    std::optional<std::string> variablesText;
+    // `variables` may be repeated (the original's list form, `variables=a&variables=b`), and
+    // each occurrence may name several, separated by commas (`variables=a,b`).
+    std::vector<std::string> variablesTexts;
     for (const auto& [key, value] : queryParameters(request)) {
         if (key == "start" || key == "end") {
             auto time = parseIsoTime(value);
@@ -56,7 +58,7 @@ MonitorStore::Query MonitorHandler::readQuery(Poco::Net::HTTPServerRequest& requ
                 (key == "start" ? query.start : query.end) = time;
             }
         } else if (key == "variables") {
-            variablesText = value;
+            variablesTexts.push_back(value);
         }
     }
     if (errors.empty() && query.start && query.end && *query.start > *query.end) {
@@ -66,9 +68,9 @@ MonitorStore::Query MonitorHandler::readQuery(Poco::Net::HTTPServerRequest& requ
         throw HttpError::invalid(errors);
     }
     std::vector<std::string> known = store.variables(query.name, query.version);
-    if (variablesText) {
+    for (const std::string& variablesText : variablesTexts) {
         Poco::StringTokenizer names(
-            *variablesText, ",",
+            variablesText, ",",
             Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
         for (const std::string& name : names) {
             if (std::find(known.begin(), known.end(), name) == known.end()) {

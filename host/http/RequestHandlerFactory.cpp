@@ -8,9 +8,9 @@
 
 #include "http/HostRoutes.h"
 #include "http/JsonHandler.h"
+#include "http/RefusalHandler.h"
 #include "http/RequestBody.h"
 #include "http/RouteRequest.h"
-#include "http/UnauthorizedHandler.h"
 
 namespace mvi::host {
 
@@ -58,7 +58,7 @@ Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
                                     std::string("cannot check credentials: ") + error.what());
         }
         if (context_.auth.enabled() && !route.caller.authenticated() && !match.isPublic()) {
-            return new UnauthorizedHandler(context_, route.caller.detail);
+            return new RefusalHandler(context_, 401, route.caller.detail);
         }
     }
     if (!match.pathFound) {

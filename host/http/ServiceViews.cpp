@@ -2,6 +2,8 @@
 
 #include <Poco/Path.h>
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "core/IsoTime.h"
@@ -58,9 +60,23 @@ std::string ServiceViews::image(const ServiceVersion& version) {
 }
 
 nlohmann::json ServiceViews::list(const ServiceRegistry& registry) {
+    std::vector<ServiceRegistry::Listed> listed = registry.list();
+    // Every listed name has exactly one main entry, as the original platform guaranteed (its
+    // CLI picks a name's main from this list): a name without a main serving version (its only
+    // version failed to load, or is quarantined) lists its newest version as main. The list is
+    // sorted by name, then version.
+    for (auto first = listed.begin(); first != listed.end();) {
+        auto end = std::find_if(first, listed.end(), [&first](const auto& entry) {
+            return entry.version->id().name != first->version->id().name;
+        });
+        if (std::none_of(first, end, [](const auto& entry) { return entry.isMain; })) {
+            std::prev(end)->isMain = true;
+        }
+        first = end;
+    }
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& listed : registry.list()) {
-        list.push_back(version(*listed.version, listed.isMain));
+    for (const auto& entry : listed) {
+        list.push_back(version(*entry.version, entry.isMain));
     }
     return list;
 }

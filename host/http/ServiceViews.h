@@ -23,7 +23,8 @@ class ServiceViews {
     static std::string image(const ServiceVersion& version);
 
     /// The `GET /services/` list: every version, sorted by name then version, draining ones
-    /// included.
+    /// included; each name has exactly one entry with `"main": true` (its newest version when
+    /// none of its versions serves as main).
     static nlohmann::json list(const ServiceRegistry& registry);
 };
 

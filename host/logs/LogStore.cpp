@@ -20,6 +20,8 @@ const char* LogStore::flushName(Flush flush) {
     return flush == Flush::Line ? "line" : "interval";
 }
 
+const ServiceId LogStore::kHostLog{"~host", "~host"};
+
 LogStore::LogStore(std::string directory, Settings settings, Poco::Logger& hostLogger)
     : directory_(std::move(directory)), settings_(settings), hostLogger_(hostLogger) {
     if (settings_.flush == Flush::Interval) {
@@ -29,6 +31,7 @@ LogStore::LogStore(std::string directory, Settings settings, Poco::Logger& hostL
         held_ = std::make_shared<HeldBytes>(settings_.maxHeldBytes);
         flusher_ = std::make_unique<LogFlusher>(settings_.flushInterval);
     }
+    logFor(kHostLog)->beginStream();
 }
 
 LogStore::~LogStore() {
@@ -39,6 +42,11 @@ LogStore::~LogStore() {
 }
 
 std::string LogStore::pathFor(const ServiceId& service) const {
+    if (service == kHostLog) {
+        Poco::Path path = Poco::Path::forDirectory(directory_);
+        path.setFileName("~host.log");
+        return path.toString();
+    }
     if (!isValidServiceName(service.name) || !isValidVersion(service.version)) {
         throw Poco::InvalidArgumentException("not a service version: " + service.str());
     }
@@ -76,7 +84,7 @@ void LogStore::append(const ServiceId& service, LogLevel level, std::string mess
     Poco::Message::Priority priority = level == LogLevel::Warning ? Poco::Message::PRIO_WARNING
                                        : level == LogLevel::Error ? Poco::Message::PRIO_ERROR
                                                                   : Poco::Message::PRIO_DEBUG;
-    if (hostLogger_.is(priority)) {
+    if (!(service == kHostLog) && hostLogger_.is(priority)) {
         hostLogger_.log(Poco::Message(hostLogger_.name(),
                                       "[" + service.name + " " + service.version + "] " + message,
                                       priority));

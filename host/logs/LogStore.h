@@ -30,6 +30,9 @@ namespace mvi::host {
 /// version, and every other line too at the host's debug level.
 /// Logs outlive the process: a new store on the same folder reads what an earlier one wrote.
 ///
+/// The host's own log is kept beside them, as the log of `kHostLog` (`<directory>/~host.log`,
+/// rotated and capped the same way; see HostLogChannel); its stream lives until `close`.
+///
 /// How lines reach the files is `Settings::flush`: each one before `append` returns (`Line`), or
 /// held in memory and written by a background thread at most every `flushInterval`
 /// (`Interval`). Reads and followers see every appended line at once either way; `close` and
@@ -63,6 +66,9 @@ class LogStore {
         /// beyond it is written by its `append` (after the lines its log holds).
         std::uint64_t maxHeldBytes = 64 * 1024 * 1024;
     };
+
+    /// The id under which the host's own log is kept (never a service's: names cannot hold `~`).
+    static const ServiceId kHostLog;
 
     LogStore(std::string directory, Settings settings, Poco::Logger& hostLogger);
     /// Writes everything held.
@@ -106,8 +112,8 @@ class LogStore {
     const std::string& directory() const { return directory_; }
 
   private:
-    /// `<directory>/<name>/<version>.log`. Throws Poco::InvalidArgumentException for an invalid
-    /// name or version (they become file names).
+    /// `<directory>/<name>/<version>.log` (`<directory>/~host.log` for kHostLog). Throws
+    /// Poco::InvalidArgumentException for an invalid name or version (they become file names).
     std::string pathFor(const ServiceId& service) const;
 
     /// The log of `service`, created on first use (throws like `pathFor`).

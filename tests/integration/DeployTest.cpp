@@ -400,7 +400,7 @@ TEST(Inspection, ReadyFailedAndUnknownVersions) {
     EXPECT_EQ(inspected["State"]["Status"], "running");
     EXPECT_EQ(inspected["State"]["Running"], true);
     EXPECT_EQ(inspected["State"]["Error"], "");
-    EXPECT_EQ(inspected["State"]["FinishedAt"], "0001-01-01T00:00:00Z");
+    EXPECT_EQ(inspected["State"]["FinishedAt"], "0001-01-01T00:00:00.000000Z");
     EXPECT_EQ(inspected["State"]["StartedAt"].get<std::string>().substr(0, 2), "20");
     EXPECT_EQ(inspected["State"]["StartedAt"].get<std::string>().back(), 'Z');
     EXPECT_EQ(inspected["Image"].get<std::string>().rfind("counter_1.0.0.so@sha256:", 0), 0u);
@@ -419,7 +419,7 @@ TEST(Inspection, ReadyFailedAndUnknownVersions) {
     EXPECT_EQ(failed.json()["State"]["Running"], false);
     EXPECT_NE(failed.json()["State"]["Error"].get<std::string>().find("mvi_plugin_register"),
               std::string::npos);
-    EXPECT_NE(failed.json()["State"]["FinishedAt"], "0001-01-01T00:00:00Z");
+    EXPECT_NE(failed.json()["State"]["FinishedAt"], "0001-01-01T00:00:00.000000Z");
     // A name whose only version failed has no main version to default to.
     EXPECT_EQ(host->get("/services/~inspection?name=broken").status, 404);
 

@@ -177,6 +177,8 @@ HostAnswer HostClient::request(const std::string& method, const std::string& pat
         auto session = openSession(base, kReceiveTimeout);
         Poco::Net::HTTPRequest request(method, base.getPath() + path,
                                        Poco::Net::HTTPMessage::HTTP_1_1);
+        // A JSON answer, also where the host would send a browser on (a login).
+        request.set("Accept", "application/json");
         if (!token_.empty()) {
             request.set("Authorization", "Bearer " + token_);
         }

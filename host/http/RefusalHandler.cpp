@@ -1,26 +1,28 @@
-#include "http/UnauthorizedHandler.h"
+#include "http/RefusalHandler.h"
 
 #include <cstdint>
 
 namespace mvi::host {
 namespace {
 
-/// Most body bytes thrown away to keep the connection of an unauthenticated client usable.
+/// Most body bytes thrown away to keep the connection of a refused client usable.
 constexpr std::uint64_t DRAINABLE_BYTES = 64 * 1024;
 
 }  // namespace
 
-void UnauthorizedHandler::handle(Poco::Net::HTTPServerRequest& request,
-                                 Poco::Net::HTTPServerResponse& response) {
-    response.set("WWW-Authenticate", "Bearer");
+void RefusalHandler::handle(Poco::Net::HTTPServerRequest& request,
+                            Poco::Net::HTTPServerResponse& response) {
+    if (status_ == 401) {
+        response.set("WWW-Authenticate", "Bearer");
+    }
     // A client waiting for `100 Continue` never gets it and sends nothing; a larger body is
     // dropped after the answer, and the connection closes.
     bool tooLong = request.hasContentLength() &&
                    request.getContentLength64() > static_cast<Poco::Int64>(DRAINABLE_BYTES);
     if (request.getExpectContinue() || tooLong || !body().drain(DRAINABLE_BYTES)) {
-        throw HttpError(401, detail_);
+        throw HttpError(status_, detail_);
     }
-    sendError(response, 401, detail_);
+    sendError(response, status_, detail_);
 }
 
 }  // namespace mvi::host
