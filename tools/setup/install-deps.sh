@@ -9,6 +9,8 @@ packages=(
     ccache
     libpoco-dev libboost-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libcli11-dev
     python3-aiosmtpd
+    # The original platform's client is driven from Python in tests/compat.
+    python3-requests
     libarchive-dev
     libcrypt-dev
     libssl-dev
