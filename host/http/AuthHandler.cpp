@@ -106,6 +106,7 @@ void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
     // Credentials in the URL would end up in logs and histories: only the body is read. The
     // query may say where a browser goes next.
     std::string destination = "/";
+    bool destinationGiven = false;
     for (const auto& [key, value] : queryParameters(request)) {
         if (key != "destination") {
             throw HttpError::invalid({queryProblem("",
@@ -114,6 +115,7 @@ void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
                                                    "value_error.query")});
         }
         destination = Pages::localPath(value);
+        destinationGiven = true;
         if (destination.empty()) {
             throw HttpError::invalid(
                 {queryProblem("destination", "must be a path on this host, starting with '/'",
@@ -138,8 +140,7 @@ void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
     if (!problems.empty()) {
         throw HttpError::invalid(problems);
     }
-    const std::string accept = request.get("Accept", "");
-    const bool browser = Pages::accepts(accept, "text/html");
+    const bool browser = Pages::accepts(request.get("Accept", ""), "text/html");
     Authenticator::Login attempt = context_.auth.login(request.clientAddress().host().toString(),
                                                        form.get("username"), form.get("password"));
     switch (attempt.result) {
@@ -161,12 +162,11 @@ void AuthHandler::login(Poco::Net::HTTPServerRequest& request,
             throw HttpError(503, attempt.detail);
     }
     setTokenCookies(response, attempt.issued->token, request.secure());
-    if (Pages::accepts(accept, "application/json")) {
+    if (!browser && !destinationGiven) {
         sendJson(response, 200, describe(*attempt.issued));
         return;
     }
-    // As the original platform answered: on to the destination, where the cookie now works (its
-    // CLI follows this and reads the cookie); the token is in the body too.
+    // A browser goes on to where it was going, the cookie now set.
     response.set("Location", destination);
     sendJson(response, 303, describe(*attempt.issued));
 }

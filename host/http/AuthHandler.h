@@ -10,10 +10,10 @@ namespace mvi::host {
 /// The `/auth/...` routes; its actions are bound to routes:
 ///
 /// - `POST /auth/login`: form fields `username`, `password` (URL-encoded or multipart), query
-///   `destination` (a path on this host, default `/`); sets the `mvi_token` and `daeploy`
-///   cookies and answers `{"token", "id", "expires_at", "Token", "Id"}`: with 200 to a client
-///   that accepts `application/json`, otherwise with `303 See Other` to `destination`, as the
-///   original platform did (its CLI follows it and reads the `daeploy` cookie). 401 for wrong
+///   `destination` (a path on this host, default `/`); sets the `mvi_token` cookie and the
+///   `daeploy` cookie (which the original platform's CLI reads) and answers `{"token", "id",
+///   "expires_at", "Token", "Id"}`: with 200, or, to a browser (`Accept: text/html`) or when
+///   `destination` is given, with `303 See Other` to `destination`. 401 for wrong
 ///   credentials (the login page again for a browser), 429 with `Retry-After` after too many
 ///   failures from the client's address or for the user name, 503 with `Retry-After` when every
 ///   password check stays busy (see LoginThrottle).

@@ -300,6 +300,13 @@ TEST(Logs, LogsSurviveAKilledHost) {
         work = host->workDirectory();
         greet(*host, "before the crash");
         before = host->get(logsPath("name=hello")).body;
+        // Lines reach the file within logs.flush_interval (a kill loses at most those of the
+        // last interval): the kill comes once they are there.
+        fs::path file = fs::path(host->dataDir()) / "logs" / "hello" / "1.0.0.log";
+        ASSERT_TRUE(waitFor([&] {
+            std::ifstream stored(file);
+            return std::string(std::istreambuf_iterator<char>(stored), {}) == before;
+        }));
         host->keepWorkDirectory();
         host->stop(true);
     }

@@ -4,6 +4,7 @@
 // puts them on disk, closing and destroying the store write what is held, and a full buffer
 // makes appends write at once.
 
+#include "logs/HostLogChannel.h"
 #include "logs/LogStore.h"
 
 #include <Poco/AutoPtr.h>
@@ -12,6 +13,7 @@
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -643,6 +645,47 @@ TEST_F(LogStoreTest, IntervalAppendWritesAtOnceWhenTheBufferIsFull) {
     logs->append(hello_, LogLevel::Info, std::string(1000, 'y'));
     EXPECT_EQ(linesOnDisk(hello_).size(), 101u);
     EXPECT_EQ(logs->tail(hello_, 1), std::vector<std::string>{linesOnDisk(hello_).back()});
+}
+
+}  // namespace
+}  // namespace mvi::host
+
+namespace mvi::host {
+namespace {
+
+// The host's own log: what the process logs through the shared HostLogChannel reaches the
+// store's host log once it is attached, including the lines logged before, and not after it is
+// detached; it lives beside the services' logs under a name no service can have.
+TEST_F(LogStoreTest, TheHostLogKeepsWhatTheProcessLogs) {
+    Poco::Logger& logger = Poco::Logger::get("test.hostlog");
+    logger.setChannel(HostLogChannel::shared());
+    logger.setLevel(Poco::Message::PRIO_DEBUG);
+    logger.information("logged before the store is attached");
+    {
+        auto logs = store();
+        HostLogChannel::shared()->attach(*logs);
+        logger.warning("a warning");
+        logger.debug("a debug line");
+        std::vector<std::string> lines = logs->read(LogStore::kHostLog, LogQuery{});
+        ASSERT_EQ(lines.size(), 3u) << fmt::format("{}", fmt::join(lines, "\n"));
+        EXPECT_NE(lines[0].find(" INFO test.hostlog: logged before the store is attached"),
+                  std::string::npos)
+            << lines[0];
+        EXPECT_NE(lines[1].find(" WARNING test.hostlog: a warning"), std::string::npos) << lines[1];
+        EXPECT_NE(lines[2].find(" DEBUG test.hostlog: a debug line"), std::string::npos)
+            << lines[2];
+        EXPECT_TRUE(fs::exists(fs::path(directory_) / "~host.log"));
+        HostLogChannel::shared()->detach(*logs);
+        logger.information("after the store went");
+    }
+    // Kept until the next store attaches; a new store reads what the old one wrote.
+    auto logs = store();
+    HostLogChannel::shared()->attach(*logs);
+    std::vector<std::string> lines = logs->read(LogStore::kHostLog, LogQuery{});
+    HostLogChannel::shared()->detach(*logs);
+    logger.setChannel(nullptr);
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_NE(lines[3].find("after the store went"), std::string::npos) << lines[3];
 }
 
 }  // namespace
