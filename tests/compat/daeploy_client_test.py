@@ -317,7 +317,10 @@ class Deploy(unittest.TestCase):
 
     def kill(self, name, version):
         requests.delete(
-            HOST.url + "/services/", json={"name": name, "version": version}, headers=bearer(self.token)
+            HOST.url + "/services/",
+            json={"name": name, "version": version},
+            params={"remove_image": True},
+            headers=bearer(self.token),
         )
 
     def test_a_folder_tarred_as_the_cli_does_deploys_and_lists(self):
@@ -396,6 +399,7 @@ class Deploy(unittest.TestCase):
             killed = requests.delete(
                 HOST.url + "/services/",
                 json={"name": "pair", "version": version},
+                params={"remove_image": True},
                 headers=bearer(self.token),
             )
             self.assertEqual(killed.status_code, 200, killed.text)
