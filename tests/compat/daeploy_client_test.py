@@ -483,6 +483,30 @@ class Logs(unittest.TestCase):
         self.assertEqual(requests.get(HOST.url + "/logs/").status_code, 401)
 
 
+class Notifications(unittest.TestCase):
+    def test_the_sdks_notify_is_listed_with_its_counter(self):
+        token = admin_token()
+        body = {
+            "service_name": "hello",
+            "service_version": "1.0.0",
+            "msg": "from the original SDK",
+            "severity": 1,
+            "dashboard": True,
+            "emails": None,
+            "timer": 0,
+            "timestamp": str(datetime.datetime.utcnow()),
+        }
+        headers = {**bearer(token), "Host": "localhost"}
+        for _ in range(2):
+            sent = requests.post(HOST.url + "/notifications/", json=body, headers=headers)
+            self.assertLess(sent.status_code, 300, sent.text)
+        listed = requests.get(HOST.url + "/notifications/", headers=bearer(token)).json()
+        ours = [n for n in listed.values() if n["msg"] == "from the original SDK"]
+        self.assertEqual(len(ours), 1)
+        self.assertEqual(ours[0]["counter"], 2)
+        self.assertEqual(ours[0]["severity"], 1)
+
+
 class Monitor(unittest.TestCase):
     def test_repeated_variables_each_return_their_series(self):
         token = admin_token()
