@@ -22,7 +22,8 @@ LAYERS = [
                 "fault", "reload", "deploy", "config", "front"]),
     ("plugin runtime", ["plugin"]),
     ("services", ["dispatch", "mirror", "schedule", "lifecycle"]),
-    ("http", ["http", "openapi"]),
+    # web/ holds the dashboard's page, script and style, which the http layer serves.
+    ("http", ["http", "openapi", "web"]),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/([^"]+)"')

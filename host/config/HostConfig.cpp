@@ -489,6 +489,9 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"docs.assets_dir", "",
          "Folder holding the API viewer's files (swagger-ui-dist) served under /~docs/; empty: "
          "share/mvi/docs beside the mvi-host executable's folder (build tree and install)."},
+        {"dashboard.assets_dir", "",
+         "Folder holding the dashboard's files served at / and under /~web/; empty: "
+         "share/mvi/web beside the mvi-host executable's folder (build tree and install)."},
     };
     return keys;
 }
@@ -511,6 +514,7 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.smtp = smtpSettings(keys);
     result.monitor = monitorSettings(keys);
     result.docs.assetsDir = keys.text("docs.assets_dir");
+    result.dashboard.assetsDir = keys.text("dashboard.assets_dir");
     return result;
 }
 

@@ -121,6 +121,12 @@ struct DocsSettings {
     std::string assetsDir;
 };
 
+/// The `dashboard.*` keys.
+struct DashboardSettings {
+    /// Folder of the dashboard's files; empty: `<bin>/../share/mvi/web` beside mvi-host.
+    std::string assetsDir;
+};
+
 /// The host's settings, read once at start from Poco's layered configuration: one section per
 /// key prefix, each the settings of the part of the host that uses them (the stores' own
 /// `Settings` where they have one).
@@ -144,6 +150,7 @@ struct HostConfig {
     Mailer::Settings smtp;
     MonitorStore::Settings monitor;
     DocsSettings docs;
+    DashboardSettings dashboard;
 
     /// What is wrong when auth is on but tokens and passwords would cross the network in clear
     /// (a non-loopback `http.host` without TLS); empty when nothing is.

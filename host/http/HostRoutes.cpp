@@ -4,6 +4,7 @@
 
 #include "dispatch/ServiceTarget.h"
 #include "http/AuthHandler.h"
+#include "http/DashboardHandlers.h"
 #include "http/DeployHandler.h"
 #include "http/DocsHandlers.h"
 #include "http/HealthHandlers.h"
@@ -101,6 +102,7 @@ RouteTable HostRoutes::table() {
     add("GET", "/~ready", serve<ReadyHandler>(), Access::Public);
     add("GET", "/metrics", serve<MetricsHandler>());
     add("GET", "/~docs/{file}", serve<DocsAssetHandler>());
+    add("GET", "/~web/{file}", serve<WebAssetHandler>(), Access::Public);
     add("GET", "/logs", logs(LogsHandler::Source::HostRecent));
     add("GET", "/logs/stream", logs(LogsHandler::Source::Host));
 
@@ -142,6 +144,7 @@ RouteTable HostRoutes::table() {
 
     // One service, by name (`<svc>` = `<name>`) or version (`<name>_<version>`).
     add("GET", "/services/{svc}/~parameters", serve(&ParametersHandler::all));
+    add("GET", "/services/{svc}/~parameters/~schema", serve(&ParametersHandler::schemas));
     add("GET", "/services/{svc}/~parameters/{name}", serve(&ParametersHandler::get));
     add("POST", "/services/{svc}/~parameters/{name}", serve(&ParametersHandler::set));
     add("GET", "/services/{svc}/~monitor", serve(&MonitorHandler::json));

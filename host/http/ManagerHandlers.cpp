@@ -1,9 +1,12 @@
 #include "http/ManagerHandlers.h"
 
+#include <Poco/FileStream.h>
+#include <Poco/StreamCopier.h>
 #include <fmt/format.h>
 #include <mvi/plugin.h>
 #include <mvi/limits.hpp>
 
+#include "http/DashboardHandlers.h"
 #include "http/Pages.h"
 #include "http/ServiceViews.h"
 #include "plugin/ServiceLookup.h"
@@ -70,6 +73,14 @@ void HomeHandler::handle(Poco::Net::HTTPServerRequest& request,
         }
         response.set("WWW-Authenticate", "Bearer");
         throw HttpError(401, caller_.detail);
+    }
+    DashboardAssets dashboard(context_.config.dashboard.assetsDir);
+    if (auto page = dashboard.find(DashboardAssets::kPage)) {
+        Poco::FileInputStream input(*page);
+        std::string html;
+        Poco::StreamCopier::copyToString(input, html);
+        Pages::send(response, 200, html);
+        return;
     }
     Pages::send(response, 200,
                 Pages::home(MVI_HOST_VERSION, context_.auth.enabled(), caller_.user));

@@ -1,5 +1,7 @@
 #include "http/Pages.h"
 
+#include "http/DashboardHandlers.h"
+
 #include <Poco/Net/Net.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
@@ -17,16 +19,8 @@ std::string page(const std::string& title, const std::string& body) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{0}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem; color: #1d2330; }}
-h1 {{ font-size: 1.4rem; }}
-label {{ display: block; margin-top: 1rem; }}
-input {{ width: 100%; padding: .5rem; margin-top: .25rem; box-sizing: border-box; font-size: 1rem; }}
-button {{ margin-top: 1.5rem; padding: .5rem 1.5rem; font-size: 1rem; }}
-.problem {{ background: #fdecea; border: 1px solid #f5c2c0; padding: .75rem; border-radius: 4px; }}
-li {{ margin: .35rem 0; }}
-code {{ background: #f2f3f5; padding: 0 .25rem; }}
-</style>
+<link rel="icon" href="/~web/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/~web/pages.css">
 </head>
 <body>
 {1}
@@ -81,6 +75,7 @@ void send(Poco::Net::HTTPServerResponse& response, int status, const std::string
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentType("text/html; charset=utf-8");
     response.set("Cache-Control", "no-store");
+    setPageHeaders(response);
     response.setContentLength(static_cast<std::streamsize>(html.size()));
     response.sendBuffer(html.data(), html.size());
 }

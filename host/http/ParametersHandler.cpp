@@ -23,6 +23,21 @@ void ParametersHandler::all(Poco::Net::HTTPServerRequest&,
     sendJson(response, 200, target.version->parameters().values());
 }
 
+void ParametersHandler::schemas(Poco::Net::HTTPServerRequest&,
+                                Poco::Net::HTTPServerResponse& response) {
+    ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
+    const ParameterSet& parameters = target.version->parameters();
+    nlohmann::json described = nlohmann::json::object();
+    for (const std::string& name : parameters.names()) {
+        if (auto parameter = parameters.describe(name)) {
+            described[name] = {{"value", parameter->value},
+                               {"schema", parameter->schema},
+                               {"exposed", parameter->exposed}};
+        }
+    }
+    sendJson(response, 200, described);
+}
+
 void ParametersHandler::get(Poco::Net::HTTPServerRequest&,
                             Poco::Net::HTTPServerResponse& response) {
     ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);

@@ -19,6 +19,10 @@ class ParametersHandler : public JsonHandler {
     /// `GET /services/<svc>/~parameters`: every parameter, `{"<name>": value, ...}`.
     void all(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
+    /// `GET .../~parameters/~schema`: every parameter with its declaration, `{"<name>":
+    /// {"value", "schema", "exposed"}, ...}` (what a form needs to show typed inputs).
+    void schemas(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
     /// `GET .../~parameters/<name>`: one value; 404 for a parameter not declared.
     void get(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 

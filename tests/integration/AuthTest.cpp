@@ -231,7 +231,17 @@ TEST_F(Auth, TheStartPageAsksABrowserToLogIn) {
     Response page = send(port(), "GET", "/", "", cookie(freshToken()));
     ASSERT_EQ(page.status, 200) << page.body;
     EXPECT_EQ(page.header("Content-Type"), "text/html; charset=utf-8");
-    EXPECT_NE(page.body.find("Logged in as <strong>admin</strong>"), std::string::npos);
+    // The dashboard's page, which loads only the host's own script and style.
+    EXPECT_NE(page.body.find(R"(<script src="/~web/dashboard.js" defer></script>)"),
+              std::string::npos)
+        << page.body;
+    EXPECT_NE(page.header("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+    // Its files need no token (the login page uses its style too).
+    Response script = send(port(), "GET", "/~web/dashboard.js");
+    EXPECT_EQ(script.status, 200);
+    EXPECT_EQ(script.header("Content-Type"), "text/javascript; charset=utf-8");
+    EXPECT_EQ(send(port(), "GET", "/~web/.hidden").status, 404);
+    EXPECT_EQ(send(port(), "GET", "/~web/..%2Fhost.log").status, 401);
 }
 
 TEST_F(Auth, ABrowserLogoutEndsTheCookiesToken) {

@@ -11,6 +11,8 @@ packages=(
     python3-aiosmtpd
     # The original platform's client is driven from Python in tests/compat.
     python3-requests
+    # The dashboard's browser tests (tests/browser) drive a headless Chromium.
+    chromium chromium-driver python3-selenium
     libarchive-dev
     libcrypt-dev
     libssl-dev

@@ -1,0 +1,282 @@
+"""The dashboard in a real headless Chromium against a real mvi-host with auth on.
+
+A person's steps: log in through the login form, see the example services, make a version main,
+kill a shadow, deploy a file through the upload control (and a broken one, whose reason shows),
+set a parameter (a wrong type shows the host's 422 inline), follow a log while the service is
+called, see a notification and clear it, plot a monitored variable. Screenshots of the views go
+to MVI_ARTIFACTS_DIR.
+
+Needs Debian's chromium, chromium-driver and python3-selenium (tools/setup/install-deps.sh
+installs them); without them the test exits with 77, which CTest reports as skipped.
+"""
+
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import requests
+
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+except ImportError as missing:
+    print(f"skipped: python3-selenium is missing ({missing})")
+    sys.exit(77)
+
+CHROMIUM = shutil.which("chromium")
+DRIVER = shutil.which("chromedriver")
+if not CHROMIUM or not DRIVER:
+    print("skipped: chromium and chromium-driver are not installed")
+    sys.exit(77)
+
+PASSWORD = "dashboard-secret-1"
+DEADLINE = 60
+ARTIFACTS = pathlib.Path(os.environ.get("MVI_ARTIFACTS_DIR", tempfile.gettempdir())) / "dashboard"
+
+
+def wait_for(condition, what, deadline=DEADLINE):
+    """Waits until `condition()` is truthy (ignoring a page that changed under it)."""
+    end = time.monotonic() + deadline
+    last = None
+    while time.monotonic() < end:
+        try:
+            value = condition()
+            if value:
+                return value
+        except (StaleElementReferenceException, WebDriverException) as error:
+            last = error
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}" + (f" ({last})" if last else ""))
+
+
+class Dashboard(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        plugins = pathlib.Path(os.environ["MVI_PLUGINS_DIR"]).resolve()
+        cls.plugins_dir = plugins
+        cls.folder = pathlib.Path(tempfile.mkdtemp(prefix="mvi-dashboard-"))
+        cls.host_plugins = cls.folder / "plugins"
+        cls.host_plugins.mkdir()
+        shutil.copy(plugins / "hello.so", cls.host_plugins / "hello_1.0.0.so")
+        shutil.copy(plugins / "hello.so", cls.host_plugins / "hello_1.1.0.so")
+        shutil.copy(plugins / "calculator.so", cls.host_plugins / "calculator_1.0.0.so")
+        shutil.copy(plugins / "sentiment.so", cls.host_plugins / "sentiment_1.0.0.so")
+        cls.host = subprocess.Popen(
+            [os.environ["MVI_HOST_BINARY"], "--port", "0",
+             "--plugins-dir", str(cls.host_plugins), "--data-dir", str(cls.folder / "data"),
+             "--define", "auth.enabled=true", "--define", "auth.admin_password=" + PASSWORD],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for line in cls.host.stdout:
+            if line.startswith("mvi-host listening on "):
+                cls.url = line.strip()[len("mvi-host listening on "):]
+                break
+        else:
+            raise RuntimeError("mvi-host did not start")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,900"):
+            options.add_argument(argument)
+        cls.browser = webdriver.Chrome(service=Service(DRIVER), options=options)
+        cls.browser.implicitly_wait(0)
+        cls.log_in()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.quit()
+        cls.host.send_signal(signal.SIGTERM)
+        try:
+            cls.host.wait(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            cls.host.kill()
+        shutil.rmtree(cls.folder, ignore_errors=True)
+
+    @classmethod
+    def log_in(cls):
+        browser = cls.browser
+        browser.get(cls.url + "/")
+        wait_for(lambda: "/auth/login" in browser.current_url, "the login form")
+        browser.find_element(By.NAME, "username").send_keys("admin")
+        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait_for(lambda: browser.find_elements(By.ID, "services"), "the services view")
+
+    def screenshot(self, name):
+        self.browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+    def go(self, hash_):
+        self.browser.get(self.url + "/" + hash_)
+
+    def token(self):
+        return self.browser.get_cookie("mvi_token")["value"]
+
+    def api(self, method, path, **kwargs):
+        return requests.request(method, self.url + path,
+                                headers={"Authorization": "Bearer " + self.token()}, **kwargs)
+
+    def row(self, svc):
+        rows = self.browser.find_elements(By.CSS_SELECTOR, f'tr[data-service="{svc}"]')
+        return rows[0] if rows else None
+
+    def status_of(self, svc):
+        row = self.row(svc)
+        return row.find_element(By.CSS_SELECTOR, "[data-status]").text if row else None
+
+    def role_of(self, svc):
+        row = self.row(svc)
+        return row.find_elements(By.TAG_NAME, "td")[2].text if row else None
+
+    def click_in_row(self, svc, label):
+        row = self.row(svc)
+        for button in row.find_elements(By.TAG_NAME, "button"):
+            if button.text == label:
+                button.click()
+                return
+        raise AssertionError(f"no {label} button for {svc}")
+
+    def test_01_services_are_listed_with_their_state(self):
+        self.go("#/services")
+        wait_for(lambda: self.status_of("calculator_1.0.0") == "ready", "calculator ready")
+        self.assertEqual(self.status_of("hello_1.0.0"), "ready")
+        self.assertEqual(self.role_of("hello_1.0.0"), "main")
+        self.assertEqual(self.role_of("hello_1.1.0"), "shadow")
+        self.screenshot("services")
+
+    def test_02_assign_moves_the_main(self):
+        self.go("#/services")
+        wait_for(lambda: self.row("hello_1.1.0"), "hello 1.1.0 listed")
+        self.click_in_row("hello_1.1.0", "Make main")
+        self.browser.switch_to.alert.accept()
+        wait_for(lambda: self.role_of("hello_1.1.0") == "main", "1.1.0 main")
+        self.assertEqual(self.role_of("hello_1.0.0"), "shadow")
+
+    def test_03_a_shadow_is_killed_and_a_refusal_is_shown(self):
+        self.go("#/services")
+        wait_for(lambda: self.role_of("hello_1.1.0") == "main", "1.1.0 main")
+        # The main of a name with shadows cannot be killed: the host's refusal is shown.
+        self.click_in_row("hello_1.1.0", "Kill")
+        self.browser.switch_to.alert.accept()
+        toast = wait_for(lambda: [t for t in self.browser.find_elements(By.CSS_SELECTOR, "#toast div")
+                                  if "Kill refused" in t.text], "the refusal")
+        self.assertIn("403", toast[0].text)
+        self.click_in_row("hello_1.0.0", "Kill")
+        self.browser.switch_to.alert.accept()
+        wait_for(lambda: self.row("hello_1.0.0") is None, "hello 1.0.0 gone")
+        self.assertEqual(self.status_of("hello_1.1.0"), "ready")
+
+    def upload(self, path, name, version):
+        self.go("#/services")
+        form = wait_for(lambda: self.browser.find_elements(By.CSS_SELECTOR, "form.panel"), "the deploy form")[0]
+        for field, value in (("name", name), ("version", version)):
+            form.find_element(By.NAME, field).clear()
+            form.find_element(By.NAME, field).send_keys(value)
+        form.find_element(By.NAME, "file").send_keys(str(path))
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        return wait_for(lambda: [r for r in self.browser.find_elements(By.CSS_SELECTOR, ".deploy-result")
+                                 if r.text and not r.text.startswith("Uploading")], "the deploy result")[0]
+
+    def test_04_a_file_deployed_by_the_upload_control_serves(self):
+        result = self.upload(self.plugins_dir / "hello.so", "uploaded", "2.0.0")
+        self.assertIn("uploaded 2.0.0 deployed: ready", result.text)
+        wait_for(lambda: self.status_of("uploaded_2.0.0") == "ready", "uploaded ready")
+        answer = self.api("POST", "/services/uploaded/hello", json={"name": "Ann"})
+        self.assertEqual(answer.json(), "Hello Ann")
+        self.screenshot("deployed")
+
+    def test_05_a_broken_file_shows_why(self):
+        broken = self.folder / "broken.so"
+        broken.write_bytes(b"this is not a shared library")
+        result = self.upload(broken, "broken", "1.0.0")
+        self.assertIn("Not deployed (422)", result.text)
+        self.assertIn("neither a plugin (an ELF .so file) nor a .tar.gz", result.text)
+
+    def test_06_a_parameter_is_set_and_a_wrong_type_shows_the_422(self):
+        self.go("#/parameters/calculator_1.0.0")
+        form = wait_for(lambda: self.browser.find_elements(By.CSS_SELECTOR, 'form[data-parameter="max_values"]'),
+                        "the parameter form")[0]
+        field = form.find_element(By.NAME, "max_values")
+        field.clear()
+        field.send_keys('"many"')
+        form.find_element(By.TAG_NAME, "button").click()
+        problem = wait_for(lambda: self.browser.find_element(By.ID, "parameter-max_values-error").text,
+                           "the inline error")
+        self.assertIn("integer", problem)
+        self.screenshot("parameters")
+        field.clear()
+        field.send_keys("12")
+        form.find_element(By.TAG_NAME, "button").click()
+        wait_for(lambda: self.api("GET", "/services/calculator/~parameters/max_values").json() == 12,
+                 "the new value")
+        self.assertEqual(self.browser.find_element(By.ID, "parameter-max_values-error").text, "")
+
+    def test_07_a_followed_log_shows_a_new_line(self):
+        self.go("#/logs?name=hello&version=1.1.0&follow=true")
+        log = wait_for(lambda: self.browser.find_elements(By.ID, "log"), "the log view")[0]
+        wait_for(lambda: "following" in self.browser.find_element(By.CSS_SELECTOR, "main p.muted").text,
+                 "the follow to start")
+        self.api("POST", "/services/hello/hello", json={"name": "Followed Person"})
+        wait_for(lambda: "Followed Person" in log.text, "the new line")
+        self.screenshot("logs")
+        # Searching narrows the loaded lines.
+        search = self.browser.find_element(By.NAME, "search")
+        search.send_keys("Followed Person")
+        wait_for(lambda: all("Followed Person" in line for line in log.text.splitlines()), "the search")
+
+    def test_08_the_hosts_log_is_readable(self):
+        self.go("#/logs")
+        log = wait_for(lambda: self.browser.find_elements(By.ID, "log"), "the log view")[0]
+        wait_for(lambda: "loaded calculator 1.0.0" in log.text, "a host line")
+
+    def test_09_a_notification_appears_and_is_cleared(self):
+        self.api("POST", "/services/hello/hello", json={"name": "World"})
+        self.go("#/notifications")
+        wait_for(lambda: [n for n in self.browser.find_elements(By.CSS_SELECTOR, ".notification")
+                          if "greet the World" in n.text], "the notification")
+        wait_for(lambda: self.browser.find_element(By.ID, "notification-count").text != "", "the count")
+        self.screenshot("notifications")
+        self.browser.find_element(By.XPATH, "//button[text()='Clear all']").click()
+        self.browser.switch_to.alert.accept()
+        wait_for(lambda: not self.browser.find_elements(By.CSS_SELECTOR, ".notification"), "cleared")
+        self.assertEqual(self.api("GET", "/notifications/").json(), {})
+
+    def test_10_a_monitored_variable_is_plotted(self):
+        for text in ("a good day", "a bad day", "good good"):
+            self.api("POST", "/services/sentiment/classify", json={"text": text})
+        wait_for(lambda: self.api("GET", "/services/sentiment/~monitor").json(), "stored values")
+        self.go("#/monitor?service=sentiment")
+        wait_for(lambda: self.browser.find_elements(By.CSS_SELECTOR, "input[name=variable]"), "the variables")
+        self.browser.find_element(By.CSS_SELECTOR, "form.panel button[type=submit]").click()
+        charts = wait_for(lambda: self.browser.find_elements(By.CSS_SELECTOR, "#charts .chart"), "charts")
+        drawn = [c for c in charts if c.find_elements(By.CSS_SELECTOR, ".uplot canvas")]
+        self.assertTrue(drawn, "no variable was drawn as a chart")
+        self.screenshot("monitoring")
+
+    def test_11_a_phone_width_still_shows_the_services(self):
+        self.browser.set_window_size(390, 844)
+        try:
+            self.go("#/services")
+            wait_for(lambda: self.status_of("calculator_1.0.0") == "ready", "services at phone width")
+            self.screenshot("services-phone")
+        finally:
+            self.browser.set_window_size(1280, 900)
+
+    def test_12_no_page_breaks_the_content_security_policy(self):
+        self.go("#/services")
+        wait_for(lambda: self.row("calculator_1.0.0"), "services")
+        problems = [entry for entry in self.browser.get_log("browser")
+                    if entry["level"] == "SEVERE" and "Content Security Policy" in entry["message"]]
+        self.assertEqual(problems, [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
