@@ -14,11 +14,17 @@ nlohmann::json ServiceViews::version(const ServiceVersion& version, bool isMain)
     VersionState state = version.state();
     nlohmann::json entrypoints = nlohmann::json::array();
     for (const auto& [name, entrypoint] : version.entrypoints()) {
+        CallStats::Snapshot calls = entrypoint.stats->snapshot();
         entrypoints.push_back({{"name", name},
                                {"method", entrypoint.method == MVI_METHOD_GET ? "GET" : "POST"},
                                {"arguments", entrypoint.arguments},
                                {"result", entrypoint.resultSchema},
-                               {"description", entrypoint.description}});
+                               {"description", entrypoint.description},
+                               {"stats",
+                                {{"requests", calls.requests},
+                                 {"client_errors", calls.clientErrors},
+                                 {"errors", calls.serverErrors},
+                                 {"seconds", calls.sumSeconds}}}});
     }
     const Artifact& artifact = version.artifact();
     std::string reloadError = version.reloadError();

@@ -107,10 +107,45 @@
   // Requests counted per version at each poll, for the rate and its sparkline.
   const history = new Map();
 
+  function secondsOf(entry) {
+    return entry.entrypoints.reduce((sum, entrypoint) => sum + (entrypoint.stats ? entrypoint.stats.seconds : 0), 0);
+  }
+
+  function callsOf(entry) {
+    return entry.entrypoints.reduce((sum, entrypoint) => sum + (entrypoint.stats ? entrypoint.stats.requests : 0), 0);
+  }
+
+  /** Mean milliseconds per call since the previous poll (over all time when none came since). */
+  function latencyOf(entry) {
+    const points = history.get(svcOf(entry)) || [];
+    const last = points[points.length - 1];
+    const before = points[points.length - 2];
+    if (last && before && last.calls > before.calls) {
+      return ((last.seconds - before.seconds) / (last.calls - before.calls)) * 1000;
+    }
+    return last && last.calls ? (last.seconds / last.calls) * 1000 : null;
+  }
+
+  function entrypointDetails(entry) {
+    if (!entry.entrypoints.length) return null;
+    return el("details", {}, el("summary", {}, `${entry.entrypoints.length} entrypoint(s)`),
+      el("table", { class: "entrypoints" },
+        el("thead", {}, el("tr", {}, ["Entrypoint", "Calls", "4xx", "5xx", "Mean ms"].map((h) => el("th", {}, h)))),
+        el("tbody", {}, entry.entrypoints.map((entrypoint) => {
+          const stats = entrypoint.stats || { requests: 0, client_errors: 0, errors: 0, seconds: 0 };
+          return el("tr", {},
+            el("td", {}, `${entrypoint.method} ${entrypoint.name}`),
+            el("td", { class: "num" }, stats.requests),
+            el("td", { class: "num" }, stats.client_errors),
+            el("td", { class: "num" }, stats.errors),
+            el("td", { class: "num" }, stats.requests ? ((stats.seconds / stats.requests) * 1000).toFixed(2) : ""));
+        }))));
+  }
+
   function rateOf(entry, now) {
     const key = svcOf(entry);
     const points = history.get(key) || [];
-    points.push({ time: now, requests: entry.stats.requests });
+    points.push({ time: now, requests: entry.stats.requests, calls: callsOf(entry), seconds: secondsOf(entry) });
     while (points.length > SPARK_POINTS + 1) points.shift();
     history.set(key, points);
     const rates = [];
@@ -166,12 +201,13 @@
     for (const entry of list) {
       const rates = rateOf(entry, now);
       const rate = rates.length ? rates[rates.length - 1] : 0;
+      const latency = latencyOf(entry);
       const first = entry.name !== previous;
       previous = entry.name;
       const svc = svcOf(entry);
       const ready = entry.status === "ready";
       rows.push(el("tr", { class: first ? "name-first" : "", "data-service": svc },
-        el("td", {}, el("strong", {}, entry.name)),
+        el("td", {}, el("strong", {}, entry.name), entrypointDetails(entry)),
         el("td", {}, entry.version),
         el("td", {}, entry.main ? el("span", { class: "badge main-badge" }, "main")
                                 : el("span", { class: "badge shadow-badge" }, "shadow")),
@@ -184,6 +220,7 @@
         el("td", { class: "num" }, entry.stats.errors),
         el("td", { class: "num hide-narrow" }, entry.main ? "" : entry.stats.mirrored),
         el("td", { class: "num" }, rate.toFixed(1), " ", sparkline(rates)),
+        el("td", { class: "num hide-narrow" }, latency === null ? "" : latency.toFixed(2)),
         el("td", {}, el("div", { class: "actions" },
           !entry.main && ready ? el("button", { type: "button", onclick: () => assign(entry) }, "Make main") : null,
           el("button", { type: "button", class: "danger", onclick: () => kill(entry) }, "Kill"),
@@ -278,7 +315,7 @@
           el("th", { class: "hide-narrow" }, "Build"),
           el("th", {}, "Requests"), el("th", {}, "Errors"),
           el("th", { class: "hide-narrow" }, "Mirrored"),
-          el("th", {}, "Req/s"), el("th", {}, "Actions"))),
+          el("th", {}, "Req/s"), el("th", { class: "hide-narrow" }, "Mean ms"), el("th", {}, "Actions"))),
         body)),
       deployPanel());
     refreshServices = async () => {
@@ -286,7 +323,7 @@
       const names = new Set(list.map((entry) => entry.name));
       summary.textContent = `${names.size} service(s), ${list.length} version(s); updated ${new Date().toLocaleTimeString()}`;
       body.replaceChildren(...(list.length ? serviceRows(list)
-        : [el("tr", {}, el("td", { colspan: 11, class: "muted" }, "Nothing deployed yet."))]));
+        : [el("tr", {}, el("td", { colspan: 12, class: "muted" }, "Nothing deployed yet."))]));
     };
     every(POLL_MS, refreshServices);
   }

@@ -134,7 +134,7 @@ class Dashboard(unittest.TestCase):
 
     def role_of(self, svc):
         row = self.row(svc)
-        return row.find_elements(By.TAG_NAME, "td")[2].text if row else None
+        return row.find_elements(By.XPATH, "./td")[2].text if row else None
 
     def click_in_row(self, svc, label):
         row = self.row(svc)
@@ -191,6 +191,12 @@ class Dashboard(unittest.TestCase):
         wait_for(lambda: self.status_of("uploaded_2.0.0") == "ready", "uploaded ready")
         answer = self.api("POST", "/services/uploaded/hello", json={"name": "Ann"})
         self.assertEqual(answer.json(), "Hello Ann")
+        # The host's counters reach the table by themselves, per version and per entrypoint.
+        wait_for(lambda: self.row("uploaded_2.0.0").find_elements(By.XPATH, "./td")[6].text == "1",
+                 "the call counted")
+        self.row("uploaded_2.0.0").find_element(By.TAG_NAME, "summary").click()
+        wait_for(lambda: "POST hello" in self.row("uploaded_2.0.0").find_element(By.CSS_SELECTOR, "table.entrypoints").text,
+                 "the entrypoint's line")
         self.screenshot("deployed")
 
     def test_05_a_broken_file_shows_why(self):
