@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/Environment.h"
 #include "core/IsoTime.h"
 
 namespace mvi::host {
@@ -47,6 +48,7 @@ nlohmann::json ServiceViews::version(const ServiceVersion& version, bool isMain)
           {"stuck", version.stuck()}}},
         {"entrypoints", entrypoints},
         {"parameters", version.parameters().names()},
+        {"environment", EnvironmentRules::toJson(version.environment())},
     };
 }
 
