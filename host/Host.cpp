@@ -128,8 +128,8 @@ PluginLoader::Vetting Host::pluginVetting() {
     PluginLoader::Vetting vetting;
     vetting.allowUniqueSymbols = config_.plugins.allowUniqueSymbols;
     vetting.probe = &probe_;
-    vetting.probed = [this](const std::string& sha256) { return state_.probed(sha256); };
-    vetting.recordProbed = [this](const std::string& sha256) { state_.recordProbed(sha256); };
+    vetting.probed = [this](const std::string& key) { return state_.probed(key); };
+    vetting.recordProbed = [this](const std::string& key) { state_.recordProbed(key); };
     return vetting;
 }
 

@@ -97,6 +97,12 @@ class HostApplication : public Poco::Util::ServerApplication {
                               .repeatable(false)
                               .argument("DIR")
                               .binding("mvi.probe_dir"));
+        options.addOption(
+            Option("probe-env", "", "Internal: JSON file with the environment of a probed version.")
+                .required(false)
+                .repeatable(false)
+                .argument("FILE")
+                .binding("mvi.probe_env"));
         options.addOption(Option("listen-fd", "", "Internal: serve on this inherited socket.")
                               .required(false)
                               .repeatable(false)
@@ -148,7 +154,8 @@ class HostApplication : public Poco::Util::ServerApplication {
             // A probe is a process of its own: no supervisor, no phase table, no crash handler.
             setUpLogging("error");
             mvi::host::BuildProbe::probeHere(config().getString("mvi.probe_file"),
-                                             config().getString("mvi.probe_dir", ""));
+                                             config().getString("mvi.probe_dir", ""),
+                                             config().getString("mvi.probe_env", ""));
         }
         try {
             auto settings = mvi::host::HostConfig::from(config());

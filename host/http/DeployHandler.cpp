@@ -21,6 +21,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/Environment.h"
 #include "core/JsonInput.h"
 #include "deploy/UploadUnpacker.h"
 #include "http/ServiceViews.h"
@@ -35,8 +36,8 @@ namespace {
 const std::string kStagedMarker = ".so.upload-";
 constexpr std::size_t kUuidLength = 36;
 
-/// Longest value of a plain (non-file) form field.
-constexpr int kFieldValueLimit = 4096;
+/// Longest value of a plain (non-file) form field: `run_args` may carry an environment.
+constexpr int kFieldValueLimit = static_cast<int>(limits::kMaxRunArgsBytes);
 /// Most form fields and parts in one upload.
 constexpr int kFieldLimit = 16;
 
@@ -159,6 +160,95 @@ bool singleField(const Poco::Net::HTMLForm& form, const std::string& field, std:
     return count == 1;
 }
 
+/// Why only `environment` may be given in `run_args`.
+const char* const kOnlyEnvironment =
+    "only 'environment' (an object of string values) is supported in run_args: services run "
+    "inside the host, not in containers of their own, so there is nothing else to set up";
+
+/// A problem with `run_args` at `path` (keys below `run_args`).
+ValidationError runArgsProblem(std::vector<std::string> path, std::string msg, std::string type) {
+    nlohmann::json loc = nlohmann::json::array({"body", "run_args"});
+    for (std::string& key : path) {
+        loc.push_back(limits::shorten(JsonInput::withValidUtf8(key)));
+    }
+    return {std::move(loc), std::move(msg), std::move(type)};
+}
+
+/// The environment in the optional form field `run_args`, the JSON object
+/// `{"environment": {"NAME": "VALUE", ...}}` the original platform's CLI sends; empty without
+/// it. What is wrong with it is added to `problems`.
+Environment readRunArgs(const Poco::Net::HTMLForm& form, std::size_t maxDepth,
+                        std::vector<ValidationError>& problems) {
+    Environment environment;
+    if (!form.has("run_args")) {
+        return environment;
+    }
+    std::string text;
+    if (!singleField(form, "run_args", text, problems)) {
+        return environment;
+    }
+    nlohmann::json runArgs;
+    try {
+        runArgs = JsonInput::parse(text, maxDepth);
+    } catch (const JsonInput::Error& error) {
+        problems.push_back(runArgsProblem(
+            {}, std::string("run_args is not valid JSON: ") + error.what(), "value_error.json"));
+        return environment;
+    }
+    if (!runArgs.is_object()) {
+        problems.push_back(runArgsProblem(
+            {}, "run_args must be a JSON object such as {\"environment\": {\"NAME\": \"VALUE\"}}",
+            "type_error.dict"));
+        return environment;
+    }
+    for (const auto& [key, value] : runArgs.items()) {
+        if (key != "environment") {
+            problems.push_back(runArgsProblem({key}, kOnlyEnvironment, "value_error.run_args"));
+            continue;
+        }
+        if (value.is_null()) {
+            continue;
+        }
+        if (!value.is_object()) {
+            problems.push_back(runArgsProblem(
+                {key}, "environment must be a JSON object of string values", "type_error.dict"));
+            continue;
+        }
+        if (value.size() > limits::kMaxEnvironmentVariables) {
+            problems.push_back(
+                runArgsProblem({key},
+                               fmt::format("at most {} environment variables may be given",
+                                           limits::kMaxEnvironmentVariables),
+                               "value_error.environment"));
+            continue;
+        }
+        for (const auto& [name, variable] : value.items()) {
+            if (auto problem = EnvironmentRules::nameProblem(name)) {
+                problems.push_back(
+                    runArgsProblem({key, name}, *problem, "value_error.environment"));
+                continue;
+            }
+            if (!variable.is_string()) {
+                problems.push_back(runArgsProblem(
+                    {key, name},
+                    fmt::format("the value of an environment variable must be a string, not {} "
+                                "({})",
+                                variable.type_name(), kOnlyEnvironment),
+                    "type_error.str"));
+                continue;
+            }
+            const std::string& assigned = variable.get_ref<const std::string&>();
+            if (auto problem = EnvironmentRules::valueProblem(assigned)) {
+                problems.push_back(
+                    runArgsProblem({key, name}, *problem, "value_error.environment"));
+                continue;
+            }
+            environment.emplace(name, assigned);
+        }
+    }
+    return environment;
+}
+
 }  // namespace
 
 void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
@@ -192,8 +282,8 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
     } catch (const Poco::Net::HTMLFormException& error) {
         throw HttpError::invalid({bodyProblem(
             "",
-            fmt::format("malformed form: {} (at most {} fields of at most {} bytes, besides the "
-                        "file part)",
+            fmt::format("malformed form: {} (at most {} fields of at most {} bytes each, "
+                        "besides the file part)",
                         error.message(), kFieldLimit, kFieldValueLimit),
             "value_error.multipart")});
     } catch (const Poco::Net::MessageException& error) {
@@ -234,6 +324,7 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
         problems.push_back(
             bodyProblem("file", "field given more than once", "value_error.duplicate"));
     }
+    Environment environment = readRunArgs(form, context_.config.http.maxJsonDepth, problems);
     if (!problems.empty()) {
         throw HttpError::invalid(problems);
     }
@@ -260,7 +351,7 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
         throw HttpError::invalid({bodyProblem("file", error.what(), "value_error.upload")});
     }
 
-    auto result = context_.deployer.deployUpload(id, stagedPath, pluginPath);
+    auto result = context_.deployer.deployUpload(id, stagedPath, pluginPath, environment);
     switch (result.outcome) {
         case Deployer::UploadResult::Outcome::AlreadyDeployed:
             throw alreadyDeployed();

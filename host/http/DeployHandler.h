@@ -11,13 +11,17 @@ namespace mvi::host {
 ///
 /// The body is `multipart/form-data` with the fields `name`, `version` and `file`, a file part
 /// holding the plugin (`.so`) or a `.tar.gz` archive with exactly one `.so` in it (told apart
-/// by content). The file is streamed to a temporary file in `data.dir/uploads` (at most
-/// `http.max_upload_bytes`, else 413), unpacked beside the plugins folder's files under a
-/// hidden name (`.<name>_<version>.so.upload-<uuid>`) and renamed to `<name>_<version>.so`, so it
-/// appears whole. The answer comes once the version serves (201 with its `GET /services/` entry) or
-/// failed to load (422 with the reason; the file is removed and nothing changes). A version that is
-/// deployed already is refused with 409, invalid fields and refused uploads with 422; none of them
-/// changes anything.
+/// by content), and optionally `run_args`, the original platform's JSON object of which only
+/// `{"environment": {"NAME": "VALUE", ...}}` is supported: the version's environment, recorded
+/// with it and read by the service through `get_env` (any other key, a value that is not a
+/// string, or a name that is empty or holds `=` is refused with 422). Other fields the original
+/// CLI sends (`port`, `s2i_build_image`) are ignored. The file is streamed to a temporary file in
+/// `data.dir/uploads` (at most `http.max_upload_bytes`, else 413), unpacked beside the plugins
+/// folder's files under a hidden name (`.<name>_<version>.so.upload-<uuid>`) and renamed to
+/// `<name>_<version>.so`, so it appears whole. The answer comes once the version serves (201 with
+/// its `GET /services/` entry) or failed to load (422 with the reason; the file is removed and
+/// nothing changes). A version that is deployed already is refused with 409, invalid fields and
+/// refused uploads with 422; none of them changes anything.
 class DeployHandler : public JsonHandler {
   public:
     using JsonHandler::JsonHandler;

@@ -1,5 +1,6 @@
 #include "http/InspectionHandler.h"
 
+#include "core/Environment.h"
 #include "core/IsoTime.h"
 #include "http/ServiceViews.h"
 #include "plugin/ServiceLookup.h"
@@ -59,17 +60,19 @@ void InspectionHandler::handle(Poco::Net::HTTPServerRequest& request,
     for (const auto& entrypoint : target->entrypoints()) {
         entrypoints.push_back(entrypoint.first);
     }
-    sendJson(
-        response, 200,
-        {{"Name", target->id().str()},
-         {"State",
-          {{"Status", statusName(state)},
-           {"Running", running},
-           {"StartedAt", formatIsoTime(target->loadedAt())},
-           {"FinishedAt", finishedAt},
-           {"Error", target->error()}}},
-         {"Image", ServiceViews::image(*target)},
-         {"Config", {{"Entrypoints", entrypoints}, {"Parameters", target->parameters().names()}}}});
+    sendJson(response, 200,
+             {{"Name", target->id().str()},
+              {"State",
+               {{"Status", statusName(state)},
+                {"Running", running},
+                {"StartedAt", formatIsoTime(target->loadedAt())},
+                {"FinishedAt", finishedAt},
+                {"Error", target->error()}}},
+              {"Image", ServiceViews::image(*target)},
+              {"Config",
+               {{"Entrypoints", entrypoints},
+                {"Parameters", target->parameters().names()},
+                {"Env", EnvironmentRules::toList(target->environment())}}}});
 }
 
 }  // namespace mvi::host

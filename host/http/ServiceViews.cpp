@@ -6,6 +6,7 @@
 #include <iterator>
 #include <string>
 
+#include "core/Environment.h"
 #include "core/IsoTime.h"
 
 namespace mvi::host {
@@ -55,6 +56,7 @@ nlohmann::json ServiceViews::version(const ServiceVersion& version, bool isMain)
           {"stuck", version.stuck()}}},
         {"entrypoints", entrypoints},
         {"parameters", version.parameters().names()},
+        {"environment", EnvironmentRules::toJson(version.environment())},
     };
 }
 

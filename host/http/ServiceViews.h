@@ -16,7 +16,8 @@ class ServiceViews {
     ServiceViews() = delete;
 
     /// The `GET /services/` entry of `version` (also the answer to a deployment): identity,
-    /// state, artifact, errors, call counters, entrypoints and parameter names.
+    /// state, artifact, errors, call counters, entrypoints, parameter names and environment
+    /// (`"environment": {"NAME": "VALUE"}`).
     static nlohmann::json version(const ServiceVersion& version, bool isMain);
 
     /// The file a version was loaded from and its build: `<file>@sha256:<first 12 hex digits>`.

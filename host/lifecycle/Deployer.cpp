@@ -64,8 +64,8 @@ Deployer::Deployer(ServiceRegistry& registry, PluginLoader& loader, StateStore& 
       quarantine_(quarantine),
       logger_(logger) {}
 
-std::shared_ptr<ServiceVersion> Deployer::quarantined(const ServiceId& id,
-                                                      const std::string& path) {
+std::shared_ptr<ServiceVersion> Deployer::quarantined(const ServiceId& id, const std::string& path,
+                                                      const Environment& environment) {
     std::optional<QuarantineStore::Entry> entry;
     try {
         entry = quarantine_.find(id);
@@ -86,7 +86,7 @@ std::shared_ptr<ServiceVersion> Deployer::quarantined(const ServiceId& id,
     Artifact artifact;
     artifact.sourcePath = path;
     artifact.sha256 = sha256;
-    auto version = loader_.placeholder(id, artifact);
+    auto version = loader_.placeholder(id, artifact, environment);
     version->markQuarantined(entry->reason);
     if (!entry->announced) {
         std::string message = fmt::format(
@@ -195,10 +195,13 @@ std::shared_ptr<ServiceVersion> Deployer::deployFile(const ServiceId& id, const 
                                         id.version, path));
         return current;
     }
-    if (auto held = quarantined(id, path)) {
+    // A changed file of a deployed version keeps the version's environment; a new file gets the
+    // one recorded for it (at start-up), which is none for a file dropped into the folder.
+    const Environment environment = current ? current->environment() : state_.environment(id);
+    if (auto held = quarantined(id, path, environment)) {
         return install(id, held, current);
     }
-    auto version = loader_.load(id, path);
+    auto version = loader_.load(id, path, environment);
     if (current && current->state() == VersionState::Ready &&
         version->state() == VersionState::Ready &&
         current->artifact().sha256 == version->artifact().sha256) {
@@ -226,7 +229,7 @@ std::shared_ptr<ServiceVersion> Deployer::install(const ServiceId& id,
     auto commit = [&](const ServiceRegistry::Route* next) {
         std::optional<StateStore::MainMark> main = mainMark(next);
         if (version->state() == VersionState::Ready) {
-            state_.recordDeployment(id, version->artifact().sha256, main);
+            state_.recordDeployment(id, version->artifact().sha256, version->environment(), main);
         } else if (main) {
             state_.setMain(id.name, main->version);
         }
@@ -258,7 +261,8 @@ std::shared_ptr<ServiceVersion> Deployer::install(const ServiceId& id,
 }
 
 Deployer::UploadResult Deployer::deployUpload(const ServiceId& id, const std::string& stagedPath,
-                                              const std::string& pluginPath) {
+                                              const std::string& pluginPath,
+                                              const Environment& environment) {
     std::lock_guard lock(lockFor(id.name));
     UploadResult result;
     if (registry_.find(id) || Poco::File(pluginPath).exists()) {
@@ -273,7 +277,7 @@ Deployer::UploadResult Deployer::deployUpload(const ServiceId& id, const std::st
     }
     std::shared_ptr<ServiceVersion> version;
     try {
-        version = loader_.load(id, pluginPath, PluginLoader::StorageErrors::Throw);
+        version = loader_.load(id, pluginPath, environment, PluginLoader::StorageErrors::Throw);
     } catch (const StorageError&) {
         removeQuietly(id, pluginPath);
         throw;

@@ -38,7 +38,9 @@ class Deployer {
     /// Loads `path` as `id` and puts it in place (replacing the build serving `id`, if any, which
     /// then drains). A file whose content equals the build already serving `id` is left alone.
     /// A file that fails to load leaves a ready build of `id` serving, with the failure shown as
-    /// its reload error. Parameter values saved for `id` are applied to the new build.
+    /// its reload error. Parameter values saved for `id` are applied to the new build. The new
+    /// build keeps the environment of the build it replaces; a version not loaded yet gets the
+    /// environment recorded for it (none for a file that was never uploaded).
     std::shared_ptr<ServiceVersion> deployFile(const ServiceId& id, const std::string& path);
 
     /// Outcome of `unquarantine`.
@@ -72,11 +74,13 @@ class Deployer {
     };
 
     /// Deploys a new version from an uploaded file: renames `stagedPath` to `pluginPath` (in the
-    /// same folder, so the file appears whole), loads it and puts it in place. Refuses, leaving
-    /// `stagedPath` alone, when `id` is deployed or `pluginPath` exists. When the load fails,
-    /// `pluginPath` is removed and the failed version is not listed, so nothing changes.
+    /// same folder, so the file appears whole), loads it with `environment` (its registration
+    /// may read it) and puts it in place, the environment recorded with the deployment before
+    /// the version serves. Refuses, leaving `stagedPath` alone, when `id` is deployed or
+    /// `pluginPath` exists. When the load fails, `pluginPath` is removed and the failed version
+    /// is not listed, so nothing changes.
     UploadResult deployUpload(const ServiceId& id, const std::string& stagedPath,
-                              const std::string& pluginPath);
+                              const std::string& pluginPath, const Environment& environment = {});
 
     /// Outcome of `kill`.
     enum class KillResult { Ok, UnknownService, UnknownVersion, MainWithShadows };
@@ -136,7 +140,8 @@ class Deployer {
     /// When build `path` of `id` is quarantined, a Quarantined version for it (announced once
     /// with a Critical notification and a log line); null when it is not. A different build of
     /// `id` ends the quarantine.
-    std::shared_ptr<ServiceVersion> quarantined(const ServiceId& id, const std::string& path);
+    std::shared_ptr<ServiceVersion> quarantined(const ServiceId& id, const std::string& path,
+                                                const Environment& environment);
 
     ServiceRegistry& registry_;
     PluginLoader& loader_;

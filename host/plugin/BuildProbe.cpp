@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <vector>
 
@@ -130,9 +131,13 @@ void BuildProbe::stop() {
     }
 }
 
-pid_t BuildProbe::spawn(const std::string& path, const std::string& scratch, int outputFd) {
+pid_t BuildProbe::spawn(const std::string& path, const std::string& scratch,
+                        const std::string& environmentFile, int outputFd) {
     std::vector<std::string> arguments = {settings_.executable, "--probe=" + path,
                                           "--probe-dir=" + scratch};
+    if (!environmentFile.empty()) {
+        arguments.push_back("--probe-env=" + environmentFile);
+    }
     std::vector<char*> argv;
     for (std::string& argument : arguments) {
         argv.push_back(argument.data());
@@ -181,15 +186,29 @@ pid_t BuildProbe::spawn(const std::string& path, const std::string& scratch, int
     return pid;
 }
 
-BuildProbe::Outcome BuildProbe::run(const std::string& path) {
+BuildProbe::Outcome BuildProbe::run(const std::string& path, const Environment& environment) {
     Outcome outcome;
     ScratchFolder scratch{Poco::Path(Poco::Path::forDirectory(settings_.scratchDir),
                                      fmt::format(".probe-{}", ++probes_))
                               .toString()};
     try {
         Poco::File(scratch.path).createDirectories();
+        // The environment reaches the probe as a file in its scratch folder (private to the
+        // host's user), never through the environment of a process.
+        std::string environmentFile;
+        if (!environment.empty()) {
+            environmentFile =
+                Poco::Path(Poco::Path::forDirectory(scratch.path), "environment.json").toString();
+            std::ofstream file(environmentFile, std::ios::binary | std::ios::trunc);
+            file << EnvironmentRules::toJson(environment).dump();
+            file.close();
+            if (!file) {
+                throw std::runtime_error("cannot write the environment of the probe to " +
+                                         environmentFile);
+            }
+        }
         Pipe output;
-        pid_t pid = spawn(path, scratch.path, output.fds[1]);
+        pid_t pid = spawn(path, scratch.path, environmentFile, output.fds[1]);
         output.closeEnd(1);
 
         using Clock = std::chrono::steady_clock;
@@ -283,7 +302,8 @@ BuildProbe::Outcome BuildProbe::run(const std::string& path) {
     return outcome;
 }
 
-void BuildProbe::probeHere(const std::string& path, const std::string& scratchDir) {
+void BuildProbe::probeHere(const std::string& path, const std::string& scratchDir,
+                           const std::string& environmentFile) {
     // Dies with its parent; a crash leaves no core file behind.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() == 1) {
@@ -344,7 +364,15 @@ void BuildProbe::probeHere(const std::string& path, const std::string& scratchDi
                             services, vetting, unloader, quiet);
         ServiceId id = parsePluginFileName(Poco::Path(path).getFileName())
                            .value_or(ServiceId{"probe", "0.0.0"});
-        auto version = loader.load(id, path);
+        Environment environment;
+        if (!environmentFile.empty()) {
+            std::ifstream file(environmentFile, std::ios::binary);
+            if (!file) {
+                throw std::runtime_error("cannot read the environment file " + environmentFile);
+            }
+            environment = EnvironmentRules::fromJson(nlohmann::json::parse(file));
+        }
+        auto version = loader.load(id, path, environment);
         if (version->state() == VersionState::Ready) {
             finish({{"probe", "passed"}, {"entrypoints", version->entrypoints().size()}});
         }

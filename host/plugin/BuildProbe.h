@@ -9,6 +9,8 @@
 
 #include <sys/types.h>
 
+#include "core/Environment.h"
+
 namespace mvi::host {
 
 /// Tries a new build in a throw-away process before the serving process opens it (DESIGN.md §9).
@@ -58,7 +60,10 @@ class BuildProbe {
     BuildProbe& operator=(const BuildProbe&) = delete;
 
     /// Probes the build at `path` in a child process and waits for it (at most the timeout).
-    Outcome run(const std::string& path);
+    /// Its registration runs with `environment` as the version's environment (what `get_env`
+    /// answers), as it will in the serving process; the probe process's own environment stays
+    /// the host's.
+    Outcome run(const std::string& path, const Environment& environment = {});
 
     /// Kills every running probe process (their builds are refused: the host is stopping) and
     /// refuses to start new ones. Idempotent.
@@ -68,16 +73,19 @@ class BuildProbe {
     std::chrono::seconds timeout() const { return settings_.timeout; }
 
     /// The probe process's side (`mvi-host --probe FILE`): loads `path` with the host's loader
-    /// in scratch folder `scratchDir` (a temporary one when empty), writes one line of JSON to
+    /// in scratch folder `scratchDir` (a temporary one when empty), with the environment in the
+    /// JSON file `environmentFile` (`--probe-env`; none when empty), writes one line of JSON to
     /// standard output, `{"probe": "passed", "entrypoints": N}` or `{"probe": "failed",
     /// "error": "..."}`, and ends the process with status 0 without running any destructor of
     /// the build. Whatever the build itself writes to standard output goes to standard error.
-    [[noreturn]] static void probeHere(const std::string& path, const std::string& scratchDir);
+    [[noreturn]] static void probeHere(const std::string& path, const std::string& scratchDir,
+                                       const std::string& environmentFile = "");
 
   private:
-    /// Starts the probe process with its standard output on `outputFd`; returns its pid or
-    /// throws std::runtime_error.
-    pid_t spawn(const std::string& path, const std::string& scratch, int outputFd);
+    /// Starts the probe process with its standard output on `outputFd` (and `--probe-env` when
+    /// `environmentFile` is not empty); returns its pid or throws std::runtime_error.
+    pid_t spawn(const std::string& path, const std::string& scratch,
+                const std::string& environmentFile, int outputFd);
 
     Settings settings_;
     std::atomic<bool> stopping_{false};

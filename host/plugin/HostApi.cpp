@@ -359,11 +359,31 @@ mvi_status setOnStop(mvi_host* host, mvi_plugin_stop_fn hook,
     }
 }
 
+// ---- ABI 1.4 ----
+
+mvi_status getEnv(mvi_host* host, mvi_str name, mvi_plugin_receive_fn receive,
+                  mvi_plugin_buffer* buffer) noexcept {
+    if (host == nullptr || receive == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        const Environment& environment = host->version->environment();
+        auto found = environment.find(std::string(view(name)));
+        if (found == environment.end()) {
+            return MVI_NOT_FOUND;
+        }
+        receive(buffer, mvi_str{found->second.data(), found->second.size()});
+        return MVI_OK;
+    } catch (...) {
+        return MVI_ERROR;
+    }
+}
+
 const mvi_host_api kHostApi = {
     sizeof(mvi_host_api), addEntrypoint, addParameter, registrationError,
     callResult,           callError,     log,          notify,
     getParameter,         setParameter,  store,        callEvery,
-    callService,          setOnStop,
+    callService,          setOnStop,     getEnv,
 };
 
 }  // namespace

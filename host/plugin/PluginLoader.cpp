@@ -99,15 +99,32 @@ PluginLoader::PluginLoader(std::string cacheDir, HostServices services, Vetting 
     cache.createDirectories();
 }
 
+std::string PluginLoader::probeKey(const std::string& sha256, const Environment& environment) {
+    if (environment.empty()) {
+        return sha256;
+    }
+    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+    engine.update(EnvironmentRules::toJson(environment).dump());
+    return sha256 + "+env:" + Poco::DigestEngine::digestToHex(engine.digest());
+}
+
 std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
                                                    const std::string& sourcePath,
+                                                   StorageErrors storageErrors) {
+    return load(id, sourcePath, Environment{}, storageErrors);
+}
+
+std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
+                                                   const std::string& sourcePath,
+                                                   const Environment& environment,
                                                    StorageErrors storageErrors) {
     Artifact artifact;
     artifact.sourcePath = sourcePath;
     std::shared_ptr<ServiceVersion> version;
     try {
         artifact = stage(id, sourcePath);
-        version = unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
+        version = unloader_.manage(
+            std::make_unique<ServiceVersion>(id, artifact, services_, environment));
         vet(*version);
         open(*version);
         version->markReady();
@@ -122,7 +139,8 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
             throw;  // The build was not even copied: no version, no notification.
         }
         if (!version) {
-            version = unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
+            version = unloader_.manage(
+                std::make_unique<ServiceVersion>(id, artifact, services_, environment));
         }
         // The reason may quote what the plugin declared or said: it is kept and shown bounded.
         std::string reason = limits::shorten(error.what(), limits::kMaxReasonBytes);
@@ -150,8 +168,9 @@ std::shared_ptr<ServiceVersion> PluginLoader::load(const ServiceId& id,
 }
 
 std::shared_ptr<ServiceVersion> PluginLoader::placeholder(const ServiceId& id,
-                                                          const Artifact& artifact) {
-    return unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_));
+                                                          const Artifact& artifact,
+                                                          const Environment& environment) {
+    return unloader_.manage(std::make_unique<ServiceVersion>(id, artifact, services_, environment));
 }
 
 Artifact PluginLoader::stage(const ServiceId& id, const std::string& sourcePath) {
@@ -243,9 +262,10 @@ void PluginLoader::vet(ServiceVersion& version) {
     if (vetting_.probe == nullptr) {
         return;
     }
+    const std::string key = probeKey(artifact.sha256, version.environment());
     bool probedBefore = false;
     try {
-        probedBefore = vetting_.probed && vetting_.probed(artifact.sha256);
+        probedBefore = vetting_.probed && vetting_.probed(key);
     } catch (const std::exception& error) {
         logger_.error(fmt::format("{} {}: cannot tell whether build sha256 {} was probed: {}",
                                   id.name, id.version, artifact.sha256.substr(0, 12),
@@ -255,7 +275,7 @@ void PluginLoader::vet(ServiceVersion& version) {
         return;
     }
     auto started = std::chrono::steady_clock::now();
-    BuildProbe::Outcome outcome = vetting_.probe->run(artifact.cachePath);
+    BuildProbe::Outcome outcome = vetting_.probe->run(artifact.cachePath, version.environment());
     if (outcome.stopped) {
         throw HostStopping(outcome.reason);
     }
@@ -278,7 +298,7 @@ void PluginLoader::vet(ServiceVersion& version) {
                                     id.version, artifact.sha256.substr(0, 12), took.count()));
     try {
         if (vetting_.recordProbed) {
-            vetting_.recordProbed(artifact.sha256);
+            vetting_.recordProbed(key);
         }
     } catch (const std::exception& error) {
         logger_.error(

@@ -37,10 +37,11 @@ class PluginLoader {
         /// Tries each build not probed before in a probe process before opening it; none: no
         /// probe (the probe process's own loader, unit tests).
         BuildProbe* probe = nullptr;
-        /// Whether the build with this sha256 passed a probe before (it is not probed again).
-        std::function<bool(const std::string& sha256)> probed;
-        /// Remembers that the build with this sha256 passed its probe.
-        std::function<void(const std::string& sha256)> recordProbed;
+        /// Whether the build with this probe key (see `probeKey`) passed a probe before (it is
+        /// not probed again).
+        std::function<bool(const std::string& key)> probed;
+        /// Remembers that the build with this probe key passed its probe.
+        std::function<void(const std::string& key)> recordProbed;
     };
 
     /// `cacheDir` is emptied and created; `services` are handed to every loaded version; every
@@ -57,13 +58,26 @@ class PluginLoader {
         Throw,
     };
 
-    /// Loads `sourcePath` as `id`. The result is Ready or Failed.
+    /// Loads `sourcePath` as `id` with an empty environment. The result is Ready or Failed.
     std::shared_ptr<ServiceVersion> load(const ServiceId& id, const std::string& sourcePath,
                                          StorageErrors storageErrors = StorageErrors::MarkFailed);
 
+    /// Loads `sourcePath` as `id`, given `environment` (which its registration may read
+    /// already, in the probe process too). The result is Ready or Failed.
+    std::shared_ptr<ServiceVersion> load(const ServiceId& id, const std::string& sourcePath,
+                                         const Environment& environment,
+                                         StorageErrors storageErrors = StorageErrors::MarkFailed);
+
+    /// What the vetting's `probed` and `recordProbed` are given for a build with content hash
+    /// `sha256` loaded with `environment`: the hash alone for an empty environment, else the
+    /// hash and a digest of the environment, as a registration may behave differently in
+    /// another environment.
+    static std::string probeKey(const std::string& sha256, const Environment& environment);
+
     /// A version of `id` that is listed but never loaded (no library), for the deployer to mark
     /// (quarantined, say). Released through the unloader like every version.
-    std::shared_ptr<ServiceVersion> placeholder(const ServiceId& id, const Artifact& artifact);
+    std::shared_ptr<ServiceVersion> placeholder(const ServiceId& id, const Artifact& artifact,
+                                                const Environment& environment = {});
 
     /// Loads that ended Ready so far.
     std::uint64_t loaded() const { return loaded_.load(); }

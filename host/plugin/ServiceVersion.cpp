@@ -49,9 +49,11 @@ const char* versionStateName(VersionState state) {
     return "failed";
 }
 
-ServiceVersion::ServiceVersion(ServiceId id, Artifact artifact, HostServices services)
+ServiceVersion::ServiceVersion(ServiceId id, Artifact artifact, HostServices services,
+                               Environment environment)
     : id_(std::move(id)),
       artifact_(std::move(artifact)),
+      environment_(std::move(environment)),
       services_(services),
       phaseIndex_(
           fault::PhaseTable::instance().addVersion(id_.name, id_.version, artifact_.sha256)) {

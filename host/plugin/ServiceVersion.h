@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/Environment.h"
 #include "core/ServiceId.h"
 #include "fault/CallWatchdog.h"
 #include "logs/LogStore.h"
@@ -120,7 +121,9 @@ struct VersionCalls {
 /// library stays open until the last user lets go. Thread-safe after registration.
 class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
   public:
-    ServiceVersion(ServiceId id, Artifact artifact, HostServices services);
+    /// A version of `id` built from `artifact`, given `environment` (see `environment()`).
+    ServiceVersion(ServiceId id, Artifact artifact, HostServices services,
+                   Environment environment = {});
     ~ServiceVersion();
 
     ServiceVersion(const ServiceVersion&) = delete;
@@ -130,6 +133,10 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     const Artifact& artifact() const { return artifact_; }
     VersionState state() const { return state_.load(); }
     Poco::Timestamp loadedAt() const { return loadedAt_; }
+
+    /// The environment variables its deployer gave it, which the plugin reads through
+    /// `get_env`. Fixed for the version's life.
+    const Environment& environment() const { return environment_; }
 
     /// Why the version failed, empty otherwise.
     std::string error() const;
@@ -298,6 +305,7 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
 
     ServiceId id_;
     Artifact artifact_;
+    const Environment environment_;
     HostServices services_;
     mvi_host handle_{this};
     std::uint32_t phaseIndex_ = 0;

@@ -126,6 +126,9 @@ const std::vector<Step> MIGRATIONS = {
      },
      // A token whose issuing is not on record counts as issued while auth was off.
      {{"auth_tokens", "issued_with_auth", "INTEGER NOT NULL DEFAULT 0"}}},
+    // 4: the environment each deployed version was given, a JSON object of strings; a version
+    // deployed before has none.
+    {{}, {{"deployments", "environment", "TEXT NOT NULL DEFAULT '{}'"}}},
 };
 
 /// How errors name this database.

@@ -24,7 +24,7 @@ namespace mvi::host {
 class Database {
   public:
     /// The schema this host writes (the file's `user_version`).
-    static constexpr int SCHEMA_VERSION = 3;
+    static constexpr int SCHEMA_VERSION = 4;
 
     /// Opens (creating when missing, along with parent folders) the database at `path` and
     /// migrates its schema. ":memory:" opens a private in-memory database that every connection

@@ -25,13 +25,17 @@ StateStore::StateStore(std::shared_ptr<Database> database)
       session_(database_->connect(kWhat)) {}
 
 void StateStore::recordDeployment(const ServiceId& id, const std::string& sha256,
+                                  const Environment& environment,
                                   const std::optional<MainMark>& main) {
+    const std::string text = EnvironmentRules::toJson(environment).dump();
     std::lock_guard lock(mutex_);
     SqliteDatabase::guarded(kWhat, path_, "record a deployment", [&] {
         SqliteDatabase::inWriteTransaction(session_, [&] {
-            session_ << "INSERT INTO deployments (name, version, sha256) VALUES (?, ?, ?) "
-                        "ON CONFLICT (name, version) DO UPDATE SET sha256 = excluded.sha256",
-                useRef(id.name), useRef(id.version), useRef(sha256), now;
+            session_ << "INSERT INTO deployments (name, version, sha256, environment) "
+                        "VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (name, version) DO UPDATE SET sha256 = excluded.sha256, "
+                        "environment = excluded.environment",
+                useRef(id.name), useRef(id.version), useRef(sha256), useRef(text), now;
             if (main) {
                 writeMainLocked(id.name, main->version);
             }
@@ -84,6 +88,26 @@ std::vector<std::pair<ServiceId, std::string>> StateStore::deployments() const {
         result.emplace_back(ServiceId{names[i], versions[i]}, hashes[i]);
     }
     return result;
+}
+
+Environment StateStore::environment(const ServiceId& id) const {
+    std::vector<std::string> texts;
+    {
+        std::lock_guard lock(mutex_);
+        SqliteDatabase::guarded(kWhat, path_, "read an environment", [&] {
+            session_ << "SELECT environment FROM deployments WHERE name = ? AND version = ?",
+                useRef(id.name), useRef(id.version), into(texts), now;
+        });
+    }
+    if (texts.empty()) {
+        return {};
+    }
+    try {
+        return EnvironmentRules::fromJson(nlohmann::json::parse(texts.front()));
+    } catch (const std::exception& e) {
+        throw std::runtime_error("state database " + path_ + ": the environment of " + id.str() +
+                                 " is not a JSON object of strings: " + e.what());
+    }
 }
 
 void StateStore::setMain(const std::string& name, const std::optional<std::string>& version) {
@@ -140,22 +164,22 @@ std::map<std::string, nlohmann::json> StateStore::parameters(const ServiceId& id
     return result;
 }
 
-void StateStore::recordProbed(const std::string& sha256) {
+void StateStore::recordProbed(const std::string& key) {
     std::string at = formatIsoTime(Poco::Timestamp());
     std::lock_guard lock(mutex_);
     SqliteDatabase::guarded(kWhat, path_, "record a probed build", [&] {
         session_ << "INSERT INTO probed_builds (sha256, probed_at) VALUES (?, ?) "
                     "ON CONFLICT (sha256) DO NOTHING",
-            useRef(sha256), useRef(at), now;
+            useRef(key), useRef(at), now;
     });
 }
 
-bool StateStore::probed(const std::string& sha256) const {
+bool StateStore::probed(const std::string& key) const {
     int count = 0;
     std::lock_guard lock(mutex_);
     SqliteDatabase::guarded(kWhat, path_, "read probed builds", [&] {
-        session_ << "SELECT COUNT(*) FROM probed_builds WHERE sha256 = ?", useRef(sha256),
-            into(count), now;
+        session_ << "SELECT COUNT(*) FROM probed_builds WHERE sha256 = ?", useRef(key), into(count),
+            now;
     });
     return count > 0;
 }

@@ -11,17 +11,18 @@
 #include <utility>
 #include <vector>
 
+#include "core/Environment.h"
 #include "core/ServiceId.h"
 #include "state/Database.h"
 
 namespace mvi::host {
 
 /// The host's durable state in one SQLite file: which versions are deployed (with the content
-/// hash of each plugin file), which version of each service is main, the parameter values set
-/// through the API, and which builds passed a probe (so a restart does not probe them again). Every
-/// write is committed before the call returns, so the state survives a crash or `kill -9` of the
-/// host. A write the data folder refuses (disk full, read-only, I/O error) throws StorageError and
-/// changes nothing.
+/// hash of each plugin file and the environment each was given), which version of each service is
+/// main, the parameter values set through the API, and which builds passed a probe (so a restart
+/// does not probe them again). Every write is committed before the call returns, so the state
+/// survives a crash or `kill -9` of the host. A write the data folder refuses (disk full,
+/// read-only, I/O error) throws StorageError and changes nothing.
 ///
 /// Its tables (`deployments`, `mains`, `parameters`, `probed_builds`) belong to the schema of
 /// Database, which creates and migrates them.
@@ -43,14 +44,27 @@ class StateStore {
         std::optional<std::string> version;
     };
 
-    /// Records that (name, version) is deployed, with the content hash of its file (upsert), and
-    /// `main` as the main mark of the name when given, in one transaction. Throws StorageError
-    /// when the data folder refuses the write (nothing is changed then).
+    /// Records that (name, version) is deployed, with the content hash of its file and its
+    /// environment (upsert), and `main` as the main mark of the name when given, in one
+    /// transaction. Throws StorageError when the data folder refuses the write (nothing is
+    /// changed then).
     void recordDeployment(const ServiceId& id, const std::string& sha256,
+                          const Environment& environment,
                           const std::optional<MainMark>& main = std::nullopt);
 
-    /// Forgets a deployment and every parameter value saved for it; clears the main mark if it
-    /// was main, or records `main` when given. All of it is committed together.
+    /// `recordDeployment` with an empty environment.
+    void recordDeployment(const ServiceId& id, const std::string& sha256,
+                          const std::optional<MainMark>& main = std::nullopt) {
+        recordDeployment(id, sha256, Environment{}, main);
+    }
+
+    /// The environment recorded with the deployment of `id`; empty when it has none or is not
+    /// deployed. Throws std::runtime_error when the recorded text is not an object of strings.
+    Environment environment(const ServiceId& id) const;
+
+    /// Forgets a deployment (its environment with it) and every parameter value saved for it;
+    /// clears the main mark if it was main, or records `main` when given. All of it is committed
+    /// together.
     void removeDeployment(const ServiceId& id, const std::optional<MainMark>& main = std::nullopt);
 
     /// Deployed versions with their hashes, ordered by name, then version text.
@@ -70,12 +84,13 @@ class StateStore {
     /// All parameter values saved for a version.
     std::map<std::string, nlohmann::json> parameters(const ServiceId& id) const;
 
-    /// Remembers that the build with content hash `sha256` passed its probe (its constructors and
-    /// registration ran in a probe process without harm). Recording it again keeps the first time.
-    void recordProbed(const std::string& sha256);
+    /// Remembers that the build with probe key `key` (its content hash, with a digest of its
+    /// environment when it has one) passed its probe (its constructors and registration ran in a
+    /// probe process without harm). Recording it again keeps the first time.
+    void recordProbed(const std::string& key);
 
-    /// Whether the build with content hash `sha256` passed a probe before.
-    bool probed(const std::string& sha256) const;
+    /// Whether the build with probe key `key` passed a probe before.
+    bool probed(const std::string& key) const;
 
     /// The database file's path.
     const std::string& path() const;

@@ -12,7 +12,7 @@
 
 TEST(AbiVersionTable, AbiVersion) {
     EXPECT_EQ(MVI_ABI_VERSION_MAJOR, 1);
-    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 3);
+    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 4);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(1, 0), 0x00010000u);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(2, 3), 0x00020003u);
     EXPECT_EQ(MVI_ABI_VERSION_GET_MAJOR(0x00020003u), 2u);
@@ -62,6 +62,20 @@ TEST(AbiTypes, ScalarTypesAreFixedWidth) {
     EXPECT_TRUE((std::is_same_v<mvi_http_method, std::int32_t>));
     EXPECT_TRUE((std::is_same_v<mvi_plugin_abi_version_fn, std::uint32_t (*)()>));
     EXPECT_TRUE((std::is_same_v<mvi_plugin_stop_fn, mvi_status (*)(mvi_plugin_userdata*)>));  // 1.2
+    EXPECT_TRUE((std::is_same_v<decltype(mvi_host_api::get_env),
+                                mvi_status (*)(mvi_host*, mvi_str, mvi_plugin_receive_fn,
+                                               mvi_plugin_buffer*)>));  // 1.4
+}
+
+// A table of each earlier minor ends where the next minor's first function starts: a 1.3 plugin
+// sees no get_env in a 1.3 host's table, and a 1.4 plugin checks for it before calling.
+TEST(AbiLayout, HostApiHasTellsEachMinorsFunctions) {
+    mvi_host_api table{};
+    table.size = offsetof(mvi_host_api, get_env);  // a host of ABI 1.2 or 1.3
+    EXPECT_TRUE(MVI_HOST_API_HAS(&table, set_on_stop));
+    EXPECT_FALSE(MVI_HOST_API_HAS(&table, get_env));
+    table.size = sizeof(mvi_host_api);
+    EXPECT_TRUE(MVI_HOST_API_HAS(&table, get_env));
 }
 
 TEST(AbiTypes, StructsAreStandardLayout) {
@@ -85,7 +99,7 @@ TEST(AbiLayout, SizesOnLp64) {
     EXPECT_EQ(sizeof(mvi_notification), 56u);
     EXPECT_EQ(sizeof(mvi_timer_decl), 56u);
     EXPECT_EQ(sizeof(mvi_service_call), 72u);
-    EXPECT_EQ(sizeof(mvi_host_api), 112u);
+    EXPECT_EQ(sizeof(mvi_host_api), 120u);
 }
 
 TEST(AbiLayout, OffsetsOnLp64) {
@@ -147,4 +161,5 @@ TEST(AbiLayout, OffsetsOnLp64) {
     EXPECT_EQ(offsetof(mvi_host_api, call_every), 88u);    // 1.1
     EXPECT_EQ(offsetof(mvi_host_api, call_service), 96u);  // 1.1
     EXPECT_EQ(offsetof(mvi_host_api, set_on_stop), 104u);  // 1.2
+    EXPECT_EQ(offsetof(mvi_host_api, get_env), 112u);      // 1.4
 }

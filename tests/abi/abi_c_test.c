@@ -69,6 +69,13 @@ MVI_HOST_API_SLOT(log, 5);
 MVI_HOST_API_SLOT(notify, 6);
 MVI_HOST_API_SLOT(get_parameter, 7);
 MVI_HOST_API_SLOT(set_parameter, 8);
+MVI_HOST_API_SLOT(store, 9);
+MVI_HOST_API_SLOT(call_every, 10);
+MVI_HOST_API_SLOT(call_service, 11);
+MVI_HOST_API_SLOT(set_on_stop, 12);
+MVI_HOST_API_SLOT(get_env, 13);
+_Static_assert(sizeof(mvi_host_api) == sizeof(size_t) + 14 * sizeof(void (*)(void)),
+               "mvi_host_api ends with get_env (1.4)");
 
 /* The version macros are constant expressions that round-trip. */
 _Static_assert(MVI_ABI_VERSION_GET_MAJOR(MVI_ABI_VERSION_PACK(MVI_ABI_VERSION_MAJOR,

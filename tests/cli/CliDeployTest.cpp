@@ -193,5 +193,44 @@ TEST(CliDeploy, ReportsAFileTheHostCannotLoad) {
     EXPECT_FALSE(contains(result.out, "Service deployed successfully")) << result.out;
 }
 
+TEST(CliDeploy, GivesTheVersionTheEnvironmentOfItsEOptions) {
+    auto host = startHostWith({});
+    MviRunner mvi(urlOf(*host));
+    mvi.setEnvironment("MVI_TEST_TOKEN", "from the shell");
+    MviResult result = mvi.run({"deploy", "configured", "1.0.0", builtPlugin("fixture_environment"),
+                                "-e", "GREETING=Hej", "--env", "QUERY=a=b&c", "-e",
+                                "MVI_TEST_TOKEN", "-e", "MVI_TEST_UNSET_VARIABLE", "-e", "EMPTY="});
+    ASSERT_EQ(result.exitCode, 0) << result.out << result.err;
+    EXPECT_TRUE(contains(result.out, "Service deployed successfully")) << result.out;
+    const json expected = {{"GREETING", "Hej"},
+                           {"QUERY", "a=b&c"},
+                           {"MVI_TEST_TOKEN", "from the shell"},
+                           {"MVI_TEST_UNSET_VARIABLE", ""},
+                           {"EMPTY", ""}};
+    EXPECT_EQ(serviceEntry(*host, "configured", "1.0.0")["environment"], expected);
+    Response greeting = host->post("/services/configured/at_registration", json::object());
+    ASSERT_EQ(greeting.status, 200) << greeting.body;
+    EXPECT_EQ(greeting.json(), "Hej");
+    Response query = host->post("/services/configured/env", {{"name", "QUERY"}});
+    EXPECT_EQ(query.json(), "a=b&c");
+
+    // Without -e the version has none, whatever the first one has.
+    MviResult plain =
+        mvi.run({"deploy", "configured", "2.0.0", builtPlugin("fixture_environment")});
+    ASSERT_EQ(plain.exitCode, 0) << plain.out << plain.err;
+    EXPECT_EQ(serviceEntry(*host, "configured", "2.0.0")["environment"], json::object());
+
+    // A name the host would refuse is refused before anything is uploaded.
+    MviResult bad = mvi.run(
+        {"deploy", "configured", "3.0.0", builtPlugin("fixture_environment"), "-e", "=oops"});
+    EXPECT_EQ(bad.exitCode, 1);
+    EXPECT_TRUE(contains(bad.err, "Invalid -e =oops")) << bad.err;
+    EXPECT_TRUE(serviceEntry(*host, "configured", "3.0.0").is_null());
+
+    MviResult help = mvi.run({"deploy", "--help"});
+    EXPECT_TRUE(contains(help.out, "-e,--env NAME=VALUE")) << help.out;
+    EXPECT_TRUE(contains(help.out, "mvi::env(\"NAME\")")) << help.out;
+}
+
 }  // namespace
 }  // namespace mvi::test

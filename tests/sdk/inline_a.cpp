@@ -1,6 +1,7 @@
 // First of two translation units that include every SDK header; linking them into one
 // executable fails if a header defines a function or variable that is not inline.
 #include <mvi/convert.hpp>
+#include <mvi/env.hpp>
 #include <mvi/error.hpp>
 #include <mvi/limits.hpp>
 #include <mvi/log.hpp>

@@ -1,6 +1,7 @@
 // Second of two translation units that include every SDK header (see inline_a.cpp); it also
 // drives the service defined in the first unit.
 #include <mvi/convert.hpp>
+#include <mvi/env.hpp>
 #include <mvi/error.hpp>
 #include <mvi/limits.hpp>
 #include <mvi/log.hpp>

@@ -132,7 +132,8 @@ void writePreviousLayout(Poco::Data::Session& session, bool withOtherStores = tr
 
 /// One row in every table of the previous layout.
 void writeRows(Poco::Data::Session& session) {
-    session << "INSERT INTO deployments VALUES ('hello', '1.0.0', 'feed')", now;
+    session << "INSERT INTO deployments (name, version, sha256) VALUES ('hello', '1.0.0', 'feed')",
+        now;
     session << "INSERT INTO mains VALUES ('hello', '1.0.0')", now;
     session << "INSERT INTO parameters VALUES ('hello', '1.0.0', 'greeting', '\"hi\"')", now;
     session << "INSERT INTO probed_builds VALUES ('feed', '2026-01-01T00:00:00Z')", now;
@@ -264,6 +265,41 @@ TEST_F(DatabaseTest, AFileOfThePreviousLayoutKeepsItsRowsAndEndsLikeAFreshOne) {
     std::string reason;
     session(previous) << "SELECT reason FROM quarantine", into(reason), now;
     EXPECT_EQ(reason, "SIGSEGV");
+    // A version deployed before environments were kept has none.
+    std::string environment;
+    session(previous) << "SELECT environment FROM deployments", into(environment), now;
+    EXPECT_EQ(environment, "{}");
+
+    const std::string fresh = dbPath("fresh.db");
+    { Database database(fresh); }
+    EXPECT_EQ(schema(previous), schema(fresh));
+}
+
+TEST_F(DatabaseTest, AFileOfLayout3GainsTheEnvironmentOfDeploymentsAndKeepsItsRows) {
+    // Layout 3 is layout 2 with every store's table under the version: the same tables.
+    const std::string previous = dbPath();
+    {
+        Poco::Data::Session old = session(previous);
+        writePreviousLayout(old);
+        writeRows(old);
+        old << "PRAGMA user_version = 3", now;
+    }
+    int columns = -1;
+    session(previous) << "SELECT COUNT(*) FROM pragma_table_info('deployments') "
+                         "WHERE name = 'environment'",
+        into(columns), now;
+    ASSERT_EQ(columns, 0);
+    { Database database(previous); }
+    EXPECT_EQ(userVersion(previous), Database::SCHEMA_VERSION);
+    for (const std::string& table : kTables) {
+        EXPECT_EQ(count(previous, table), 1) << table;
+    }
+    std::string sha256;
+    std::string environment;
+    session(previous) << "SELECT sha256, environment FROM deployments WHERE name = 'hello'",
+        into(sha256), into(environment), now;
+    EXPECT_EQ(sha256, "feed");
+    EXPECT_EQ(environment, "{}");
 
     const std::string fresh = dbPath("fresh.db");
     { Database database(fresh); }

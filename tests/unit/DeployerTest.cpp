@@ -163,5 +163,43 @@ TEST_F(DeployerTest, AMainWithShadowsCannotBeKilledAndAKilledShadowIsForgotten) 
     EXPECT_EQ(host_->main("counter")->id().version, "1.0.0");
 }
 
+TEST_F(DeployerTest, AnUploadsEnvironmentIsRecordedKeptByANewBuildAndGoesWithAKill) {
+    const ServiceId id{"counter", "1.0.0"};
+    const Environment environment = {{"GREETING", "Hej"}, {"EMPTY", ""}};
+    std::string staged = (fs::path(plugins_) / ".upload-counter").string();
+    fs::copy_file(mvi::test::builtPlugin("fixture_counter_v1"), staged);
+    std::string target = (fs::path(plugins_) / "counter_1.0.0.so").string();
+    auto result = host_->deployer.deployUpload(id, staged, target, environment);
+    ASSERT_EQ(result.outcome, Deployer::UploadResult::Outcome::Deployed) << result.reason;
+    EXPECT_EQ(result.version->environment(), environment);
+    EXPECT_EQ(host_->state.environment(id), environment);
+
+    // A changed file of the version keeps its environment.
+    install("fixture_counter_v2", "counter_1.0.0.so");
+    auto replaced = host_->deployer.deployFile(id, target);
+    ASSERT_NE(replaced, result.version);
+    EXPECT_EQ(replaced->environment(), environment);
+    EXPECT_EQ(host_->state.environment(id), environment);
+    result.version.reset();
+    replaced.reset();
+
+    // So does a restart.
+    restart();
+    ASSERT_TRUE(host_->registry.find(id));
+    EXPECT_EQ(host_->registry.find(id)->environment(), environment);
+
+    // A file dropped into the folder has none, and a killed version's goes with it.
+    std::string dropped = install("fixture_counter_v1", "counter_2.0.0.so");
+    auto shadow = host_->deployer.deployFile({"counter", "2.0.0"}, dropped);
+    EXPECT_TRUE(shadow->environment().empty());
+    shadow.reset();
+    EXPECT_EQ(host_->deployer.kill({"counter", "2.0.0"}, dropped), Deployer::KillResult::Ok);
+    EXPECT_EQ(host_->deployer.kill(id, target), Deployer::KillResult::Ok);
+    EXPECT_TRUE(host_->state.environment(id).empty());
+    install("fixture_counter_v1", "counter_1.0.0.so");
+    auto again = host_->deployer.deployFile(id, target);
+    EXPECT_TRUE(again->environment().empty());
+}
+
 }  // namespace
 }  // namespace mvi::host

@@ -82,9 +82,14 @@ TEST_F(FullDiskTest, StateStoreKeepsTheOldValuesAndWritesAgainOnceThereIsSpace) 
     {
         StateStore state(Database::open(dbPath()));
         state.saveParameter(kHello, "greeting", "old");
-        state.recordDeployment(kHello, "aaaa", StateStore::MainMark{"1.0.0"});
+        state.recordDeployment(kHello, "aaaa", Environment{{"GREETING", "old"}},
+                               StateStore::MainMark{"1.0.0"});
         emptyTheWriteAheadLog();
         disk_->fill();
+        expectDiskFull([&] {
+            state.recordDeployment(kHello, "aaaa", Environment{{"GREETING", "new"}},
+                                   StateStore::MainMark{"1.0.0"});
+        });
         expectDiskFull([&] { state.saveParameter(kHello, "greeting", "new"); });
         expectDiskFull([&] { state.setMain("hello", std::string("2.0.0")); });
         expectDiskFull([&] {
@@ -96,12 +101,14 @@ TEST_F(FullDiskTest, StateStoreKeepsTheOldValuesAndWritesAgainOnceThereIsSpace) 
         EXPECT_EQ(state.parameters(kHello).at("greeting"), "old");
         EXPECT_EQ(state.main("hello"), "1.0.0");
         EXPECT_EQ(state.deployments().size(), 1u);
+        EXPECT_EQ(state.environment(kHello), (Environment{{"GREETING", "old"}}));
         disk_->release();
         state.saveParameter(kHello, "greeting", "after");
     }
     StateStore reopened(Database::open(dbPath()));
     EXPECT_EQ(reopened.parameters(kHello).at("greeting"), "after");
     EXPECT_EQ(reopened.main("hello"), "1.0.0");
+    EXPECT_EQ(reopened.environment(kHello), (Environment{{"GREETING", "old"}}));
 }
 
 TEST_F(FullDiskTest, NotificationStoreRaisesNothingOnAFullDisk) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <mvi/limits.hpp>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -187,6 +188,40 @@ TEST_F(HostApiTest, RefusalsAndThePluginsMessageAreKeptBounded) {
     std::string message(1024 * 1024, 'm');
     hostApi().registration_error(&registrar_, str(message));
     EXPECT_EQ(registrar_.pluginError.size(), mvi::limits::kMaxReasonBytes);
+}
+
+/// Copies a value the host hands back into the std::string `buffer` points to.
+void receiveString(mvi_plugin_buffer* buffer, mvi_str value) {
+    reinterpret_cast<std::string*>(buffer)->assign(value.data, value.size);
+}
+
+TEST(HostApiEnvironment, GetEnvAnswersTheVersionsOwnVariablesOnly) {
+    LogStore logs{mvi::test::makeTemporaryDirectory(), LogStore::Settings{},
+                  Poco::Logger::get("test")};
+    NotificationStore notifications;
+    ServiceVersion version(ServiceId{"configured", "1.0.0"}, Artifact{},
+                           HostServices{logs, notifications},
+                           Environment{{"GREETING", "Hej"}, {"EMPTY", ""}});
+    ServiceVersion other(ServiceId{"configured", "2.0.0"}, Artifact{},
+                         HostServices{logs, notifications});
+    const mvi_host_api& api = hostApi();
+    ASSERT_TRUE(MVI_HOST_API_HAS(&api, get_env));
+
+    std::string value = "untouched";
+    auto buffer = reinterpret_cast<mvi_plugin_buffer*>(&value);
+    EXPECT_EQ(api.get_env(version.handle(), str("GREETING"), receiveString, buffer), MVI_OK);
+    EXPECT_EQ(value, "Hej");
+    EXPECT_EQ(api.get_env(version.handle(), str("EMPTY"), receiveString, buffer), MVI_OK);
+    EXPECT_EQ(value, "");
+    value = "untouched";
+    EXPECT_EQ(api.get_env(version.handle(), str("greeting"), receiveString, buffer), MVI_NOT_FOUND);
+    EXPECT_EQ(api.get_env(other.handle(), str("GREETING"), receiveString, buffer), MVI_NOT_FOUND);
+    EXPECT_EQ(value, "untouched");
+    EXPECT_EQ(api.get_env(version.handle(), str("GREETING"), nullptr, buffer),
+              MVI_INVALID_ARGUMENT);
+    EXPECT_EQ(api.get_env(nullptr, str("GREETING"), receiveString, buffer), MVI_INVALID_ARGUMENT);
+    // Nothing reaches the host process's own environment.
+    EXPECT_EQ(std::getenv("GREETING"), nullptr);
 }
 
 }  // namespace

@@ -198,6 +198,66 @@ TEST_F(StateStoreTest, RemoveDeploymentDropsItsParametersAndMainMark) {
     EXPECT_EQ(store.main("hello"), std::nullopt);
 }
 
+TEST_F(StateStoreTest, EachDeploymentKeepsItsOwnEnvironment) {
+    StateStore store(Database::open(dbPath()));
+    const ServiceId one{"hello", "1.0.0"};
+    const ServiceId two{"hello", "2.0.0"};
+    const Environment environment = {
+        {"GREETING", "Hej"},
+        {"EMPTY", ""},
+        {"QUOTES", "a \"quoted\" 'value' = with = signs; --"},
+        {"UNICODE", "\u00fc\u00f1\u00ee \u2713 \xF0\x9F\x98\x80"},
+    };
+    store.recordDeployment(one, "aaa", environment, StateStore::MainMark{"1.0.0"});
+    store.recordDeployment(two, "bbb");
+    EXPECT_EQ(store.environment(one), environment);
+    EXPECT_TRUE(store.environment(two).empty());
+    EXPECT_TRUE(store.environment({"hello", "3.0.0"}).empty());
+    EXPECT_EQ(store.main("hello"), "1.0.0");
+
+    // A new build of a version is recorded with the environment it was given.
+    store.recordDeployment(one, "ccc", Environment{{"GREETING", "Hallo"}});
+    EXPECT_EQ(store.environment(one), (Environment{{"GREETING", "Hallo"}}));
+    EXPECT_EQ(store.deployments().front().second, "ccc");
+}
+
+TEST_F(StateStoreTest, AnEnvironmentSurvivesReopeningAndGoesWithItsDeployment) {
+    const std::string path = dbPath();
+    const ServiceId id{"hello", "1.0.0"};
+    {
+        StateStore store(Database::open(path));
+        store.recordDeployment(id, "aaa", Environment{{"TOKEN", "secret"}});
+    }
+    {
+        StateStore store(Database::open(path));
+        EXPECT_EQ(store.environment(id), (Environment{{"TOKEN", "secret"}}));
+        store.removeDeployment(id);
+        EXPECT_TRUE(store.environment(id).empty());
+    }
+    StateStore store(Database::open(path));
+    EXPECT_TRUE(store.environment(id).empty());
+    // Deployed again without one: none comes back.
+    store.recordDeployment(id, "aaa");
+    EXPECT_TRUE(store.environment(id).empty());
+}
+
+TEST_F(StateStoreTest, AnEnvironmentThatIsNotAnObjectOfStringsIsAClearError) {
+    const std::string path = dbPath();
+    StateStore store(Database::open(path));
+    store.recordDeployment({"hello", "1.0.0"}, "aaa");
+    {
+        Poco::Data::Session session(Poco::Data::SQLite::Connector::KEY, path);
+        session << "UPDATE deployments SET environment = '{\"A\": 1}'", now;
+    }
+    try {
+        store.environment({"hello", "1.0.0"});
+        FAIL() << "no error";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("environment of hello_1.0.0"), std::string::npos)
+            << error.what();
+    }
+}
+
 TEST_F(StateStoreTest, RemoveDeploymentKeepsAnotherVersionsMainMark) {
     StateStore store(Database::open(dbPath()));
     store.recordDeployment({"hello", "1.0.0"}, "aaa");

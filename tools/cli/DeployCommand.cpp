@@ -2,12 +2,16 @@
 
 #include <mvi/limits.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "CliError.h"
 #include "ProjectBuilder.h"
 #include "ServiceTable.h"
+#include "core/Environment.h"
 #include "core/ServiceId.h"
 
 namespace mvi::cli {
@@ -49,7 +53,39 @@ struct DeployArguments {
     std::string name;
     std::string version;
     std::string source;
+    /// The -e options as given: NAME=VALUE, or NAME alone.
+    std::vector<std::string> environment;
 };
+
+// The environment the -e options give, as the original CLI reads them: NAME=VALUE (split at the
+// first '='), or NAME alone for the value NAME has in this command's own environment (empty
+// when it has none). A later option for the same name wins. Throws CliError for a name the host
+// would refuse, before anything is built.
+nlohmann::json environmentOf(const std::vector<std::string>& options) {
+    nlohmann::json environment = nlohmann::json::object();
+    for (const std::string& option : options) {
+        const auto equals = option.find('=');
+        std::string name = option.substr(0, equals);
+        std::string value;
+        if (equals != std::string::npos) {
+            value = option.substr(equals + 1);
+        } else if (const char* inherited = std::getenv(name.c_str())) {
+            value = inherited;
+        }
+        if (auto problem = mvi::host::EnvironmentRules::nameProblem(name)) {
+            throw CliError("Invalid -e " + mvi::limits::shorten(option) + ": " + *problem);
+        }
+        if (auto problem = mvi::host::EnvironmentRules::valueProblem(value)) {
+            throw CliError("Invalid -e " + mvi::limits::shorten(option) + ": " + *problem);
+        }
+        environment[name] = value;
+    }
+    if (environment.size() > mvi::limits::kMaxEnvironmentVariables) {
+        throw CliError("At most " + std::to_string(mvi::limits::kMaxEnvironmentVariables) +
+                       " environment variables may be given");
+    }
+    return environment;
+}
 
 int deploy(CommandContext& context, const DeployArguments& arguments) {
     const std::string& serviceName = arguments.name;
@@ -66,6 +102,9 @@ int deploy(CommandContext& context, const DeployArguments& arguments) {
                        "': use a semantic version such as 1.0.0 or 2.1.0-rc.1");
     }
     checkSource(source);
+    // The original platform's upload field: only `environment` means anything to this host.
+    const std::string runArgs =
+        nlohmann::json{{"environment", environmentOf(arguments.environment)}}.dump();
 
     HostClient host = context.client();
     for (const auto& entry : host.get("/services/")) {
@@ -82,8 +121,9 @@ int deploy(CommandContext& context, const DeployArguments& arguments) {
     }
 
     context.out << "Deploying service..." << std::endl;
-    HostAnswer answer = host.upload("/services/~tar", {{"name", serviceName}, {"version", version}},
-                                    artifact, kDeployTimeout);
+    HostAnswer answer = host.upload(
+        "/services/~tar", {{"name", serviceName}, {"version", version}, {"run_args", runArgs}},
+        artifact, kDeployTimeout);
     if (answer.status / 100 != 2) {
         try {
             host.fail(answer);
@@ -109,11 +149,23 @@ void addDeployCommand(CLI::App& mvi, CommandContext& context) {
         ->add_option("SOURCE", arguments->source,
                      "a project folder, a built plugin (.so) or a .tar.gz holding one")
         ->required();
+    command
+        ->add_option("-e,--env", arguments->environment,
+                     "give the version environment variable NAME (repeatable); NAME alone "
+                     "takes its value from this shell (empty when unset)")
+        ->type_name("NAME=VALUE")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     command->footer(
         "SOURCE is a service project folder (configured and built with CMake in SOURCE/build, in\n"
         "Release; the build must produce exactly one .so), a built plugin (.so) or a .tar.gz\n"
         "holding one. The first version of a name becomes main, later ones shadows (see mvi "
-        "assign).");
+        "assign).\n"
+        "Each -e NAME=VALUE gives the version an environment variable, which the service reads\n"
+        "with mvi::env(\"NAME\") (not getenv: all services share the host's process). They are\n"
+        "kept with the version (also across host restarts) until it is killed; a new version\n"
+        "gets only those given to its own deploy. Example:\n"
+        "  mvi deploy hello 1.0.0 ./hello -e GREETING=Hej -e API_TOKEN");
     context.onRun(*command, [&context, arguments] { return deploy(context, *arguments); });
 }
 

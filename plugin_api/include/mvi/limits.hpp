@@ -1,4 +1,5 @@
-// mvi/limits.hpp -- the bounds on what a service declares, and how long a text is quoted.
+// mvi/limits.hpp -- the bounds on what a service declares and on the environment a version is
+// given, and how long a text is quoted.
 //
 // mvi-host refuses a registration that declares more than these allow (the version is then
 // `failed` with a reason naming the limit), and the fake host of mvi/testing.hpp refuses the
@@ -53,6 +54,20 @@ inline constexpr std::size_t kMaxQuotedBytes = 256;
 /// The most bytes of a reason kept and shown for a version that failed (registration and
 /// loading errors).
 inline constexpr std::size_t kMaxReasonBytes = 4096;
+
+/// The most environment variables one deployed version is given (`mvi deploy -e`, the
+/// `environment` of an upload's `run_args`).
+inline constexpr std::size_t kMaxEnvironmentVariables = 256;
+
+/// The longest name of an environment variable, in bytes.
+inline constexpr std::size_t kMaxEnvironmentNameBytes = 256;
+
+/// The longest value of an environment variable, in bytes (16 KiB).
+inline constexpr std::size_t kMaxEnvironmentValueBytes = 16 * 1024;
+
+/// The longest `run_args` form field of an upload, in bytes (256 KiB): the JSON text that
+/// carries a version's environment.
+inline constexpr std::size_t kMaxRunArgsBytes = 256 * 1024;
 
 /// Returns `text` when it is at most `max_bytes` long. A longer text is cut on a UTF-8 character
 /// boundary and ends with "…" (U+2026, 3 bytes); the result is then at most `max_bytes` long

@@ -36,7 +36,8 @@
  * THREADING
  *   The host may call entrypoint handlers of one plugin concurrently from many threads. Every
  *   function of mvi_host_api that takes a mvi_host handle may be called from any thread, at any
- *   time between mvi_plugin_register returning MVI_OK and the library being closed.
+ *   time between mvi_plugin_register returning MVI_OK and the library being closed; those
+ *   that say so (call_every, set_on_stop, get_env) also during mvi_plugin_register.
  *
  * THREADS A PLUGIN STARTS
  *   A plugin may start threads of its own. The host knows which ones (it attributes every new
@@ -58,7 +59,7 @@ extern "C" {
 
 /** The ABI version this header describes (see the policy above). Since 1.0. */
 #define MVI_ABI_VERSION_MAJOR 1
-#define MVI_ABI_VERSION_MINOR 3
+#define MVI_ABI_VERSION_MINOR 4
 
 /** Packs a major and minor into the value mvi_plugin_abi_version returns. Since 1.0. */
 #define MVI_ABI_VERSION_PACK(major, minor) \
@@ -385,6 +386,22 @@ typedef struct mvi_host_api {
      *  when the version is already stopping. Since 1.2. */
     mvi_status (*set_on_stop)(mvi_host* host, mvi_plugin_stop_fn hook,
                               mvi_plugin_userdata* userdata);
+
+    /* ---- added in 1.4 ---- */
+
+    /** Reads environment variable `name` of this version: the environment its deployer gave it
+     *  (`mvi deploy -e NAME=VALUE`, the `environment` of an upload's `run_args`), fixed for the
+     *  version's life and kept across host restarts. It is not the host process's environment,
+     *  which a service must not read or change (getenv, setenv): every version of every
+     *  service shares that process. The value (UTF-8 text, no NUL) is handed to `receive`
+     *  (called once, on this thread, before get_env returns). Returns MVI_OK, MVI_NOT_FOUND
+     *  when the version has no variable `name`, MVI_INVALID_ARGUMENT for a NULL `receive`.
+     *  OWNERSHIP: `name` is borrowed for the call; the value is the host's and borrowed by
+     *  `receive` only, which copies it. LIFETIME: the version's environment does not change
+     *  while it is loaded, so a value read once may be kept. THREADING: any thread, during
+     *  mvi_plugin_register too (a service configures itself while it registers). Since 1.4. */
+    mvi_status (*get_env)(mvi_host* host, mvi_str name, mvi_plugin_receive_fn receive,
+                          mvi_plugin_buffer* buffer);
 } mvi_host_api;
 
 /* ---- the symbols a plugin exports (and nothing else) ---- */

@@ -16,12 +16,14 @@
 // holds one service. Every call from the host into service code passes a noexcept barrier that
 // turns exceptions into HTTP answers or registration errors; no exception crosses the ABI.
 // See mvi/log.hpp for the rules on thread_local and statics in plugin code, mvi/store.hpp for
-// monitoring values, and mvi/testing.hpp for unit-testing a service without the server.
+// monitoring values, mvi/env.hpp for the version's environment variables (mvi::env), and
+// mvi/testing.hpp for unit-testing a service without the server.
 #ifndef MVI_SERVICE_HPP
 #define MVI_SERVICE_HPP
 
 #include <mvi/plugin.h>
 #include <mvi/convert.hpp>
+#include <mvi/env.hpp>
 #include <mvi/error.hpp>
 #include <mvi/limits.hpp>
 #include <mvi/log.hpp>

@@ -7,7 +7,9 @@
 // plus what mvi-host itself stores for monitored entrypoints and parameters). Periodic tasks
 // (call_every) are recorded and run by the test with run_timers(); calls to other services
 // (call_service) are answered by handlers the test registers with on_call(); the on_stop hook
-// runs when the test calls stop(), as mvi-host runs it when the version unloads:
+// runs when the test calls stop(), as mvi-host runs it when the version unloads. The version's
+// environment (mvi::env) is given to the constructor, so the registration reads it as under
+// mvi-host, and may be changed later with set_env() and unset_env():
 //
 //     #include <mvi/testing.hpp>
 //
@@ -17,6 +19,11 @@
 //         auto answer = host.call("hello", {{"name", "Bob"}});
 //         EXPECT_EQ(answer.status, 200);
 //         EXPECT_EQ(answer.body, "Hello Bob");
+//     }
+//
+//     TEST(Hello, GreetsInTheConfiguredLanguage) {
+//         mvi::testing::FakeHost host({{"GREETING", "Hej"}});
+//         EXPECT_EQ(host.call("hello", {{"name", "Bob"}}).body, "Hej Bob");
 //     }
 //
 // ONE TEST EXECUTABLE HOLDS ONE SERVICE: compile the service's source file (C++ with
@@ -51,6 +58,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -145,15 +153,24 @@ class FakeHost {
     /// registered() and failure_reason().
     FakeHost() : FakeHost(&::mvi_plugin_register, ::mvi_plugin_abi_version()) {}
 
+    /// Registers the service compiled into the test, as the default constructor does, with
+    /// `environment` as the version's environment variables (what mvi::env answers, during the
+    /// registration already): `FakeHost host({{"GREETING", "Hej"}});`. (An environment held in
+    /// a std::map goes to the constructor below.)
+    explicit FakeHost(std::initializer_list<std::pair<const std::string, std::string>> environment)
+        : FakeHost(&::mvi_plugin_register, ::mvi_plugin_abi_version(),
+                   std::map<std::string, std::string>(environment)) {}
+
     /// Registers a service through `register_plugin` (a plugin opened by the test, say) with
     /// this host's table. `abi_version` is what the service's mvi_plugin_abi_version returns (by
     /// default this SDK's version): as mvi-host, FakeHost reads no declaration field added in a
-    /// later minor than the service reports. Never throws for a failed registration; check
-    /// registered() and failure_reason().
+    /// later minor than the service reports. `environment` is the version's environment. Never
+    /// throws for a failed registration; check registered() and failure_reason().
     explicit FakeHost(mvi_plugin_register_fn register_plugin,
                       std::uint32_t abi_version = MVI_ABI_VERSION_PACK(MVI_ABI_VERSION_MAJOR,
-                                                                       MVI_ABI_VERSION_MINOR))
-        : abi_minor_(MVI_ABI_VERSION_GET_MINOR(abi_version)) {
+                                                                       MVI_ABI_VERSION_MINOR),
+                      std::map<std::string, std::string> environment = {})
+        : abi_minor_(MVI_ABI_VERSION_GET_MINOR(abi_version)), environment_(std::move(environment)) {
         api_.size = sizeof(mvi_host_api);
         api_.add_entrypoint = &FakeHost::add_entrypoint_fn;
         api_.add_parameter = &FakeHost::add_parameter_fn;
@@ -168,6 +185,7 @@ class FakeHost {
         api_.call_every = &FakeHost::call_every_fn;
         api_.call_service = &FakeHost::call_service_fn;
         api_.set_on_stop = &FakeHost::set_on_stop_fn;
+        api_.get_env = &FakeHost::get_env_fn;
         registering_ = true;
         status_ = register_plugin(&api_, handle(), registrar());
         registering_ = false;
@@ -380,6 +398,29 @@ class FakeHost {
     void on_call(std::string service, std::string entrypoint, ServiceCallHandler handler) {
         std::lock_guard<std::mutex> lock(mutex_);
         call_handlers_[{std::move(service), std::move(entrypoint)}] = std::move(handler);
+    }
+
+    /// Sets environment variable `name` of the version to `value`: what mvi::env answers from
+    /// now on. Under mvi-host a version's environment is fixed when it is deployed; a value a
+    /// service reads while it registers is given to the constructor instead.
+    void set_env(std::string name, std::string value) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        environment_[std::move(name)] = std::move(value);
+    }
+
+    /// Removes environment variable `name` of the version (mvi::env answers std::nullopt).
+    void unset_env(std::string_view name) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto it = environment_.find(std::string(name));
+        if (it != environment_.end()) {
+            environment_.erase(it);
+        }
+    }
+
+    /// The version's environment variables, by name.
+    std::map<std::string, std::string> environment() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return environment_;
     }
 
     /// Every call_service the service made, in order.
@@ -775,6 +816,29 @@ class FakeHost {
         return MVI_OK;
     }
 
+    static mvi_status get_env_fn(mvi_host* handle, mvi_str name, mvi_plugin_receive_fn receive,
+                                 mvi_plugin_buffer* buffer) {
+        FakeHost& host = self(handle);
+        if (receive == nullptr) {
+            return MVI_INVALID_ARGUMENT;
+        }
+        try {
+            std::string value;
+            {
+                std::lock_guard<std::mutex> lock(host.mutex_);
+                const auto it = host.environment_.find(text(name));
+                if (it == host.environment_.end()) {
+                    return MVI_NOT_FOUND;
+                }
+                value = it->second;
+            }
+            receive(buffer, mvi::detail::to_mvi_str(value));
+            return MVI_OK;
+        } catch (...) {
+            return MVI_ERROR;
+        }
+    }
+
     mvi_host_api api_{};
     mvi_status status_ = MVI_ERROR;
     bool registering_ = false;
@@ -785,6 +849,7 @@ class FakeHost {
     std::vector<EntrypointRecord> entrypoints_;
 
     mutable std::mutex mutex_;
+    std::map<std::string, std::string> environment_;
     std::map<std::string, ParameterRecord> parameters_;
     std::vector<LogRecord> logs_;
     std::vector<NotificationRecord> notifications_;
