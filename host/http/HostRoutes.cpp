@@ -3,6 +3,7 @@
 #include <mvi/plugin.h>
 
 #include "dispatch/ServiceTarget.h"
+#include "http/AdminHandler.h"
 #include "http/AuthHandler.h"
 #include "http/DeployHandler.h"
 #include "http/DocsHandlers.h"
@@ -93,6 +94,12 @@ RouteTable HostRoutes::table() {
     add("GET", "/auth/token", serve(&AuthHandler::listTokens), Access::Caller);
     add("POST", "/auth/token", serve(&AuthHandler::createToken), Access::Caller);
     add("DELETE", "/auth/token/{id}", serve(&AuthHandler::revokeToken), Access::Caller);
+
+    // Users (the administrator only).
+    add("GET", "/admin/user", serve(&AdminHandler::listUsers));
+    add("POST", "/admin/user/{name}", serve(&AdminHandler::addUser));
+    add("PUT", "/admin/user/{name}", serve(&AdminHandler::updateUser));
+    add("DELETE", "/admin/user/{name}", serve(&AdminHandler::removeUser));
 
     // Notifications.
     add("GET", "/notifications", serve(&NotificationsHandler::list));
