@@ -204,6 +204,15 @@ void AuthStore::addToken(const TokenRecord& token) {
 }
 
 bool AuthStore::addTokenIfPasswordIs(const TokenRecord& token, const std::string& passwordHash) {
+    return addTokenIfUser(token, passwordHash);
+}
+
+bool AuthStore::addTokenIfUserExists(const TokenRecord& token) {
+    return addTokenIfUser(token, std::nullopt);
+}
+
+bool AuthStore::addTokenIfUser(const TokenRecord& token,
+                               const std::optional<std::string>& passwordHash) {
     std::lock_guard lock(mutex_);
     bool added = false;
     SqliteDatabase::guarded(kWhat, path_, "record a token", [&] {
@@ -211,7 +220,7 @@ bool AuthStore::addTokenIfPasswordIs(const TokenRecord& token, const std::string
             std::vector<std::string> hashes;
             session_ << "SELECT password_hash FROM auth_users WHERE name = ?", useRef(token.user),
                 into(hashes), now;
-            added = !hashes.empty() && hashes.front() == passwordHash;
+            added = !hashes.empty() && (!passwordHash || hashes.front() == *passwordHash);
             if (added) {
                 insertToken(token);
             }

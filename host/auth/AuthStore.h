@@ -76,6 +76,10 @@ class AuthStore {
     /// checked.
     bool addTokenIfPasswordIs(const TokenRecord& token, const std::string& passwordHash);
 
+    /// Records a newly issued token in one transaction with the check that `token.user` exists:
+    /// false, recording nothing, when the user was removed meanwhile.
+    bool addTokenIfUserExists(const TokenRecord& token);
+
     /// The token with `id`, if one was issued.
     std::optional<TokenRecord> token(const std::string& id) const;
 
@@ -89,6 +93,8 @@ class AuthStore {
     const std::string& path() const { return path_; }
 
   private:
+    /// Records `token` while its user exists (with `passwordHash`, when given).
+    bool addTokenIfUser(const TokenRecord& token, const std::optional<std::string>& passwordHash);
     /// Inserts the row of `token`; the caller holds the mutex.
     void insertToken(const TokenRecord& token);
 

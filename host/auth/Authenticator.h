@@ -198,7 +198,8 @@ class Authenticator {
     LoginThrottle::Counts loginCounts() const { return throttle_.counts(); }
 
     /// Issues a token for `user`, valid for `validity` (for ever when empty), recording whether
-    /// auth is on.
+    /// auth is on. A user other than the administrator must exist when the token is recorded:
+    /// throws HttpError 401 when it was removed (while the request asking for the token ran).
     Issued issue(const std::string& user, const std::optional<Poco::Timespan>& validity);
 
     /// The validity of tokens issued at login (`auth.token_days`); empty: no expiry.

@@ -125,7 +125,7 @@ TEST_F(AuthStoreTest, AddedUsersOutliveConfigurationChanges) {
     EXPECT_EQ(store.passwordHash("guest"), "hash-g2");
 }
 
-TEST_F(AuthStoreTest, ALoginTokenIsRecordedOnlyWhileThePasswordIsTheOneChecked) {
+TEST_F(AuthStoreTest, ATokenIsRecordedOnlyWhileItsUserAndThePasswordCheckedExist) {
     AuthStore store(Database::open(dbPath()));
     ASSERT_TRUE(store.addUser("bob", "hash-1"));
     TokenRecord token = record("t1", 1, std::nullopt);
@@ -138,10 +138,15 @@ TEST_F(AuthStoreTest, ALoginTokenIsRecordedOnlyWhileThePasswordIsTheOneChecked) 
     EXPECT_FALSE(store.addTokenIfPasswordIs(token, "hash-1"));
     EXPECT_FALSE(store.token("t2"));
 
-    ASSERT_TRUE(store.removeUser("bob"));
     token.id = "t3";
+    EXPECT_TRUE(store.addTokenIfUserExists(token));
+    EXPECT_TRUE(store.token("t3"));
+
+    ASSERT_TRUE(store.removeUser("bob"));
+    token.id = "t4";
     EXPECT_FALSE(store.addTokenIfPasswordIs(token, "hash-2"));
-    EXPECT_FALSE(store.token("t3"));
+    EXPECT_FALSE(store.addTokenIfUserExists(token));
+    EXPECT_FALSE(store.token("t4"));
 }
 
 TEST_F(AuthStoreTest, TokensRoundTripAndSurviveReopening) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "HostProcess.h"
+#include "core/HttpError.h"
 
 namespace mvi::host {
 namespace {
@@ -365,6 +366,10 @@ TEST_F(AuthenticatorTest, UsersAreAddedChangedAndRemovedButNotTheAdministrator) 
     EXPECT_FALSE(logsIn(auth, "alice", "new-alice-pass"));
     EXPECT_EQ(auth.removeUser("alice"), Authenticator::UserChange::NotFound);
     EXPECT_EQ(auth.removeUser("admin"), Authenticator::UserChange::Administrator);
+    // A request of hers still running gets no new token.
+    std::size_t before = auth.tokens().size();
+    EXPECT_THROW(auth.issue("alice", std::nullopt), HttpError);
+    EXPECT_EQ(auth.tokens().size(), before);
     EXPECT_EQ(auth.users(), std::vector<std::string>{"admin"});
 }
 
