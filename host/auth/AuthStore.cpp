@@ -135,8 +135,101 @@ std::vector<std::string> AuthStore::removeConfiguredUsersExcept(const std::strin
     return removed;
 }
 
+std::vector<std::string> AuthStore::users() const {
+    std::vector<std::string> names;
+    std::lock_guard lock(mutex_);
+    SqliteDatabase::guarded(kWhat, path_, "list users", [&] {
+        session_ << "SELECT name FROM auth_users ORDER BY name", into(names), now;
+    });
+    return names;
+}
+
+bool AuthStore::addUser(const std::string& user, const std::string& hash) {
+    std::lock_guard lock(mutex_);
+    bool added = false;
+    SqliteDatabase::guarded(kWhat, path_, "add a user", [&] {
+        SqliteDatabase::inWriteTransaction(session_, [&] {
+            Poco::Data::Statement insert(session_);
+            insert << "INSERT INTO auth_users (name, password_hash, from_configuration) "
+                      "VALUES (?, ?, 0) ON CONFLICT (name) DO NOTHING",
+                useRef(user), useRef(hash);
+            added = insert.execute() > 0;
+        });
+    });
+    return added;
+}
+
+std::optional<std::size_t> AuthStore::changePasswordHash(const std::string& user,
+                                                         const std::string& hash) {
+    std::lock_guard lock(mutex_);
+    std::optional<std::size_t> revoked;
+    SqliteDatabase::guarded(kWhat, path_, "change a password", [&] {
+        SqliteDatabase::inWriteTransaction(session_, [&] {
+            revoked.reset();
+            Poco::Data::Statement change(session_);
+            change << "UPDATE auth_users SET password_hash = ? WHERE name = ?", useRef(hash),
+                useRef(user);
+            if (change.execute() == 0) {
+                return;
+            }
+            Poco::Data::Statement update(session_);
+            update << "UPDATE auth_tokens SET revoked = 1 WHERE user_name = ? AND revoked = 0",
+                useRef(user);
+            revoked = update.execute();
+        });
+    });
+    return revoked;
+}
+
+bool AuthStore::removeUser(const std::string& user) {
+    std::lock_guard lock(mutex_);
+    bool removed = false;
+    SqliteDatabase::guarded(kWhat, path_, "remove a user", [&] {
+        SqliteDatabase::inWriteTransaction(session_, [&] {
+            Poco::Data::Statement remove(session_);
+            remove << "DELETE FROM auth_users WHERE name = ?", useRef(user);
+            removed = remove.execute() > 0;
+            if (removed) {
+                session_ << "UPDATE auth_tokens SET revoked = 1 WHERE user_name = ?", useRef(user),
+                    now;
+            }
+        });
+    });
+    return removed;
+}
+
 void AuthStore::addToken(const TokenRecord& token) {
     std::lock_guard lock(mutex_);
+    SqliteDatabase::guarded(kWhat, path_, "record a token", [&] { insertToken(token); });
+}
+
+bool AuthStore::addTokenIfPasswordIs(const TokenRecord& token, const std::string& passwordHash) {
+    return addTokenIfUser(token, passwordHash);
+}
+
+bool AuthStore::addTokenIfUserExists(const TokenRecord& token) {
+    return addTokenIfUser(token, std::nullopt);
+}
+
+bool AuthStore::addTokenIfUser(const TokenRecord& token,
+                               const std::optional<std::string>& passwordHash) {
+    std::lock_guard lock(mutex_);
+    bool added = false;
+    SqliteDatabase::guarded(kWhat, path_, "record a token", [&] {
+        SqliteDatabase::inWriteTransaction(session_, [&] {
+            std::vector<std::string> hashes;
+            session_ << "SELECT password_hash FROM auth_users WHERE name = ?", useRef(token.user),
+                into(hashes), now;
+            added = !hashes.empty() && (!passwordHash || hashes.front() == *passwordHash);
+            if (added) {
+                insertToken(token);
+            }
+        });
+    });
+    return added;
+}
+
+void AuthStore::insertToken(const TokenRecord& token) {
     Poco::Int64 created = token.createdAt.epochMicroseconds();
     Poco::Nullable<Poco::Int64> expires;
     if (token.expiresAt) {
@@ -144,12 +237,10 @@ void AuthStore::addToken(const TokenRecord& token) {
     }
     int revoked = token.revoked ? 1 : 0;
     int withAuth = token.issuedWithAuth ? 1 : 0;
-    SqliteDatabase::guarded(kWhat, path_, "record a token", [&] {
-        session_ << "INSERT INTO auth_tokens (id, user_name, created_at, expires_at, revoked, "
-                    "issued_with_auth) VALUES (?, ?, ?, ?, ?, ?)",
-            useRef(token.id), useRef(token.user), use(created), use(expires), use(revoked),
-            use(withAuth), now;
-    });
+    session_ << "INSERT INTO auth_tokens (id, user_name, created_at, expires_at, revoked, "
+                "issued_with_auth) VALUES (?, ?, ?, ?, ?, ?)",
+        useRef(token.id), useRef(token.user), use(created), use(expires), use(revoked),
+        use(withAuth), now;
 }
 
 std::optional<TokenRecord> AuthStore::token(const std::string& id) const {

@@ -50,8 +50,35 @@ class AuthStore {
     /// the same transaction; returns the names removed.
     std::vector<std::string> removeConfiguredUsersExcept(const std::string& keep);
 
+    /// The names of the stored users, sorted by their bytes.
+    std::vector<std::string> users() const;
+
+    /// Creates `user` with `hash` as a user the configuration does not manage (see
+    /// removeConfiguredUsersExcept: it stays when the configuration changes). False, changing
+    /// nothing, when a user of that name exists.
+    bool addUser(const std::string& user, const std::string& hash);
+
+    /// Replaces the hash of the existing `user` and revokes every token issued for that name, in
+    /// one transaction, leaving whether the configuration manages the user as it was. Empty,
+    /// changing nothing, when there is no such user; otherwise how many tokens it revoked.
+    std::optional<std::size_t> changePasswordHash(const std::string& user, const std::string& hash);
+
+    /// Removes `user` and revokes every token issued for that name, in one transaction. False,
+    /// changing nothing, when there is no such user.
+    bool removeUser(const std::string& user);
+
     /// Records a newly issued token.
     void addToken(const TokenRecord& token);
+
+    /// Records a token issued at login for a password that matched `passwordHash`, in one
+    /// transaction with the check that `token.user` still has that hash: false, recording
+    /// nothing, when the user was removed or given a new password while the password was being
+    /// checked.
+    bool addTokenIfPasswordIs(const TokenRecord& token, const std::string& passwordHash);
+
+    /// Records a newly issued token in one transaction with the check that `token.user` exists:
+    /// false, recording nothing, when the user was removed meanwhile.
+    bool addTokenIfUserExists(const TokenRecord& token);
 
     /// The token with `id`, if one was issued.
     std::optional<TokenRecord> token(const std::string& id) const;
@@ -66,6 +93,11 @@ class AuthStore {
     const std::string& path() const { return path_; }
 
   private:
+    /// Records `token` while its user exists (with `passwordHash`, when given).
+    bool addTokenIfUser(const TokenRecord& token, const std::optional<std::string>& passwordHash);
+    /// Inserts the row of `token`; the caller holds the mutex.
+    void insertToken(const TokenRecord& token);
+
     std::shared_ptr<Database> database_;
     std::string path_;
     mutable std::mutex mutex_;

@@ -12,12 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
 #include "auth/RandomBytes.h"
+#include "core/HttpError.h"
 #include "core/IsoTime.h"
+#include "core/JsonInput.h"
 
 namespace mvi::host {
 namespace {
@@ -142,6 +145,98 @@ void Authenticator::generateAdministratorPassword() {
                     admin, file));
 }
 
+std::optional<std::string> Authenticator::userNameProblem(const std::string& name) {
+    if (name.empty()) {
+        return std::string("a user name must not be empty");
+    }
+    if (name.size() > MAX_USER_NAME_BYTES) {
+        return fmt::format("a user name must have at most {} bytes", MAX_USER_NAME_BYTES);
+    }
+    if (!JsonInput::isValidUtf8(name)) {
+        return std::string("a user name must be valid UTF-8");
+    }
+    for (unsigned char c : name) {
+        if (c < 0x20 || c == 0x7F) {
+            return std::string("a user name must not hold control characters");
+        }
+        if (c == '/') {
+            return std::string("a user name must not hold '/'");
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> Authenticator::passwordProblem(const std::string& password) {
+    if (password.size() < MIN_PASSWORD_BYTES) {
+        return fmt::format("a password must have at least {} bytes", MIN_PASSWORD_BYTES);
+    }
+    if (password.size() > PasswordHasher::MAX_PASSWORD_BYTES) {
+        return fmt::format("a password must have at most {} bytes (bcrypt reads no more)",
+                           PasswordHasher::MAX_PASSWORD_BYTES);
+    }
+    if (password.find('\0') != std::string::npos) {
+        return std::string("a password must not hold a NUL byte");
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> Authenticator::users() const {
+    std::vector<std::string> names = store_.users();
+    if (std::find(names.begin(), names.end(), settings_.adminUser) == names.end()) {
+        names.insert(std::upper_bound(names.begin(), names.end(), settings_.adminUser),
+                     settings_.adminUser);
+    }
+    return names;
+}
+
+std::string Authenticator::userPasswordHash(const std::string& password) const {
+    if (auto problem = passwordProblem(password)) {
+        throw std::invalid_argument(*problem);
+    }
+    return hasher_.hash(password);
+}
+
+Authenticator::UserChange Authenticator::addUser(const std::string& user,
+                                                 const std::string& password) {
+    if (auto problem = userNameProblem(user)) {
+        throw std::invalid_argument(*problem);
+    }
+    std::string hash = userPasswordHash(password);
+    if (isAdministrator(user) || !store_.addUser(user, hash)) {
+        return UserChange::Exists;
+    }
+    logger_.information(fmt::format("auth: added user '{}'", user));
+    return UserChange::Done;
+}
+
+Authenticator::UserChange Authenticator::changePassword(const std::string& user,
+                                                        const std::string& password) {
+    if (isAdministrator(user)) {
+        return UserChange::Administrator;
+    }
+    std::string hash = userPasswordHash(password);
+    std::optional<std::size_t> revoked = store_.changePasswordHash(user, hash);
+    if (!revoked) {
+        return UserChange::NotFound;
+    }
+    logger_.information(
+        fmt::format("auth: changed the password of user '{}'; revoked its {} "
+                    "token(s)",
+                    user, *revoked));
+    return UserChange::Done;
+}
+
+Authenticator::UserChange Authenticator::removeUser(const std::string& user) {
+    if (isAdministrator(user)) {
+        return UserChange::Administrator;
+    }
+    if (!store_.removeUser(user)) {
+        return UserChange::NotFound;
+    }
+    logger_.information(fmt::format("auth: removed user '{}' and revoked its tokens", user));
+    return UserChange::Done;
+}
+
 Authenticator::Login Authenticator::login(const std::string& address, const std::string& user,
                                           const std::string& password) {
     Login result;
@@ -173,13 +268,30 @@ Authenticator::Login Authenticator::login(const std::string& address, const std:
         return result;
     }
     throttle_.succeeded(address, user);
+    Issued issued = sign(user, settings_.defaultValidity);
+    // The user may have been removed or given a new password while the password was checked.
+    if (!store_.addTokenIfPasswordIs(issued.record, *stored)) {
+        return result;
+    }
     result.result = Login::Result::Issued;
-    result.issued = issue(user, settings_.defaultValidity);
+    result.issued = std::move(issued);
     return result;
 }
 
 Authenticator::Issued Authenticator::issue(const std::string& user,
                                            const std::optional<Poco::Timespan>& validity) {
+    Issued issued = sign(user, validity);
+    if (isAdministrator(user)) {
+        // While auth is off the administrator may have no password, so no row, yet.
+        store_.addToken(issued.record);
+    } else if (!store_.addTokenIfUserExists(issued.record)) {
+        throw HttpError(401, fmt::format("user '{}' no longer exists", limits::shorten(user)));
+    }
+    return issued;
+}
+
+Authenticator::Issued Authenticator::sign(const std::string& user,
+                                          const std::optional<Poco::Timespan>& validity) const {
     Issued issued;
     TokenRecord& record = issued.record;
     record.id = randomHex(TOKEN_ID_BYTES);
@@ -199,7 +311,6 @@ Authenticator::Issued Authenticator::issue(const std::string& user,
     }
     Poco::JWT::Signer signer(store_.signingSecret());
     issued.token = signer.sign(token, Poco::JWT::Signer::ALGO_HS256);
-    store_.addToken(record);
     return issued;
 }
 

@@ -3,7 +3,9 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Timespan.h>
+#include <mvi/limits.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,8 +18,12 @@
 
 namespace mvi::host {
 
-/// Logs users in, issues and revokes bearer tokens, and decides whether a request is
-/// authenticated.
+/// Logs users in, issues and revokes bearer tokens, decides whether a request is authenticated,
+/// and keeps the users.
+///
+/// The administrator (`auth.admin_user`) is set up from the configuration and is the only user
+/// who may manage the others; the others are added, given new passwords and removed through
+/// addUser, changePassword and removeUser, and stay across restarts and configuration changes.
 ///
 /// A token is a JWT signed with HS256 (Poco::JWT) under the secret of the AuthStore, with the
 /// claims `sub` (user), `jti` (token id), `iat` and, when it expires, `exp`. Every token also has
@@ -111,6 +117,34 @@ class Authenticator {
         std::string detail;
     };
 
+    /// Shortest password addUser and changePassword accept, in bytes.
+    static constexpr std::size_t MIN_PASSWORD_BYTES = 8;
+
+    /// Longest user name addUser accepts, in bytes (as long as a service name).
+    static constexpr std::size_t MAX_USER_NAME_BYTES = limits::kMaxNameBytes;
+
+    /// What a change to the users came to.
+    enum class UserChange {
+        /// Done, and committed.
+        Done,
+        /// Not added: a user of that name exists (the administrator always does).
+        Exists,
+        /// No user of that name.
+        NotFound,
+        /// Refused: the administrator is set by the configuration (`auth.admin_user`,
+        /// `auth.admin_password`, `auth.admin_password_file`), not through these calls.
+        Administrator,
+    };
+
+    /// Why `name` cannot be a user's name (empty, longer than MAX_USER_NAME_BYTES, not valid
+    /// UTF-8, holding a control character or `/`); empty when it can.
+    static std::optional<std::string> userNameProblem(const std::string& name);
+
+    /// Why `password` cannot be a user's password (shorter than MIN_PASSWORD_BYTES, longer than
+    /// the PasswordHasher::MAX_PASSWORD_BYTES bcrypt reads, holding a NUL byte); empty when it
+    /// can.
+    static std::optional<std::string> passwordProblem(const std::string& password);
+
     /// Whether auth is on for the setting `auth.enabled` ("true", "false" or "auto") and the
     /// listening address `httpHost`: "auto" turns it on unless the host listens on loopback only
     /// (127.0.0.0/8, ::1 or "localhost").
@@ -134,6 +168,30 @@ class Authenticator {
     /// The administrator's name.
     const std::string& adminUser() const { return settings_.adminUser; }
 
+    /// Whether `user` is the administrator (`auth.admin_user`), the one user who may manage users.
+    bool isAdministrator(const std::string& user) const { return user == settings_.adminUser; }
+
+    /// Every user's name, sorted by bytes; the administrator is always among them, even while
+    /// auth is off and it has no password yet.
+    std::vector<std::string> users() const;
+
+    /// Creates `user` with `password` (hashed with bcrypt), as a user the configuration does not
+    /// manage: it stays across restarts and changes of the configuration. Exists when the name is
+    /// taken. Throws std::invalid_argument with the reason for a name or password that
+    /// userNameProblem or passwordProblem refuses, StorageError when the data folder refuses the
+    /// write.
+    UserChange addUser(const std::string& user, const std::string& password);
+
+    /// Gives `user` a new `password` and revokes every token issued for it, in one transaction.
+    /// NotFound for an unknown user; Administrator for the administrator, whose password comes
+    /// from the configuration. Throws as addUser.
+    UserChange changePassword(const std::string& user, const std::string& password);
+
+    /// Removes `user` and revokes every token issued for it, in one transaction: it can no longer
+    /// log in and its tokens are refused at once. NotFound for an unknown user; Administrator for
+    /// the administrator. Throws StorageError when the data folder refuses the write.
+    UserChange removeUser(const std::string& user);
+
     /// Checks `user` and `password` sent from the client address `address`, within the limits of
     /// the login throttle; on success issues a token with the default validity. Takes as long for
     /// an unknown user as for a wrong password.
@@ -143,7 +201,8 @@ class Authenticator {
     LoginThrottle::Counts loginCounts() const { return throttle_.counts(); }
 
     /// Issues a token for `user`, valid for `validity` (for ever when empty), recording whether
-    /// auth is on.
+    /// auth is on. A user other than the administrator must exist when the token is recorded:
+    /// throws HttpError 401 when it was removed (while the request asking for the token ran).
     Issued issue(const std::string& user, const std::optional<Poco::Timespan>& validity);
 
     /// The validity of tokens issued at login (`auth.token_days`); empty: no expiry.
@@ -168,6 +227,10 @@ class Authenticator {
     bool revoke(const std::string& id) { return store_.revokeToken(id); }
 
   private:
+    /// A signed token for `user` and its row, not recorded yet.
+    Issued sign(const std::string& user, const std::optional<Poco::Timespan>& validity) const;
+    /// The bcrypt hash of `password` for a user; std::invalid_argument when it is refused.
+    std::string userPasswordHash(const std::string& password) const;
     void provisionAdministrator();
     void generateAdministratorPassword();
 

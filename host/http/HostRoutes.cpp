@@ -3,6 +3,7 @@
 #include <mvi/plugin.h>
 
 #include "dispatch/ServiceTarget.h"
+#include "http/AdminHandler.h"
 #include "http/AuthHandler.h"
 #include "http/DashboardHandlers.h"
 #include "http/DeployHandler.h"
@@ -116,6 +117,12 @@ RouteTable HostRoutes::table() {
     add("POST", "/auth/token", serve(&AuthHandler::createToken), Access::Caller);
     add("DELETE", "/auth/token", serve(&AuthHandler::revokeTokenByQuery), Access::Caller);
     add("DELETE", "/auth/token/{id}", serve(&AuthHandler::revokeToken), Access::Caller);
+
+    // Users (the administrator only).
+    add("GET", "/admin/user", serve(&AdminHandler::listUsers));
+    add("POST", "/admin/user/{name}", serve(&AdminHandler::addUser));
+    add("PUT", "/admin/user/{name}", serve(&AdminHandler::updateUser));
+    add("DELETE", "/admin/user/{name}", serve(&AdminHandler::removeUser));
 
     // Notifications.
     add("GET", "/notifications", serve(&NotificationsHandler::list));

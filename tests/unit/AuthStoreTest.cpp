@@ -10,6 +10,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "HostProcess.h"
 #include "state/StateStore.h"
@@ -71,6 +72,81 @@ TEST_F(AuthStoreTest, UsersAreCreatedAndUpdated) {
     store.setUser("admin", "hash-2", true);
     EXPECT_EQ(store.passwordHash("admin"), "hash-2");
     EXPECT_FALSE(store.passwordHash("Admin"));
+}
+
+TEST_F(AuthStoreTest, UsersAreListedAddedChangedAndRemoved) {
+    AuthStore store(Database::open(dbPath()));
+    EXPECT_TRUE(store.users().empty());
+    store.setUser("admin", "hash-a", true);
+    EXPECT_TRUE(store.addUser("zoe", "hash-z"));
+    EXPECT_TRUE(store.addUser("bob", "hash-b"));
+    EXPECT_FALSE(store.addUser("bob", "other"));
+    EXPECT_FALSE(store.addUser("admin", "other"));
+    EXPECT_EQ(store.users(), (std::vector<std::string>{"admin", "bob", "zoe"}));
+    EXPECT_EQ(store.passwordHash("bob"), "hash-b");
+    EXPECT_EQ(store.passwordHash("admin"), "hash-a");
+
+    store.addToken(record("a", 1, std::nullopt));
+    TokenRecord bobs = record("b1", 2, std::nullopt);
+    bobs.user = "bob";
+    store.addToken(bobs);
+    bobs.id = "b2";
+    store.addToken(bobs);
+    ASSERT_TRUE(store.revokeToken("b2"));
+
+    EXPECT_EQ(store.changePasswordHash("bob", "hash-b2"), std::optional<std::size_t>(1));
+    EXPECT_EQ(store.passwordHash("bob"), "hash-b2");
+    EXPECT_TRUE(store.token("b1")->revoked);
+    EXPECT_FALSE(store.token("a")->revoked);
+    EXPECT_FALSE(store.changePasswordHash("nobody", "hash"));
+    EXPECT_FALSE(store.passwordHash("nobody"));
+
+    bobs.id = "b3";
+    store.addToken(bobs);
+    EXPECT_TRUE(store.removeUser("bob"));
+    EXPECT_FALSE(store.passwordHash("bob"));
+    EXPECT_TRUE(store.token("b3")->revoked);
+    EXPECT_FALSE(store.token("a")->revoked);
+    EXPECT_FALSE(store.removeUser("bob"));
+    EXPECT_EQ(store.users(), (std::vector<std::string>{"admin", "zoe"}));
+}
+
+TEST_F(AuthStoreTest, AddedUsersOutliveConfigurationChanges) {
+    {
+        AuthStore store(Database::open(dbPath()));
+        store.setUser("admin", "hash", true);
+        ASSERT_TRUE(store.addUser("guest", "hash-g"));
+        // A new password leaves it a user the configuration does not manage.
+        ASSERT_TRUE(store.changePasswordHash("guest", "hash-g2"));
+    }
+    AuthStore store(Database::open(dbPath()));
+    EXPECT_EQ(store.removeConfiguredUsersExcept("root"), std::vector<std::string>{"admin"});
+    EXPECT_EQ(store.users(), std::vector<std::string>{"guest"});
+    EXPECT_EQ(store.passwordHash("guest"), "hash-g2");
+}
+
+TEST_F(AuthStoreTest, ATokenIsRecordedOnlyWhileItsUserAndThePasswordCheckedExist) {
+    AuthStore store(Database::open(dbPath()));
+    ASSERT_TRUE(store.addUser("bob", "hash-1"));
+    TokenRecord token = record("t1", 1, std::nullopt);
+    token.user = "bob";
+    EXPECT_TRUE(store.addTokenIfPasswordIs(token, "hash-1"));
+    EXPECT_TRUE(store.token("t1"));
+
+    ASSERT_TRUE(store.changePasswordHash("bob", "hash-2"));
+    token.id = "t2";
+    EXPECT_FALSE(store.addTokenIfPasswordIs(token, "hash-1"));
+    EXPECT_FALSE(store.token("t2"));
+
+    token.id = "t3";
+    EXPECT_TRUE(store.addTokenIfUserExists(token));
+    EXPECT_TRUE(store.token("t3"));
+
+    ASSERT_TRUE(store.removeUser("bob"));
+    token.id = "t4";
+    EXPECT_FALSE(store.addTokenIfPasswordIs(token, "hash-2"));
+    EXPECT_FALSE(store.addTokenIfUserExists(token));
+    EXPECT_FALSE(store.token("t4"));
 }
 
 TEST_F(AuthStoreTest, TokensRoundTripAndSurviveReopening) {

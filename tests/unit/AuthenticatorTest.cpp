@@ -17,8 +17,10 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "HostProcess.h"
+#include "core/HttpError.h"
 
 namespace mvi::host {
 namespace {
@@ -332,6 +334,99 @@ TEST_F(AuthenticatorTest, RenamingTheAdministratorRevokesTheOldOnesTokens) {
     EXPECT_EQ(auth.verify(token).outcome, Outcome::Revoked);
     EXPECT_FALSE(logsIn(auth, "admin", "secret"));
     EXPECT_TRUE(logsIn(auth, "root", "secret"));
+}
+
+TEST_F(AuthenticatorTest, UsersAreAddedChangedAndRemovedButNotTheAdministrator) {
+    Authenticator auth(*store_, settings(), logger_);
+    EXPECT_EQ(auth.users(), std::vector<std::string>{"admin"});
+    EXPECT_TRUE(auth.isAdministrator("admin"));
+    EXPECT_FALSE(auth.isAdministrator("alice"));
+
+    EXPECT_EQ(auth.addUser("alice", "alice-pass"), Authenticator::UserChange::Done);
+    EXPECT_EQ(auth.addUser("alice", "other-pass"), Authenticator::UserChange::Exists);
+    EXPECT_EQ(auth.addUser("admin", "other-pass"), Authenticator::UserChange::Exists);
+    EXPECT_EQ(auth.users(), (std::vector<std::string>{"admin", "alice"}));
+    EXPECT_TRUE(logsIn(auth, "alice", "alice-pass"));
+    EXPECT_FALSE(logsIn(auth, "alice", "other-pass"));
+    EXPECT_TRUE(logsIn(auth, "admin", "secret"));
+    EXPECT_NE(log_.str().find("added user 'alice'"), std::string::npos) << log_.str();
+
+    std::string token = auth.issue("alice", std::nullopt).token;
+    EXPECT_EQ(auth.changePassword("alice", "new-alice-pass"), Authenticator::UserChange::Done);
+    EXPECT_EQ(auth.verify(token).outcome, Outcome::Revoked);
+    EXPECT_FALSE(logsIn(auth, "alice", "alice-pass"));
+    EXPECT_TRUE(logsIn(auth, "alice", "new-alice-pass"));
+    EXPECT_EQ(auth.changePassword("bob", "bobs-password"), Authenticator::UserChange::NotFound);
+    EXPECT_EQ(auth.changePassword("admin", "new-secret"), Authenticator::UserChange::Administrator);
+    EXPECT_TRUE(logsIn(auth, "admin", "secret"));
+
+    token = auth.issue("alice", std::nullopt).token;
+    EXPECT_EQ(auth.removeUser("alice"), Authenticator::UserChange::Done);
+    EXPECT_EQ(auth.verify(token).outcome, Outcome::Revoked);
+    EXPECT_FALSE(logsIn(auth, "alice", "new-alice-pass"));
+    EXPECT_EQ(auth.removeUser("alice"), Authenticator::UserChange::NotFound);
+    EXPECT_EQ(auth.removeUser("admin"), Authenticator::UserChange::Administrator);
+    // A request of hers still running gets no new token.
+    std::size_t before = auth.tokens().size();
+    EXPECT_THROW(auth.issue("alice", std::nullopt), HttpError);
+    EXPECT_EQ(auth.tokens().size(), before);
+    EXPECT_EQ(auth.users(), std::vector<std::string>{"admin"});
+}
+
+TEST_F(AuthenticatorTest, AddedUsersStayWhenTheConfigurationChanges) {
+    {
+        Authenticator auth(*store_, settings(), logger_);
+        ASSERT_EQ(auth.addUser("alice", "alice-pass"), Authenticator::UserChange::Done);
+    }
+    Authenticator::Settings renamed = settings("other-secret");
+    renamed.adminUser = "root";
+    Authenticator auth(*store_, renamed, logger_);
+    EXPECT_EQ(auth.users(), (std::vector<std::string>{"alice", "root"}));
+    EXPECT_TRUE(logsIn(auth, "alice", "alice-pass"));
+    EXPECT_FALSE(auth.isAdministrator("admin"));
+}
+
+TEST_F(AuthenticatorTest, WithAuthOffTheAdministratorIsListedBeforeItHasAPassword) {
+    Authenticator::Settings off = settings("");
+    off.enabled = false;
+    Authenticator auth(*store_, off, logger_);
+    EXPECT_FALSE(store_->passwordHash("admin"));
+    EXPECT_EQ(auth.users(), std::vector<std::string>{"admin"});
+    EXPECT_EQ(auth.addUser("zed", "zeds-pass"), Authenticator::UserChange::Done);
+    EXPECT_EQ(auth.addUser("bob", "bobs-pass"), Authenticator::UserChange::Done);
+    EXPECT_EQ(auth.users(), (std::vector<std::string>{"admin", "bob", "zed"}));
+}
+
+TEST_F(AuthenticatorTest, UserNamesAndPasswordsAreChecked) {
+    EXPECT_FALSE(Authenticator::userNameProblem("alice"));
+    EXPECT_FALSE(Authenticator::userNameProblem("h\xC3\xA9l\xC3\xA8ne smith"));
+    EXPECT_FALSE(Authenticator::userNameProblem(std::string(128, 'n')));
+    for (const std::string& bad :
+         {std::string(), std::string(129, 'n'), std::string("a/b"), std::string("tab\there"),
+          std::string("nul\0", 4), std::string("del\x7F"), std::string("bad\xFF")}) {
+        EXPECT_TRUE(Authenticator::userNameProblem(bad)) << bad;
+    }
+    EXPECT_FALSE(Authenticator::passwordProblem("12345678"));
+    EXPECT_FALSE(Authenticator::passwordProblem(std::string(72, 'p')));
+    auto shortOne = Authenticator::passwordProblem("1234567");
+    ASSERT_TRUE(shortOne);
+    EXPECT_NE(shortOne->find("at least 8 bytes"), std::string::npos) << *shortOne;
+    auto longOne = Authenticator::passwordProblem(std::string(73, 'p'));
+    ASSERT_TRUE(longOne);
+    EXPECT_NE(longOne->find("at most 72 bytes"), std::string::npos) << *longOne;
+    EXPECT_TRUE(
+        Authenticator::passwordProblem(std::string("1234\0"
+                                                   "5678",
+                                                   9)));
+
+    Authenticator auth(*store_, settings(), logger_);
+    EXPECT_THROW(auth.addUser("a/b", "long-enough"), std::invalid_argument);
+    EXPECT_THROW(auth.addUser("bob", "short"), std::invalid_argument);
+    EXPECT_THROW(auth.addUser("bob", std::string(73, 'p')), std::invalid_argument);
+    ASSERT_EQ(auth.addUser("bob", "long-enough"), Authenticator::UserChange::Done);
+    EXPECT_THROW(auth.changePassword("bob", "short"), std::invalid_argument);
+    EXPECT_TRUE(logsIn(auth, "bob", "long-enough"));
+    EXPECT_EQ(auth.users(), (std::vector<std::string>{"admin", "bob"}));
 }
 
 TEST_F(AuthenticatorTest, RequestsPresentTheTokenAsBearerOrCookie) {

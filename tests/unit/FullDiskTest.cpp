@@ -144,6 +144,20 @@ TEST_F(FullDiskTest, AuthStoreIssuesAndRevokesNothingOnAFullDisk) {
     EXPECT_TRUE(auth.revokeToken("kept"));
 }
 
+TEST_F(FullDiskTest, AuthStoreAddsChangesAndRemovesNoUserOnAFullDisk) {
+    AuthStore auth(Database::open(dbPath()));
+    ASSERT_TRUE(auth.addUser("kept", "hash"));
+    emptyTheWriteAheadLog();
+    disk_->fill();
+    expectDiskFull([&] { auth.addUser("new", "hash"); });
+    expectDiskFull([&] { auth.changePasswordHash("kept", "other"); });
+    expectDiskFull([&] { auth.removeUser("kept"); });
+    EXPECT_EQ(auth.users(), std::vector<std::string>{"kept"});
+    EXPECT_EQ(auth.passwordHash("kept"), "hash");
+    disk_->release();
+    EXPECT_TRUE(auth.removeUser("kept"));
+}
+
 TEST_F(FullDiskTest, DurableMonitoringTellsTheCallerAndCountsWhatItCouldNotWrite) {
     MonitorStore::Settings settings;
     settings.durability = MonitorStore::Durability::Durable;

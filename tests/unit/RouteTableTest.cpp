@@ -171,6 +171,12 @@ TEST(HostRoutes, DeclaresTheApi) {
     EXPECT_EQ(outcome(table, "GET", "/services/hello/hello"), "GET /services/{svc}/{entrypoint}");
     EXPECT_EQ(outcome(table, "DELETE", "/auth/token/abc"), "DELETE /auth/token/{id}");
     EXPECT_EQ(outcome(table, "GET", "/auth/nothing"), "404");
+    EXPECT_EQ(outcome(table, "GET", "/admin/user/"), "GET /admin/user");
+    EXPECT_EQ(outcome(table, "GET", "/admin/user"), "GET /admin/user");
+    EXPECT_EQ(outcome(table, "POST", "/admin/user/alice"), "POST /admin/user/{name}");
+    EXPECT_EQ(outcome(table, "PUT", "/admin/user/alice"), "PUT /admin/user/{name}");
+    EXPECT_EQ(outcome(table, "DELETE", "/admin/user/alice"), "DELETE /admin/user/{name}");
+    EXPECT_EQ(outcome(table, "GET", "/admin/user/alice"), "405 POST,PUT,DELETE");
     EXPECT_EQ(outcome(table, "HEAD", "/~version"), "405 GET");
 }
 
@@ -181,8 +187,9 @@ TEST(HostRoutes, OnlyLivenessReadinessVersionAndLoginArePublic) {
     }
     EXPECT_TRUE(match(table, "POST", "/auth/login").isPublic());
     EXPECT_TRUE(match(table, "GET", "/auth/login").isPublic());
-    for (const char* path : {"/metrics", "/services", "/notifications", "/auth/verify",
-                             "/auth/token", "/services/hello/hello", "/~docs/swagger-ui.css"}) {
+    for (const char* path :
+         {"/metrics", "/services", "/notifications", "/auth/verify", "/auth/token",
+          "/services/hello/hello", "/~docs/swagger-ui.css", "/admin/user"}) {
         EXPECT_FALSE(match(table, "GET", path).isPublic()) << path;
     }
     EXPECT_EQ(match(table, "POST", "/auth/logout").route->access, Access::Caller);

@@ -21,6 +21,7 @@
 #include "ParametersCommand.h"
 #include "TokenCommand.h"
 #include "UnquarantineCommand.h"
+#include "UserCommand.h"
 
 #ifndef MVI_CLI_VERSION
 #define MVI_CLI_VERSION "0.0.0"
@@ -165,6 +166,7 @@ int runMvi(const std::vector<std::string>& args, std::istream& in, std::ostream&
     addLoginCommand(mvi, context);
     addLogoutCommand(mvi, context);
     addTokenCommand(mvi, context);
+    addUserCommand(mvi, context);
     addHelpAndVersionWords(mvi, context);
     mvi.footer(
         "mvi COMMAND --help shows the arguments and options of a command.\n"

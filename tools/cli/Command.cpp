@@ -1,6 +1,8 @@
 #include "Command.h"
 
 #include <Poco/String.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "CliError.h"
 
@@ -33,6 +35,24 @@ bool CommandContext::confirm(const std::string& question, bool assumeYes) {
     std::getline(in, answer);
     answer = Poco::toLower(Poco::trim(answer));
     return answer == "y" || answer == "yes";
+}
+
+std::string CommandContext::askSecret(const std::string& prompt) {
+    err << prompt << std::flush;
+    termios saved{};
+    const bool hide = tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (hide) {
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    std::string line;
+    std::getline(in, line);
+    if (hide) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        err << '\n';
+    }
+    return line;
 }
 
 void CommandContext::onRun(CLI::App& command, std::function<int()> action) {

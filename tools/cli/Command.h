@@ -39,6 +39,10 @@ class CommandContext {
     /// When nobody is at the terminal it refuses (throws CliError telling to pass `--yes`).
     bool confirm(const std::string& question, bool assumeYes);
 
+    /// Asks for a secret at the terminal with `prompt` (on the error stream), without echo, and
+    /// returns the line typed. Only for when a person is at the terminal (`interactive`).
+    std::string askSecret(const std::string& prompt);
+
     /// The exit status of the command that ran (0 until one ran).
     int exitCode() const { return exitCode_; }
 
