@@ -171,6 +171,12 @@ class Authenticator {
     /// Whether `user` is the administrator (`auth.admin_user`), the one user who may manage users.
     bool isAdministrator(const std::string& user) const { return user == settings_.adminUser; }
 
+    /// Whether a request checked as `caller` acts as the administrator: it presents the
+    /// administrator's valid token, or auth is off (then every caller does).
+    bool actsAsAdministrator(const Check& caller) const {
+        return !enabled() || (caller.authenticated() && isAdministrator(caller.user));
+    }
+
     /// Every user's name, sorted by bytes; the administrator is always among them, even while
     /// auth is off and it has no password yet.
     std::vector<std::string> users() const;

@@ -24,8 +24,7 @@ std::string shown(const std::string& name) {
 }  // namespace
 
 void AdminHandler::requireAdministrator() const {
-    if (context_.auth.enabled() &&
-        !(check_.authenticated() && context_.auth.isAdministrator(check_.user))) {
+    if (!context_.auth.actsAsAdministrator(check_)) {
         throw HttpError(403, "This endpoint requires admin privileges");
     }
 }

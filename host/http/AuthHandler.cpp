@@ -92,13 +92,9 @@ std::optional<Poco::Timespan> daysOf(const json& days, const ValidationError& wh
 
 }  // namespace
 
-bool AuthHandler::callerIsAdministrator() const {
-    return !context_.auth.enabled() ||
-           (check_.authenticated() && check_.user == context_.auth.adminUser());
-}
-
 bool AuthHandler::callerMayManage(const TokenRecord& token) const {
-    return callerIsAdministrator() || (check_.authenticated() && token.user == check_.user);
+    return context_.auth.actsAsAdministrator(check_) ||
+           (check_.authenticated() && token.user == check_.user);
 }
 
 void AuthHandler::login(Poco::Net::HTTPServerRequest& request,

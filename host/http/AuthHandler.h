@@ -60,8 +60,6 @@ class AuthHandler : public JsonHandler {
                             Poco::Net::HTTPServerResponse& response);
 
   private:
-    /// Whether the caller is the administrator (everyone is, with auth off).
-    bool callerIsAdministrator() const;
     /// Whether the caller may see and revoke `token`.
     bool callerMayManage(const TokenRecord& token) const;
 

@@ -86,8 +86,9 @@ VersionLog::VersionLog(std::string path, Settings settings, Poco::Logger& logger
 }
 
 VersionLog::~VersionLog() {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     writeHeldLocked();
+    reportFailure(lock);
 }
 
 std::string VersionLog::filePath(std::size_t index) const {
@@ -96,7 +97,7 @@ std::string VersionLog::filePath(std::size_t index) const {
 
 bool VersionLog::append(LogLevel level, std::string_view message) {
     std::vector<std::string> lines = LogLine::splitMessage(message);
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     Poco::Timestamp now;
     std::uint64_t bytes = 0;
     for (std::string& line : lines) {
@@ -125,12 +126,14 @@ bool VersionLog::append(LogLevel level, std::string_view message) {
     // Written at once: after the lines held before them.
     writeHeldLocked();
     writeLocked(lines);
+    reportFailure(lock);
     return false;
 }
 
 void VersionLog::flush() {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     writeHeldLocked();
+    reportFailure(lock);
 }
 
 void VersionLog::writeHeldLocked() {
@@ -232,8 +235,18 @@ void VersionLog::failLocked(const std::string& reason, const std::vector<std::st
     lastFailure_ = reason;
     if (!writeFailed_) {
         writeFailed_ = true;
-        logger_.warning(fmt::format("cannot write the service log {}: {}", path_, reason));
+        unreported_ = fmt::format("cannot write the service log {}: {}", path_, reason);
     }
+}
+
+void VersionLog::reportFailure(std::unique_lock<std::mutex>& lock) {
+    if (unreported_.empty()) {
+        return;
+    }
+    std::string warning = std::move(unreported_);
+    unreported_.clear();
+    lock.unlock();
+    logger_.warning(warning);
 }
 
 void VersionLog::dropTornLineLocked() {
@@ -444,7 +457,7 @@ void VersionLog::beginStream() {
 }
 
 void VersionLog::endStream() {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (liveBuilds_ > 0 && --liveBuilds_ == 0) {
         // Nothing more is expected: write what is held and free the file until a build writes
         // again.
@@ -454,6 +467,7 @@ void VersionLog::endStream() {
         writerOpen_ = false;
     }
     changed_.notify_all();
+    reportFailure(lock);
 }
 
 void VersionLog::close() {

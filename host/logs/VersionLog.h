@@ -160,10 +160,13 @@ class VersionLog {
     void dropTornLineLocked();
     void rotateLocked();
     /// Closes the file after a failed write of `attempt`, counts the lines of `lines` from
-    /// `first` on that it lost (those that did not reach the file whole) and reports the first
-    /// failure of a series.
+    /// `first` on that it lost (those that did not reach the file whole) and keeps the first
+    /// failure of a series for reportFailure.
     void failLocked(const std::string& reason, const std::vector<std::string>& lines,
                     std::size_t first, const Attempt& attempt);
+    /// Logs the failure `failLocked` kept, after releasing `lock`: the host's own log is a
+    /// VersionLog too, so nothing is logged while a log's lock is held.
+    void reportFailure(std::unique_lock<std::mutex>& lock);
 
     const std::string path_;
     const Settings settings_;
@@ -178,6 +181,8 @@ class VersionLog {
     /// Lines not written since the last successful write, and why the last one failed.
     std::uint64_t lostLines_ = 0;
     std::string lastFailure_;
+    /// The warning of a failure not logged yet (reportFailure).
+    std::string unreported_;
     bool cleanedUp_ = false;
     std::uint64_t currentSize_ = 0;
     /// Sequence number of the next line written by this process.
