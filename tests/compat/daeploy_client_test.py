@@ -533,5 +533,143 @@ class Monitor(unittest.TestCase):
         self.assertEqual(unknown.status_code, 412)
 
 
+class Environment(unittest.TestCase):
+    def setUp(self):
+        self.token = admin_token()
+        self.folder = pathlib.Path(tempfile.mkdtemp(prefix="mvi-compat-env-")) / "env_service"
+        self.folder.mkdir()
+        shutil.copy(
+            pathlib.Path(os.environ["MVI_FIXTURES_DIR"]) / "fixture_environment.so", self.folder
+        )
+
+    def tearDown(self):
+        requests.delete(
+            HOST.url + "/services/",
+            json={"name": "envsvc", "version": "1.0.0"},
+            headers=bearer(self.token),
+        )
+        shutil.rmtree(self.folder.parent, ignore_errors=True)
+
+    def test_deploy_with_environment_variables_reaches_the_service(self):
+        # `daeploy deploy -e GREETING="hi there" -e EMPTY= envsvc 1.0.0 ./folder`.
+        run_args = json.dumps({"environment": {"GREETING": "hi there", "EMPTY": ""}})
+        deployed = deploy_tar(self.token, "envsvc", "1.0.0", make_tarball(self.folder), run_args)
+        self.assertLess(deployed.status_code, 300, deployed.text)
+
+        def call(entrypoint, body):
+            answer = requests.post(
+                HOST.url + "/services/envsvc/" + entrypoint, json=body, headers=bearer(self.token)
+            )
+            self.assertEqual(answer.status_code, 200, answer.text)
+            return answer.json()
+
+        self.assertEqual(call("at_registration", {}), "hi there")
+        self.assertEqual(call("env", {"name": "GREETING"}), "hi there")
+        self.assertEqual(call("env", {"name": "EMPTY"}), "")
+        self.assertIsNone(call("env", {"name": "PATH"}))
+
+        inspection = requests.get(
+            HOST.url + "/services/~inspection",
+            params={"name": "envsvc", "version": "1.0.0"},
+            headers=bearer(self.token),
+        )
+        self.assertEqual(inspection.status_code, 200)
+        self.assertEqual(sorted(inspection.json()["Config"]["Env"]), ["EMPTY=", "GREETING=hi there"])
+
+    def test_environment_that_is_not_strings_is_refused_and_deploys_nothing(self):
+        run_args = json.dumps({"environment": {"COUNT": 3}})
+        refused = deploy_tar(self.token, "envsvc", "1.0.0", make_tarball(self.folder), run_args)
+        self.assertEqual(refused.status_code, 422)
+        self.assertIn("detail", refused.json())
+        names = [s["name"] for s in requests.get(HOST.url + "/services/", headers=bearer(self.token)).json()]
+        self.assertNotIn("envsvc", names)
+
+
+class Users(unittest.TestCase):
+    """`daeploy user add/ls/update/rm`: JSON bodies `{"password"}` on /admin/user/NAME; the CLI
+    fails on any error status."""
+
+    def setUp(self):
+        self.admin = admin_token()
+
+    def tearDown(self):
+        requests.delete(HOST.url + "/admin/user/alice", headers=bearer(self.admin))
+
+    def users(self, token):
+        return requests.get(HOST.url + "/admin/user/", headers=bearer(token))
+
+    def test_the_administrator_adds_lists_updates_and_removes_a_user(self):
+        added = requests.post(
+            HOST.url + "/admin/user/alice", json={"password": "alice-pass-1"},
+            headers=bearer(self.admin),
+        )
+        self.assertLess(added.status_code, 400, added.text)
+        listed = self.users(self.admin)
+        self.assertEqual(listed.status_code, 200)
+        self.assertIn("alice", listed.json())
+        self.assertIn("admin", listed.json())
+        again = requests.post(
+            HOST.url + "/admin/user/alice", json={"password": "alice-pass-1"},
+            headers=bearer(self.admin),
+        )
+        self.assertEqual(again.status_code, 409)
+
+        # Alice logs in with the CLI, calls and lists, but may not manage users.
+        answer, alice = cli_login("alice", "alice-pass-1")
+        self.assertEqual(answer.status_code, 200)
+        self.assertTrue(alice)
+        self.assertEqual(requests.get(HOST.url + "/services/", headers=bearer(alice)).status_code, 200)
+        refused = self.users(alice)
+        self.assertEqual(refused.status_code, 403)
+        self.assertIn("detail", refused.json())
+
+        # Her token list holds her tokens only; the administrator's is not hers to revoke.
+        made = requests.post(HOST.url + "/auth/token", json={"expire_in_days": None},
+                             headers=bearer(alice))
+        self.assertEqual(made.status_code, 200)
+        admin_made = requests.post(HOST.url + "/auth/token", json={"expire_in_days": None},
+                                   headers=bearer(self.admin)).json()["Id"]
+        hers = requests.get(HOST.url + "/auth/token", headers=bearer(alice)).json()
+        self.assertIn(made.json()["Id"], hers)
+        self.assertNotIn(admin_made, hers)
+        self.assertIn(made.json()["Id"], requests.get(HOST.url + "/auth/token",
+                                                      headers=bearer(self.admin)).json())
+        self.assertNotEqual(
+            requests.delete(HOST.url + "/auth/token", params={"uuid": admin_made},
+                            headers=bearer(alice)).status_code, 200)
+        self.assertEqual(requests.get(HOST.url + "/auth/token",
+                                      headers=bearer(self.admin)).status_code, 200)
+        self.assertIn(admin_made, requests.get(HOST.url + "/auth/token",
+                                               headers=bearer(self.admin)).json())
+
+        # A new password ends her tokens; the new one logs in.
+        updated = requests.put(
+            HOST.url + "/admin/user/alice", json={"password": "alice-pass-2"},
+            headers=bearer(self.admin),
+        )
+        self.assertLess(updated.status_code, 400, updated.text)
+        self.assertEqual(requests.get(HOST.url + "/auth/verify", headers=bearer(alice)).status_code, 401)
+        self.assertEqual(cli_login("alice", "alice-pass-1")[1], None)
+        answer, alice = cli_login("alice", "alice-pass-2")
+        self.assertTrue(alice)
+
+        removed = requests.delete(HOST.url + "/admin/user/alice", headers=bearer(self.admin))
+        self.assertLess(removed.status_code, 400, removed.text)
+        self.assertEqual(requests.get(HOST.url + "/auth/verify", headers=bearer(alice)).status_code, 401)
+        self.assertNotIn("alice", self.users(self.admin).json())
+        self.assertEqual(
+            requests.delete(HOST.url + "/admin/user/alice", headers=bearer(self.admin)).status_code, 404)
+
+    def test_the_administrator_cannot_be_removed_and_bad_passwords_are_refused(self):
+        removed = requests.delete(HOST.url + "/admin/user/admin", headers=bearer(self.admin))
+        self.assertEqual(removed.status_code, 403)
+        self.assertIn("detail", removed.json())
+        short = requests.post(HOST.url + "/admin/user/alice", json={"password": "short"},
+                              headers=bearer(self.admin))
+        self.assertEqual(short.status_code, 422)
+        self.assertIn("detail", short.json())
+        self.assertNotIn("alice", self.users(self.admin).json())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
