@@ -822,6 +822,61 @@ class Bench:
         self.report["startup"] = startup
         self.report["memory"] = memory
 
+    def dashboard_section(self):
+        """First paint of the dashboard's services view in headless Chromium, with 100 versions
+        deployed: the browser's first contentful paint, and the frame that first shows the
+        services table (the page's `mvi:services-shown` mark), from navigation start."""
+        count = self.options.dashboard_versions
+        log(f"dashboard: first paint of the services view with {count} versions")
+        try:
+            from selenium import webdriver
+            from selenium.webdriver.chrome.service import Service
+        except ImportError as missing:
+            self.report["dashboard"] = {"skipped": f"python3-selenium is missing ({missing})"}
+            return
+        chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+        if not chromium or not driver:
+            self.report["dashboard"] = {"skipped": "chromium and chromium-driver are missing"}
+            return
+        server = self.start_host("dashboard", {f"1.0.{i}": self.hello for i in range(count)},
+                                 ["logs.level=warning"])
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,900"):
+            options.add_argument(argument)
+        browser = webdriver.Chrome(service=Service(driver), options=options)
+        shown, painted, rows = [], [], 0
+        try:
+            for _ in range(self.options.dashboard_loads):
+                browser.get("about:blank")
+                browser.get(server.base + "/")
+                deadline = time.monotonic() + 30
+                figures = None
+                while time.monotonic() < deadline:
+                    figures = browser.execute_script(
+                        "const m = performance.getEntriesByName('mvi:services-shown');"
+                        "const p = performance.getEntriesByName('first-contentful-paint');"
+                        "return m.length ? [m[0].startTime, p.length ? p[0].startTime : null,"
+                        " document.querySelectorAll('#services tbody tr[data-service]').length] : null;")
+                    if figures:
+                        break
+                    time.sleep(0.02)
+                if not figures:
+                    raise BenchError("the dashboard did not show the services view in 30 s")
+                shown.append(figures[0])
+                if figures[1] is not None:
+                    painted.append(figures[1])
+                rows = figures[2]
+        finally:
+            browser.quit()
+            server.stop()
+        self.report["dashboard"] = {
+            "versions": count, "loads": len(shown), "rows_shown": rows,
+            "services_shown_ms": {"p50": statistics.median(shown), "max": max(shown)},
+            "first_contentful_paint_ms": statistics.median(painted) if painted else None}
+        log(f"dashboard: services view shown after {statistics.median(shown):.0f} ms (median)")
+
     def close(self):
         for server in self.servers:
             server.stop()
@@ -914,6 +969,8 @@ GOALS = [
      lambda r: r["memory"]["per_version_beyond_library_kib"], lambda v: v < 1024, "{:.0f} KiB"),
     ("500 versions ready in < 5 s", lambda r: r["startup"]["500"]["ready_s"],
      lambda v: v < 5, "{:.2f} s"),
+    ("dashboard services view shown < 300 ms with 100 versions",
+     lambda r: r["dashboard"]["services_shown_ms"]["p50"], lambda v: v < 300, "{:.0f} ms"),
     ("no connection refused during crashes",
      lambda r: r["crash"]["probes_refused"] + r["crash"]["wrk_errors"]["connect"],
      lambda v: v == 0, "{}"),
@@ -1052,6 +1109,17 @@ def print_report(report):
                    f"{sup.get('mvi_supervisor_restarts_total', 0):.0f}, last outage "
                    f"{sup.get('mvi_supervisor_last_outage_seconds', 0):.3f} s, outage total "
                    f"{sup.get('mvi_supervisor_outage_seconds_total', 0):.3f} s")
+    if "dashboard" in report:
+        d = report["dashboard"]
+        out.append("")
+        if "skipped" in d:
+            out.append(f"dashboard: skipped ({d['skipped']})")
+        else:
+            fcp = d["first_contentful_paint_ms"]
+            out.append(f"dashboard, {d['versions']} versions, headless Chromium, {d['loads']} "
+                       f"loads: services view shown after {d['services_shown_ms']['p50']:.0f} ms "
+                       f"(median; max {d['services_shown_ms']['max']:.0f} ms), first contentful "
+                       f"paint {'-' if fcp is None else f'{fcp:.0f} ms'}")
     out.append("")
     out.append("goals:")
     for label, value, met, shape in GOALS:
@@ -1082,9 +1150,9 @@ def parse_options(argv):
     parser.add_argument("--startup-runs", type=int, help="runs per version count (3; quick 1)")
     parser.add_argument("--sections",
                         default="contenders,concurrency,slowloris,monitor,swap,swap_threads,"
-                        "startup,crash,crash_threads",
+                        "startup,crash,crash_threads,dashboard",
                         help="comma-separated subset of contenders,concurrency,slowloris,monitor,"
-                        "swap,swap_threads,startup,crash,crash_threads (or smoke: each piece "
+                        "swap,swap_threads,startup,crash,crash_threads,dashboard (or smoke: each piece "
                         "answers once)")
     parser.add_argument("--slow-clients", type=int, default=1000,
                         help="slowloris clients of the slowloris section")
@@ -1095,12 +1163,16 @@ def parse_options(argv):
     parser.add_argument("--baseline-host", help="another mvi-host binary, measured as the "
                         "contender mvi-host-baseline (e.g. a build of an earlier commit)")
     parser.add_argument("--crashes", type=int, help="crashes in the crash section (20; quick 10)")
+    parser.add_argument("--dashboard-versions", type=int, default=100,
+                        help="versions deployed for the dashboard section")
+    parser.add_argument("--dashboard-loads", type=int, help="page loads (10; quick 3)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     options = parser.parse_args(argv)
     quick = options.quick
     for name, full, short in (("duration", 5, 2), ("rounds", 5, 2),
                               ("concurrency_duration", 5, 2), ("swap_duration", 20, 5),
-                              ("startup_runs", 3, 1), ("crashes", 20, 10)):
+                              ("startup_runs", 3, 1), ("crashes", 20, 10),
+                              ("dashboard_loads", 10, 3)):
         if getattr(options, name) is None:
             setattr(options, name, short if quick else full)
     options.sections = options.sections.split(",")
