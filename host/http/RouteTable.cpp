@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -16,13 +17,27 @@ void RouteTable::add(const std::string& method, const std::string& pattern, Acce
     Path parsed;
     std::set<std::string> names;
     for (const std::string& text : segments(pattern)) {
-        Segment segment{text, false};
+        Segment segment{text, Kind::Literal};
+        if (parsed.endsWithRest()) {
+            throw std::invalid_argument(fmt::format(
+                "route pattern '{}': a rest parameter must be the last segment", pattern));
+        }
         if (text.front() == '{' || text.back() == '}') {
             if (text.size() < 3 || text.front() != '{' || text.back() != '}') {
                 throw std::invalid_argument(
                     fmt::format("route pattern '{}': malformed parameter '{}'", pattern, text));
             }
-            segment = {text.substr(1, text.size() - 2), true};
+            std::string name = text.substr(1, text.size() - 2);
+            Kind kind = Kind::Parameter;
+            if (name.size() > 3 && name.compare(name.size() - 3, 3, "...") == 0) {
+                name.resize(name.size() - 3);
+                kind = Kind::Rest;
+            }
+            if (name.empty() || name.find_first_of("{}.") != std::string::npos) {
+                throw std::invalid_argument(
+                    fmt::format("route pattern '{}': malformed parameter '{}'", pattern, text));
+            }
+            segment = {std::move(name), kind};
             if (!names.insert(segment.text).second) {
                 throw std::invalid_argument(fmt::format(
                     "route pattern '{}' names parameter '{}' twice", pattern, segment.text));
@@ -37,7 +52,7 @@ void RouteTable::add(const std::string& method, const std::string& pattern, Acce
         for (std::size_t i = 0; i < path.segments.size(); ++i) {
             const Segment& a = path.segments[i];
             const Segment& b = parsed.segments[i];
-            if (a.parameter != b.parameter || (!a.parameter && a.text != b.text)) {
+            if (a.kind != b.kind || (a.kind == Kind::Literal && a.text != b.text)) {
                 return false;
             }
         }
@@ -80,9 +95,17 @@ RouteTable::Match RouteTable::match(const std::string& method,
         return match;
     }
     match.pathFound = true;
-    for (std::size_t i = 0; i < segments.size(); ++i) {
-        if (best->segments[i].parameter) {
-            match.parameters[best->segments[i].text] = segments[i];
+    for (std::size_t i = 0; i < best->segments.size(); ++i) {
+        const Segment& segment = best->segments[i];
+        if (segment.kind == Kind::Parameter) {
+            match.parameters[segment.text] = segments[i];
+        } else if (segment.kind == Kind::Rest) {
+            std::string rest = segments[i];
+            for (std::size_t j = i + 1; j < segments.size(); ++j) {
+                rest += '/';
+                rest += segments[j];
+            }
+            match.parameters[segment.text] = std::move(rest);
         }
     }
     bool allPublic = true;
@@ -115,12 +138,14 @@ std::vector<std::string> RouteTable::segments(const std::string& path) {
 }
 
 bool RouteTable::matches(const Path& path, const std::vector<std::string>& segments) {
-    if (path.segments.size() != segments.size()) {
+    if (path.endsWithRest() ? segments.size() < path.segments.size()
+                            : segments.size() != path.segments.size()) {
         return false;
     }
     for (std::size_t i = 0; i < segments.size(); ++i) {
-        const Segment& segment = path.segments[i];
-        if (segment.parameter ? segments[i].rfind('~', 0) == 0 : segment.text != segments[i]) {
+        const Segment& segment = path.segments[std::min(i, path.segments.size() - 1)];
+        if (segment.kind == Kind::Literal ? segment.text != segments[i]
+                                          : segments[i].rfind('~', 0) == 0) {
             return false;
         }
     }
@@ -128,12 +153,14 @@ bool RouteTable::matches(const Path& path, const std::vector<std::string>& segme
 }
 
 bool RouteTable::moreSpecific(const Path& a, const Path& b) {
-    for (std::size_t i = 0; i < a.segments.size(); ++i) {
-        if (a.segments[i].parameter != b.segments[i].parameter) {
-            return !a.segments[i].parameter;
+    const std::size_t common = std::min(a.segments.size(), b.segments.size());
+    for (std::size_t i = 0; i < common; ++i) {
+        if (a.segments[i].kind != b.segments[i].kind) {
+            return a.segments[i].kind < b.segments[i].kind;
         }
     }
-    return false;
+    // Alike as far as both go: the one without a rest parameter is the exact one.
+    return !a.endsWithRest() && b.endsWithRest();
 }
 
 }  // namespace mvi::host

@@ -16,12 +16,16 @@ struct RouteRequest;
 /// 404 (no pattern matches the path) and 405 (the path matches, the method does not; `Allow`
 /// lists the methods the path has) before any handler runs.
 ///
-/// A pattern is a path of segments, each literal (`~logs`) or a named parameter (`{svc}`).
-/// Matching compares decoded segments, so empty segments and a trailing slash do not count. A
-/// parameter never matches a segment starting with `~`: those names belong to the host. When
-/// several patterns match a path, the one whose first differing segment is literal wins
-/// (`/services/{svc}/openapi.json` before `/services/{svc}/{entrypoint}`), and only its methods
-/// count: a method it lacks is 405 even if a less specific pattern has it.
+/// A pattern is a path of segments, each literal (`~logs`) or a named parameter (`{svc}`); the
+/// last one may be a rest parameter (`{path...}`), which matches one or more segments and whose
+/// value is those segments joined with `/`. Matching compares decoded segments, so empty
+/// segments and a trailing slash do not count. A parameter never matches a segment starting with
+/// `~` (nor does a rest parameter match a path with such a segment): those names belong to the
+/// host. When several patterns match a path, the one whose first differing segment is the more
+/// specific wins (a literal before a parameter before a rest parameter:
+/// `/services/{svc}/openapi.json` before `/services/{svc}/{entrypoint}` before
+/// `/services/{svc}/{path...}`), and only its methods count: a method it lacks is 405 even if a
+/// less specific pattern has it.
 ///
 /// Built once, then only read: matching is thread-safe. A `Route` pointer from `match` stays
 /// valid while the table lives and no row is added.
@@ -72,7 +76,8 @@ class RouteTable {
     };
 
     /// Adds a row. Throws std::invalid_argument for a pattern that does not start with `/`, has an
-    /// empty or unterminated parameter name, a parameter named twice, or that repeats a row (same
+    /// empty or unterminated parameter name, a parameter named twice, a rest parameter that is not
+    /// the last segment, or that repeats a row (same
     /// method, same pattern up to parameter names) or another pattern's shape under other
     /// parameter names.
     void add(const std::string& method, const std::string& pattern, Access access, Factory factory);
@@ -84,16 +89,23 @@ class RouteTable {
     static std::vector<std::string> segments(const std::string& path);
 
   private:
+    /// How a segment of a pattern matches, from the most specific.
+    enum class Kind { Literal, Parameter, Rest };
+
     struct Segment {
         /// The literal text, or the parameter's name.
         std::string text;
-        bool parameter = false;
+        Kind kind = Kind::Literal;
     };
 
     /// One pattern and its rows, in the order they were added.
     struct Path {
         std::vector<Segment> segments;
         std::vector<Route> routes;
+
+        bool endsWithRest() const {
+            return !segments.empty() && segments.back().kind == Kind::Rest;
+        }
     };
 
     static bool matches(const Path& path, const std::vector<std::string>& segments);

@@ -130,6 +130,27 @@ TEST(RouteTable, ParameterNeverMatchesAHostName) {
     EXPECT_EQ(outcome(table, "POST", "/services/hello/a~b"), "POST /services/{svc}/{entrypoint}");
 }
 
+TEST(RouteTable, RestParameterTakesOneOrMoreSegmentsAndComesAfterTheExactPatterns) {
+    RouteTable table = sample();
+    table.add("GET", "/services/{svc}/static/{file...}", Access::Token, none());
+    table.add("PUT", "/services/{svc}/{path...}", Access::Token, none());
+    RouteTable::Match found = match(table, "GET", "/services/hello/static/css/site.css");
+    ASSERT_NE(found.route, nullptr);
+    EXPECT_EQ(found.route->pattern, "/services/{svc}/static/{file...}");
+    EXPECT_EQ(found.parameters.at("svc"), "hello");
+    EXPECT_EQ(found.parameters.at("file"), "css/site.css");
+    found = match(table, "PUT", "/services/hello/images/7/raw");
+    ASSERT_NE(found.route, nullptr);
+    EXPECT_EQ(found.parameters.at("path"), "images/7/raw");
+    // One segment is an entrypoint's path: that pattern is exact, so its methods decide.
+    EXPECT_EQ(outcome(table, "PUT", "/services/hello/greet"), "405 GET,POST");
+    EXPECT_EQ(outcome(table, "POST", "/services/hello/static/a"), "405 GET");
+    // A rest parameter needs at least one segment and never a host name.
+    EXPECT_EQ(outcome(table, "GET", "/services/hello/static"), "GET /services/{svc}/{entrypoint}");
+    EXPECT_EQ(outcome(table, "PUT", "/services/hello/a/~b"), "404");
+    EXPECT_EQ(outcome(table, "PUT", "/services/hello/~a/b"), "404");
+}
+
 TEST(RouteTable, AccessOfTheMatchedRow) {
     RouteTable table = sample();
     EXPECT_TRUE(match(table, "GET", "/~health").isPublic());
@@ -152,6 +173,9 @@ TEST(RouteTable, RefusesMalformedOrRepeatedRows) {
     EXPECT_THROW(table.add("PUT", "/services/{name}/{call}", Access::Token, none()),
                  std::invalid_argument);
     EXPECT_NO_THROW(table.add("PUT", "/services/{svc}/{entrypoint}", Access::Token, none()));
+    EXPECT_THROW(table.add("GET", "/a/{rest...}/b", Access::Token, none()), std::invalid_argument);
+    EXPECT_THROW(table.add("GET", "/a/{...}", Access::Token, none()), std::invalid_argument);
+    EXPECT_THROW(table.add("GET", "/a/{b.c}", Access::Token, none()), std::invalid_argument);
 }
 
 // The host's table, as clients see it (DESIGN.md §3).
