@@ -413,6 +413,9 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"mirror.queue_capacity", "1024",
          "Mirrored copies waiting for a shadow; beyond this they are dropped and counted."},
         {"mirror.threads", "2", "Threads serving mirrored copies to shadows."},
+        {"mirror.max_body_bytes", "1048576",
+         "A call of a service's own route with a larger body is not mirrored to the shadows "
+         "(counted as dropped)."},
         {"scheduler.threads", "4",
          "Threads running the periodic tasks of services (call_every); a task never runs twice "
          "at once."},
@@ -507,6 +510,8 @@ HostConfig HostConfig::from(const Poco::Util::AbstractConfiguration& config) {
     result.mirror.queueCapacity =
         static_cast<std::size_t>(keys.integer("mirror.queue_capacity", 1, kIntMax));
     result.mirror.threads = static_cast<unsigned>(keys.integer("mirror.threads", 1, 64));
+    result.mirror.maxBodyBytes =
+        static_cast<std::size_t>(keys.integer("mirror.max_body_bytes", 0, kIntMax));
     result.scheduler.threads = static_cast<unsigned>(keys.integer("scheduler.threads", 1, 64));
     result.services = servicesSettings(keys);
     result.auth = authSettings(keys, result.http.host, result.data.dir);

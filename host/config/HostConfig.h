@@ -79,6 +79,8 @@ struct ReloadSettings {
 struct MirrorSettings {
     std::size_t queueCapacity = 0;
     unsigned threads = 0;
+    /// A call of a route whose body is larger is not mirrored (counted as dropped).
+    std::size_t maxBodyBytes = 1 << 20;
 };
 
 /// The `scheduler.*` keys: the pool running the periodic tasks of services.

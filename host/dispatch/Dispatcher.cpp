@@ -17,12 +17,17 @@ Dispatcher::Dispatcher(ServiceRegistry& registry, std::size_t maxDepth,
                        const MirrorSettings& mirror)
     : registry_(registry),
       maxDepth_(maxDepth),
+      maxMirroredBody_(mirror.maxBodyBytes),
       mirror_(mirror.queueCapacity, mirror.threads,
               [](Mirror::Copy& copy) { return serveCopy(copy); }) {}
 
 Dispatcher::Route Dispatcher::resolve(const std::string& svc, const std::string& entrypoint) const {
+    return resolve(ServiceTarget::resolve(registry_, svc), entrypoint);
+}
+
+Dispatcher::Route Dispatcher::resolve(ServiceTarget target, const std::string& entrypoint) const {
     Route route;
-    route.target = ServiceTarget::resolve(registry_, svc);
+    route.target = std::move(target);
     route.entrypoint = route.target.version->entrypoint(entrypoint);
     if (route.entrypoint == nullptr) {
         throw HttpError(
@@ -54,6 +59,9 @@ CallResult Dispatcher::invoke(ServiceVersion& version, const Entrypoint& entrypo
 
 int Dispatcher::serveCopy(Mirror::Copy& copy) {
     ServiceVersion& shadow = *copy.shadow;
+    if (copy.route) {
+        return serveRouteCopy(shadow, *copy.route, std::move(copy.chain));
+    }
     CallStats& counted = shadow.calls().mirrored;
     const Entrypoint* entrypoint = shadow.entrypoint(copy.entrypoint);
     if (entrypoint == nullptr) {
@@ -71,8 +79,58 @@ void Dispatcher::mirror(Route& route, nlohmann::json arguments) const {
     for (std::size_t i = 0; i < shadows.size(); ++i) {
         bool last = i + 1 == shadows.size();
         mirror_.enqueue(Mirror::Copy{std::move(shadows[i]), route.entrypointName,
-                                     last ? std::move(arguments) : arguments,
-                                     CallChain::current()});
+                                     last ? std::move(arguments) : arguments, CallChain::current(),
+                                     nullptr});
+    }
+    shadows.clear();
+}
+
+RouteAnswer Dispatcher::callRoute(const ServiceTarget& target, const ServiceRoute& route,
+                                  const RouteCall& request, const TimeoutAnswer* onTimeout) const {
+    ServiceVersion& version = *target.version;
+    auto started = std::chrono::steady_clock::now();
+    std::vector<std::string> chain = CallChain::current();
+    chain.push_back(version.id().name);
+    CallChain::Scope scope(std::move(chain));
+    RouteAnswer answer = version.callRoute(route, request, onTimeout);
+    version.calls().served.record(answer.status, std::chrono::steady_clock::now() - started);
+    return answer;
+}
+
+int Dispatcher::serveRouteCopy(ServiceVersion& shadow, const RouteCall& request,
+                               std::vector<std::string> chain) {
+    CallStats& counted = shadow.calls().mirrored;
+    RouteMatch match = shadow.matchRoute(request.method, request.segments);
+    if (match.route == nullptr) {
+        // The shadow cannot serve what its main serves: a failure of the shadow.
+        counted.record(500, std::chrono::nanoseconds(0));
+        return 500;
+    }
+    RouteCall copy = request;
+    copy.parameters = std::move(match.parameters);
+    auto started = std::chrono::steady_clock::now();
+    chain.push_back(shadow.id().name);
+    CallChain::Scope scope(std::move(chain));
+    const int status = shadow.callRoute(*match.route, copy).status;
+    counted.record(status, std::chrono::steady_clock::now() - started);
+    return status;
+}
+
+void Dispatcher::mirrorRoute(ServiceTarget& target, RouteCall request) const {
+    auto& shadows = target.shadows;
+    if (shadows.empty()) {
+        return;
+    }
+    if (request.body.size() > maxMirroredBody_) {
+        for (std::size_t i = 0; i < shadows.size(); ++i) {
+            mirror_.countDropped();
+        }
+        shadows.clear();
+        return;
+    }
+    auto shared = std::make_shared<const RouteCall>(std::move(request));
+    for (auto& shadow : shadows) {
+        mirror_.enqueue(Mirror::Copy{std::move(shadow), {}, {}, CallChain::current(), shared});
     }
     shadows.clear();
 }

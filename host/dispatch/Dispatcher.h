@@ -34,6 +34,8 @@ class Dispatcher : public ServiceCaller {
     /// Resolves `svc` (a name or `<name>_<version>`) and its entrypoint. Throws HttpError: 404
     /// for an unknown service, version or entrypoint, 503 when it cannot serve.
     Route resolve(const std::string& svc, const std::string& entrypoint) const;
+    /// The same for a resolved `target`.
+    Route resolve(ServiceTarget target, const std::string& entrypoint) const;
 
     /// Calls the resolved version with `arguments` and counts the call in its `served` calls.
     /// The callee's name is on this thread's CallChain while it runs. Never throws.
@@ -44,6 +46,15 @@ class Dispatcher : public ServiceCaller {
     /// Queues a copy of the call for each shadow (calls by name only), carrying this thread's
     /// CallChain.
     void mirror(Route& route, nlohmann::json arguments) const;
+
+    /// Calls `route` of `target`'s version with `request` (its own route, ABI 1.5), counted in
+    /// its `served` calls, with the callee on this thread's CallChain. Never throws.
+    RouteAnswer callRoute(const ServiceTarget& target, const ServiceRoute& route,
+                          const RouteCall& request, const TimeoutAnswer* onTimeout = nullptr) const;
+
+    /// Queues a copy of a route call for each shadow of `target` (calls by name only); a body
+    /// larger than `mirror.max_body_bytes` is not copied (counted as dropped).
+    void mirrorRoute(ServiceTarget& target, RouteCall request) const;
 
     /// The whole in-process call of `call_service`: depth check (508), resolve, call, mirror.
     /// `version` empty: by name. Never throws; the body is the result or `{"detail": ...}`.
@@ -69,8 +80,13 @@ class Dispatcher : public ServiceCaller {
     /// returns the status it answered.
     static int serveCopy(Mirror::Copy& copy);
 
+    /// Serves a mirrored copy of a route call (Copy::route) on `shadow`.
+    static int serveRouteCopy(ServiceVersion& shadow, const RouteCall& request,
+                              std::vector<std::string> chain);
+
     ServiceRegistry& registry_;
     std::size_t maxDepth_;
+    std::size_t maxMirroredBody_;
     /// Last: its threads call through this dispatcher until it has stopped. Queueing a copy
     /// (thread-safe) is part of a const call.
     mutable Mirror mirror_;

@@ -143,6 +143,13 @@ void MetricsHandler::handle(Poco::Net::HTTPServerRequest&,
                                {"entrypoint", name}},
                               entrypoint.stats->snapshot()});
         }
+        // A service's own routes: the same series, labelled by `route` ("GET /files/{name}").
+        for (const ServiceRoute& route : version.routes()) {
+            series.push_back({{{"service", version.id().name},
+                               {"version", version.id().version},
+                               {"route", route.describe()}},
+                              route.stats->snapshot()});
+        }
     });
 
     PrometheusText text;

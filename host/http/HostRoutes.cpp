@@ -19,6 +19,7 @@
 #include "http/RefusalHandler.h"
 #include "http/RouteRequest.h"
 #include "http/ServiceCallHandler.h"
+#include "http/ServiceRouteHandler.h"
 
 namespace mvi::host {
 namespace {
@@ -161,9 +162,12 @@ RouteTable HostRoutes::table() {
     add("GET", "/services/{svc}/docs", docsPageOrCall);
     add("POST", "/services/{svc}/docs",
         [](const RouteRequest& route) { return new ServiceCallHandler(route, "docs"); });
-    // Entrypoints: each declares GET or POST, which the handler checks.
-    add("GET", "/services/{svc}/{entrypoint}", serve<ServiceCallHandler>());
-    add("POST", "/services/{svc}/{entrypoint}", serve<ServiceCallHandler>());
+    // Entrypoints: each declares GET or POST, which the handler checks. A service's own routes
+    // (ABI 1.5) have any of the four methods, and paths of one segment or more.
+    for (const char* method : {"GET", "POST", "PUT", "DELETE"}) {
+        add(method, "/services/{svc}/{entrypoint}", serve<ServiceCallHandler>());
+        add(method, "/services/{svc}/{path...}", serve<ServiceRouteHandler>());
+    }
     return routes;
 }
 

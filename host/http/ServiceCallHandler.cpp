@@ -41,7 +41,12 @@ nlohmann::json argumentsFromQuery(const Entrypoint& entrypoint,
 
 void ServiceCallHandler::handle(Poco::Net::HTTPServerRequest& request,
                                 Poco::Net::HTTPServerResponse& response) {
-    Dispatcher::Route route = context_.dispatcher.resolve(service_, entrypoint_);
+    ServiceTarget target = ServiceTarget::resolve(context_.registry, service_);
+    if (target.version->entrypoint(entrypoint_) == nullptr && !target.version->routes().empty()) {
+        serveRoute(std::move(target), {entrypoint_}, request, response);
+        return;
+    }
+    Dispatcher::Route route = context_.dispatcher.resolve(std::move(target), entrypoint_);
     // The route has both methods; each entrypoint declares the one it is called with.
     bool isGet = route.entrypoint->method == MVI_METHOD_GET;
     const std::string declared = isGet ? "GET" : "POST";

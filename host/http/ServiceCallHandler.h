@@ -2,14 +2,15 @@
 
 #include <string>
 
-#include "http/JsonHandler.h"
+#include "http/ServiceRouteHandler.h"
 
 namespace mvi::host {
 
 /// `POST|GET /services/<svc>/<entrypoint>`: calls an entrypoint of the main version (by name)
 /// or of one version, with arguments from the JSON body (POST) or the query (GET). 405 (with
-/// `Allow`) for the method the entrypoint does not declare.
-class ServiceCallHandler : public JsonHandler {
+/// `Allow`) for the method the entrypoint does not declare. A one-segment path that is no
+/// entrypoint's may be a route the service declared (any method; see ServiceRouteHandler).
+class ServiceCallHandler : public ServiceRouteHandler {
   public:
     /// Calls `{entrypoint}` of `{svc}`.
     explicit ServiceCallHandler(const RouteRequest& route)
@@ -17,16 +18,13 @@ class ServiceCallHandler : public JsonHandler {
 
     /// Calls `entrypoint` of `{svc}`, for a route whose last segment is literal.
     ServiceCallHandler(const RouteRequest& route, std::string entrypoint)
-        : JsonHandler(route),
-          service_(route.parameter("svc")),
-          entrypoint_(std::move(entrypoint)) {}
+        : ServiceRouteHandler(route, route.parameter("svc")), entrypoint_(std::move(entrypoint)) {}
 
   protected:
     void handle(Poco::Net::HTTPServerRequest& request,
                 Poco::Net::HTTPServerResponse& response) override;
 
   private:
-    std::string service_;
     std::string entrypoint_;
 };
 

@@ -27,6 +27,20 @@ nlohmann::json ServiceViews::version(const ServiceVersion& version, bool isMain)
                                  {"errors", calls.serverErrors},
                                  {"seconds", calls.sumSeconds}}}});
     }
+    nlohmann::json routes = nlohmann::json::array();
+    for (const ServiceRoute& route : version.routes()) {
+        CallStats::Snapshot calls = route.stats->snapshot();
+        const auto& declared = route.declaration;
+        routes.push_back({{"method", route.method()},
+                          {"path", declared.path},
+                          {"description", declared.description},
+                          {"content_type", declared.content_type},
+                          {"stats",
+                           {{"requests", calls.requests},
+                            {"client_errors", calls.clientErrors},
+                            {"errors", calls.serverErrors},
+                            {"seconds", calls.sumSeconds}}}});
+    }
     const Artifact& artifact = version.artifact();
     std::string reloadError = version.reloadError();
     bool running = state == VersionState::Ready || state == VersionState::Draining;
@@ -55,6 +69,7 @@ nlohmann::json ServiceViews::version(const ServiceVersion& version, bool isMain)
           {"mirror_errors", mirrored.serverErrors},
           {"stuck", version.stuck()}}},
         {"entrypoints", entrypoints},
+        {"routes", routes},
         {"parameters", version.parameters().names()},
         {"environment", EnvironmentRules::toJson(version.environment())},
     };

@@ -17,6 +17,7 @@
 namespace mvi::host {
 
 class ServiceVersion;
+struct RouteCall;
 
 /// Sends copies of by-name calls to shadow versions, after the main version has answered.
 ///
@@ -37,6 +38,8 @@ class Mirror {
         /// The CallChain of the call it copies: the shadow runs with it, so nested calls from
         /// shadows are bounded like the original's.
         std::vector<std::string> chain;
+        /// A copy of a call of a route (then `entrypoint` and `arguments` are unused).
+        std::shared_ptr<const RouteCall> route;
     };
 
     /// Serves one copy on a mirror thread and returns the status its shadow answered (500 when
@@ -64,8 +67,10 @@ class Mirror {
     std::uint64_t sent() const { return copies_.snapshot().requests; }
     /// Copies a shadow answered with a status of 500 or more, or could not serve.
     std::uint64_t failed() const { return copies_.snapshot().serverErrors; }
-    /// Copies dropped because the queue was full.
+    /// Copies dropped because the queue was full (or their body was too large to copy).
     std::uint64_t dropped() const { return dropped_; }
+    /// Counts a copy that was not queued at all (a body larger than a copy may carry).
+    void countDropped() { ++dropped_; }
 
   private:
     /// Serves one copy through `serve_` and counts it.

@@ -1,5 +1,6 @@
 #include "openapi/OpenApiDocument.h"
 
+#include <Poco/String.h>
 #include <fmt/format.h>
 
 #include <string>
@@ -220,6 +221,42 @@ void addParameterPaths(json& paths, const ServiceVersion& version, const std::st
 
 }  // namespace
 
+/// The operation of a service's own route: its path parameters, any body, its declared answer.
+json routeOperation(const ServiceRoute& route) {
+    const auto& declared = route.declaration;
+    json operation = {
+        {"operationId", route.describe()},
+        {"tags", json::array({"routes"})},
+        {"summary", declared.description.empty() ? route.describe() : declared.description},
+    };
+    json parameters = json::array();
+    for (const auto& segment : declared.segments) {
+        if (segment.parameter) {
+            parameters.push_back({{"name", segment.text},
+                                  {"in", "path"},
+                                  {"required", true},
+                                  {"schema", {{"type", "string"}}}});
+        }
+    }
+    if (!parameters.empty()) {
+        operation["parameters"] = std::move(parameters);
+    }
+    if (declared.method == MVI_METHOD_POST || declared.method == MVI_METHOD_PUT) {
+        operation["requestBody"] = {
+            {"content", {{"*/*", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+    }
+    const std::string type = declared.content_type.empty() ? "*/*" : declared.content_type;
+    operation["responses"] = {
+        {"default",
+         {{"description", "The service's own answer."},
+          {"content", {{type, {{"schema", {{"type", "string"}}}}}}}}},
+        {"404", errorResponse("No route with this path.")},
+        {"405", errorResponse("The path has no route with this method.")},
+        {"413", errorResponse("The body is larger than the host accepts.")},
+        {"500", errorResponse("The service failed or answered what HTTP cannot carry.")}};
+    return operation;
+}
+
 json OpenApiDocument::build(const ServiceVersion& version, const std::string& svc, bool byName) {
     const ServiceId& id = version.id();
     std::string base = "/services/" + svc;
@@ -227,6 +264,10 @@ json OpenApiDocument::build(const ServiceVersion& version, const std::string& sv
     for (const auto& [name, entrypoint] : version.entrypoints()) {
         std::string method = entrypoint.method == MVI_METHOD_GET ? "get" : "post";
         paths[base + "/" + name] = {{method, entrypointOperation(entrypoint)}};
+    }
+    for (const ServiceRoute& route : version.routes()) {
+        paths[base + route.declaration.path][Poco::toLower(std::string(route.method()))] =
+            routeOperation(route);
     }
     addParameterPaths(paths, version, base);
     // The variables this version stores by declaration; `store` may add any others.

@@ -56,7 +56,7 @@ mvi_status refuse(mvi_registrar* registrar, registration::Refusal refusal) {
 // What the shared checks need to know about the registration in progress.
 registration::Registration progress(const mvi_registrar& registrar) {
     return {registrar.abiMinor, registrar.version->entrypoints().size(),
-            registrar.version->parameters().size()};
+            registrar.version->parameters().size(), registrar.version->routes().size()};
 }
 
 // The checks of an entrypoint or parameter declaration are mvi/registration.hpp's, which the
@@ -75,6 +75,11 @@ mvi_status addEntrypoint(mvi_registrar* registrar, const mvi_entrypoint_decl* de
         }
         registration::EntrypointDeclaration& declared = *checked.declaration;
         const std::string name = declared.name;
+        if (const ServiceRoute* route = registrar->version->routeNamed(name)) {
+            return refuse(registrar,
+                          {MVI_ALREADY_EXISTS, fmt::format("entrypoint '{}' is taken by route {}",
+                                                           name, route->describe())});
+        }
         Entrypoint entrypoint{std::move(declared.name),
                               declared.method,
                               std::move(declared.arguments),
@@ -379,11 +384,83 @@ mvi_status getEnv(mvi_host* host, mvi_str name, mvi_plugin_receive_fn receive,
     }
 }
 
+// ---- ABI 1.5 ----
+
+mvi_status addRoute(mvi_registrar* registrar, const mvi_route_decl* decl) noexcept {
+    if (registrar == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        if (!registrar->open) {
+            return MVI_BAD_STATE;
+        }
+        auto checked = registration::check_route(decl, progress(*registrar));
+        if (!checked.declaration) {
+            return refuse(registrar, std::move(checked.refusal));
+        }
+        if (auto taken = registrar->version->routeTaken(*checked.declaration)) {
+            return refuse(registrar, registration::route_taken(*checked.declaration, *taken));
+        }
+        registrar->version->addRoute(ServiceRoute{std::move(*checked.declaration)});
+        return MVI_OK;
+    } catch (const std::exception& error) {
+        return refuse(registrar, {MVI_ERROR, error.what()});
+    }
+}
+
+mvi_status routeAnswer(mvi_call* call, int32_t httpStatus, const mvi_field* headers,
+                       size_t headerCount, mvi_str body) noexcept {
+    if (call == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        if (call->answered) {
+            return MVI_BAD_STATE;
+        }
+        if (!call->route) {
+            call->problem = "route_answer answers a route call, not an entrypoint's";
+            return MVI_BAD_STATE;
+        }
+        if (httpStatus < 200 || httpStatus > 599) {
+            call->problem =
+                fmt::format("the service answered with status {}, not 200..599", httpStatus);
+            return MVI_INVALID_ARGUMENT;
+        }
+        if ((headers == nullptr && headerCount != 0) || headerCount > limits::kMaxAnswerHeaders ||
+            (body.data == nullptr && body.size != 0)) {
+            call->problem = fmt::format(
+                "the service answered with a malformed header list or body (at most {} headers)",
+                limits::kMaxAnswerHeaders);
+            return MVI_INVALID_ARGUMENT;
+        }
+        Fields fields;
+        for (size_t i = 0; i < headerCount; ++i) {
+            std::string_view name = view(headers[i].name);
+            std::string_view value = view(headers[i].value);
+            if (auto problem = answerHeaderProblem(name, value)) {
+                call->problem = "the service answered with a malformed header: " + *problem;
+                return MVI_INVALID_ARGUMENT;
+            }
+            fields.emplace_back(name, value);
+        }
+        call->answered = true;
+        call->raw = true;
+        call->status = httpStatus;
+        call->headers = std::move(fields);
+        call->rawBody.assign(body.data == nullptr ? "" : body.data, body.size);
+        return MVI_OK;
+    } catch (const std::exception& error) {
+        call->problem = error.what();
+        return MVI_ERROR;
+    }
+}
+
 const mvi_host_api kHostApi = {
     sizeof(mvi_host_api), addEntrypoint, addParameter, registrationError,
     callResult,           callError,     log,          notify,
     getParameter,         setParameter,  store,        callEvery,
-    callService,          setOnStop,     getEnv,
+    callService,          setOnStop,     getEnv,       addRoute,
+    routeAnswer,
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "plugin/ServiceRoute.h"
+
 namespace mvi::host {
 class ServiceVersion;
 }
@@ -32,6 +34,12 @@ struct mvi_call {
     nlohmann::json body;
     /// Why the plugin's answer was refused, if it was.
     std::string problem;
+    /// A call of a route (which may answer with route_answer).
+    bool route = false;
+    /// The answer came from route_answer: `status`, `headers` and `rawBody` hold it.
+    bool raw = false;
+    mvi::host::Fields headers;
+    std::string rawBody;
 };
 
 namespace mvi::host {

@@ -1,6 +1,7 @@
 #include "plugin/ServiceVersion.h"
 
 #include <Poco/File.h>
+#include <Poco/String.h>
 #include <fmt/format.h>
 #include <mvi/limits.hpp>
 
@@ -207,42 +208,180 @@ void ServiceVersion::attachLibrary(std::unique_ptr<SharedObject> library) {
     library_ = std::move(library);
 }
 
+std::shared_ptr<fault::CallWatchdog::Watch> ServiceVersion::watch(const std::string& what,
+                                                                  double timeoutSeconds,
+                                                                  const TimeoutAnswer* onTimeout) {
+    if (services_.watchdog == nullptr) {
+        return nullptr;
+    }
+    auto timeout = timeoutSeconds > 0
+                       ? std::chrono::milliseconds(static_cast<long long>(timeoutSeconds * 1000))
+                       : services_.callTimeout;
+    // Runs on the watchdog's thread while the call is still inside the plugin, which holds this
+    // version alive.
+    return services_.watchdog->begin(timeout, [this, what, timeout, onTimeout] {
+        ++stuck_;
+        if (state_.load() == VersionState::Draining) {
+            replaceServingProcess();
+        }
+        std::string message = fmt::format(
+            "{} did not return within {:g} s: its caller got 504 and the call is "
+            "counted as stuck until it returns",
+            what, std::chrono::duration<double>(timeout).count());
+        log(LogLevel::Warning, message);
+        notify(Severity::Warning, message, {}, 0);
+        if (onTimeout != nullptr) {
+            (*onTimeout)(CallResult{504, detail(message), true});
+        }
+    });
+}
+
+bool ServiceVersion::returnedLate(const std::shared_ptr<fault::CallWatchdog::Watch>& watch) {
+    if (watch && !services_.watchdog->end(watch)) {
+        --stuck_;
+        return true;
+    }
+    return false;
+}
+
 CallResult ServiceVersion::call(const Entrypoint& entrypoint, const nlohmann::json& arguments,
                                 const TimeoutAnswer* onTimeout) {
     auto started = std::chrono::steady_clock::now();
-    std::shared_ptr<fault::CallWatchdog::Watch> watch;
-    if (services_.watchdog != nullptr) {
-        auto timeout = entrypoint.timeoutSeconds > 0
-                           ? std::chrono::milliseconds(
-                                 static_cast<long long>(entrypoint.timeoutSeconds * 1000))
-                           : services_.callTimeout;
-        // Runs on the watchdog's thread while the call is still inside the plugin, which holds
-        // this version alive.
-        watch = services_.watchdog->begin(timeout, [this, &entrypoint, timeout, onTimeout] {
-            ++stuck_;
-            if (state_.load() == VersionState::Draining) {
-                replaceServingProcess();
-            }
-            std::string message = fmt::format(
-                "entrypoint {} did not return within {:g} s: its caller got 504 and the call is "
-                "counted as stuck until it returns",
-                entrypoint.name, std::chrono::duration<double>(timeout).count());
-            log(LogLevel::Warning, message);
-            notify(Severity::Warning, message, {}, 0);
-            if (onTimeout != nullptr) {
-                (*onTimeout)(CallResult{504, detail(message), true});
-            }
-        });
-    }
+    auto watched = watch("entrypoint " + entrypoint.name, entrypoint.timeoutSeconds, onTimeout);
     CallResult result = invoke(entrypoint, arguments);
-    if (watch && !services_.watchdog->end(watch)) {
-        --stuck_;
+    if (returnedLate(watched)) {
         result = CallResult{
             504, detail(fmt::format("entrypoint {} returned after its deadline", entrypoint.name)),
             onTimeout != nullptr};
     }
     entrypoint.stats->record(result.status, std::chrono::steady_clock::now() - started);
     return result;
+}
+
+RouteAnswer ServiceVersion::callRoute(const ServiceRoute& route, const RouteCall& request,
+                                      const TimeoutAnswer* onTimeout) {
+    auto started = std::chrono::steady_clock::now();
+    const std::string what = "route " + route.describe();
+    auto watched = watch(what, route.declaration.timeout_seconds, onTimeout);
+    RouteAnswer answer = invokeRoute(route, request);
+    if (returnedLate(watched)) {
+        answer = RouteAnswer::json(504, detail(what + " returned after its deadline"));
+        answer.answered = onTimeout != nullptr;
+    }
+    route.stats->record(answer.status, std::chrono::steady_clock::now() - started);
+    return answer;
+}
+
+RouteAnswer ServiceVersion::invokeRoute(const ServiceRoute& route, const RouteCall& request) {
+    const std::string what = "route " + route.describe();
+    try {
+        auto fields = [](const Fields& from) {
+            std::vector<mvi_field> to;
+            to.reserve(from.size());
+            for (const auto& [name, value] : from) {
+                to.push_back({{name.data(), name.size()}, {value.data(), value.size()}});
+            }
+            return to;
+        };
+        const std::vector<mvi_field> parameters = fields(request.parameters);
+        const std::vector<mvi_field> headers = fields(request.headers);
+        mvi_route_request passed{sizeof(mvi_route_request),
+                                 request.method,
+                                 {request.path.data(), request.path.size()},
+                                 parameters.data(),
+                                 parameters.size(),
+                                 {request.query.data(), request.query.size()},
+                                 headers.data(),
+                                 headers.size(),
+                                 {request.body.data(), request.body.size()}};
+        mvi_call call;
+        call.route = true;
+        mvi_status status;
+        {
+            fault::PhaseScope phase(phaseIndex_, fault::Phase::Entrypoint, route.describe());
+            status = route.declaration.handler(route.declaration.userdata, &call, &passed);
+        }
+        if (!call.answered) {
+            std::string reason = !call.problem.empty() ? call.problem
+                                 : status == MVI_OK
+                                     ? "the service returned without an answer"
+                                     : fmt::format("the service failed with status {}", status);
+            log(LogLevel::Error, fmt::format("{}: {}", what, reason));
+            return RouteAnswer::json(500, detail(reason));
+        }
+        if (!call.raw) {
+            return RouteAnswer::json(call.status,
+                                     call.status == 200 ? call.body : detail(std::move(call.body)));
+        }
+        RouteAnswer answer{call.status, std::move(call.headers), std::move(call.rawBody)};
+        bool typed = false;
+        for (const auto& [name, value] : answer.headers) {
+            typed = typed || Poco::icompare(name, "Content-Type") == 0;
+        }
+        if (!typed) {
+            answer.headers.emplace_back("Content-Type", "application/octet-stream");
+        }
+        return answer;
+    } catch (const std::exception& error) {
+        return RouteAnswer::json(
+            500, detail(fmt::format("host error while calling the service: {}", error.what())));
+    } catch (...) {
+        log(LogLevel::Error, what + ": an exception crossed the C ABI");
+        return RouteAnswer::json(
+            500, detail("the service let an exception cross the C ABI (only status codes may "
+                        "cross; the SDK's trampolines do this for you)"));
+    }
+}
+
+RouteMatch ServiceVersion::matchRoute(mvi_http_method method,
+                                      const std::vector<std::string>& segments) const {
+    const ServiceRoute* best = nullptr;
+    for (const ServiceRoute& route : routes_) {
+        if (route.matches(segments) && (best == nullptr || route.moreSpecificThan(*best))) {
+            best = &route;
+        }
+    }
+    RouteMatch match;
+    if (best == nullptr) {
+        return match;
+    }
+    match.pathFound = true;
+    const std::string shape = best->declaration.shape();
+    for (const ServiceRoute& route : routes_) {
+        if (route.declaration.shape() != shape) {
+            continue;
+        }
+        match.allowed += (match.allowed.empty() ? "" : ", ") + std::string(route.method());
+        if (route.declaration.method == method) {
+            match.route = &route;
+            route.matches(segments, &match.parameters);
+        }
+    }
+    return match;
+}
+
+std::optional<std::string> ServiceVersion::routeTaken(
+    const registration::RouteDeclaration& route) const {
+    const std::string shape = route.shape();
+    for (const ServiceRoute& other : routes_) {
+        if (other.declaration.method == route.method && other.declaration.shape() == shape) {
+            return "route " + other.describe();
+        }
+    }
+    if (route.segments.size() == 1 && entrypoint(route.segments.front().text) != nullptr) {
+        return fmt::format("entrypoint '{}'", route.segments.front().text);
+    }
+    return std::nullopt;
+}
+
+const ServiceRoute* ServiceVersion::routeNamed(const std::string& name) const {
+    for (const ServiceRoute& route : routes_) {
+        const auto& segments = route.declaration.segments;
+        if (segments.size() == 1 && segments.front().text == name) {
+            return &route;
+        }
+    }
+    return nullptr;
 }
 
 CallResult ServiceVersion::invoke(const Entrypoint& entrypoint, const nlohmann::json& arguments) {

@@ -24,6 +24,7 @@
 #include "notifications/NotificationStore.h"
 #include "plugin/ParameterSet.h"
 #include "plugin/PluginThreads.h"
+#include "plugin/ServiceRoute.h"
 #include "plugin/SharedObject.h"
 #include "plugin/TimerService.h"
 
@@ -106,6 +107,18 @@ struct HostServices {
     TimerService* timers = nullptr;
     /// Routes the calls a plugin makes to services (`call_service`); none: refused.
     ServiceCaller* caller = nullptr;
+};
+
+/// Which route of a version a request's method and path reach.
+struct RouteMatch {
+    /// The route; null when no route has the path (404) or none of its routes the method (405).
+    const ServiceRoute* route = nullptr;
+    /// Whether a route has the path (so a null `route` is a 405).
+    bool pathFound = false;
+    /// The methods of the matched path, comma-separated: the `Allow` header of a 405.
+    std::string allowed;
+    /// The values of the route's `{name}` segments.
+    Fields parameters;
 };
 
 /// The calls a version answered, as counted by the dispatcher.
@@ -193,6 +206,14 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// All entrypoints by name.
     const std::map<std::string, Entrypoint>& entrypoints() const { return entrypoints_; }
 
+    /// Its routes, in the order they were declared.
+    const std::vector<ServiceRoute>& routes() const { return routes_; }
+
+    /// The route a request with `method` and path `segments` (below the service) reaches: when
+    /// several paths match, the most specific (see ServiceRoute::moreSpecificThan) decides, and
+    /// only its methods count.
+    RouteMatch matchRoute(mvi_http_method method, const std::vector<std::string>& segments) const;
+
     ParameterSet& parameters() { return parameters_; }
     const ParameterSet& parameters() const { return parameters_; }
 
@@ -203,6 +224,12 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     /// is counted as stuck; when it returns at last its result has `answered` set.
     CallResult call(const Entrypoint& entrypoint, const nlohmann::json& arguments,
                     const TimeoutAnswer* onTimeout = nullptr);
+
+    /// Calls route `route` (one of `routes()`) with `request` and checks its answer, like
+    /// `call`: never throws, counts the call in the route's `stats`, and answers 504 through
+    /// `onTimeout` when it passes its deadline. Failures are JSON answers with a `detail`.
+    RouteAnswer callRoute(const ServiceRoute& route, const RouteCall& request,
+                          const TimeoutAnswer* onTimeout = nullptr);
 
     /// Stores monitoring values (a JSON object of variables) for this version with one
     /// timestamp (in durable mode, waits until they are committed). Returns false when the
@@ -250,6 +277,14 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
 
     /// Records a declared entrypoint. Returns false when the name is taken.
     bool addEntrypoint(Entrypoint entrypoint);
+    /// Records a declared route (checked by mvi/registration.hpp and against `routeTaken`).
+    void addRoute(ServiceRoute route) { routes_.push_back(std::move(route)); }
+    /// What already has the method and path of `route` ("route GET /x/{id}", "entrypoint
+    /// 'x'"), or nothing.
+    std::optional<std::string> routeTaken(const registration::RouteDeclaration& route) const;
+    /// The one-segment route whose path is `/<name>`, or nullptr: an entrypoint may not take
+    /// its name.
+    const ServiceRoute* routeNamed(const std::string& name) const;
 
   private:
     /// A draining version with stuck calls can never finish: asks for a fresh serving process.
@@ -266,6 +301,17 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
                                               const nlohmann::json& answer);
     /// `call` without the measuring.
     CallResult invoke(const Entrypoint& entrypoint, const nlohmann::json& arguments);
+    /// `callRoute` without the measuring.
+    RouteAnswer invokeRoute(const ServiceRoute& route, const RouteCall& request);
+
+    /// Starts watching a call of `what` ("entrypoint x", "route GET /x") for its deadline
+    /// (`timeoutSeconds`, 0: the host's default): past it, the call is counted stuck, logged,
+    /// notified and answered 504 through `onTimeout`. Null when the host watches no calls.
+    std::shared_ptr<fault::CallWatchdog::Watch> watch(const std::string& what,
+                                                      double timeoutSeconds,
+                                                      const TimeoutAnswer* onTimeout);
+    /// Ends `watch`; true when the call had passed its deadline (it is no longer stuck).
+    bool returnedLate(const std::shared_ptr<fault::CallWatchdog::Watch>& watch);
 
     /// Cancels the version's periodic tasks (a run in progress finishes).
     void stopTimers() noexcept;
@@ -317,6 +363,7 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     VersionCalls calls_;
     std::atomic<std::uint64_t> stuck_{0};
     std::map<std::string, Entrypoint> entrypoints_;
+    std::vector<ServiceRoute> routes_;
     ParameterSet parameters_;
     std::unique_ptr<SharedObject> library_;
     std::shared_ptr<PluginThreads::Library> threads_;

@@ -107,12 +107,17 @@
   // Requests counted per version at each poll, for the rate and its sparkline.
   const history = new Map();
 
+  /** Every entrypoint and route of a version, each with its `stats`. */
+  function callables(entry) {
+    return entry.entrypoints.concat(entry.routes || []);
+  }
+
   function secondsOf(entry) {
-    return entry.entrypoints.reduce((sum, entrypoint) => sum + (entrypoint.stats ? entrypoint.stats.seconds : 0), 0);
+    return callables(entry).reduce((sum, callable) => sum + (callable.stats ? callable.stats.seconds : 0), 0);
   }
 
   function callsOf(entry) {
-    return entry.entrypoints.reduce((sum, entrypoint) => sum + (entrypoint.stats ? entrypoint.stats.requests : 0), 0);
+    return callables(entry).reduce((sum, callable) => sum + (callable.stats ? callable.stats.requests : 0), 0);
   }
 
   /** Mean milliseconds per call since the previous poll (over all time when none came since). */
@@ -126,15 +131,28 @@
     return last && last.calls ? (last.seconds / last.calls) * 1000 : null;
   }
 
+  /** The versions whose entrypoint details are open. */
+  const openDetails = new Set();
+
   function entrypointDetails(entry) {
-    if (!entry.entrypoints.length) return null;
-    return el("details", {}, el("summary", {}, `${entry.entrypoints.length} entrypoint(s)`),
+    // Entrypoints, then the service's own routes (method and path), with their counters.
+    const rows = entry.entrypoints.map((entrypoint) => [`${entrypoint.method} ${entrypoint.name}`, entrypoint.stats])
+      .concat((entry.routes || []).map((route) => [`${route.method} ${route.path}`, route.stats]));
+    if (!rows.length) return null;
+    const routes = (entry.routes || []).length;
+    const summary = `${entry.entrypoints.length} entrypoint(s)` + (routes ? `, ${routes} route(s)` : "");
+    // The table is rebuilt at every poll: details a user opened stay open.
+    const key = svcOf(entry);
+    return el("details", {
+      open: openDetails.has(key),
+      ontoggle: (event) => { if (event.target.open) openDetails.add(key); else openDetails.delete(key); },
+    }, el("summary", {}, summary),
       el("table", { class: "entrypoints" },
-        el("thead", {}, el("tr", {}, ["Entrypoint", "Calls", "4xx", "5xx", "Mean ms"].map((h) => el("th", {}, h)))),
-        el("tbody", {}, entry.entrypoints.map((entrypoint) => {
-          const stats = entrypoint.stats || { requests: 0, client_errors: 0, errors: 0, seconds: 0 };
+        el("thead", {}, el("tr", {}, ["Entrypoint or route", "Calls", "4xx", "5xx", "Mean ms"].map((h) => el("th", {}, h)))),
+        el("tbody", {}, rows.map(([label, counted]) => {
+          const stats = counted || { requests: 0, client_errors: 0, errors: 0, seconds: 0 };
           return el("tr", {},
-            el("td", {}, `${entrypoint.method} ${entrypoint.name}`),
+            el("td", {}, label),
             el("td", { class: "num" }, stats.requests),
             el("td", { class: "num" }, stats.client_errors),
             el("td", { class: "num" }, stats.errors),

@@ -12,7 +12,7 @@
 
 TEST(AbiVersionTable, AbiVersion) {
     EXPECT_EQ(MVI_ABI_VERSION_MAJOR, 1);
-    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 4);
+    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 5);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(1, 0), 0x00010000u);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(2, 3), 0x00020003u);
     EXPECT_EQ(MVI_ABI_VERSION_GET_MAJOR(0x00020003u), 2u);
@@ -48,6 +48,8 @@ TEST(AbiVersionTable, Severities) {
 TEST(AbiVersionTable, HttpMethods) {
     EXPECT_EQ(MVI_METHOD_POST, 0);
     EXPECT_EQ(MVI_METHOD_GET, 1);
+    EXPECT_EQ(MVI_METHOD_PUT, 2);     // 1.5
+    EXPECT_EQ(MVI_METHOD_DELETE, 3);  // 1.5
 }
 
 TEST(AbiVersionTable, SymbolNames) {
@@ -74,8 +76,11 @@ TEST(AbiLayout, HostApiHasTellsEachMinorsFunctions) {
     table.size = offsetof(mvi_host_api, get_env);  // a host of ABI 1.2 or 1.3
     EXPECT_TRUE(MVI_HOST_API_HAS(&table, set_on_stop));
     EXPECT_FALSE(MVI_HOST_API_HAS(&table, get_env));
-    table.size = sizeof(mvi_host_api);
+    table.size = offsetof(mvi_host_api, add_route);  // a host of ABI 1.4
     EXPECT_TRUE(MVI_HOST_API_HAS(&table, get_env));
+    EXPECT_FALSE(MVI_HOST_API_HAS(&table, add_route));
+    table.size = sizeof(mvi_host_api);
+    EXPECT_TRUE(MVI_HOST_API_HAS(&table, route_answer));
 }
 
 TEST(AbiTypes, StructsAreStandardLayout) {
@@ -99,7 +104,10 @@ TEST(AbiLayout, SizesOnLp64) {
     EXPECT_EQ(sizeof(mvi_notification), 56u);
     EXPECT_EQ(sizeof(mvi_timer_decl), 56u);
     EXPECT_EQ(sizeof(mvi_service_call), 72u);
-    EXPECT_EQ(sizeof(mvi_host_api), 120u);
+    EXPECT_EQ(sizeof(mvi_host_api), 136u);
+    EXPECT_EQ(sizeof(mvi_field), 32u);          // 1.5
+    EXPECT_EQ(sizeof(mvi_route_request), 96u);  // 1.5
+    EXPECT_EQ(sizeof(mvi_route_decl), 88u);     // 1.5
 }
 
 TEST(AbiLayout, OffsetsOnLp64) {
@@ -157,9 +165,31 @@ TEST(AbiLayout, OffsetsOnLp64) {
     EXPECT_EQ(offsetof(mvi_host_api, notify), 56u);
     EXPECT_EQ(offsetof(mvi_host_api, get_parameter), 64u);
     EXPECT_EQ(offsetof(mvi_host_api, set_parameter), 72u);
-    EXPECT_EQ(offsetof(mvi_host_api, store), 80u);         // 1.1
-    EXPECT_EQ(offsetof(mvi_host_api, call_every), 88u);    // 1.1
-    EXPECT_EQ(offsetof(mvi_host_api, call_service), 96u);  // 1.1
-    EXPECT_EQ(offsetof(mvi_host_api, set_on_stop), 104u);  // 1.2
-    EXPECT_EQ(offsetof(mvi_host_api, get_env), 112u);      // 1.4
+    EXPECT_EQ(offsetof(mvi_host_api, store), 80u);          // 1.1
+    EXPECT_EQ(offsetof(mvi_host_api, call_every), 88u);     // 1.1
+    EXPECT_EQ(offsetof(mvi_host_api, call_service), 96u);   // 1.1
+    EXPECT_EQ(offsetof(mvi_host_api, set_on_stop), 104u);   // 1.2
+    EXPECT_EQ(offsetof(mvi_host_api, get_env), 112u);       // 1.4
+    EXPECT_EQ(offsetof(mvi_host_api, add_route), 120u);     // 1.5
+    EXPECT_EQ(offsetof(mvi_host_api, route_answer), 128u);  // 1.5
+
+    EXPECT_EQ(offsetof(mvi_field, name), 0u);  // 1.5
+    EXPECT_EQ(offsetof(mvi_field, value), 16u);
+    EXPECT_EQ(offsetof(mvi_route_request, size), 0u);
+    EXPECT_EQ(offsetof(mvi_route_request, method), 8u);
+    EXPECT_EQ(offsetof(mvi_route_request, path), 16u);
+    EXPECT_EQ(offsetof(mvi_route_request, path_parameters), 32u);
+    EXPECT_EQ(offsetof(mvi_route_request, path_parameter_count), 40u);
+    EXPECT_EQ(offsetof(mvi_route_request, query), 48u);
+    EXPECT_EQ(offsetof(mvi_route_request, headers), 64u);
+    EXPECT_EQ(offsetof(mvi_route_request, header_count), 72u);
+    EXPECT_EQ(offsetof(mvi_route_request, body), 80u);
+    EXPECT_EQ(offsetof(mvi_route_decl, size), 0u);
+    EXPECT_EQ(offsetof(mvi_route_decl, method), 8u);
+    EXPECT_EQ(offsetof(mvi_route_decl, path), 16u);
+    EXPECT_EQ(offsetof(mvi_route_decl, description), 32u);
+    EXPECT_EQ(offsetof(mvi_route_decl, content_type), 48u);
+    EXPECT_EQ(offsetof(mvi_route_decl, handler), 64u);
+    EXPECT_EQ(offsetof(mvi_route_decl, userdata), 72u);
+    EXPECT_EQ(offsetof(mvi_route_decl, timeout_seconds), 80u);
 }

@@ -128,21 +128,32 @@ class Dashboard(unittest.TestCase):
         rows = self.browser.find_elements(By.CSS_SELECTOR, f'tr[data-service="{svc}"]')
         return rows[0] if rows else None
 
+    def in_row(self, svc, expression, *more):
+        """`expression` (JavaScript, of `row`) for the row of `svc`, read in one step: the table
+        is rebuilt at every poll, so an element found earlier may be gone by the next call."""
+        return self.browser.execute_script(
+            "const row = document.querySelector(`tr[data-service='${arguments[0]}']`);"
+            f"return row ? ({expression}) : null;", svc, *more)
+
     def status_of(self, svc):
-        row = self.row(svc)
-        return row.find_element(By.CSS_SELECTOR, "[data-status]").text if row else None
+        return self.in_row(svc, "row.querySelector('[data-status]').innerText")
 
     def role_of(self, svc):
-        row = self.row(svc)
-        return row.find_elements(By.XPATH, "./td")[2].text if row else None
+        return self.in_row(svc, "row.querySelectorAll(':scope > td')[2].innerText")
 
     def click_in_row(self, svc, label):
-        row = self.row(svc)
-        for button in row.find_elements(By.TAG_NAME, "button"):
-            if button.text == label:
+        # Found and clicked in two steps (a confirm() dialog blocks the page's script), again
+        # when the table was rebuilt in between.
+        for _ in range(5):
+            button = wait_for(lambda: self.in_row(
+                svc, "[...row.querySelectorAll('button')].find((b) => b.innerText === arguments[1])"
+                " || null", label), f"the {label} button of {svc}")
+            try:
                 button.click()
                 return
-        raise AssertionError(f"no {label} button for {svc}")
+            except StaleElementReferenceException:
+                continue
+        raise AssertionError(f"the {label} button of {svc} kept changing")
 
     def test_01_services_are_listed_with_their_state(self):
         self.go("#/services")
@@ -194,8 +205,10 @@ class Dashboard(unittest.TestCase):
         # The host's counters reach the table by themselves, per version and per entrypoint.
         wait_for(lambda: self.row("uploaded_2.0.0").find_elements(By.XPATH, "./td")[6].text == "1",
                  "the call counted")
-        self.row("uploaded_2.0.0").find_element(By.TAG_NAME, "summary").click()
-        wait_for(lambda: "POST hello" in self.row("uploaded_2.0.0").find_element(By.CSS_SELECTOR, "table.entrypoints").text,
+        # The details stay open across the table's refreshes.
+        self.in_row("uploaded_2.0.0", "row.querySelector('summary').click()")
+        wait_for(lambda: "POST hello" in (self.in_row(
+            "uploaded_2.0.0", "row.querySelector('table.entrypoints').innerText") or ""),
                  "the entrypoint's line")
         self.screenshot("deployed")
 

@@ -83,15 +83,15 @@ TEST_F(MirrorTest, AFullQueueDropsAndCountsWithoutWaiting) {
     {
         auto owner = dispatcher(2, 1);
         Mirror& mirror = owner->mirror();
-        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}, nullptr}));
         // The single worker is inside the shadow now; the next two copies wait in the queue.
         ASSERT_TRUE(mvi::test::waitFor([] {
             std::lock_guard lock(gate.mutex);
             return gate.entered == 1;
         }));
-        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
-        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
-        EXPECT_FALSE(mirror.enqueue({version, "work", json::object(), {}}));
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}, nullptr}));
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}, nullptr}));
+        EXPECT_FALSE(mirror.enqueue({version, "work", json::object(), {}, nullptr}));
         EXPECT_EQ(mirror.dropped(), 1u);
         {
             std::lock_guard lock(gate.mutex);
@@ -108,8 +108,8 @@ TEST_F(MirrorTest, FailuresAndMissingEntrypointsAreCounted) {
     auto version = shadow(failingHandler);
     auto owner = dispatcher(8, 2);
     Mirror& mirror = owner->mirror();
-    EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
-    EXPECT_TRUE(mirror.enqueue({version, "absent", json::object(), {}}));
+    EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}, nullptr}));
+    EXPECT_TRUE(mirror.enqueue({version, "absent", json::object(), {}, nullptr}));
     ASSERT_TRUE(mvi::test::waitFor([&] { return mirror.sent() == 2; }));
     EXPECT_EQ(mirror.failed(), 2u);
     EXPECT_EQ(stats(*version)["mirror_errors"], 2);
@@ -120,12 +120,12 @@ TEST_F(MirrorTest, StopServesWhatIsQueuedThenRefusesNewCopies) {
     auto owner = dispatcher(8, 1);
     Mirror& mirror = owner->mirror();
     for (int i = 0; i < 4; ++i) {
-        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}, nullptr}));
     }
     EXPECT_EQ(mirror.stop(Mirror::Clock::now() + std::chrono::seconds(20)), 0u);
     EXPECT_EQ(mirror.sent(), 4u);
     EXPECT_EQ(mirror.dropped(), 0u);
-    EXPECT_FALSE(mirror.enqueue({version, "work", json::object(), {}}));
+    EXPECT_FALSE(mirror.enqueue({version, "work", json::object(), {}, nullptr}));
     EXPECT_EQ(mirror.dropped(), 1u);
     // Every copy let go of its shadow.
     EXPECT_EQ(version.use_count(), 1);
@@ -136,7 +136,7 @@ TEST_F(MirrorTest, StopDropsWhatIsStillQueuedAtItsDeadline) {
     auto owner = dispatcher(8, 1);
     Mirror& mirror = owner->mirror();
     for (int i = 0; i < 5; ++i) {
-        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}}));
+        EXPECT_TRUE(mirror.enqueue({version, "work", json::object(), {}, nullptr}));
     }
     std::size_t dropped = mirror.stop(Mirror::Clock::now() + std::chrono::milliseconds(150));
     EXPECT_GE(dropped, 2u);

@@ -29,6 +29,17 @@ inline constexpr std::size_t kMaxNameBytes = 128;
 /// The most entrypoints one service declares.
 inline constexpr std::size_t kMaxEntrypoints = 1024;
 
+/// The most routes one service declares (ABI 1.5).
+inline constexpr std::size_t kMaxRoutes = 256;
+
+/// The most segments of a route's path, and its longest text.
+inline constexpr std::size_t kMaxRouteSegments = 16;
+inline constexpr std::size_t kMaxRoutePathBytes = 1024;
+
+/// The most headers a route's answer carries, and the most bytes of one header's name and value.
+inline constexpr std::size_t kMaxAnswerHeaders = 64;
+inline constexpr std::size_t kMaxAnswerHeaderBytes = 8 * 1024;
+
 /// The most runtime parameters one service declares.
 inline constexpr std::size_t kMaxParameters = 1024;
 

@@ -59,7 +59,7 @@ extern "C" {
 
 /** The ABI version this header describes (see the policy above). Since 1.0. */
 #define MVI_ABI_VERSION_MAJOR 1
-#define MVI_ABI_VERSION_MINOR 4
+#define MVI_ABI_VERSION_MINOR 5
 
 /** Packs a major and minor into the value mvi_plugin_abi_version returns. Since 1.0. */
 #define MVI_ABI_VERSION_PACK(major, minor) \
@@ -124,10 +124,13 @@ typedef int32_t mvi_severity;
 #define MVI_SEVERITY_WARNING 1
 #define MVI_SEVERITY_CRITICAL 2
 
-/** HTTP methods an entrypoint can be called with. Since 1.0. */
+/** HTTP methods an entrypoint (POST, GET) or a route (any of them) is called with. POST and
+ *  GET since 1.0, PUT and DELETE since 1.5. */
 typedef int32_t mvi_http_method;
 #define MVI_METHOD_POST 0
 #define MVI_METHOD_GET 1
+#define MVI_METHOD_PUT 2
+#define MVI_METHOD_DELETE 3
 
 /** The host's handle for one loaded version of a service. OWNERSHIP: the host's. LIFETIME: from
  *  the mvi_plugin_register call that hands it over until the library is closed; a plugin may keep
@@ -283,6 +286,64 @@ typedef struct mvi_service_call {
     mvi_str arguments;
 } mvi_service_call;
 
+/** A header or a named value: both borrowed. Since 1.5. */
+typedef struct mvi_field {
+    mvi_str name;
+    mvi_str value;
+} mvi_field;
+
+/** One request to a route of the service, handed to its handler. Everything is borrowed for the
+ *  handler call (copy what must outlive it). Since 1.5. */
+typedef struct mvi_route_request {
+    size_t size;
+    /** The method it was called with (one the route declares). */
+    mvi_http_method method;
+    /** The path below the service, percent-decoded, with a leading `/` and no empty segments
+     *  (`/images/7` for `/services/<svc>/images/7`). */
+    mvi_str path;
+    /** The values of the route's `{name}` segments, in the order they appear in its path. */
+    const mvi_field* path_parameters;
+    size_t path_parameter_count;
+    /** The raw query string, without `?` (may be empty; still percent-encoded). */
+    mvi_str query;
+    /** The request's headers as sent (names in the case the client used), in order. */
+    const mvi_field* headers;
+    size_t header_count;
+    /** The request body's bytes (any content, not necessarily text; empty for none). */
+    mvi_str body;
+} mvi_route_request;
+
+/** A route handler. It answers with exactly one of mvi_host_api.route_answer or
+ *  mvi_host_api.call_error (a JSON error body), then returns MVI_OK; returning anything else
+ *  without an answer makes the host answer 500. THREADING: called concurrently from any host
+ *  thread; must not throw or longjmp out. Since 1.5. */
+typedef mvi_status (*mvi_plugin_route_fn)(mvi_plugin_userdata* userdata, mvi_call* call,
+                                          const mvi_route_request* request);
+
+/** Declaration of one route of the service, passed to mvi_host_api.add_route: the service
+ *  answers `METHOD /services/<svc><path>` itself, with any status, headers and body. Strings are
+ *  copied by the host during that call. Since 1.5. */
+typedef struct mvi_route_decl {
+    size_t size;
+    /** MVI_METHOD_GET, _POST, _PUT or _DELETE. */
+    mvi_http_method method;
+    /** `/segment/...`: literal segments (letters, digits, `-`, `_`, `.`; not `.` or `..`) and
+     *  `{name}` parameters (a name as for entrypoints), at most 16 segments. The first segment is
+     *  literal and none of the host's own (`docs`, `openapi.json`, `static`, or starting with
+     *  `~`); a one-segment path must not be an entrypoint's name. */
+    mvi_str path;
+    /** Human-readable description for generated docs (may be empty). */
+    mvi_str description;
+    /** The content type the route answers with, for the docs (may be empty). */
+    mvi_str content_type;
+    /** The handler; must stay callable until the library is closed. */
+    mvi_plugin_route_fn handler;
+    /** Passed back to `handler` unchanged; owned by the plugin. */
+    mvi_plugin_userdata* userdata;
+    /** Seconds a call may run (as for entrypoints); 0 takes the host's default. */
+    double timeout_seconds;
+} mvi_route_decl;
+
 /** The functions the host implements, handed to mvi_plugin_register. OWNERSHIP: the host's.
  *  LIFETIME: until the library is closed; a plugin may keep the pointer in a global.
  *  The table only grows at the end: check `size` before using a field added after 1.0.
@@ -402,6 +463,27 @@ typedef struct mvi_host_api {
      *  mvi_plugin_register too (a service configures itself while it registers). Since 1.4. */
     mvi_status (*get_env)(mvi_host* host, mvi_str name, mvi_plugin_receive_fn receive,
                           mvi_plugin_buffer* buffer);
+
+    /* ---- added in 1.5 ---- */
+
+    /** Declares a route (see mvi_route_decl). Returns MVI_ALREADY_EXISTS for a method and path
+     *  declared already (paths differing only in parameter names are the same path) or a path
+     *  that is an entrypoint's, MVI_INVALID_ARGUMENT for a bad path, method or deadline, a NULL
+     *  handler or a declaration past the host's bounds, MVI_BAD_STATE outside registration. An
+     *  entrypoint declared later whose name is a one-segment route's path is refused the same
+     *  way. Only during mvi_plugin_register, on its thread. Since 1.5. */
+    mvi_status (*add_route)(mvi_registrar* registrar, const mvi_route_decl* decl);
+
+    /** Answers a route call: `http_status` in 200..599, `headers` (may be NULL when
+     *  `header_count` is 0) and the body's bytes, all copied by the host. Header names are HTTP
+     *  tokens and values hold no control character but tab; `Content-Length`,
+     *  `Transfer-Encoding` and `Connection` are the host's. Without a `Content-Type` header the
+     *  answer has `application/octet-stream`. Returns MVI_INVALID_ARGUMENT for a status out of
+     *  range or a malformed header (the host then answers 500 and says why in the version's
+     *  log), MVI_BAD_STATE when an answer was already given. Only inside a route handler, on
+     *  its thread. Since 1.5. */
+    mvi_status (*route_answer)(mvi_call* call, int32_t http_status, const mvi_field* headers,
+                               size_t header_count, mvi_str body);
 } mvi_host_api;
 
 /* ---- the symbols a plugin exports (and nothing else) ---- */

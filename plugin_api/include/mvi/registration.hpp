@@ -69,6 +69,50 @@ struct EntrypointDeclaration {
     bool strict_arguments = false;     ///< 1.3: undeclared arguments are refused, not ignored.
 };
 
+/// One segment of a route's path: literal text or a `{name}` parameter.
+struct RouteSegment {
+    std::string text;        ///< The literal text, or the parameter's name.
+    bool parameter = false;  ///< Whether it is a parameter.
+};
+
+/// A route declaration that passed the checks, copied out of the plugin's struct.
+struct RouteDeclaration {
+    mvi_http_method method;              ///< GET, POST, PUT or DELETE.
+    std::string path;                    ///< As declared: `/images/{id}`.
+    std::vector<RouteSegment> segments;  ///< Its segments (at least one, the first literal).
+    std::string description;             ///< Description for the docs.
+    std::string content_type;            ///< Declared answer content type (may be empty).
+    mvi_plugin_route_fn handler;         ///< The C handler (not NULL).
+    mvi_plugin_userdata* userdata;       ///< Passed back to the handler.
+    double timeout_seconds = 0;          ///< The call's deadline; 0: the host's default.
+
+    /// The path with every parameter written `{}`: two routes of one method with the same shape
+    /// are the same route.
+    std::string shape() const {
+        std::string result;
+        for (const RouteSegment& segment : segments) {
+            result += segment.parameter ? "/{}" : "/" + segment.text;
+        }
+        return result;
+    }
+};
+
+/// The name of a method of a route ("GET"); "?" for an unknown one.
+inline const char* method_name(mvi_http_method method) noexcept {
+    switch (method) {
+        case MVI_METHOD_GET:
+            return "GET";
+        case MVI_METHOD_POST:
+            return "POST";
+        case MVI_METHOD_PUT:
+            return "PUT";
+        case MVI_METHOD_DELETE:
+            return "DELETE";
+        default:
+            return "?";
+    }
+}
+
 /// A parameter declaration that passed the checks, copied out of the plugin's struct.
 struct ParameterDeclaration {
     std::string name;              ///< Parameter name.
@@ -94,6 +138,8 @@ struct Registration {
     std::size_t entrypoints = 0;
     /// How many parameters were accepted so far.
     std::size_t parameters = 0;
+    /// How many routes were accepted so far.
+    std::size_t routes = 0;
 };
 
 /// Checks entrypoint declaration `decl` (which may be NULL) of `registration`. A name that is
@@ -105,6 +151,15 @@ inline Checked<EntrypointDeclaration> check_entrypoint(const mvi_entrypoint_decl
 /// taken already is not detected here: see declared_twice().
 inline Checked<ParameterDeclaration> check_parameter(const mvi_parameter_decl* decl,
                                                      const Registration& registration);
+
+/// Checks route declaration `decl` (which may be NULL) of `registration`. A route declared
+/// twice, or one whose path is an entrypoint's, is not detected here: see route_taken().
+inline Checked<RouteDeclaration> check_route(const mvi_route_decl* decl,
+                                             const Registration& registration);
+
+/// The refusal of route `route` because `what` ("route GET /x", "entrypoint 'x'") has its
+/// method and path.
+inline Refusal route_taken(const RouteDeclaration& route, std::string_view what);
 
 /// The refusal of a declaration whose name (`kind`: "entrypoint" or "parameter") is taken.
 inline Refusal declared_twice(std::string_view kind, std::string_view name);
@@ -289,6 +344,114 @@ inline ParameterDeclaration parameter(const mvi_parameter_decl& decl,
     return {std::move(name), std::move(value), std::move(schema), decl.exposed, monitor};
 }
 
+/// The segments of route path `path`, or the reason it is refused.
+inline std::vector<RouteSegment> route_segments(std::string_view path, const std::string& quoted) {
+    auto refuse = [&quoted](const std::string& why) {
+        return Refusal{MVI_INVALID_ARGUMENT, fmt::format("{}: {}", quoted, why)};
+    };
+    if (path.size() > limits::kMaxRoutePathBytes) {
+        throw refuse(fmt::format("the path is longer than {} bytes", limits::kMaxRoutePathBytes));
+    }
+    if (path.empty() || path.front() != '/') {
+        throw refuse("the path must start with /");
+    }
+    std::vector<RouteSegment> segments;
+    std::size_t start = 1;
+    while (start <= path.size()) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string_view::npos) {
+            end = path.size();
+        }
+        const std::string_view text = path.substr(start, end - start);
+        if (text.empty()) {
+            throw refuse("the path has an empty segment");
+        }
+        if (text.front() == '{') {
+            if (text.size() < 3 || text.back() != '}' ||
+                !is_member_name(text.substr(1, text.size() - 2))) {
+                throw refuse(
+                    fmt::format("'{}' is not a parameter: {{name}} with a name of "
+                                "lowercase letters, digits and underscores",
+                                limits::shorten(text)));
+            }
+            const std::string name(text.substr(1, text.size() - 2));
+            for (const RouteSegment& other : segments) {
+                if (other.parameter && other.text == name) {
+                    throw refuse(fmt::format("parameter '{}' is named twice", name));
+                }
+            }
+            segments.push_back({name, true});
+        } else {
+            for (const char c : text) {
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.')) {
+                    throw refuse(
+                        fmt::format("segment '{}' may hold only letters, digits, '-', "
+                                    "'_' and '.'",
+                                    limits::shorten(text)));
+                }
+            }
+            if (text == "." || text == "..") {
+                throw refuse("a segment must not be . or ..");
+            }
+            segments.push_back({std::string(text), false});
+        }
+        start = end + 1;
+    }
+    if (segments.size() > limits::kMaxRouteSegments) {
+        throw refuse(fmt::format("the path has more than {} segments", limits::kMaxRouteSegments));
+    }
+    const RouteSegment& first = segments.front();
+    if (first.parameter) {
+        throw refuse(
+            "the first segment must be literal (a parameter there would take the "
+            "names of entrypoints and of the host's own routes)");
+    }
+    if (first.text == "docs" || first.text == "openapi.json" || first.text == "static") {
+        throw refuse(
+            fmt::format("/{} belongs to the host (the API docs, the OpenAPI document "
+                        "and static files of the version)",
+                        first.text));
+    }
+    return segments;
+}
+
+inline RouteDeclaration route(const mvi_route_decl& decl, const Registration& registration) {
+    const std::string_view path = view(decl.path);
+    const std::string quoted =
+        fmt::format("route {} {}", method_name(decl.method), limits::shorten(path));
+    if (registration.routes >= limits::kMaxRoutes) {
+        throw Refusal{MVI_INVALID_ARGUMENT, fmt::format("{}: a service declares at most {} routes",
+                                                        quoted, limits::kMaxRoutes)};
+    }
+    if (decl.method != MVI_METHOD_GET && decl.method != MVI_METHOD_POST &&
+        decl.method != MVI_METHOD_PUT && decl.method != MVI_METHOD_DELETE) {
+        throw Refusal{MVI_INVALID_ARGUMENT,
+                      fmt::format("{} has unknown method {}", quoted, decl.method)};
+    }
+    if (decl.handler == nullptr) {
+        throw Refusal{MVI_INVALID_ARGUMENT, quoted + " has no handler"};
+    }
+    std::vector<RouteSegment> segments = route_segments(path, quoted);
+    require_size(quoted + ": description", decl.description, limits::kMaxDescriptionBytes);
+    require_size(quoted + ": content type", decl.content_type, limits::kMaxNameBytes);
+    const double seconds = decl.timeout_seconds;
+    if (!std::isfinite(seconds) || seconds < 0 || seconds > kMaxTimeoutSeconds) {
+        throw Refusal{MVI_INVALID_ARGUMENT,
+                      fmt::format("{}: timeout_seconds must be a number of seconds from 0 (the "
+                                  "host's default) to {:g}, not {}",
+                                  quoted, kMaxTimeoutSeconds, seconds)};
+    }
+    return {decl.method,
+            std::string(path),
+            std::move(segments),
+            std::string(view(decl.description)),
+            std::string(view(decl.content_type)),
+            decl.handler,
+            decl.userdata,
+            seconds};
+}
+
 // Runs `check` and turns what it throws into the refusal of a Checked result.
 template <class Declaration, class Check>
 Checked<Declaration> checked(Check&& check) noexcept {
@@ -326,6 +489,24 @@ inline Checked<ParameterDeclaration> check_parameter(const mvi_parameter_decl* d
     }
     return detail::checked<ParameterDeclaration>(
         [&] { return detail::parameter(*decl, registration); });
+}
+
+inline Checked<RouteDeclaration> check_route(const mvi_route_decl* decl,
+                                             const Registration& registration) {
+    if (decl == nullptr || !MVI_HAS_FIELD(mvi_route_decl, decl, timeout_seconds)) {
+        return {std::nullopt,
+                {MVI_INVALID_ARGUMENT, "route declaration is NULL or smaller than the ABI's"}};
+    }
+    if (registration.abi_minor < 5) {
+        return {std::nullopt,
+                {MVI_INVALID_ARGUMENT, "routes need a plugin built for ABI 1.5 or later"}};
+    }
+    return detail::checked<RouteDeclaration>([&] { return detail::route(*decl, registration); });
+}
+
+inline Refusal route_taken(const RouteDeclaration& route, std::string_view what) {
+    return {MVI_ALREADY_EXISTS, fmt::format("route {} {} is taken by {}", method_name(route.method),
+                                            limits::shorten(route.path), what)};
 }
 
 inline Refusal declared_twice(std::string_view kind, std::string_view name) {

@@ -28,6 +28,7 @@
 #include <mvi/limits.hpp>
 #include <mvi/log.hpp>
 #include <mvi/registration.hpp>
+#include <mvi/route.hpp>
 #include <mvi/schema.hpp>
 #include <mvi/store.hpp>
 
@@ -52,13 +53,8 @@
 
 namespace mvi {
 
-/// The HTTP method an entrypoint is called with.
-enum class Method : std::int32_t {
-    Post = MVI_METHOD_POST,  ///< Arguments come from the JSON body (the default).
-    Get = MVI_METHOD_GET,    ///< Arguments come from the query string.
-};
-
 class Service;
+class Route;
 
 namespace detail {
 
@@ -67,6 +63,8 @@ inline mvi_status register_service(const mvi_host_api* api, mvi_host* host,
                                    mvi_registrar* registrar, void (*setup)(Service&)) noexcept;
 inline mvi_status entrypoint_trampoline(mvi_plugin_userdata* userdata, mvi_call* call,
                                         mvi_str arguments) noexcept;
+inline mvi_status route_trampoline(mvi_plugin_userdata* userdata, mvi_call* call,
+                                   const mvi_route_request* request) noexcept;
 
 inline mvi_status stop_trampoline(mvi_plugin_userdata* userdata) noexcept;
 
@@ -218,6 +216,66 @@ inline void answer_result(const mvi_host_api* api, mvi_call* call, const nlohman
 }
 
 }  // namespace detail
+
+/// One declared route (ABI 1.5). Service::route returns it so options can be chained:
+///
+///     service.route(mvi::Method::Get, "/report.csv", [](const mvi::Request&) {...})
+///         .content_type("text/csv")
+///         .description("The day's figures as CSV.");
+class Route {
+  public:
+    /// The function that answers a request.
+    using Handler = std::function<Response(const Request&)>;
+
+    Route(Method method, std::string path, Handler handler)
+        : method_(method), path_(std::move(path)), handler_(std::move(handler)) {}
+    Route(const Route&) = delete;
+    Route& operator=(const Route&) = delete;
+
+    /// Sets the description shown in the generated API docs.
+    Route& description(std::string text) {
+        description_ = std::move(text);
+        return *this;
+    }
+
+    /// Declares the content type the route answers with, for the API docs.
+    Route& content_type(std::string type) {
+        content_type_ = std::move(type);
+        return *this;
+    }
+
+    /// Sets the deadline of a call as Entrypoint::timeout does (0: the host's default).
+    Route& timeout(double seconds) {
+        if (!std::isfinite(seconds) || seconds < 0 || seconds > registration::kMaxTimeoutSeconds) {
+            throw Error(fmt::format("route {}: timeout needs a number of seconds from 0 (the "
+                                    "host's default) to {:g}, not {}",
+                                    path_, registration::kMaxTimeoutSeconds, seconds),
+                        MVI_INVALID_ARGUMENT);
+        }
+        timeout_seconds_ = seconds;
+        return *this;
+    }
+
+    Method method() const noexcept { return method_; }
+    const std::string& path() const noexcept { return path_; }
+    const std::string& description() const noexcept { return description_; }
+    const std::string& content_type() const noexcept { return content_type_; }
+    double timeout_seconds() const noexcept { return timeout_seconds_; }
+
+  private:
+    friend mvi_status detail::route_trampoline(mvi_plugin_userdata*, mvi_call*,
+                                               const mvi_route_request*) noexcept;
+
+    /// Answers one request through the host. Never throws; returns MVI_OK once answered.
+    mvi_status handle(mvi_call* call, const mvi_route_request& raw) noexcept;
+
+    Method method_;
+    std::string path_;
+    Handler handler_;
+    std::string description_;
+    std::string content_type_;
+    double timeout_seconds_ = 0;
+};
 
 /// One declared entrypoint. Service::entrypoint returns it so options can be chained:
 ///
@@ -758,6 +816,22 @@ class Service {
     /// missing or null gives std::nullopt. A void result answers null. Returns the entrypoint
     /// so `.description(...)` and `.method(...)` can follow. Throws mvi::Error (which fails the
     /// registration with its message) for a bad or duplicate name or a wrong number of names.
+    /// Declares a route of the service's own (ABI 1.5): `function` (taking a const
+    /// mvi::Request&, returning an mvi::Response) answers `method` requests to
+    /// `/services/<svc><path>`. `path` is `/segment/...` of literal segments (letters, digits,
+    /// `-`, `_`, `.`) and `{name}` parameters, the first segment literal and not the host's
+    /// (`docs`, `openapi.json`, `static`). An exception from `function` answers a JSON error as
+    /// an entrypoint's does (mvi::HttpError its status, anything else 500). Returns the route so
+    /// `.description(...)`, `.content_type(...)` and `.timeout(...)` can follow. The host checks
+    /// the path when the service registers (a bad one fails the registration with the reason).
+    template <class F>
+    Route& route(Method method, std::string path, F&& function) {
+        require_setup("route", path);
+        routes_.push_back(std::make_unique<Route>(method, std::move(path),
+                                                  Route::Handler(std::forward<F>(function))));
+        return *routes_.back();
+    }
+
     template <class F>
     Entrypoint& entrypoint(std::string name, std::vector<std::string> argument_names,
                            F&& function) {
@@ -1162,6 +1236,7 @@ class Service {
     void reset() noexcept {
         parameters_.clear();
         entrypoints_.clear();
+        routes_.clear();
         {
             std::lock_guard<std::mutex> lock(timers_mutex_);
             timers_.clear();
@@ -1217,18 +1292,93 @@ class Service {
                 return status;
             }
         }
+        if (!routes_.empty() && !MVI_HOST_API_HAS(api, add_route)) {
+            message = "this service declares routes, which need a host of ABI 1.5 or later";
+            return MVI_BAD_STATE;
+        }
+        for (const auto& declared : routes_) {
+            mvi_route_decl decl{};
+            decl.size = sizeof(mvi_route_decl);
+            decl.method = static_cast<mvi_http_method>(declared->method());
+            decl.path = detail::to_mvi_str(declared->path());
+            decl.description = detail::to_mvi_str(declared->description());
+            decl.content_type = detail::to_mvi_str(declared->content_type());
+            decl.handler = &detail::route_trampoline;
+            decl.userdata = reinterpret_cast<mvi_plugin_userdata*>(declared.get());
+            decl.timeout_seconds = declared->timeout_seconds();
+            const mvi_status status = api->add_route(registrar, &decl);
+            if (status != MVI_OK) {
+                message = fmt::format("route {} {} was refused by the host: {} ({})",
+                                      registration::method_name(decl.method), declared->path(),
+                                      status_name(status), status_meaning(status));
+                return status;
+            }
+        }
         return MVI_OK;
     }
 
     std::vector<PendingParameter> parameters_;
     std::vector<std::unique_ptr<Entrypoint>> entrypoints_;
+    std::vector<std::unique_ptr<Route>> routes_;
     std::mutex timers_mutex_;
     std::vector<std::unique_ptr<detail::Timer>> timers_;
     std::mutex stop_mutex_;
     std::vector<std::function<void()>> stop_functions_;
 };
 
+inline mvi_status Route::handle(mvi_call* call, const mvi_route_request& raw) noexcept {
+    const mvi_host_api* api = detail::registered_host().first;
+    if (api == nullptr) {
+        return MVI_BAD_STATE;
+    }
+    try {
+        Request request;
+        request.method = static_cast<Method>(raw.method);
+        request.path = std::string(detail::to_string_view(raw.path));
+        auto fields = [](const mvi_field* from, std::size_t count) {
+            Fields to;
+            to.reserve(count);
+            for (std::size_t i = 0; i < count; ++i) {
+                to.emplace_back(detail::to_string_view(from[i].name),
+                                detail::to_string_view(from[i].value));
+            }
+            return to;
+        };
+        request.path_parameters = fields(raw.path_parameters, raw.path_parameter_count);
+        request.query = std::string(detail::to_string_view(raw.query));
+        request.headers = fields(raw.headers, raw.header_count);
+        request.body = std::string(detail::to_string_view(raw.body));
+        const Response response = handler_(request);
+        std::vector<mvi_field> headers;
+        headers.reserve(response.headers.size());
+        for (const auto& [name, value] : response.headers) {
+            headers.push_back({detail::to_mvi_str(name), detail::to_mvi_str(value)});
+        }
+        if (api->route_answer(call, response.status, headers.data(), headers.size(),
+                              detail::to_mvi_str(response.body)) == MVI_INVALID_ARGUMENT) {
+            // The host refused the answer and answers 500 itself, saying why in the log.
+            return MVI_INVALID_ARGUMENT;
+        }
+    } catch (const HttpError& error) {
+        detail::answer_error(api, call, error.status(), error.detail());
+    } catch (const std::exception& error) {
+        detail::answer_error(api, call, 500, error.what());
+    } catch (...) {
+        detail::answer_error(api, call, 500, "unknown error");
+    }
+    return MVI_OK;
+}
+
 namespace detail {
+
+/// The C handler of every SDK route: forwards to Route::handle.
+inline mvi_status route_trampoline(mvi_plugin_userdata* userdata, mvi_call* call,
+                                   const mvi_route_request* request) noexcept {
+    if (userdata == nullptr || request == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    return reinterpret_cast<Route*>(userdata)->handle(call, *request);
+}
 
 /// The plugin's one Service (private to the loaded library, see mvi/log.hpp).
 inline Service& service_instance() {

@@ -105,6 +105,28 @@ struct EntrypointRecord {
     bool strict_arguments = false;     ///< Undeclared arguments are refused, not ignored.
 };
 
+/// One route as the service declared it (ABI 1.5).
+struct RouteRecord {
+    registration::RouteDeclaration declaration;  ///< Method, path, handler, ...
+};
+
+/// What a route answered (see FakeHost::call_route).
+struct RouteResult {
+    int status = 200;  ///< HTTP status.
+    Fields headers;    ///< Headers as the service gave them (an error: none).
+    std::string body;  ///< The body (an error: the JSON `{"detail": ...}` mvi-host sends).
+
+    /// The first header `name` (any case), or std::nullopt.
+    std::optional<std::string> header(std::string_view name) const {
+        for (const auto& [key, value] : headers) {
+            if (mvi::detail::iequal(key, name)) {
+                return value;
+            }
+        }
+        return std::nullopt;
+    }
+};
+
 /// One parameter as declared, with its current value.
 struct ParameterRecord {
     std::string name;       ///< Parameter name.
@@ -186,6 +208,8 @@ class FakeHost {
         api_.call_service = &FakeHost::call_service_fn;
         api_.set_on_stop = &FakeHost::set_on_stop_fn;
         api_.get_env = &FakeHost::get_env_fn;
+        api_.add_route = &FakeHost::add_route_fn;
+        api_.route_answer = &FakeHost::route_answer_fn;
         registering_ = true;
         status_ = register_plugin(&api_, handle(), registrar());
         registering_ = false;
@@ -276,6 +300,113 @@ class FakeHost {
         }
         const auto declared = validation::without_undeclared(record->arguments, arguments);
         return invoke(*record, mvi::detail::dump_json(declared ? *declared : arguments));
+    }
+
+    /// Every declared route, in declaration order.
+    const std::vector<RouteRecord>& routes() const noexcept { return routes_; }
+
+    /// Sends a request to the service's routes like mvi-host does: the most specific path that
+    /// matches `path` (`/images/7`) decides, 404 when none does, 405 when it has no route for
+    /// `method`; the route's answer, or mvi-host's 500 for an answer it would refuse.
+    RouteResult call_route(Method method, std::string_view path, std::string body = {},
+                           Fields headers = {}, std::string query = {}) {
+        std::vector<std::string> segments;
+        std::string_view rest = path;
+        while (!rest.empty()) {
+            const std::size_t slash = rest.find('/');
+            if (slash != 0) {
+                segments.emplace_back(rest.substr(0, slash));
+            }
+            if (slash == std::string_view::npos) {
+                break;
+            }
+            rest.remove_prefix(slash + 1);
+        }
+        auto matches = [&segments](const registration::RouteDeclaration& route) {
+            if (route.segments.size() != segments.size()) {
+                return false;
+            }
+            for (std::size_t i = 0; i < segments.size(); ++i) {
+                if (!route.segments[i].parameter && route.segments[i].text != segments[i]) {
+                    return false;
+                }
+            }
+            return true;
+        };
+        const RouteRecord* best = nullptr;
+        for (const auto& record : routes_) {
+            if (!matches(record.declaration)) {
+                continue;
+            }
+            bool better = best == nullptr;
+            for (std::size_t i = 0; !better && i < segments.size(); ++i) {
+                const bool mine = record.declaration.segments[i].parameter;
+                const bool theirs = best->declaration.segments[i].parameter;
+                if (mine != theirs) {
+                    better = !mine;
+                    break;
+                }
+            }
+            best = better ? &record : best;
+        }
+        auto error = [](int status, const std::string& detail) {
+            return RouteResult{status, {}, nlohmann::json{{"detail", detail}}.dump()};
+        };
+        if (best == nullptr) {
+            return error(404, "no route " + std::string(path));
+        }
+        const RouteRecord* chosen = nullptr;
+        for (const auto& record : routes_) {
+            if (record.declaration.shape() == best->declaration.shape() &&
+                record.declaration.method == static_cast<mvi_http_method>(method)) {
+                chosen = &record;
+            }
+        }
+        if (chosen == nullptr) {
+            return error(405, "method not allowed");
+        }
+        Fields parameters;
+        for (std::size_t i = 0; i < segments.size(); ++i) {
+            if (chosen->declaration.segments[i].parameter) {
+                parameters.emplace_back(chosen->declaration.segments[i].text, segments[i]);
+            }
+        }
+        std::string decoded_path;
+        for (const auto& segment : segments) {
+            decoded_path += "/" + segment;
+        }
+        auto fields = [](const Fields& from) {
+            std::vector<mvi_field> to;
+            for (const auto& [name, value] : from) {
+                to.push_back({mvi::detail::to_mvi_str(name), mvi::detail::to_mvi_str(value)});
+            }
+            return to;
+        };
+        const std::vector<mvi_field> raw_parameters = fields(parameters);
+        const std::vector<mvi_field> raw_headers = fields(headers);
+        mvi_route_request request{sizeof(mvi_route_request),
+                                  static_cast<mvi_http_method>(method),
+                                  mvi::detail::to_mvi_str(decoded_path),
+                                  raw_parameters.data(),
+                                  raw_parameters.size(),
+                                  mvi::detail::to_mvi_str(query),
+                                  raw_headers.data(),
+                                  raw_headers.size(),
+                                  mvi::detail::to_mvi_str(body)};
+        RouteState state;
+        const mvi_status status = chosen->declaration.handler(
+            chosen->declaration.userdata, reinterpret_cast<mvi_call*>(&state), &request);
+        if (!state.refused.empty()) {
+            return error(500, state.refused);
+        }
+        if (!state.answered) {
+            return error(500, status == MVI_OK ? "the service returned without an answer"
+                                               : "the service failed with " + status_name(status));
+        }
+        if (state.is_error) {
+            return RouteResult{state.status, {}, "{\"detail\":" + state.body + "}"};
+        }
+        return RouteResult{state.status, std::move(state.headers), std::move(state.body)};
     }
 
     /// Calls entrypoint `name` with the raw arguments text, skipping the host's validation, to
@@ -436,6 +567,14 @@ class FakeHost {
         int status = 200;
         std::string body;
         std::string refused;
+        /// A route call (a RouteState).
+        bool route = false;
+    };
+
+    /// A route call: a CallState (first, so call_error works on it too) and the headers.
+    struct RouteState : CallState {
+        RouteState() { route = true; }
+        Fields headers;
     };
 
     mvi_host* handle() noexcept { return reinterpret_cast<mvi_host*>(this); }
@@ -524,7 +663,7 @@ class FakeHost {
     // What the shared checks need to know about the registration in progress.
     registration::Registration progress() const {
         std::lock_guard<std::mutex> lock(mutex_);
-        return {abi_minor_, entrypoints_.size(), parameters_.size()};
+        return {abi_minor_, entrypoints_.size(), parameters_.size(), routes_.size()};
     }
 
     // Keeps a refused declaration's reason, as mvi-host does, and returns its status.
@@ -603,6 +742,87 @@ class FakeHost {
                     limits::shorten(mvi::detail::to_string_view(message), limits::kMaxReasonBytes);
             }
         } catch (...) {
+        }
+    }
+
+    static mvi_status add_route_fn(mvi_registrar* registrar, const mvi_route_decl* decl) {
+        FakeHost& host = self(registrar);
+        if (!host.registering_) {
+            return MVI_BAD_STATE;
+        }
+        try {
+            auto checked = registration::check_route(decl, host.progress());
+            if (!checked.declaration) {
+                return host.refuse(std::move(checked.refusal));
+            }
+            const registration::RouteDeclaration& declared = *checked.declaration;
+            for (const auto& other : host.routes_) {
+                if (other.declaration.method == declared.method &&
+                    other.declaration.shape() == declared.shape()) {
+                    return host.refuse(registration::route_taken(
+                        declared, std::string("route ") +
+                                      registration::method_name(other.declaration.method) + " " +
+                                      other.declaration.path));
+                }
+            }
+            if (declared.segments.size() == 1 &&
+                host.find_entrypoint(declared.segments.front().text) != nullptr) {
+                return host.refuse(registration::route_taken(
+                    declared, "entrypoint '" + declared.segments.front().text + "'"));
+            }
+            host.routes_.push_back(RouteRecord{std::move(*checked.declaration)});
+            return MVI_OK;
+        } catch (const std::exception& error) {
+            return host.refuse({MVI_ERROR, error.what()});
+        }
+    }
+
+    static mvi_status route_answer_fn(mvi_call* call, int32_t http_status, const mvi_field* headers,
+                                      size_t header_count, mvi_str body) {
+        if (!reinterpret_cast<CallState*>(call)->route) {
+            return MVI_BAD_STATE;
+        }
+        auto& state = *static_cast<RouteState*>(reinterpret_cast<CallState*>(call));
+        if (state.answered) {
+            return MVI_BAD_STATE;
+        }
+        try {
+            if (http_status < 200 || http_status > 599 || (headers == nullptr && header_count) ||
+                header_count > limits::kMaxAnswerHeaders) {
+                state.refused = "invalid route answer: status " + std::to_string(http_status);
+                return MVI_INVALID_ARGUMENT;
+            }
+            Fields fields;
+            for (size_t i = 0; i < header_count; ++i) {
+                const std::string name = text(headers[i].name);
+                const std::string value = text(headers[i].value);
+                bool token = !name.empty();
+                for (const char c : name) {
+                    token = token && c > 0x20 && c < 0x7F && c != ':' && c != '"' && c != '(' &&
+                            c != ')' && c != ',' && c != '/' && c != ';' && c != '<' && c != '=' &&
+                            c != '>' && c != '?' && c != '@' && c != '[' && c != '\\' && c != ']' &&
+                            c != '{' && c != '}';
+                }
+                bool clean = true;
+                for (const char c : value) {
+                    clean = clean &&
+                            ((static_cast<unsigned char>(c) >= 0x20 && c != 0x7F) || c == '\t');
+                }
+                if (!token || !clean || mvi::detail::iequal(name, "Content-Length") ||
+                    mvi::detail::iequal(name, "Transfer-Encoding") ||
+                    mvi::detail::iequal(name, "Connection")) {
+                    state.refused = "invalid route answer: header '" + name + "'";
+                    return MVI_INVALID_ARGUMENT;
+                }
+                fields.emplace_back(name, value);
+            }
+            state.answered = true;
+            state.status = http_status;
+            state.headers = std::move(fields);
+            state.body = text(body);
+            return MVI_OK;
+        } catch (...) {
+            return MVI_ERROR;
         }
     }
 
@@ -847,6 +1067,7 @@ class FakeHost {
     std::uint32_t abi_minor_;
     std::vector<std::string> problems_;
     std::vector<EntrypointRecord> entrypoints_;
+    std::vector<RouteRecord> routes_;
 
     mutable std::mutex mutex_;
     std::map<std::string, std::string> environment_;
