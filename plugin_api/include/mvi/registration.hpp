@@ -252,14 +252,9 @@ inline void require_schema(const std::string& what, const nlohmann::json& schema
     }
 }
 
-// The deadline `decl` declares (0: the host's default; a plugin before ABI 1.2 declares none).
-inline double declared_timeout(const mvi_entrypoint_decl& decl, const Registration& registration,
-                               const std::string& quoted) {
-    if (!has_field(MVI_HAS_FIELD(mvi_entrypoint_decl, &decl, timeout_seconds),
-                   registration.abi_minor, 2)) {
-        return 0;
-    }
-    const double seconds = decl.timeout_seconds;
+// Refuses a deadline (of `quoted`) that is not a finite number of seconds from 0 to
+// kMaxTimeoutSeconds; returns it.
+inline double require_timeout(double seconds, const std::string& quoted) {
     if (!std::isfinite(seconds) || seconds < 0 || seconds > kMaxTimeoutSeconds) {
         throw Refusal{MVI_INVALID_ARGUMENT,
                       fmt::format("{}: timeout_seconds must be a number of seconds from 0 (the "
@@ -267,6 +262,16 @@ inline double declared_timeout(const mvi_entrypoint_decl& decl, const Registrati
                                   quoted, kMaxTimeoutSeconds, seconds)};
     }
     return seconds;
+}
+
+// The deadline `decl` declares (0: the host's default; a plugin before ABI 1.2 declares none).
+inline double declared_timeout(const mvi_entrypoint_decl& decl, const Registration& registration,
+                               const std::string& quoted) {
+    if (!has_field(MVI_HAS_FIELD(mvi_entrypoint_decl, &decl, timeout_seconds),
+                   registration.abi_minor, 2)) {
+        return 0;
+    }
+    return require_timeout(decl.timeout_seconds, quoted);
 }
 
 inline EntrypointDeclaration entrypoint(const mvi_entrypoint_decl& decl,
@@ -435,13 +440,7 @@ inline RouteDeclaration route(const mvi_route_decl& decl, const Registration& re
     std::vector<RouteSegment> segments = route_segments(path, quoted);
     require_size(quoted + ": description", decl.description, limits::kMaxDescriptionBytes);
     require_size(quoted + ": content type", decl.content_type, limits::kMaxNameBytes);
-    const double seconds = decl.timeout_seconds;
-    if (!std::isfinite(seconds) || seconds < 0 || seconds > kMaxTimeoutSeconds) {
-        throw Refusal{MVI_INVALID_ARGUMENT,
-                      fmt::format("{}: timeout_seconds must be a number of seconds from 0 (the "
-                                  "host's default) to {:g}, not {}",
-                                  quoted, kMaxTimeoutSeconds, seconds)};
-    }
+    const double seconds = require_timeout(decl.timeout_seconds, quoted);
     return {decl.method,
             std::string(path),
             std::move(segments),
