@@ -19,6 +19,7 @@
 #include "http/RefusalHandler.h"
 #include "http/RouteRequest.h"
 #include "http/ServiceCallHandler.h"
+#include "http/StaticFilesHandler.h"
 
 namespace mvi::host {
 namespace {
@@ -161,6 +162,9 @@ RouteTable HostRoutes::table() {
     add("GET", "/services/{svc}/docs", docsPageOrCall);
     add("POST", "/services/{svc}/docs",
         [](const RouteRequest& route) { return new ServiceCallHandler(route, "docs"); });
+    // The static files shipped with a version (its assets folder).
+    add("GET", "/services/{svc}/static/{file...}", serve<StaticFilesHandler>());
+    add("HEAD", "/services/{svc}/static/{file...}", serve<StaticFilesHandler>());
     // Entrypoints: each declares GET or POST, which the handler checks.
     add("GET", "/services/{svc}/{entrypoint}", serve<ServiceCallHandler>());
     add("POST", "/services/{svc}/{entrypoint}", serve<ServiceCallHandler>());
