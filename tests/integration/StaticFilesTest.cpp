@@ -297,10 +297,11 @@ TEST_F(StaticFiles, AFolderNextToADroppedSoIsServedAndNeverTakenForAPlugin) {
     writeFile(plugins / "counter_2.0.0/assets/index.html", "<p>2.0.0</p>");
     installPlugin(builtPlugin("fixture_counter_v2"), plugins.string(), "counter_2.0.0.so");
     installPlugin(builtPlugin("fixture_counter_v3"), plugins.string(), "counter_3.0.0.so");
-    ASSERT_TRUE(waitFor([&] {
-        return serviceEntry(*host, "counter", "2.0.0").value("status", "") == "ready" &&
-               serviceEntry(*host, "counter", "3.0.0").value("status", "") == "ready";
-    }));
+    auto ready = [&](const std::string& version) {
+        json entry = serviceEntry(*host, "counter", version);
+        return entry.is_object() && entry["status"] == "ready";
+    };
+    ASSERT_TRUE(waitFor([&] { return ready("2.0.0") && ready("3.0.0"); }));
     Response second = get(*host, "/services/counter_2.0.0/static/index.html");
     EXPECT_EQ(second.status, 200);
     EXPECT_EQ(second.body, "<p>2.0.0</p>");
@@ -315,8 +316,8 @@ TEST_F(StaticFiles, AFolderNextToADroppedSoIsServedAndNeverTakenForAPlugin) {
         EXPECT_EQ(entry["status"], "ready");
         EXPECT_EQ(entry["static"], entry["version"] != "3.0.0") << entry.dump();
     }
-    Response ready = host->get("/~ready");
-    EXPECT_EQ(ready.status, 200) << ready.body;
+    Response readiness = host->get("/~ready");
+    EXPECT_EQ(readiness.status, 200) << readiness.body;
 
     // An upload carrying assets/ is refused while a folder of its version is there.
     fs::create_directories(plugins / "counter_4.0.0/assets");

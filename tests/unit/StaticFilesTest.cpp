@@ -39,7 +39,7 @@ std::string rangeOf(const std::string& header, std::uint64_t size) {
     return "?";
 }
 
-TEST(ByteRangeTest, OneRangeOfEachForm) {
+TEST(StaticByteRange, OneRangeOfEachForm) {
     EXPECT_EQ(rangeOf("bytes=0-9", 100), "0-9");
     EXPECT_EQ(rangeOf("bytes=10-", 100), "10-99");
     EXPECT_EQ(rangeOf("bytes=-10", 100), "90-99");
@@ -49,13 +49,13 @@ TEST(ByteRangeTest, OneRangeOfEachForm) {
     EXPECT_EQ(rangeOf("Bytes= 3-4 ", 100), "3-4");
 }
 
-TEST(ByteRangeTest, RangesAreCutAtTheEnd) {
+TEST(StaticByteRange, RangesAreCutAtTheEnd) {
     EXPECT_EQ(rangeOf("bytes=50-1000", 100), "50-99");
     EXPECT_EQ(rangeOf("bytes=-1000", 100), "0-99");
     EXPECT_EQ(rangeOf("bytes=0-99999999999999999999999", 100), "0-99");
 }
 
-TEST(ByteRangeTest, ARangeStartingPastTheEndIsUnsatisfiable) {
+TEST(StaticByteRange, ARangeStartingPastTheEndIsUnsatisfiable) {
     EXPECT_EQ(rangeOf("bytes=100-", 100), "416");
     EXPECT_EQ(rangeOf("bytes=100-200", 100), "416");
     EXPECT_EQ(rangeOf("bytes=99999999999999999999999-", 100), "416");
@@ -64,14 +64,14 @@ TEST(ByteRangeTest, ARangeStartingPastTheEndIsUnsatisfiable) {
     EXPECT_EQ(rangeOf("bytes=-5", 0), "416");
 }
 
-TEST(ByteRangeTest, SeveralRangesAreAnsweredWithTheWholeFile) {
+TEST(StaticByteRange, SeveralRangesAreAnsweredWithTheWholeFile) {
     EXPECT_EQ(rangeOf("bytes=0-1,5-6", 100), "whole");
     EXPECT_EQ(rangeOf("bytes=0-1, -5", 100), "whole");
     // Empty list elements do not count.
     EXPECT_EQ(rangeOf("bytes=,0-1,", 100), "0-1");
 }
 
-TEST(ByteRangeTest, HeadersThatAreNotByteRangesAreIgnored) {
+TEST(StaticByteRange, HeadersThatAreNotByteRangesAreIgnored) {
     for (const char* header :
          {"", "bytes", "bytes=", "bytes=a-b", "bytes=5-4", "bytes=--5", "bytes=1-2-3", "items=0-5",
           "bytes=0x10-", "bytes=+1-2", "bytes=1", "bytes=,"}) {
@@ -79,7 +79,7 @@ TEST(ByteRangeTest, HeadersThatAreNotByteRangesAreIgnored) {
     }
 }
 
-TEST(MediaTypesTest, ExtensionsFromATableInTheSystemFormat) {
+TEST(StaticMediaTypes, ExtensionsFromATableInTheSystemFormat) {
     std::istringstream table(R"(# comment line
 text/html					html htm
 text/css	css
@@ -102,7 +102,7 @@ nonsense-without-slash foo
     EXPECT_EQ(types.of("x.foo"), "application/octet-stream");
 }
 
-TEST(MediaTypesTest, TheSystemTableKnowsTheWebTypes) {
+TEST(StaticMediaTypes, TheSystemTableKnowsTheWebTypes) {
     const MediaTypes& types = MediaTypes::system();
     EXPECT_EQ(types.of("index.html"), "text/html; charset=utf-8");
     EXPECT_EQ(types.of("site.css"), "text/css; charset=utf-8");
@@ -111,7 +111,7 @@ TEST(MediaTypesTest, TheSystemTableKnowsTheWebTypes) {
     EXPECT_EQ(types.of("data.bin"), "application/octet-stream");
 }
 
-TEST(AssetPathTest, PlainPathsAreAccepted) {
+TEST(StaticAssetPath, PlainPathsAreAccepted) {
     EXPECT_FALSE(AssetPath::problem("/services/a/static/index.html", "index.html"));
     EXPECT_FALSE(AssetPath::problem("/services/a/static/css/site.css?v=1", "css/site.css"));
     EXPECT_FALSE(AssetPath::problem("/services/a/static/.well-known/x", ".well-known/x"));
@@ -120,7 +120,7 @@ TEST(AssetPathTest, PlainPathsAreAccepted) {
     EXPECT_FALSE(AssetPath::problem("/services/a/static/x?next=%2Fy", "x"));
 }
 
-TEST(AssetPathTest, TricksAreRefused) {
+TEST(StaticAssetPath, TricksAreRefused) {
     EXPECT_TRUE(AssetPath::problem("/services/a/static/../x", "../x"));
     EXPECT_TRUE(AssetPath::problem("/services/a/static/css/../../x", "css/../../x"));
     EXPECT_TRUE(AssetPath::problem("/services/a/static/./x", "./x"));
@@ -131,7 +131,7 @@ TEST(AssetPathTest, TricksAreRefused) {
     EXPECT_TRUE(AssetPath::problem("/services/a/static/", ""));
 }
 
-TEST(AssetPathTest, InsideComparesWholeSegments) {
+TEST(StaticAssetPath, InsideComparesWholeSegments) {
     EXPECT_TRUE(AssetPath::isInside("/a/b", "/a/b/c"));
     EXPECT_TRUE(AssetPath::isInside("/a/b/", "/a/b/c/d"));
     EXPECT_TRUE(AssetPath::isInside("/a/b", "/a/b"));
@@ -141,7 +141,7 @@ TEST(AssetPathTest, InsideComparesWholeSegments) {
     EXPECT_TRUE(AssetPath::isInside("/", "/etc/passwd"));
 }
 
-class VersionAssetsTest : public ::testing::Test {
+class StaticVersionAssets : public ::testing::Test {
   protected:
     void SetUp() override {
         work_ = mvi::test::makeTemporaryDirectory();
@@ -165,7 +165,7 @@ class VersionAssetsTest : public ::testing::Test {
     std::string assets_;
 };
 
-TEST_F(VersionAssetsTest, TheFolderIsNamedAfterThePluginFile) {
+TEST_F(StaticVersionAssets, TheFolderIsNamedAfterThePluginFile) {
     EXPECT_EQ(VersionAssets::besidePlugin("/p/site_1.0.0.so"), "/p/site_1.0.0/assets");
     EXPECT_EQ(VersionAssets::besidePlugin("/p/site_1.0.0"), "");
     EXPECT_EQ(VersionAssets::versionFolder("/p", {"site", "1.0.0"}), "/p/site_1.0.0");
@@ -174,7 +174,7 @@ TEST_F(VersionAssetsTest, TheFolderIsNamedAfterThePluginFile) {
     EXPECT_FALSE(VersionAssets::exists(VersionAssets::besidePlugin(work_ + "/plugins/x_1.0.0.so")));
 }
 
-TEST_F(VersionAssetsTest, AFileInsideIsOpenedWithItsSizeAndTimes) {
+TEST_F(StaticVersionAssets, AFileInsideIsOpenedWithItsSizeAndTimes) {
     auto file = VersionAssets::open(assets_, "css/site.css");
     ASSERT_TRUE(file);
     EXPECT_EQ(file->size, 17u);
@@ -182,13 +182,13 @@ TEST_F(VersionAssetsTest, AFileInsideIsOpenedWithItsSizeAndTimes) {
     EXPECT_NE(file->inode, 0u);
     EXPECT_EQ(contentOf(*file), "h1 { color: red }");
     file->stream->clear();
-    file->stream->seekg(4);
+    file->stream->seekg(5);
     std::string rest(5, '\0');
     file->stream->read(rest.data(), 5);
     EXPECT_EQ(rest, "color");
 }
 
-TEST_F(VersionAssetsTest, MissingFilesFoldersAndFifosAreNotOpened) {
+TEST_F(StaticVersionAssets, MissingFilesFoldersAndFifosAreNotOpened) {
     EXPECT_FALSE(VersionAssets::open(assets_, "missing.html"));
     EXPECT_FALSE(VersionAssets::open(assets_, "css"));
     ASSERT_EQ(::mkfifo((assets_ + "/pipe").c_str(), 0600), 0);
@@ -196,7 +196,7 @@ TEST_F(VersionAssetsTest, MissingFilesFoldersAndFifosAreNotOpened) {
     EXPECT_FALSE(VersionAssets::open(work_ + "/plugins/none/assets", "index.html"));
 }
 
-TEST_F(VersionAssetsTest, LinksLeadingOutAreNotFollowedOutLinksInsideAre) {
+TEST_F(StaticVersionAssets, LinksLeadingOutAreRefusedLinksInsideAreFollowed) {
     fs::create_symlink(work_ + "/secret.txt", assets_ + "/secret.txt");
     fs::create_directory_symlink(work_, assets_ + "/up");
     fs::create_symlink("index.html", assets_ + "/home.html");
@@ -209,7 +209,7 @@ TEST_F(VersionAssetsTest, LinksLeadingOutAreNotFollowedOutLinksInsideAre) {
     EXPECT_TRUE(VersionAssets::open(assets_, "styles/site.css"));
 }
 
-TEST_F(VersionAssetsTest, RemovingTakesTheWholeFolderAndLeftoversAreCleared) {
+TEST_F(StaticVersionAssets, RemovingTakesTheWholeFolderAndLeftoversAreCleared) {
     std::string plugins = work_ + "/plugins";
     EXPECT_TRUE(VersionAssets::remove(plugins, {"site", "1.0.0"}));
     EXPECT_FALSE(fs::exists(plugins + "/site_1.0.0"));
