@@ -431,6 +431,46 @@ TEST_F(StaticFiles, AnArchiveWithABadAssetsMemberIsRefusedAndLeavesNothing) {
     EXPECT_EQ(get(*host, "/services/counter/static/index.html").body, kIndex);
 }
 
+TEST_F(StaticFiles, ALargeFileIsStreamedWholeOrInPartUnderEitherFront) {
+    // 24 MiB of bytes that differ from one offset to the next.
+    std::string large(24 << 20, '\0');
+    for (std::size_t index = 0; index < large.size(); ++index) {
+        large[index] = static_cast<char>((index * 31 + index / 4096) % 251);
+    }
+    for (const std::string front : {"event", "threads"}) {
+        auto host = startHost({}, {"--define", "http.front=" + front});
+        ASSERT_EQ(deploy(*host, "counter", "1.0.0", site()).status, 201) << front;
+        writeFile(fs::path(host->pluginsDir()) / "counter_1.0.0/assets/large.bin", large);
+        const std::string path = "/services/counter/static/large.bin";
+
+        Response whole = get(*host, path);
+        ASSERT_EQ(whole.status, 200) << front;
+        EXPECT_EQ(whole.body.size(), large.size()) << front;
+        EXPECT_TRUE(whole.body == large) << front;
+
+        Response tail = get(*host, path, {{"Range", "bytes=20000000-"}});
+        ASSERT_EQ(tail.status, 206) << front;
+        EXPECT_EQ(tail.header("Content-Range"), "bytes 20000000-" +
+                                                    std::to_string(large.size() - 1) + "/" +
+                                                    std::to_string(large.size()))
+            << front;
+        EXPECT_TRUE(tail.body == large.substr(20000000)) << front;
+
+        Response head = request(host->port(), "HEAD", path);
+        EXPECT_EQ(head.status, 200) << front;
+        EXPECT_EQ(head.header("Content-Length"), std::to_string(large.size())) << front;
+        EXPECT_EQ(head.body, "") << front;
+
+        Response same = get(*host, path, {{"If-None-Match", whole.header("ETag")}});
+        EXPECT_EQ(same.status, 304) << front;
+        EXPECT_EQ(same.body, "") << front;
+        Response beyond = get(*host, path, {{"Range", "bytes=99999999-"}});
+        EXPECT_EQ(beyond.status, 416) << front;
+        EXPECT_EQ(beyond.header("Content-Range"), "bytes */" + std::to_string(large.size()))
+            << front;
+    }
+}
+
 TEST_F(StaticFiles, CurlDrivesRangesAndConditionalRequests) {
     auto host = hostWithSite();
     std::string base = "http://127.0.0.1:" + std::to_string(host->port());
