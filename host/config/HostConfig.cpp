@@ -162,6 +162,8 @@ PluginSettings pluginSettings(const Keys& keys) {
     plugins.allowUniqueSymbols = keys.boolean("plugins.allow_unique_symbols");
     plugins.probeExecutable = keys.text("plugins.probe_executable");
     plugins.registrationTimeout = keys.seconds("plugins.registration_timeout_seconds", 1, 3600);
+    plugins.maxAssetFiles =
+        static_cast<std::size_t>(keys.integer("plugins.max_asset_files", 1, kIntMax));
     return plugins;
 }
 
@@ -381,6 +383,9 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"plugins.registration_timeout_seconds", "10",
          "Seconds a new build's constructors and registration may run in its probe process "
          "before it is killed and the build refused."},
+        {"plugins.max_asset_files", "10000",
+         "Most files and folders the assets/ folder of an uploaded .tar.gz may hold (the "
+         "version's static files); an archive with more is refused with 422."},
         {"data.dir", "var/data",
          "Folder for the host's state (mvi.db, logs, cache of loaded libraries, uploads), kept "
          "private (0700, files 0600)."},

@@ -51,6 +51,8 @@ struct PluginSettings {
     std::string probeExecutable;
     /// How long a new build's constructors and registration may run in its probe process.
     std::chrono::seconds registrationTimeout{0};
+    /// Most files and folders an uploaded archive's `assets/` folder may hold.
+    std::size_t maxAssetFiles = 0;
 };
 
 /// The `data.*` keys: where the host keeps its state.

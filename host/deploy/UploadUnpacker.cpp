@@ -1,5 +1,6 @@
 #include "deploy/UploadUnpacker.h"
 
+#include <Poco/Path.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/format.h>
@@ -7,9 +8,11 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <vector>
 
 #include "core/JsonInput.h"
 #include "state/StorageError.h"
@@ -19,6 +22,8 @@ namespace {
 
 constexpr std::array<char, 4> kElfMagic = {'\x7f', 'E', 'L', 'F'};
 constexpr std::array<char, 2> kGzipMagic = {'\x1f', '\x8b'};
+/// The folder of an archive's root holding the version's static files.
+const std::string kAssetsFolder = "assets";
 
 /// The first bytes of `path` (fewer when the file is shorter).
 std::string leadingBytes(const std::string& path, std::size_t count) {
@@ -99,8 +104,65 @@ void copyElf(const std::string& uploadPath, const std::string& destinationPath,
     finish(output, destinationPath);
 }
 
+/// The components of a member's path, without empty and `.` ones (`./assets//a` gives
+/// `assets`, `a`).
+std::vector<std::string> components(const std::string& path) {
+    std::vector<std::string> parts;
+    std::istringstream stream(path);
+    std::string part;
+    while (std::getline(stream, part, '/')) {
+        if (!part.empty() && part != ".") {
+            parts.push_back(part);
+        }
+    }
+    return parts;
+}
+
+/// Refuses the upload when a member cannot be written because of what the archive holds (a
+/// file and a folder of the same name); any other failure is the disk's.
+[[noreturn]] void unpackFailed(int error, const std::string& member, const std::string& path) {
+    if (error == ENOTDIR || error == EEXIST || error == EISDIR) {
+        throw UploadUnpacker::Error(
+            fmt::format("the archive member '{}' cannot be unpacked: a file and a folder of "
+                        "assets/ have the same name",
+                        member));
+    }
+    StorageError::throwForErrno(error, "cannot write " + path);
+}
+
+/// Writes the data of the current member of `reader` to `path`.
+void writeMember(archive* reader, const std::string& member, const std::string& path) {
+    std::ofstream output(path, std::ios::binary | std::ios::trunc);
+    if (!output) {
+        unpackFailed(errno, member, path);
+    }
+    std::array<char, 1 << 16> block;
+    while (true) {
+        la_ssize_t got = archive_read_data(reader, block.data(), block.size());
+        if (got == 0) {
+            break;
+        }
+        if (got < 0) {
+            throw UploadUnpacker::Error(archiveProblem(reader));
+        }
+        if (!output.write(block.data(), static_cast<std::streamsize>(got))) {
+            StorageError::throwForErrno(errno, "cannot write " + path);
+        }
+    }
+    finish(output, path);
+}
+
+/// Creates the folder `path` and its parents for `member`.
+void makeFolder(const std::string& member, const std::string& path) {
+    std::error_code error;
+    std::filesystem::create_directories(path, error);
+    if (error) {
+        unpackFailed(error.value(), member, path);
+    }
+}
+
 void extractTarGz(const std::string& uploadPath, const std::string& destinationPath,
-                  std::uint64_t maxBytes) {
+                  std::uint64_t maxBytes, UploadUnpacker::Assets* assets) {
     std::unique_ptr<archive, ArchiveCloser> reader(archive_read_new());
     if (!reader) {
         throw std::runtime_error("cannot allocate an archive reader");
@@ -113,6 +175,22 @@ void extractTarGz(const std::string& uploadPath, const std::string& destinationP
     std::string found;
     std::uint64_t total = 0;
     archive_entry* entry = nullptr;
+    // Where a member of assets/ (`parts` starting with `assets`) is written.
+    auto assetPath = [assets](const std::vector<std::string>& parts) {
+        std::string target = assets->directory;
+        for (std::size_t index = 1; index < parts.size(); ++index) {
+            target += "/" + parts[index];
+        }
+        return target;
+    };
+    auto countAsset = [assets](const std::string& member) {
+        if (++assets->entries > assets->maxEntries) {
+            throw UploadUnpacker::Error(
+                fmt::format("the archive's assets/ folder holds more than {} files and folders "
+                            "(plugins.max_asset_files), at '{}'",
+                            assets->maxEntries, member));
+        }
+    };
     while (true) {
         int status = archive_read_next_header(reader.get(), &entry);
         if (status == ARCHIVE_EOF) {
@@ -150,7 +228,19 @@ void extractTarGz(const std::string& uploadPath, const std::string& destinationP
                 JsonInput::withValidUtf8(target)));
         }
         auto type = archive_entry_filetype(entry);
+        std::vector<std::string> parts = components(path);
+        bool inAssets = parts.size() > 1 && parts.front() == kAssetsFolder;
         if (type == AE_IFDIR) {
+            if (assets != nullptr && !parts.empty() && parts.front() == kAssetsFolder) {
+                if (!assets->found) {
+                    makeFolder(path, assets->directory);
+                    assets->found = true;
+                }
+                if (inAssets) {
+                    countAsset(path);
+                    makeFolder(path, assetPath(parts));
+                }
+            }
             continue;
         }
         if (type == AE_IFLNK) {
@@ -172,6 +262,19 @@ void extractTarGz(const std::string& uploadPath, const std::string& destinationP
             throw UploadUnpacker::Error(
                 fmt::format("the archive unpacks to more than the limit of {} bytes", maxBytes));
         }
+        if (inAssets) {
+            if (assets != nullptr) {
+                countAsset(path);
+                if (!assets->found) {
+                    makeFolder(path, assets->directory);
+                    assets->found = true;
+                }
+                std::string target = assetPath(parts);
+                makeFolder(path, Poco::Path(target).parent().toString());
+                writeMember(reader.get(), path, target);
+            }
+            continue;
+        }
         if (!endsWithSo(path)) {
             continue;
         }
@@ -182,21 +285,7 @@ void extractTarGz(const std::string& uploadPath, const std::string& destinationP
                             found, path));
         }
         found = path;
-        std::ofstream output = openDestination(destinationPath);
-        std::array<char, 1 << 16> block;
-        while (true) {
-            la_ssize_t got = archive_read_data(reader.get(), block.data(), block.size());
-            if (got == 0) {
-                break;
-            }
-            if (got < 0) {
-                throw UploadUnpacker::Error(archiveProblem(reader.get()));
-            }
-            if (!output.write(block.data(), static_cast<std::streamsize>(got))) {
-                StorageError::throwForErrno(errno, "cannot write " + destinationPath);
-            }
-        }
-        finish(output, destinationPath);
+        writeMember(reader.get(), path, destinationPath);
     }
     if (found.empty()) {
         throw UploadUnpacker::Error(
@@ -213,6 +302,20 @@ void extractTarGz(const std::string& uploadPath, const std::string& destinationP
 UploadUnpacker::Kind UploadUnpacker::unpack(const std::string& uploadPath,
                                             const std::string& destinationPath,
                                             std::uint64_t maxBytes) {
+    return unpackInto(uploadPath, destinationPath, maxBytes, nullptr);
+}
+
+UploadUnpacker::Kind UploadUnpacker::unpack(const std::string& uploadPath,
+                                            const std::string& destinationPath,
+                                            std::uint64_t maxBytes, Assets& assets) {
+    assets.found = false;
+    assets.entries = 0;
+    return unpackInto(uploadPath, destinationPath, maxBytes, &assets);
+}
+
+UploadUnpacker::Kind UploadUnpacker::unpackInto(const std::string& uploadPath,
+                                                const std::string& destinationPath,
+                                                std::uint64_t maxBytes, Assets* assets) {
     std::string magic = leadingBytes(uploadPath, kElfMagic.size());
     if (magic.empty()) {
         throw Error("the uploaded file is empty");
@@ -222,7 +325,7 @@ UploadUnpacker::Kind UploadUnpacker::unpack(const std::string& uploadPath,
         return Kind::Elf;
     }
     if (startsWith(magic, kGzipMagic)) {
-        extractTarGz(uploadPath, destinationPath, maxBytes);
+        extractTarGz(uploadPath, destinationPath, maxBytes, assets);
         return Kind::TarGz;
     }
     throw Error(

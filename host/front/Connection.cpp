@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 
 #include "front/ConnectionLimits.h"
 
@@ -445,8 +446,13 @@ Connection::Write Connection::write(Clock::time_point now) {
                 out_.data() + outStart_,
                 static_cast<int>(std::min<std::size_t>(out_.size() - outStart_, 1 << 30)),
                 MSG_NOSIGNAL);
-        } catch (const Poco::Exception&) {
-            return Write::Failed;
+        } catch (const Poco::Exception& error) {
+            // Poco 1.11 throws for a full send buffer of a non-blocking socket instead of
+            // returning -1: the rest is written when the client has read some.
+            if (error.code() != EAGAIN && error.code() != EWOULDBLOCK) {
+                return Write::Failed;
+            }
+            n = -1;
         }
         if (n < 0) {
             deadline_ = now + settings_.sendTimeout;

@@ -90,6 +90,13 @@ void Response::sendFile(const std::string& path, const std::string& mediaType) {
     sent_ = true;
 }
 
+void Response::sendStream(std::unique_ptr<std::istream> stream, std::uint64_t length) {
+    fileSize_ = length;
+    file_ = std::move(stream);
+    setContentLength64(static_cast<Poco::Int64>(length));
+    sent_ = true;
+}
+
 void Response::sendBuffer(const void* buffer, std::size_t length) {
     body_.append(static_cast<const char*>(buffer), length);
     sent_ = true;

@@ -92,6 +92,10 @@ class Response : public Poco::Net::HTTPServerResponse {
     void sendContinue() override {}
     std::ostream& send() override;
     void sendFile(const std::string& path, const std::string& mediaType) override;
+    /// Sends `length` bytes of `stream`, from where it stands, as the body (the `Content-Type`
+    /// is the caller's to set): read as the client reads, like a file of `sendFile`, so a file
+    /// opened by the handler (a part of it, for a range) is never held in memory whole.
+    void sendStream(std::unique_ptr<std::istream> stream, std::uint64_t length);
     void sendBuffer(const void* buffer, std::size_t length) override;
     void redirect(const std::string& uri, HTTPStatus status = HTTP_FOUND) override;
     void requireAuthentication(const std::string& realm) override;

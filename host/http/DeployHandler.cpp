@@ -18,12 +18,16 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <set>
 
 #include "core/Environment.h"
 #include "core/JsonInput.h"
 #include "deploy/UploadUnpacker.h"
+#include "deploy/VersionAssets.h"
 #include "http/ServiceViews.h"
 #include "state/DataFolder.h"
 #include "state/StorageError.h"
@@ -120,7 +124,41 @@ class UploadPartHandler : public Poco::Net::PartHandler {
     int fileParts_ = 0;
 };
 
-/// Removes a file, if it exists, when it goes out of scope.
+/// Marks one version as being uploaded, so that two uploads of it never interleave their
+/// files; released when it goes out of scope.
+class UploadClaim {
+  public:
+    explicit UploadClaim(const ServiceId& id) : key_(id.str()) {
+        std::lock_guard<std::mutex> lock(mutex());
+        held_ = claimed().insert(key_).second;
+    }
+    ~UploadClaim() {
+        if (held_) {
+            std::lock_guard<std::mutex> lock(mutex());
+            claimed().erase(key_);
+        }
+    }
+    UploadClaim(const UploadClaim&) = delete;
+    UploadClaim& operator=(const UploadClaim&) = delete;
+
+    /// Whether no other upload of the version was in progress.
+    bool held() const { return held_; }
+
+  private:
+    static std::mutex& mutex() {
+        static std::mutex instance;
+        return instance;
+    }
+    static std::set<std::string>& claimed() {
+        static std::set<std::string> instance;
+        return instance;
+    }
+
+    std::string key_;
+    bool held_ = false;
+};
+
+/// Removes a file or a folder with what it holds, if it exists, when it goes out of scope.
 class RemoveOnExit {
   public:
     explicit RemoveOnExit(std::string path) : path_(std::move(path)) {}
@@ -128,7 +166,7 @@ class RemoveOnExit {
         try {
             Poco::File file(path_);
             if (file.exists()) {
-                file.remove();
+                file.remove(true);
             }
         } catch (const Poco::Exception&) {
             // Only a hidden name in the plugins folder is left behind; the host ignores it.
@@ -337,7 +375,13 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
     if (context_.registry.find(id)) {
         throw alreadyDeployed();
     }
-    Poco::Path pluginsDir = Poco::Path::forDirectory(context_.config.plugins.dir);
+    UploadClaim claim(id);
+    if (!claim.held()) {
+        throw HttpError(
+            409, fmt::format("{} {} is being deployed by another upload", id.name, id.version));
+    }
+    const std::string& pluginsFolder = context_.config.plugins.dir;
+    Poco::Path pluginsDir = Poco::Path::forDirectory(pluginsFolder);
     std::string pluginPath = Poco::Path(pluginsDir, id.str() + ".so").toString();
     std::string stagedPath =
         Poco::Path(pluginsDir,
@@ -345,13 +389,51 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
                                Poco::UUIDGenerator::defaultGenerator().createRandom().toString()))
             .toString();
     RemoveOnExit staged(stagedPath);
+    // The version's static files (assets/ in the archive) are unpacked under a hidden folder
+    // first, which becomes `<name>_<version>/` by a rename before the plugin lands.
+    std::string stagedAssets = VersionAssets::stagingFolder(pluginsFolder, id);
+    RemoveOnExit stagedFolder(stagedAssets);
+    UploadUnpacker::Assets assets;
+    assets.directory = stagedAssets + "/assets";
+    assets.maxEntries = context_.config.plugins.maxAssetFiles;
     try {
-        UploadUnpacker::unpack(upload.path(), stagedPath, limit);
+        UploadUnpacker::unpack(upload.path(), stagedPath, limit, assets);
     } catch (const UploadUnpacker::Error& error) {
         throw HttpError::invalid({bodyProblem("file", error.what(), "value_error.upload")});
     }
+    bool ownFolder = false;
+    if (assets.found) {
+        std::string folder = VersionAssets::versionFolder(pluginsFolder, id);
+        // rename() replaces an empty folder: one that exists is refused whatever it holds.
+        if (Poco::File(folder).exists() || std::rename(stagedAssets.c_str(), folder.c_str()) != 0) {
+            if (Poco::File(folder).exists()) {
+                throw HttpError(409, fmt::format("the plugins folder already holds {}/ (static "
+                                                 "files put there by hand, or left by a version "
+                                                 "whose file was removed by hand); remove it, or "
+                                                 "deploy without assets/ to serve it",
+                                                 id.str()));
+            }
+            StorageError::throwForErrno(errno, "cannot rename " + stagedAssets + " to " + folder);
+        }
+        ownFolder = true;
+    }
+    // The folder goes again when the version does not deploy.
+    auto dropFolder = [&] {
+        if (ownFolder) {
+            VersionAssets::remove(pluginsFolder, id);
+        }
+    };
 
-    auto result = context_.deployer.deployUpload(id, stagedPath, pluginPath, environment);
+    Deployer::UploadResult result;
+    try {
+        result = context_.deployer.deployUpload(id, stagedPath, pluginPath, environment);
+    } catch (...) {
+        dropFolder();
+        throw;
+    }
+    if (result.outcome != Deployer::UploadResult::Outcome::Deployed) {
+        dropFolder();
+    }
     switch (result.outcome) {
         case Deployer::UploadResult::Outcome::AlreadyDeployed:
             throw alreadyDeployed();
@@ -370,7 +452,7 @@ void DeployHandler::handle(Poco::Net::HTTPServerRequest& request,
 }
 
 std::vector<std::string> DeployHandler::removeStagedUploads(const std::string& pluginsDir) {
-    std::vector<std::string> removed;
+    std::vector<std::string> removed = VersionAssets::removeLeftovers(pluginsDir);
     for (Poco::DirectoryIterator it(pluginsDir), end; it != end; ++it) {
         // `.<name>_<version>.so.upload-<uuid>`, and a file.
         const std::string& name = it.name();

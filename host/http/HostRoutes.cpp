@@ -20,6 +20,7 @@
 #include "http/RouteRequest.h"
 #include "http/ServiceCallHandler.h"
 #include "http/ServiceRouteHandler.h"
+#include "http/StaticFilesHandler.h"
 
 namespace mvi::host {
 namespace {
@@ -162,6 +163,9 @@ RouteTable HostRoutes::table() {
     add("GET", "/services/{svc}/docs", docsPageOrCall);
     add("POST", "/services/{svc}/docs",
         [](const RouteRequest& route) { return new ServiceCallHandler(route, "docs"); });
+    // The static files shipped with a version (its assets folder).
+    add("GET", "/services/{svc}/static/{file...}", serve<StaticFilesHandler>());
+    add("HEAD", "/services/{svc}/static/{file...}", serve<StaticFilesHandler>());
     // Entrypoints: each declares GET or POST, which the handler checks. A service's own routes
     // (ABI 1.5) have any of the four methods, and paths of one segment or more.
     for (const char* method : {"GET", "POST", "PUT", "DELETE"}) {

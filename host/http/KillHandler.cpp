@@ -3,6 +3,7 @@
 #include <Poco/Path.h>
 #include <fmt/format.h>
 
+#include "deploy/VersionAssets.h"
 #include "plugin/ServiceLookup.h"
 
 namespace mvi::host {
@@ -15,6 +16,8 @@ void KillHandler::handle(Poco::Net::HTTPServerRequest& request,
             .toString();
     switch (context_.deployer.kill(id, pluginPath)) {
         case Deployer::KillResult::Ok:
+            // Its static files go with it (requests already reading one finish reading it).
+            VersionAssets::remove(context_.config.plugins.dir, id);
             sendJson(response, 200, "OK");
             return;
         case Deployer::KillResult::UnknownService:

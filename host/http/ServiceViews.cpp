@@ -8,6 +8,7 @@
 
 #include "core/Environment.h"
 #include "core/IsoTime.h"
+#include "deploy/VersionAssets.h"
 
 namespace mvi::host {
 
@@ -72,6 +73,7 @@ nlohmann::json ServiceViews::version(const ServiceVersion& version, bool isMain)
         {"routes", routes},
         {"parameters", version.parameters().names()},
         {"environment", EnvironmentRules::toJson(version.environment())},
+        {"static", VersionAssets::exists(VersionAssets::besidePlugin(artifact.sourcePath))},
     };
 }
 

@@ -17,7 +17,8 @@ class ServiceViews {
 
     /// The `GET /services/` entry of `version` (also the answer to a deployment): identity,
     /// state, artifact, errors, call counters, entrypoints, parameter names and environment
-    /// (`"environment": {"NAME": "VALUE"}`).
+    /// (`"environment": {"NAME": "VALUE"}`), and whether it has static files (`"static"`: its
+    /// folder `<name>_<version>/assets` next to its `.so`).
     static nlohmann::json version(const ServiceVersion& version, bool isMain);
 
     /// The file a version was loaded from and its build: `<file>@sha256:<first 12 hex digits>`.

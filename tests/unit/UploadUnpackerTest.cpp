@@ -264,6 +264,121 @@ TEST_F(UploadUnpackerTest, SizesAreBounded) {
     EXPECT_EQ(refusal(2 * plugin_.size()), "");
 }
 
+/// Unpacks with an assets folder `<work>/staged/assets`; returns the refusal (empty when
+/// accepted).
+std::string unpackWithAssets(const std::string& upload, const std::string& destination,
+                             UploadUnpacker::Assets& assets, std::uint64_t maxBytes = 1 << 26) {
+    try {
+        UploadUnpacker::unpack(upload, destination, maxBytes, assets);
+    } catch (const UploadUnpacker::Error& error) {
+        return error.what();
+    }
+    return "";
+}
+
+TEST_F(UploadUnpackerTest, TheAssetsFolderIsUnpackedBesideThePlugin) {
+    // As `tar czf x.tar.gz -C folder .` writes it: every name starts with `./`.
+    writeTarGz(upload_, {{"./", Member::Type::Directory, "", ""},
+                         {"./counter.so", Member::Type::File, plugin_, ""},
+                         {"./assets/", Member::Type::Directory, "", ""},
+                         {"./assets/index.html", Member::Type::File, "<h1>hi</h1>", ""},
+                         {"./assets/css/site.css", Member::Type::File, "h1 {}", ""},
+                         {"./assets/empty/", Member::Type::Directory, "", ""},
+                         // A .so among the static files is a static file, not a second plugin.
+                         {"./assets/lib/extra.so", Member::Type::File, "bytes", ""},
+                         {"./README", Member::Type::File, "ignored", ""}});
+    UploadUnpacker::Assets assets;
+    assets.directory = (fs::path(work_) / "staged" / "assets").string();
+    EXPECT_EQ(unpackWithAssets(upload_, destination_, assets), "");
+    EXPECT_TRUE(assets.found);
+    // The members below assets/: three files and a folder (css/ and lib/ are not members).
+    EXPECT_EQ(assets.entries, 4u);
+    EXPECT_EQ(readFile(destination_), plugin_);
+    EXPECT_EQ(readFile(assets.directory + "/index.html"), "<h1>hi</h1>");
+    EXPECT_EQ(readFile(assets.directory + "/css/site.css"), "h1 {}");
+    EXPECT_EQ(readFile(assets.directory + "/lib/extra.so"), "bytes");
+    EXPECT_TRUE(fs::is_directory(assets.directory + "/empty"));
+    EXPECT_EQ(workFiles(),
+              (std::set<std::string>{"upload", "plugin.so", "staged", "staged/assets",
+                                     "staged/assets/index.html", "staged/assets/css",
+                                     "staged/assets/css/site.css", "staged/assets/empty",
+                                     "staged/assets/lib", "staged/assets/lib/extra.so"}));
+}
+
+TEST_F(UploadUnpackerTest, ARootMemberNamedSlashHoldsTheAssetsToo) {
+    // Python's tarfile with arcname="": the root is `/`, the rest relative to it.
+    writeTarGz(upload_, {{"/", Member::Type::Directory, "", ""},
+                         {"counter.so", Member::Type::File, plugin_, ""},
+                         {"assets", Member::Type::Directory, "", ""},
+                         {"assets/data.bin", Member::Type::File, std::string("\0\1\2", 3), ""}});
+    UploadUnpacker::Assets assets;
+    assets.directory = (fs::path(work_) / "staged" / "assets").string();
+    EXPECT_EQ(unpackWithAssets(upload_, destination_, assets), "");
+    EXPECT_TRUE(assets.found);
+    EXPECT_EQ(readFile(assets.directory + "/data.bin"), std::string("\0\1\2", 3));
+}
+
+TEST_F(UploadUnpackerTest, AnArchiveWithoutAssetsWritesNoFolder) {
+    writeTarGz(upload_, {{"counter.so", Member::Type::File, plugin_, ""},
+                         {"static/index.html", Member::Type::File, "not assets", ""}});
+    UploadUnpacker::Assets assets;
+    assets.directory = (fs::path(work_) / "staged" / "assets").string();
+    EXPECT_EQ(unpackWithAssets(upload_, destination_, assets), "");
+    EXPECT_FALSE(assets.found);
+    EXPECT_FALSE(fs::exists(fs::path(work_) / "staged"));
+}
+
+TEST_F(UploadUnpackerTest, BadAssetsMembersAreRefused) {
+    auto refusedWith = [this](const std::vector<Member>& members) {
+        std::vector<Member> all = {{"counter.so", Member::Type::File, plugin_, ""}};
+        all.insert(all.end(), members.begin(), members.end());
+        writeTarGz(upload_, all);
+        UploadUnpacker::Assets assets;
+        assets.directory = (fs::path(work_) / "staged" / "assets").string();
+        return unpackWithAssets(upload_, destination_, assets);
+    };
+    EXPECT_NE(refusedWith({{"assets/up", Member::Type::Symlink, "", "../../etc/passwd"}})
+                  .find("symbolic link"),
+              std::string::npos);
+    EXPECT_NE(refusedWith({{"assets/a.txt", Member::Type::File, "a", ""},
+                           {"assets/b.txt", Member::Type::Hardlink, "", "assets/a.txt"}})
+                  .find("hard link"),
+              std::string::npos);
+    EXPECT_NE(refusedWith({{"assets/../../x", Member::Type::File, "x", ""}}).find("'..'"),
+              std::string::npos);
+    EXPECT_NE(refusedWith({{"/assets/x", Member::Type::File, "x", ""}}).find("absolute"),
+              std::string::npos);
+    EXPECT_NE(refusedWith({{"assets/\xff.txt", Member::Type::File, "x", ""}}).find("UTF-8"),
+              std::string::npos);
+    EXPECT_NE(refusedWith({{"assets/fifo", Member::Type::Fifo, "", ""}}).find("FIFO"),
+              std::string::npos);
+    EXPECT_NE(refusedWith({{"assets/x", Member::Type::File, "x", ""},
+                           {"assets/x/y", Member::Type::File, "y", ""}})
+                  .find("same name"),
+              std::string::npos);
+}
+
+TEST_F(UploadUnpackerTest, TheNumberOfAssetsAndTheirSizeAreBounded) {
+    std::vector<Member> members = {{"counter.so", Member::Type::File, plugin_, ""}};
+    for (int index = 0; index < 4; ++index) {
+        members.push_back({"assets/f" + std::to_string(index), Member::Type::File, "x", ""});
+    }
+    writeTarGz(upload_, members);
+    UploadUnpacker::Assets assets;
+    assets.directory = (fs::path(work_) / "staged" / "assets").string();
+    assets.maxEntries = 3;
+    EXPECT_NE(unpackWithAssets(upload_, destination_, assets).find("more than 3 files and folders"),
+              std::string::npos);
+    assets.maxEntries = 4;
+    EXPECT_EQ(unpackWithAssets(upload_, destination_, assets), "");
+
+    writeTarGz(upload_, {{"counter.so", Member::Type::File, plugin_, ""},
+                         {"assets/big.bin", Member::Type::File, std::string(5000, 'b'), ""}});
+    EXPECT_NE(unpackWithAssets(upload_, destination_, assets, plugin_.size() + 4000)
+                  .find("more than the limit"),
+              std::string::npos);
+}
+
 TEST(UploadUnpackerPaths, OnlyRelativePathsWithoutParentComponentsAreSafe) {
     EXPECT_TRUE(UploadUnpacker::isSafeMemberPath("counter.so"));
     EXPECT_TRUE(UploadUnpacker::isSafeMemberPath("./build/counter.so"));

@@ -14,6 +14,8 @@ packages=(
     # The dashboard's browser tests (tests/browser) drive a headless Chromium.
     chromium chromium-driver python3-selenium
     libarchive-dev
+    # /etc/mime.types: the content types of the static files a version ships.
+    media-types
     libcrypt-dev
     libssl-dev
     openssl
