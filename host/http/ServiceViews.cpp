@@ -12,35 +12,38 @@
 
 namespace mvi::host {
 
+namespace {
+
+/// The counters of an entrypoint's or a route's calls, as `GET /services/` shows them.
+nlohmann::json callCounts(const CallStats& stats) {
+    CallStats::Snapshot calls = stats.snapshot();
+    return {{"requests", calls.requests},
+            {"client_errors", calls.clientErrors},
+            {"errors", calls.serverErrors},
+            {"seconds", calls.sumSeconds}};
+}
+
+}  // namespace
+
 nlohmann::json ServiceViews::version(const ServiceVersion& version, bool isMain) {
     VersionState state = version.state();
     nlohmann::json entrypoints = nlohmann::json::array();
     for (const auto& [name, entrypoint] : version.entrypoints()) {
-        CallStats::Snapshot calls = entrypoint.stats->snapshot();
         entrypoints.push_back({{"name", name},
                                {"method", entrypoint.method == MVI_METHOD_GET ? "GET" : "POST"},
                                {"arguments", entrypoint.arguments},
                                {"result", entrypoint.resultSchema},
                                {"description", entrypoint.description},
-                               {"stats",
-                                {{"requests", calls.requests},
-                                 {"client_errors", calls.clientErrors},
-                                 {"errors", calls.serverErrors},
-                                 {"seconds", calls.sumSeconds}}}});
+                               {"stats", callCounts(*entrypoint.stats)}});
     }
     nlohmann::json routes = nlohmann::json::array();
     for (const ServiceRoute& route : version.routes()) {
-        CallStats::Snapshot calls = route.stats->snapshot();
         const auto& declared = route.declaration;
         routes.push_back({{"method", route.method()},
                           {"path", declared.path},
                           {"description", declared.description},
                           {"content_type", declared.content_type},
-                          {"stats",
-                           {{"requests", calls.requests},
-                            {"client_errors", calls.clientErrors},
-                            {"errors", calls.serverErrors},
-                            {"seconds", calls.sumSeconds}}}});
+                          {"stats", callCounts(*route.stats)}});
     }
     const Artifact& artifact = version.artifact();
     std::string reloadError = version.reloadError();
