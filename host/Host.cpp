@@ -119,6 +119,7 @@ HostServices Host::pluginServices() {
     services.watchdog = &watchdog_;
     services.callTimeout = config_.services.callTimeout;
     services.stopTimeout = config_.plugins.stopTimeout;
+    services.streamBufferBytes = config_.http.streamBufferBytes;
     services.timers = &scheduler_;
     services.caller = &dispatcher_;
     return services;

@@ -126,6 +126,8 @@ HttpSettings httpSettings(const Keys& keys) {
         static_cast<std::size_t>(keys.integer("http.max_upload_bytes", 1, kLongMax));
     http.maxJsonDepth =
         static_cast<std::size_t>(keys.integer("http.max_json_depth", 1, kMaxJsonDepth));
+    http.streamBufferBytes =
+        static_cast<std::size_t>(keys.integer("http.stream_buffer_bytes", 1024, kLongMax));
     http.linger = keys.seconds("http.linger_seconds", 0, 300);
     http.keepAlive = keys.seconds("http.keep_alive_seconds", 1, kIntMax);
     http.allowedHosts = listOf(keys.text("http.allowed_hosts"));
@@ -329,6 +331,10 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
         {"http.max_streams", "64",
          "Streaming answers (logs followed) served at once, each on a thread of its own; "
          "beyond, 503 with Retry-After."},
+        {"http.stream_buffer_bytes", "1048576",
+         "Bytes a service's streamed answer (a route's chunked answer, server-sent events) "
+         "holds for a client that reads slower than the service writes; a write beyond is "
+         "refused (MVI_BUSY) and the service decides whether to drop or retry it."},
         {"http.max_connections", "16384",
          "Open connections at most (event front); a new one beyond gets 503 and is closed."},
         {"http.max_connections_per_address", "4096",

@@ -24,6 +24,8 @@ struct HttpSettings {
     int maxQueued = 0;
     std::size_t maxBodyBytes = 0;
     std::size_t maxUploadBytes = 0;
+    /// Bytes a route's streamed answer holds for a client that reads slower than it is written.
+    std::size_t streamBufferBytes = 0;
     /// Most arrays and objects nested in one another in JSON the host reads.
     std::size_t maxJsonDepth = 0;
     /// How long a connection whose request body was refused keeps reading (and dropping) what

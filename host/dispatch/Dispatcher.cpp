@@ -111,9 +111,13 @@ int Dispatcher::serveRouteCopy(ServiceVersion& shadow, const RouteCall& request,
     auto started = std::chrono::steady_clock::now();
     chain.push_back(shadow.id().name);
     CallChain::Scope scope(std::move(chain));
-    const int status = shadow.callRoute(*match.route, copy).status;
-    counted.record(status, std::chrono::steady_clock::now() - started);
-    return status;
+    RouteAnswer answer = shadow.callRoute(*match.route, copy);
+    if (answer.stream) {
+        // A mirrored copy has no client: the shadow's writes to its stream are refused.
+        answer.stream->close();
+    }
+    counted.record(answer.status, std::chrono::steady_clock::now() - started);
+    return answer.status;
 }
 
 void Dispatcher::mirrorRoute(ServiceTarget& target, RouteCall request) const {

@@ -4,6 +4,7 @@
 #include <Poco/MemoryStream.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/String.h>
+#include <fmt/format.h>
 #include <sys/socket.h>
 #include <nlohmann/json.hpp>
 
@@ -93,6 +94,12 @@ void Connection::close() {
         return;
     }
     closed_ = true;
+    if (feed_) {
+        // The client is gone or the host stops: the producer's later writes are refused.
+        feed_->close();
+        feed_.reset();
+        stats_.feeds.fetch_sub(1, std::memory_order_relaxed);
+    }
     try {
         socket_.close();
     } catch (const Poco::Exception&) {
@@ -403,7 +410,17 @@ void Connection::queueAnswer(Response& response, bool headOnly, bool keepAlive) 
     } else {
         out_ += head;
     }
-    if (response.hasBody(headOnly)) {
+    std::shared_ptr<StreamFeed> feed = response.takeFeed();
+    if (feed && !response.hasBody(headOnly)) {
+        feed->close();
+        feed.reset();
+    }
+    if (feed) {
+        feed_ = std::move(feed);
+        stats_.feeds.fetch_add(1, std::memory_order_relaxed);
+        feedChunked_ = response.getChunkedTransferEncoding();
+        closeAfterWrite_ = true;
+    } else if (response.hasBody(headOnly)) {
         if (auto file = response.takeFile()) {
             file_ = std::move(file);
             fileLeft_ = response.fileSize();
@@ -421,6 +438,12 @@ Connection::Write Connection::write(Clock::time_point now) {
         if (outStart_ == out_.size()) {
             out_.clear();
             outStart_ = 0;
+            if (feed_) {
+                if (Write fed = takeFeed(); fed != Write::Done) {
+                    return fed;
+                }
+                continue;
+            }
             if (!file_) {
                 return Write::Done;
             }
@@ -460,6 +483,54 @@ Connection::Write Connection::write(Clock::time_point now) {
         }
         outStart_ += static_cast<std::size_t>(n);
         deadline_ = now + settings_.sendTimeout;
+    }
+}
+
+Connection::Write Connection::takeFeed() {
+    std::string bytes;
+    StreamFeed::Take taken = feed_->take(bytes, feedWake_);
+    if (!bytes.empty()) {
+        if (feedChunked_) {
+            out_ = fmt::format("{:x}\r\n", bytes.size());
+            out_ += bytes;
+            out_ += "\r\n";
+        } else {
+            out_ = std::move(bytes);
+        }
+        return Write::Done;
+    }
+    if (taken == StreamFeed::Take::Waiting) {
+        // Nothing to send until the producer writes: no send deadline meanwhile.
+        deadline_ = Clock::time_point::max();
+        return Write::Waiting;
+    }
+    // Ended: the last chunk (HTTP/1.1), or the close alone (HTTP/1.0), ends the answer.
+    feed_.reset();
+    feedWake_ = nullptr;
+    stats_.feeds.fetch_sub(1, std::memory_order_relaxed);
+    if (feedChunked_) {
+        out_ = "0\r\n\r\n";
+    }
+    return Write::Done;
+}
+
+bool Connection::dropWhileFeeding() {
+    std::size_t size = 0;
+    char* buffer = scratch(size);
+    while (true) {
+        try {
+            int n = socket_.receiveBytes(buffer, static_cast<int>(size), MSG_DONTWAIT);
+            if (n == 0) {
+                return false;
+            }
+            if (n < 0) {
+                return true;
+            }
+        } catch (const Poco::TimeoutException&) {
+            return true;
+        } catch (const Poco::Exception& error) {
+            return error.code() == EAGAIN || error.code() == EWOULDBLOCK;
+        }
     }
 }
 

@@ -101,10 +101,21 @@ class Connection {
     void queueError(int status, const std::string& detail, bool keepAlive,
                     const std::string& extraHeaders = {});
 
-    /// Writes what is queued, as far as the socket takes it without waiting.
-    enum class Write { Done, Blocked, Failed };
+    /// Writes what is queued, as far as the socket takes it without waiting. `Waiting`: the
+    /// answer's feed has nothing yet; its wake-up (`feedWake`) runs when it has.
+    enum class Write { Done, Blocked, Failed, Waiting };
     Write write(Clock::time_point now);
-    bool hasOutput() const { return outStart_ < out_.size() || file_ != nullptr; }
+    bool hasOutput() const {
+        return outStart_ < out_.size() || file_ != nullptr || feed_ != nullptr;
+    }
+    /// Whether the answer being written is a feed (see Response::sendFeed).
+    bool feeding() const { return feed_ != nullptr; }
+    /// What hands the connection back to its loop when its feed has more to write; set before
+    /// the loop first writes the feed.
+    void setFeedWake(std::function<void()> wake) { feedWake_ = std::move(wake); }
+    /// While a feed is written: reads and drops what the client sends. False when the client
+    /// closed the connection (or it failed).
+    bool dropWhileFeeding();
 
     /// Whether the connection closes once its answer is written.
     bool closing() const { return closeAfterWrite_; }
@@ -166,6 +177,9 @@ class Connection {
     Step readChunks(Clock::time_point now);
     Step refuse(int status, const std::string& detail, Poco::Net::NameValueCollection* = nullptr);
     void compact();
+    /// Queues the feed's next bytes (framed as a chunk when chunked), or its end; `Waiting`
+    /// when it has nothing yet.
+    Write takeFeed();
     void extendBodyDeadline();
 
     Poco::Net::StreamSocket socket_;
@@ -201,6 +215,9 @@ class Connection {
     std::size_t outStart_ = 0;
     std::unique_ptr<std::istream> file_;
     std::uint64_t fileLeft_ = 0;
+    std::shared_ptr<StreamFeed> feed_;
+    bool feedChunked_ = false;
+    std::function<void()> feedWake_;
     bool closeAfterWrite_ = false;
     bool lingerAfterWrite_ = false;
     std::uint64_t lingered_ = 0;

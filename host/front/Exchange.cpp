@@ -97,6 +97,11 @@ void Response::sendStream(std::unique_ptr<std::istream> stream, std::uint64_t le
     sent_ = true;
 }
 
+void Response::sendFeed(std::shared_ptr<StreamFeed> feed) {
+    feed_ = std::move(feed);
+    sent_ = true;
+}
+
 void Response::sendBuffer(const void* buffer, std::size_t length) {
     body_.append(static_cast<const char*>(buffer), length);
     sent_ = true;
@@ -120,10 +125,15 @@ bool Response::hasBody(bool headOnly) const {
 }
 
 std::string Response::head(bool keepAlive, const char* serverName) {
-    setKeepAlive(keepAlive);
+    setKeepAlive(keepAlive && !feed_);
     setChunkedTransferEncoding(false);
     int status = getStatus();
-    if (status >= 200 && status != HTTP_NO_CONTENT && status != HTTP_NOT_MODIFIED) {
+    if (feed_) {
+        erase(CONTENT_LENGTH);
+        if (getVersion() == HTTP_1_1) {
+            setChunkedTransferEncoding(true);
+        }
+    } else if (status >= 200 && status != HTTP_NO_CONTENT && status != HTTP_NOT_MODIFIED) {
         std::uint64_t length = file_ ? fileSize_ : body_.size();
         setContentLength64(static_cast<Poco::Int64>(length));
     } else {

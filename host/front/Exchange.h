@@ -17,6 +17,8 @@
 #include <string>
 #include <thread>
 
+#include "core/StreamFeed.h"
+
 namespace mvi::host::front {
 
 /// Body bytes the front holds for one request, counted against `Settings::maxBufferedBytes`
@@ -96,6 +98,10 @@ class Response : public Poco::Net::HTTPServerResponse {
     /// is the caller's to set): read as the client reads, like a file of `sendFile`, so a file
     /// opened by the handler (a part of it, for a range) is never held in memory whole.
     void sendStream(std::unique_ptr<std::istream> stream, std::uint64_t length);
+    /// Sends the bytes of `feed` as the body, as its producer writes them (chunked for HTTP/1.1,
+    /// up to the close for HTTP/1.0): the event loop writes them without a worker, and the
+    /// connection closes when the feed ends or the client leaves (the feed is then closed).
+    void sendFeed(std::shared_ptr<StreamFeed> feed);
     void sendBuffer(const void* buffer, std::size_t length) override;
     void redirect(const std::string& uri, HTTPStatus status = HTTP_FOUND) override;
     void requireAuthentication(const std::string& realm) override;
@@ -108,14 +114,18 @@ class Response : public Poco::Net::HTTPServerResponse {
     bool sentElsewhere() const { return sentElsewhere_.load(std::memory_order_acquire); }
 
     /// The status line and header fields, then an empty line: `Content-Length` is the body's (or
-    /// the file's), `Connection` says whether the connection stays open, `Date` and `Server` are
-    /// set. A HEAD request (`headOnly`) and statuses without a body send no body.
+    /// the file's; a feed's body is chunked instead, and its connection closes), `Connection` says
+    /// whether the connection stays open, `Date` and `Server` are set. A HEAD request (`headOnly`)
+    /// and statuses without a body send no body.
     std::string head(bool keepAlive, const char* serverName);
     /// Whether the body is sent (not for HEAD, 1xx, 204 and 304).
     bool hasBody(bool headOnly) const;
 
     std::string& body() { return body_; }
     std::unique_ptr<std::istream> takeFile() { return std::move(file_); }
+    /// Whether the body is a feed (`sendFeed`).
+    bool feeding() const { return feed_ != nullptr; }
+    std::shared_ptr<StreamFeed> takeFeed() { return std::move(feed_); }
     std::uint64_t fileSize() const { return fileSize_; }
 
   private:
@@ -137,6 +147,7 @@ class Response : public Poco::Net::HTTPServerResponse {
     std::ostream out_;
     std::unique_ptr<std::istream> file_;
     std::uint64_t fileSize_ = 0;
+    std::shared_ptr<StreamFeed> feed_;
     bool sent_ = false;
     std::function<void()> sendNow_;
     std::thread::id worker_;

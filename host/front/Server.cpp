@@ -272,6 +272,14 @@ class EventLoop {
             return;
         }
         Connection& connection = *found->second.connection;
+        if (connection.feeding() && (mode & Poco::Net::PollSet::POLL_WRITE) == 0) {
+            // Waiting for the feed: what the client sends meanwhile is dropped (the connection
+            // closes after the stream), and its hang-up ends the stream.
+            if (!connection.dropWhileFeeding()) {
+                close(fd);
+            }
+            return;
+        }
         if (connection.phase() == Connection::Phase::Lingering) {
             if (!connection.drop()) {
                 close(fd);
@@ -310,6 +318,10 @@ class EventLoop {
                         return;
                     case Connection::Write::Blocked:
                         watch(fd, Poco::Net::PollSet::POLL_WRITE);
+                        return;
+                    case Connection::Write::Waiting:
+                        // Watched for input only to notice a client that leaves.
+                        watch(fd, Poco::Net::PollSet::POLL_READ);
                         return;
                     case Connection::Write::Done:
                         break;
@@ -735,6 +747,20 @@ void Server::serve(std::shared_ptr<Connection> connection) {
         handler.reset();
         if (response->sentElsewhere()) {
             busy_.fetch_sub(1, std::memory_order_acq_rel);
+            return;
+        }
+        if (response->feeding()) {
+            // A streamed answer: its loop writes it as the producer feeds it, without this
+            // worker, and the connection closes after it.
+            connection->setFeedWake([this, weak = std::weak_ptr<Connection>(connection)] {
+                if (auto fed = weak.lock()) {
+                    handBack(std::move(fed));
+                }
+            });
+            connection->queueAnswer(*response, headOnly, false);
+            connection->setPhase(Connection::Phase::Writing);
+            busy_.fetch_sub(1, std::memory_order_acq_rel);
+            handBack(std::move(connection));
             return;
         }
         bool keepAlive = response->getKeepAlive() && request->getKeepAlive() &&

@@ -15,6 +15,8 @@ struct Stats {
     Counter requests{0};
     std::atomic<std::int64_t> queued{0};
     std::atomic<std::int64_t> streaming{0};
+    /// Streamed answers written by the event loops as their producers feed them.
+    std::atomic<std::int64_t> feeds{0};
 
     // Refusals, each answered (or closed) as its key says.
     Counter tooManyConnections{0};

@@ -268,6 +268,10 @@ void MetricsHandler::handle(Poco::Net::HTTPServerRequest&,
     text.family("mvi_http_streams", "gauge", "Streaming answers being served (event front).");
     text.sample("mvi_http_streams", {},
                 static_cast<double>(http.streaming.load(std::memory_order_relaxed)));
+    text.family("mvi_http_route_streams", "gauge",
+                "Streamed answers of services' routes being written (event front).");
+    text.sample("mvi_http_route_streams", {},
+                static_cast<double>(http.feeds.load(std::memory_order_relaxed)));
     text.family("mvi_http_rejected_total", "counter",
                 "Requests and connections the event front refused or closed, by reason: "
                 "connections (http.max_connections), address "

@@ -1,7 +1,5 @@
 #include "http/LogsHandler.h"
 
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/StreamSocket.h>
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
@@ -13,6 +11,7 @@
 
 #include "core/IsoTime.h"
 #include "front/Exchange.h"
+#include "http/StreamAnswer.h"
 #include "plugin/ServiceLookup.h"
 
 namespace mvi::host {
@@ -23,29 +22,6 @@ const Poco::Timespan kHostLogDefaultAge(7, 0, 0, 0, 0);
 
 /// How often a follower with nothing to send checks that its client is still there.
 constexpr std::chrono::milliseconds kFollowWake(1000);
-
-/// True when the client of `request` closed its connection (or it broke).
-bool clientLeft(Poco::Net::HTTPServerRequest& request) {
-    Poco::Net::StreamSocket* client = nullptr;
-    if (auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request)) {
-        client = &served->socket();
-    } else if (auto* read = dynamic_cast<front::Request*>(&request)) {
-        client = &read->socket();
-    } else {
-        return false;
-    }
-    try {
-        Poco::Net::StreamSocket& socket = *client;
-        if (!socket.poll(Poco::Timespan(0),
-                         Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
-            return false;
-        }
-        // Readable with nothing to read: the peer closed the connection.
-        return socket.available() <= 0;
-    } catch (const Poco::Exception&) {
-        return true;
-    }
-}
 
 /// Sends `lines` as one chunk; false when the client can no longer be written to.
 bool sendLines(std::ostream& out, const std::vector<std::string>& lines) {

@@ -5,6 +5,7 @@
 #include <mvi/limits.hpp>
 
 #include "dispatch/Dispatcher.h"
+#include "http/StreamAnswer.h"
 
 namespace mvi::host {
 
@@ -62,6 +63,16 @@ void ServiceRouteHandler::serveRoute(ServiceTarget target, const std::vector<std
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
     for (const auto& [name, value] : answer.headers) {
         response.add(name, value);
+    }
+    if (answer.stream) {
+        // The shadows get their copies as soon as the stream is under way (under the threads
+        // front this thread writes it until it ends).
+        context_.dispatcher.mirrorRoute(target, std::move(call));
+        // A stream does not hold its version: it unloads when it would without the stream, which
+        // then ends (under the threads front this thread writes the stream until then).
+        target = ServiceTarget{};
+        sendStream(request, response, std::move(answer.stream));
+        return;
     }
     response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
     response.sendBuffer(answer.body.data(), answer.body.size());

@@ -408,40 +408,57 @@ mvi_status addRoute(mvi_registrar* registrar, const mvi_route_decl* decl) noexce
     }
 }
 
+/// Checks the status and headers of a route's answer (route_answer, route_stream) and copies
+/// the headers into `fields`. MVI_OK, or the status to return with the reason in
+/// `call->problem`: MVI_BAD_STATE for a second answer or a call that is not a route's,
+/// MVI_INVALID_ARGUMENT for a status out of range or a malformed header.
+mvi_status checkAnswerHead(mvi_call* call, const char* function, int32_t httpStatus,
+                           const mvi_field* headers, size_t headerCount, Fields& fields) {
+    if (call->answered) {
+        return MVI_BAD_STATE;
+    }
+    if (!call->route) {
+        call->problem = fmt::format("{} answers a route call, not an entrypoint's", function);
+        return MVI_BAD_STATE;
+    }
+    if (httpStatus < 200 || httpStatus > 599) {
+        call->problem =
+            fmt::format("the service answered with status {}, not 200..599", httpStatus);
+        return MVI_INVALID_ARGUMENT;
+    }
+    if ((headers == nullptr && headerCount != 0) || headerCount > limits::kMaxAnswerHeaders) {
+        call->problem =
+            fmt::format("the service answered with a malformed header list (at most {} headers)",
+                        limits::kMaxAnswerHeaders);
+        return MVI_INVALID_ARGUMENT;
+    }
+    for (size_t i = 0; i < headerCount; ++i) {
+        std::string_view name = view(headers[i].name);
+        std::string_view value = view(headers[i].value);
+        if (auto problem = answerHeaderProblem(name, value)) {
+            call->problem = "the service answered with a malformed header: " + *problem;
+            return MVI_INVALID_ARGUMENT;
+        }
+        fields.emplace_back(name, value);
+    }
+    return MVI_OK;
+}
+
 mvi_status routeAnswer(mvi_call* call, int32_t httpStatus, const mvi_field* headers,
                        size_t headerCount, mvi_str body) noexcept {
     if (call == nullptr) {
         return MVI_INVALID_ARGUMENT;
     }
     try {
-        if (call->answered) {
-            return MVI_BAD_STATE;
-        }
-        if (!call->route) {
-            call->problem = "route_answer answers a route call, not an entrypoint's";
-            return MVI_BAD_STATE;
-        }
-        if (httpStatus < 200 || httpStatus > 599) {
-            call->problem =
-                fmt::format("the service answered with status {}, not 200..599", httpStatus);
-            return MVI_INVALID_ARGUMENT;
-        }
-        if ((headers == nullptr && headerCount != 0) || headerCount > limits::kMaxAnswerHeaders ||
-            (body.data == nullptr && body.size != 0)) {
-            call->problem = fmt::format(
-                "the service answered with a malformed header list or body (at most {} headers)",
-                limits::kMaxAnswerHeaders);
-            return MVI_INVALID_ARGUMENT;
-        }
         Fields fields;
-        for (size_t i = 0; i < headerCount; ++i) {
-            std::string_view name = view(headers[i].name);
-            std::string_view value = view(headers[i].value);
-            if (auto problem = answerHeaderProblem(name, value)) {
-                call->problem = "the service answered with a malformed header: " + *problem;
-                return MVI_INVALID_ARGUMENT;
-            }
-            fields.emplace_back(name, value);
+        if (mvi_status checked =
+                checkAnswerHead(call, "route_answer", httpStatus, headers, headerCount, fields);
+            checked != MVI_OK) {
+            return checked;
+        }
+        if (body.data == nullptr && body.size != 0) {
+            call->problem = "the service answered with a malformed body (NULL with a size)";
+            return MVI_INVALID_ARGUMENT;
         }
         call->answered = true;
         call->raw = true;
@@ -455,12 +472,81 @@ mvi_status routeAnswer(mvi_call* call, int32_t httpStatus, const mvi_field* head
     }
 }
 
+// ---- ABI 1.6 ----
+
+mvi_status routeStream(mvi_call* call, int32_t httpStatus, const mvi_field* headers,
+                       size_t headerCount, mvi_stream** stream) noexcept {
+    if (call == nullptr) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        if (stream == nullptr) {
+            call->problem = "route_stream was given no place for the stream's handle";
+            return MVI_INVALID_ARGUMENT;
+        }
+        *stream = nullptr;
+        Fields fields;
+        if (mvi_status checked =
+                checkAnswerHead(call, "route_stream", httpStatus, headers, headerCount, fields);
+            checked != MVI_OK) {
+            return checked;
+        }
+        if (call->version == nullptr) {
+            call->problem = "route_stream: this call cannot stream";
+            return MVI_BAD_STATE;
+        }
+        mvi_stream* opened = call->version->openStream();
+        call->answered = true;
+        call->raw = true;
+        call->status = httpStatus;
+        call->headers = std::move(fields);
+        call->stream = opened->feed;
+        *stream = opened;
+        return MVI_OK;
+    } catch (const std::exception& error) {
+        call->problem = error.what();
+        return MVI_ERROR;
+    }
+}
+
+mvi_status streamWrite(mvi_stream* stream, mvi_str bytes) noexcept {
+    if (stream == nullptr || (bytes.data == nullptr && bytes.size != 0)) {
+        return MVI_INVALID_ARGUMENT;
+    }
+    try {
+        switch (stream->feed->write(view(bytes))) {
+            case StreamFeed::Offer::Queued:
+                return MVI_OK;
+            case StreamFeed::Offer::Full:
+                return MVI_BUSY;
+            case StreamFeed::Offer::TooLarge:
+                return MVI_INVALID_ARGUMENT;
+            case StreamFeed::Offer::Closed:
+                return MVI_BAD_STATE;
+        }
+        return MVI_ERROR;
+    } catch (...) {
+        return MVI_ERROR;
+    }
+}
+
+void streamClose(mvi_stream* stream) noexcept {
+    if (stream == nullptr) {
+        return;
+    }
+    try {
+        stream->version->closeStream(stream);
+    } catch (...) {
+        // Nothing may cross the ABI.
+    }
+}
+
 const mvi_host_api kHostApi = {
     sizeof(mvi_host_api), addEntrypoint, addParameter, registrationError,
     callResult,           callError,     log,          notify,
     getParameter,         setParameter,  store,        callEvery,
     callService,          setOnStop,     getEnv,       addRoute,
-    routeAnswer,
+    routeAnswer,          routeStream,   streamWrite,  streamClose,
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct mvi_call {
     bool raw = false;
     mvi::host::Fields headers;
     std::string rawBody;
+    /// The version whose route is called (for route_stream).
+    mvi::host::ServiceVersion* version = nullptr;
+    /// The answer came from route_stream: its body is this feed.
+    std::shared_ptr<mvi::host::StreamFeed> stream;
 };
 
 namespace mvi::host {

@@ -45,9 +45,11 @@ bool ServiceRoute::moreSpecificThan(const ServiceRoute& other) const {
 }
 
 RouteAnswer RouteAnswer::json(int status, const nlohmann::json& body) {
-    return {status,
-            {{"Content-Type", "application/json"}},
-            body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+    RouteAnswer answer;
+    answer.status = status;
+    answer.headers = {{"Content-Type", "application/json"}};
+    answer.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return answer;
 }
 
 std::optional<mvi_http_method> routeMethodNamed(std::string_view name) {

@@ -11,9 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/StreamFeed.h"
 #include "metrics/CallStats.h"
 
 namespace mvi::host {
+
+class ServiceVersion;
 
 /// Named values in order: a route's path parameters, a request's or an answer's headers.
 using Fields = std::vector<std::pair<std::string, std::string>>;
@@ -57,6 +60,8 @@ struct RouteAnswer {
     int status = 200;
     Fields headers;
     std::string body;
+    /// A streamed answer: its body comes from this feed (and `body` is empty).
+    std::shared_ptr<StreamFeed> stream;
     /// The call passed its deadline and the caller was answered already (504).
     bool answered = false;
 
@@ -74,3 +79,10 @@ std::optional<mvi_http_method> routeMethodNamed(std::string_view name);
 std::optional<std::string> answerHeaderProblem(std::string_view name, std::string_view value);
 
 }  // namespace mvi::host
+
+/// The host's side of the `mvi_stream` handle (ABI 1.6): a streamed answer's feed, owned by the
+/// version whose route opened it.
+struct mvi_stream {
+    std::shared_ptr<mvi::host::StreamFeed> feed;
+    mvi::host::ServiceVersion* version = nullptr;
+};

@@ -109,6 +109,7 @@ void ServiceVersion::setReloadError(const std::string& reason) {
 
 bool ServiceVersion::unload() {
     stopTimers();
+    endStreams();
     if (!library_) {
         return true;
     }
@@ -135,6 +136,42 @@ bool ServiceVersion::unload() {
     }
     services_.logs.endStream(id_);
     return release.unmapped;
+}
+
+mvi_stream* ServiceVersion::openStream() {
+    auto handle = std::make_unique<mvi_stream>();
+    handle->feed = std::make_shared<StreamFeed>(services_.streamBufferBytes);
+    handle->version = this;
+    mvi_stream* opened = handle.get();
+    std::lock_guard lock(streamsMutex_);
+    streams_.emplace(opened, std::move(handle));
+    return opened;
+}
+
+void ServiceVersion::closeStream(mvi_stream* handle) {
+    std::unique_ptr<mvi_stream> closed;
+    {
+        std::lock_guard lock(streamsMutex_);
+        auto found = streams_.find(handle);
+        if (found == streams_.end()) {
+            return;
+        }
+        closed = std::move(found->second);
+        streams_.erase(found);
+    }
+    closed->feed->end();
+}
+
+std::size_t ServiceVersion::openStreams() const {
+    std::lock_guard lock(streamsMutex_);
+    return streams_.size();
+}
+
+void ServiceVersion::endStreams() noexcept {
+    std::lock_guard lock(streamsMutex_);
+    for (const auto& [handle, stream] : streams_) {
+        stream->feed->end();
+    }
 }
 
 std::string ServiceVersion::error() const {
@@ -265,6 +302,10 @@ RouteAnswer ServiceVersion::callRoute(const ServiceRoute& route, const RouteCall
     auto watched = watch(what, route.declaration.timeout_seconds, onTimeout);
     RouteAnswer answer = invokeRoute(route, request);
     if (returnedLate(watched)) {
+        if (answer.stream) {
+            // Its caller was answered 504 already: nobody reads the stream.
+            answer.stream->close();
+        }
         answer = RouteAnswer::json(504, detail(what + " returned after its deadline"));
         answer.answered = onTimeout != nullptr;
     }
@@ -296,6 +337,7 @@ RouteAnswer ServiceVersion::invokeRoute(const ServiceRoute& route, const RouteCa
                                  {request.body.data(), request.body.size()}};
         mvi_call call;
         call.route = true;
+        call.version = this;
         mvi_status status;
         {
             fault::PhaseScope phase(phaseIndex_, fault::Phase::Entrypoint, route.describe());
@@ -313,7 +355,8 @@ RouteAnswer ServiceVersion::invokeRoute(const ServiceRoute& route, const RouteCa
             return RouteAnswer::json(call.status,
                                      call.status == 200 ? call.body : detail(std::move(call.body)));
         }
-        RouteAnswer answer{call.status, std::move(call.headers), std::move(call.rawBody)};
+        RouteAnswer answer{call.status, std::move(call.headers), std::move(call.rawBody),
+                           std::move(call.stream)};
         bool typed = false;
         for (const auto& [name, value] : answer.headers) {
             typed = typed || Poco::icompare(name, "Content-Type") == 0;

@@ -103,6 +103,8 @@ struct HostServices {
     /// How long unloading waits for the threads a plugin started to end (after its on_stop
     /// hook) before it keeps the library mapped instead of closing it.
     std::chrono::milliseconds stopTimeout{5000};
+    /// Bytes a streamed route answer holds for a slow client (`http.stream_buffer_bytes`).
+    std::size_t streamBufferBytes = 1 << 20;
     /// Runs the periodic tasks a plugin declares; none: `call_every` is refused.
     TimerService* timers = nullptr;
     /// Routes the calls a plugin makes to services (`call_service`); none: refused.
@@ -208,6 +210,16 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
 
     /// Its routes, in the order they were declared.
     const std::vector<ServiceRoute>& routes() const { return routes_; }
+
+    /// Opens a streamed answer of one of its routes (`route_stream`): the handle its plugin
+    /// writes to, kept until the plugin closes it (`closeStream`) or the version is destroyed.
+    /// Streams do not hold the version: when it unloads, each one still open ends (its client
+    /// gets what was written, then the end; later writes are refused).
+    mvi_stream* openStream();
+    /// Ends the stream of `handle` after what was written and frees the handle (`stream_close`).
+    void closeStream(mvi_stream* handle);
+    /// Streams opened and not closed by the plugin.
+    std::size_t openStreams() const;
 
     /// The route a request with `method` and path `segments` (below the service) reaches: when
     /// several paths match, the most specific (see ServiceRoute::moreSpecificThan) decides, and
@@ -315,6 +327,8 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
 
     /// Cancels the version's periodic tasks (a run in progress finishes).
     void stopTimers() noexcept;
+    /// Ends every stream still open (the version unloads).
+    void endStreams() noexcept;
 
     /// What became of the on_stop hook.
     enum class Hook {
@@ -364,6 +378,8 @@ class ServiceVersion : public std::enable_shared_from_this<ServiceVersion> {
     std::atomic<std::uint64_t> stuck_{0};
     std::map<std::string, Entrypoint> entrypoints_;
     std::vector<ServiceRoute> routes_;
+    mutable std::mutex streamsMutex_;
+    std::map<mvi_stream*, std::unique_ptr<mvi_stream>> streams_;
     ParameterSet parameters_;
     std::unique_ptr<SharedObject> library_;
     std::shared_ptr<PluginThreads::Library> threads_;

@@ -12,7 +12,7 @@
 
 TEST(AbiVersionTable, AbiVersion) {
     EXPECT_EQ(MVI_ABI_VERSION_MAJOR, 1);
-    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 5);
+    EXPECT_EQ(MVI_ABI_VERSION_MINOR, 6);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(1, 0), 0x00010000u);
     EXPECT_EQ(MVI_ABI_VERSION_PACK(2, 3), 0x00020003u);
     EXPECT_EQ(MVI_ABI_VERSION_GET_MAJOR(0x00020003u), 2u);
@@ -79,8 +79,11 @@ TEST(AbiLayout, HostApiHasTellsEachMinorsFunctions) {
     table.size = offsetof(mvi_host_api, add_route);  // a host of ABI 1.4
     EXPECT_TRUE(MVI_HOST_API_HAS(&table, get_env));
     EXPECT_FALSE(MVI_HOST_API_HAS(&table, add_route));
-    table.size = sizeof(mvi_host_api);
+    table.size = offsetof(mvi_host_api, route_stream);  // a host of ABI 1.5
     EXPECT_TRUE(MVI_HOST_API_HAS(&table, route_answer));
+    EXPECT_FALSE(MVI_HOST_API_HAS(&table, route_stream));
+    table.size = sizeof(mvi_host_api);
+    EXPECT_TRUE(MVI_HOST_API_HAS(&table, stream_close));
 }
 
 TEST(AbiTypes, StructsAreStandardLayout) {
@@ -104,7 +107,7 @@ TEST(AbiLayout, SizesOnLp64) {
     EXPECT_EQ(sizeof(mvi_notification), 56u);
     EXPECT_EQ(sizeof(mvi_timer_decl), 56u);
     EXPECT_EQ(sizeof(mvi_service_call), 72u);
-    EXPECT_EQ(sizeof(mvi_host_api), 136u);
+    EXPECT_EQ(sizeof(mvi_host_api), 160u);
     EXPECT_EQ(sizeof(mvi_field), 32u);          // 1.5
     EXPECT_EQ(sizeof(mvi_route_request), 96u);  // 1.5
     EXPECT_EQ(sizeof(mvi_route_decl), 88u);     // 1.5

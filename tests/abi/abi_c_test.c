@@ -76,8 +76,11 @@ MVI_HOST_API_SLOT(set_on_stop, 12);
 MVI_HOST_API_SLOT(get_env, 13);
 MVI_HOST_API_SLOT(add_route, 14);
 MVI_HOST_API_SLOT(route_answer, 15);
-_Static_assert(sizeof(mvi_host_api) == sizeof(size_t) + 16 * sizeof(void (*)(void)),
-               "mvi_host_api ends with route_answer (1.5)");
+MVI_HOST_API_SLOT(route_stream, 16);
+MVI_HOST_API_SLOT(stream_write, 17);
+MVI_HOST_API_SLOT(stream_close, 18);
+_Static_assert(sizeof(mvi_host_api) == sizeof(size_t) + 19 * sizeof(void (*)(void)),
+               "mvi_host_api ends with stream_close (1.6)");
 
 /* The version macros are constant expressions that round-trip. */
 _Static_assert(MVI_ABI_VERSION_GET_MAJOR(MVI_ABI_VERSION_PACK(MVI_ABI_VERSION_MAJOR,

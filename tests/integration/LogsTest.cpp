@@ -64,50 +64,10 @@ std::string logsPath(const std::string& query) {
 }
 
 // `GET /services/~logs?...&follow=true`, read line by line as the host sends them.
-class FollowStream {
+class FollowStream : public StreamingGet {
   public:
     FollowStream(unsigned port, const std::string& query)
-        : session_("127.0.0.1", static_cast<Poco::UInt16>(port)) {
-        // Generous: a missing line fails the test instead of hanging it.
-        session_.setTimeout(Poco::Timespan(30, 0));
-        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET,
-                                       logsPath(query + "&follow=true"),
-                                       Poco::Net::HTTPMessage::HTTP_1_1);
-        session_.sendRequest(request);
-        stream_ = &session_.receiveResponse(response_);
-    }
-
-    const Poco::Net::HTTPResponse& response() const { return response_; }
-
-    /// The next line, or nothing once the stream has ended (or failed: see `failed`).
-    std::optional<std::string> next() {
-        std::string line;
-        if (!std::getline(*stream_, line)) {
-            return std::nullopt;
-        }
-        return line;
-    }
-
-    /// Reads lines until one contains `text`; returns whether one did.
-    bool readUntil(const std::string& text) {
-        while (auto line = next()) {
-            if (line->find(text) != std::string::npos) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /// True when reading stopped on an error (a timeout) rather than the end of the answer.
-    bool failed() const { return stream_->bad(); }
-
-    /// Leaves without reading on.
-    void leave() { session_.reset(); }
-
-  private:
-    Poco::Net::HTTPClientSession session_;
-    Poco::Net::HTTPResponse response_;
-    std::istream* stream_ = nullptr;
+        : StreamingGet(port, logsPath(query + "&follow=true")) {}
 };
 
 TEST(Logs, TailSinceAndOneLinePerEntry) {

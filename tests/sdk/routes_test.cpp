@@ -15,7 +15,7 @@ using mvi::testing::FakeHost;
 TEST(SdkRoutes, RequestsReachTheirRouteWithParametersQueryHeadersAndBody) {
     FakeHost host;
     ASSERT_TRUE(host.registered()) << host.failure_reason();
-    EXPECT_EQ(host.routes().size(), 13u);
+    EXPECT_EQ(host.routes().size(), 17u);
     auto echo = host.call_route(Method::Get, "/echo/9", "abc", {{"X-Test", "t"}}, "q=x%2By+z");
     ASSERT_EQ(echo.status, 200) << echo.body;
     auto body = nlohmann::json::parse(echo.body);
@@ -44,6 +44,58 @@ TEST(SdkRoutes, ErrorsAndAnswersTheHostRefuses) {
     for (const char* path : {"/bad/header", "/bad/status", "/bad/length", "/bad/newline"}) {
         EXPECT_EQ(host.call_route(Method::Get, path).status, 500) << path;
     }
+}
+
+TEST(SdkStreams, AStreamedAnswerIsWrittenAfterTheHandlerReturnedAndEnds) {
+    FakeHost host;
+    ASSERT_TRUE(host.registered()) << host.failure_reason();
+    auto counted = host.call_route(Method::Get, "/count/3");
+    ASSERT_EQ(counted.status, 200) << counted.body;
+    ASSERT_TRUE(counted.stream);
+    EXPECT_EQ(counted.stream->received(), "1\n2\n3\n");
+    EXPECT_TRUE(counted.stream->ended());
+    EXPECT_EQ(counted.header("Content-Type"), "text/plain; charset=utf-8");
+    EXPECT_FALSE(host.call_route(Method::Get, "/files/special").stream);
+}
+
+TEST(SdkStreams, ServerSentEventsAreFramedAndRefusalsReachTheService) {
+    FakeHost host;
+    ASSERT_TRUE(host.registered()) << host.failure_reason();
+    auto events = host.call_route(Method::Get, "/events");
+    ASSERT_EQ(events.status, 200);
+    ASSERT_TRUE(events.stream);
+    EXPECT_EQ(events.header("Content-Type"), "text/event-stream");
+    EXPECT_EQ(events.header("Cache-Control"), "no-cache");
+    EXPECT_EQ(events.stream->read(), ": welcome\n\n");
+
+    auto sent = nlohmann::json::parse(host.call_route(Method::Post, "/broadcast", "a\nb").body);
+    EXPECT_EQ(sent["queued"], 1);
+    EXPECT_EQ(events.stream->read(), "event: message\ndata: a\ndata: b\n\n");
+
+    // A client that does not read: the buffer (1 MiB) fills and the write is refused, at once.
+    const std::string big(256 * 1024, 'x');
+    sent = nlohmann::json::parse(
+        host.call_route(Method::Post, "/broadcast", big, {}, "times=10").body);
+    EXPECT_EQ(sent["queued"], 3) << sent;
+    EXPECT_EQ(sent["full"], 1) << sent;
+    sent = nlohmann::json::parse(
+        host.call_route(Method::Post, "/broadcast", std::string(2 << 20, 'y')).body);
+    EXPECT_EQ(sent["too_large"], 1) << sent;
+
+    // The client leaves: the next write says closed and the service forgets the stream.
+    events.stream->leave();
+    sent = nlohmann::json::parse(host.call_route(Method::Post, "/broadcast", "bye").body);
+    EXPECT_EQ(sent["closed"], 1) << sent;
+    EXPECT_EQ(sent["listeners"], 0) << sent;
+    EXPECT_TRUE(events.stream->ended()) << "the last copy of the stream closed it";
+}
+
+TEST(SdkStreams, AMalformedStreamHeadIsRefused) {
+    FakeHost host;
+    ASSERT_TRUE(host.registered()) << host.failure_reason();
+    auto bad = host.call_route(Method::Get, "/stream/bad");
+    EXPECT_EQ(bad.status, 500);
+    EXPECT_FALSE(bad.stream);
 }
 
 /// A valid declaration of route `path`, to spoil one field of.

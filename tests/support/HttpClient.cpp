@@ -78,4 +78,31 @@ RawAnswer readRawAnswer(Poco::Net::StreamSocket& socket) {
     return answer;
 }
 
+StreamingGet::StreamingGet(unsigned port, const std::string& path)
+    : session_("127.0.0.1", static_cast<Poco::UInt16>(port)) {
+    // Generous: a missing line fails the test instead of hanging it.
+    session_.setTimeout(Poco::Timespan(30, 0));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    session_.sendRequest(request);
+    stream_ = &session_.receiveResponse(response_);
+}
+
+std::optional<std::string> StreamingGet::next() {
+    std::string line;
+    if (!std::getline(*stream_, line)) {
+        return std::nullopt;
+    }
+    return line;
+}
+
+bool StreamingGet::readUntil(const std::string& text) {
+    while (auto line = next()) {
+        if (line->find(text) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace mvi::test

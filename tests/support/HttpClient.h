@@ -1,8 +1,12 @@
 #pragma once
 
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <nlohmann/json.hpp>
 
+#include <istream>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace Poco::Net {
@@ -50,5 +54,32 @@ Response postJson(unsigned port, const std::string& path, const nlohmann::json& 
 
 /// GETs `path`.
 Response get(unsigned port, const std::string& path);
+
+/// `GET path` whose answer is read line by line as the host sends it (a log followed, a
+/// service's streamed answer).
+class StreamingGet {
+  public:
+    /// Sends the request and reads the answer's head (waiting up to 30 s for it).
+    StreamingGet(unsigned port, const std::string& path);
+
+    const Poco::Net::HTTPResponse& response() const { return response_; }
+
+    /// The next line, or nothing once the answer has ended (or failed: see `failed`).
+    std::optional<std::string> next();
+
+    /// Reads lines until one contains `text`; returns whether one did.
+    bool readUntil(const std::string& text);
+
+    /// True when reading stopped on an error (a timeout) rather than the end of the answer.
+    bool failed() const { return stream_->bad(); }
+
+    /// Leaves without reading on (closes the connection).
+    void leave() { session_.reset(); }
+
+  private:
+    Poco::Net::HTTPClientSession session_;
+    Poco::Net::HTTPResponse response_;
+    std::istream* stream_ = nullptr;
+};
 
 }  // namespace mvi::test

@@ -59,7 +59,7 @@ extern "C" {
 
 /** The ABI version this header describes (see the policy above). Since 1.0. */
 #define MVI_ABI_VERSION_MAJOR 1
-#define MVI_ABI_VERSION_MINOR 5
+#define MVI_ABI_VERSION_MINOR 6
 
 /** Packs a major and minor into the value mvi_plugin_abi_version returns. Since 1.0. */
 #define MVI_ABI_VERSION_PACK(major, minor) \
@@ -344,6 +344,12 @@ typedef struct mvi_route_decl {
     double timeout_seconds;
 } mvi_route_decl;
 
+/** A streamed answer of a route call (mvi_host_api.route_stream): its bytes go to the client as
+ *  the plugin writes them, from any thread, long after the handler returned. OWNERSHIP: the
+ *  host's; the plugin holds the handle from route_stream until it passes it to stream_close
+ *  (once). LIFETIME: valid until stream_close, or until the library is closed. Since 1.6. */
+typedef struct mvi_stream mvi_stream;
+
 /** The functions the host implements, handed to mvi_plugin_register. OWNERSHIP: the host's.
  *  LIFETIME: until the library is closed; a plugin may keep the pointer in a global.
  *  The table only grows at the end: check `size` before using a field added after 1.0.
@@ -484,6 +490,35 @@ typedef struct mvi_host_api {
      *  its thread. Since 1.5. */
     mvi_status (*route_answer)(mvi_call* call, int32_t http_status, const mvi_field* headers,
                                size_t header_count, mvi_str body);
+
+    /* ---- added in 1.6 ---- */
+
+    /** Answers a route call with a stream: `http_status` (200..599) and `headers` go out now,
+     *  checked and copied as for route_answer, and the body follows as the plugin writes it
+     *  with stream_write (chunked; the connection closes after it). `*stream` receives the
+     *  handle, which the plugin keeps (a list of subscribers, say) and writes from any thread
+     *  after the handler returned: the stream holds no host thread while nothing is written.
+     *  Server-sent events are such a stream with `Content-Type: text/event-stream`, written
+     *  one event at a time. Returns MVI_OK, MVI_INVALID_ARGUMENT for a NULL `stream`, a status
+     *  out of range or a malformed header (the host then answers 500), MVI_BAD_STATE when an
+     *  answer was already given. Only inside a route handler, on its thread. Since 1.6. */
+    mvi_status (*route_stream)(mvi_call* call, int32_t http_status, const mvi_field* headers,
+                               size_t header_count, mvi_stream** stream);
+
+    /** Queues `bytes` (copied) for the client of `stream`. Never waits: a stream holds a
+     *  bounded buffer (the host's `http.stream_buffer_bytes`), and a client that reads slower
+     *  than the plugin writes gets MVI_BUSY (nothing of this write was queued: drop it, or
+     *  retry later). Returns MVI_OK when queued, MVI_BUSY as said, MVI_BAD_STATE when the
+     *  stream is over (the client left, the host stops, the version is being unloaded, or the
+     *  call was a mirrored copy for a shadow, which has no client): stop writing and close it.
+     *  MVI_INVALID_ARGUMENT for a NULL stream or a write larger than the whole buffer.
+     *  THREADING: any thread, one write at a time per stream. Since 1.6. */
+    mvi_status (*stream_write)(mvi_stream* stream, mvi_str bytes);
+
+    /** Ends `stream`: what was queued still reaches the client, then the answer ends. Releases
+     *  the handle (exactly once per stream; it must not be used after). THREADING: any thread.
+     *  Since 1.6. */
+    void (*stream_close)(mvi_stream* stream);
 } mvi_host_api;
 
 /* ---- the symbols a plugin exports (and nothing else) ---- */

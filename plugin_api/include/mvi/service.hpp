@@ -1354,6 +1354,21 @@ inline mvi_status Route::handle(mvi_call* call, const mvi_route_request& raw) no
         for (const auto& [name, value] : response.headers) {
             headers.push_back({detail::to_mvi_str(name), detail::to_mvi_str(value)});
         }
+        if (response.on_stream) {
+            if (!MVI_HOST_API_HAS(api, stream_close)) {
+                throw HttpError(501,
+                                "this route streams its answer, which needs a host of ABI "
+                                "1.6 or later");
+            }
+            mvi_stream* stream = nullptr;
+            if (api->route_stream(call, response.status, headers.data(), headers.size(), &stream) !=
+                MVI_OK) {
+                // The host refused the answer and answers 500 itself, saying why in the log.
+                return MVI_INVALID_ARGUMENT;
+            }
+            response.on_stream(Stream(api, stream));
+            return MVI_OK;
+        }
         if (api->route_answer(call, response.status, headers.data(), headers.size(),
                               detail::to_mvi_str(response.body)) == MVI_INVALID_ARGUMENT) {
             // The host refused the answer and answers 500 itself, saying why in the log.

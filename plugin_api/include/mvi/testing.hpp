@@ -60,6 +60,7 @@
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -110,11 +111,78 @@ struct RouteRecord {
     registration::RouteDeclaration declaration;  ///< Method, path, handler, ...
 };
 
+/// A streamed answer (ABI 1.6) as FakeHost keeps it: the test plays its client. Thread-safe:
+/// the service may write from its own threads while the test reads.
+class StreamRecord {
+  public:
+    explicit StreamRecord(std::size_t capacity) : capacity_(capacity) {}
+
+    /// Takes what the service wrote since the last read (as a client reading frees the host's
+    /// buffer).
+    std::string read() {
+        std::lock_guard lock(mutex_);
+        std::string taken = std::move(pending_);
+        pending_.clear();
+        return taken;
+    }
+
+    /// Everything the service wrote so far, read or not.
+    std::string received() const {
+        std::lock_guard lock(mutex_);
+        return received_;
+    }
+
+    /// Whether the service closed the stream.
+    bool ended() const {
+        std::lock_guard lock(mutex_);
+        return ended_;
+    }
+
+    /// The client leaves: the service's later writes are refused (MVI_BAD_STATE).
+    void leave() {
+        std::lock_guard lock(mutex_);
+        left_ = true;
+    }
+
+    /// As the host's stream_write: MVI_BUSY when the unread bytes would pass the capacity.
+    mvi_status write(std::string_view bytes) {
+        std::lock_guard lock(mutex_);
+        if (left_ || ended_) {
+            return MVI_BAD_STATE;
+        }
+        if (bytes.size() > capacity_) {
+            return MVI_INVALID_ARGUMENT;
+        }
+        if (pending_.size() + bytes.size() > capacity_) {
+            return MVI_BUSY;
+        }
+        pending_.append(bytes);
+        received_.append(bytes);
+        return MVI_OK;
+    }
+
+    /// As the host's stream_close.
+    void end() {
+        std::lock_guard lock(mutex_);
+        ended_ = true;
+    }
+
+  private:
+    const std::size_t capacity_;
+    mutable std::mutex mutex_;
+    std::string pending_;
+    std::string received_;
+    bool ended_ = false;
+    bool left_ = false;
+};
+
 /// What a route answered (see FakeHost::call_route).
 struct RouteResult {
     int status = 200;  ///< HTTP status.
     Fields headers;    ///< Headers as the service gave them (an error: none).
     std::string body;  ///< The body (an error: the JSON `{"detail": ...}` mvi-host sends).
+    /// A streamed answer (Response::stream, Response::events): its client; null otherwise.
+    std::shared_ptr<StreamRecord> stream = nullptr;
 
     /// The first header `name` (any case), or std::nullopt.
     std::optional<std::string> header(std::string_view name) const {
@@ -210,6 +278,9 @@ class FakeHost {
         api_.get_env = &FakeHost::get_env_fn;
         api_.add_route = &FakeHost::add_route_fn;
         api_.route_answer = &FakeHost::route_answer_fn;
+        api_.route_stream = &FakeHost::route_stream_fn;
+        api_.stream_write = &FakeHost::stream_write_fn;
+        api_.stream_close = &FakeHost::stream_close_fn;
         registering_ = true;
         status_ = register_plugin(&api_, handle(), registrar());
         registering_ = false;
@@ -406,7 +477,8 @@ class FakeHost {
         if (state.is_error) {
             return RouteResult{state.status, {}, "{\"detail\":" + state.body + "}"};
         }
-        return RouteResult{state.status, std::move(state.headers), std::move(state.body)};
+        return RouteResult{state.status, std::move(state.headers), std::move(state.body),
+                           std::move(state.stream)};
     }
 
     /// Calls entrypoint `name` with the raw arguments text, skipping the host's validation, to
@@ -575,6 +647,7 @@ class FakeHost {
     struct RouteState : CallState {
         RouteState() { route = true; }
         Fields headers;
+        std::shared_ptr<StreamRecord> stream;
     };
 
     mvi_host* handle() noexcept { return reinterpret_cast<mvi_host*>(this); }
@@ -783,6 +856,51 @@ class FakeHost {
             return MVI_BAD_STATE;
         }
         auto& state = *static_cast<RouteState*>(reinterpret_cast<CallState*>(call));
+        const mvi_status checked = answer_head(state, http_status, headers, header_count);
+        if (checked == MVI_OK) {
+            state.body = text(body);
+        }
+        return checked;
+    }
+
+    /// Streams live in shared records: a service may hold its stream past this host's life.
+    static mvi_status route_stream_fn(mvi_call* call, int32_t http_status, const mvi_field* headers,
+                                      size_t header_count, mvi_stream** stream) {
+        if (!reinterpret_cast<CallState*>(call)->route || stream == nullptr) {
+            return stream == nullptr ? MVI_INVALID_ARGUMENT : MVI_BAD_STATE;
+        }
+        auto& state = *static_cast<RouteState*>(reinterpret_cast<CallState*>(call));
+        const mvi_status checked = answer_head(state, http_status, headers, header_count);
+        if (checked != MVI_OK) {
+            return checked;
+        }
+        state.stream = std::make_shared<StreamRecord>(kStreamBufferBytes);
+        *stream = reinterpret_cast<mvi_stream*>(new std::shared_ptr<StreamRecord>(state.stream));
+        return MVI_OK;
+    }
+
+    static mvi_status stream_write_fn(mvi_stream* stream, mvi_str bytes) {
+        if (stream == nullptr || (bytes.data == nullptr && bytes.size != 0)) {
+            return MVI_INVALID_ARGUMENT;
+        }
+        return (*reinterpret_cast<std::shared_ptr<StreamRecord>*>(stream))
+            ->write(mvi::detail::to_string_view(bytes));
+    }
+
+    static void stream_close_fn(mvi_stream* stream) {
+        if (stream != nullptr) {
+            auto* record = reinterpret_cast<std::shared_ptr<StreamRecord>*>(stream);
+            (*record)->end();
+            delete record;
+        }
+    }
+
+    /// The buffer of a stream, as mvi-host's default `http.stream_buffer_bytes`.
+    static constexpr std::size_t kStreamBufferBytes = 1 << 20;
+
+    /// Checks a route answer's status and headers as mvi-host does and records them.
+    static mvi_status answer_head(RouteState& state, int32_t http_status, const mvi_field* headers,
+                                  size_t header_count) {
         if (state.answered) {
             return MVI_BAD_STATE;
         }
@@ -819,7 +937,6 @@ class FakeHost {
             state.answered = true;
             state.status = http_status;
             state.headers = std::move(fields);
-            state.body = text(body);
             return MVI_OK;
         } catch (...) {
             return MVI_ERROR;
