@@ -23,8 +23,9 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mviConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/mviConfigVersion.cmake
         DESTINATION ${MVI_INSTALL_CMAKEDIR})
 
+# The configuration as in the source tree (the Debian package installs its own, MviDebian.cmake).
 install(FILES ${PROJECT_SOURCE_DIR}/config/mvi-host.properties
-        DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/mvi)
+        DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/mvi COMPONENT prefix_config)
 
 # The CLI (tools/cli).
 if(TARGET mvi)
