@@ -9,6 +9,7 @@
 #   /lib/systemd/system/mvi-host.service        the hardened unit, and mvi-host.socket for socket
 #                                               activation (config/systemd)
 #   /usr/share/doc/mvi/                         README.md, copyright, changelog.Debian.gz
+#   /usr/share/man/man1/                        mvi-host.1.gz, mvi.1.gz (config/man)
 # and whose maintainer scripts (config/debian) create the mvi system user and /var/lib/mvi.
 #
 # What only the package installs is the `deb` component (left out of a plain `cmake --install`,
@@ -48,7 +49,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/config/systemd/mvi-host.service
               ${PROJECT_SOURCE_DIR}/config/systemd/mvi-host.socket
         DESTINATION /lib/systemd/system COMPONENT deb EXCLUDE_FROM_ALL)
 
-# The Debian changelog, compressed without a time stamp (gzip -n) as Debian policy asks.
+# The Debian changelog.
 set(MVI_DEB_MAINTAINER
     "MVI for C++ maintainers <maintainers@users.noreply.r-seed-e0acc606.example>"
     CACHE STRING "Maintainer field of the Debian package")
@@ -57,12 +58,22 @@ file(WRITE ${_deb_dir}/changelog.Debian
     "mvi (${PROJECT_VERSION}-1) unstable; urgency=medium\n\n"
     "  * Package built from the MVI for C++ source tree with cpack -G DEB.\n\n"
     " -- ${MVI_DEB_MAINTAINER}  ${_changelog_date}\n")
+# Compressed as Debian policy asks: gzip -9, without a time stamp (-n).
 find_program(MVI_GZIP gzip REQUIRED)
-add_custom_command(OUTPUT ${_deb_dir}/changelog.Debian.gz
-    COMMAND ${MVI_GZIP} -9nc ${_deb_dir}/changelog.Debian > ${_deb_dir}/changelog.Debian.gz
-    DEPENDS ${_deb_dir}/changelog.Debian
-    COMMENT "Compressing the Debian changelog")
-add_custom_target(mvi_deb_changelog ALL DEPENDS ${_deb_dir}/changelog.Debian.gz)
+set(_compressed "")
+foreach(_file ${_deb_dir}/changelog.Debian ${PROJECT_SOURCE_DIR}/config/man/mvi-host.1
+              ${PROJECT_SOURCE_DIR}/config/man/mvi.1)
+    get_filename_component(_name ${_file} NAME)
+    add_custom_command(OUTPUT ${_deb_dir}/${_name}.gz
+        COMMAND ${MVI_GZIP} -9nc ${_file} > ${_deb_dir}/${_name}.gz
+        DEPENDS ${_file}
+        COMMENT "Compressing ${_name}")
+    list(APPEND _compressed ${_deb_dir}/${_name}.gz)
+endforeach()
+add_custom_target(mvi_deb_compressed ALL DEPENDS ${_compressed})
+# The manual pages of the two programs (a plain `cmake --install` installs them too).
+install(FILES ${_deb_dir}/mvi-host.1.gz ${_deb_dir}/mvi.1.gz
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_SOURCE_DIR}/config/debian/copyright ${_deb_dir}/changelog.Debian.gz
               ${PROJECT_SOURCE_DIR}/README.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT deb EXCLUDE_FROM_ALL)
@@ -76,14 +87,17 @@ set(CPACK_PACKAGE_VENDOR "MVI for C++")
 set(CPACK_PACKAGE_CONTACT "${MVI_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "service platform running C++ services as plugins behind one HTTP host")
-set(CPACK_PACKAGE_DESCRIPTION
-    "MVI runs small services written in C++ (typed JSON entrypoints, runtime parameters, logs, "
-    "notifications, monitoring) as shared-library plugins inside one host process, mvi-host, "
-    "which serves them over HTTP. Several versions of a service run side by side: the main "
-    "version answers calls by name, shadows get a mirrored copy. Deploying a new version needs "
-    "no restart.\n"
-    "This package holds the host with its systemd unit, the mvi command line, and the SDK (C ABI "
-    "header, header-only C++ SDK and CMake package) for building services.")
+# The extended description, line by line as dpkg shows it (CPack writes the empty line as " .").
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+    "MVI runs small services written in C++ (typed JSON entrypoints, runtime\n"
+    "parameters, logs, notifications, monitoring) as shared-library plugins inside\n"
+    "one host process, mvi-host, which serves them over HTTP. Several versions of a\n"
+    "service run side by side: the main version answers calls by name, shadows get\n"
+    "a mirrored copy. Deploying a new version needs no restart.\n"
+    "\n"
+    "This package holds the host with its systemd unit, the mvi command line, and\n"
+    "the SDK (C ABI header, header-only C++ SDK and CMake package) for building\n"
+    "services.")
 set(CPACK_PACKAGE_INSTALL_DIRECTORY mvi)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
@@ -102,9 +116,11 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, media-types")
 # A service project (mvi init, find_package(mvi)) builds with these.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
     "cmake (>= 3.22), g++, nlohmann-json3-dev (>= 3.10), libfmt-dev, libgtest-dev")
+# The configuration is a conffile: an upgrade keeps the administrator's changes, purge removes it.
+file(WRITE ${_deb_dir}/conffiles "/etc/mvi/mvi-host.properties\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/config/debian/postinst ${PROJECT_SOURCE_DIR}/config/debian/prerm
-    ${PROJECT_SOURCE_DIR}/config/debian/postrm)
+    ${PROJECT_SOURCE_DIR}/config/debian/postrm ${_deb_dir}/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 include(CPack)
