@@ -45,6 +45,15 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
              ${PROJECT_SOURCE_DIR}/config/mvi-host.properties)
 install(FILES ${_deb_dir}/mvi-host.properties DESTINATION /etc/mvi COMPONENT deb EXCLUDE_FROM_ALL)
 
+# The package's programs are stripped (CPACK_STRIP_FILES); like dh_strip, the compilers' .comment
+# section goes too. The default component, installed first, put them there.
+install(CODE "
+    foreach(_program mvi-host mvi)
+        execute_process(COMMAND \"${CMAKE_OBJCOPY}\" --remove-section=.comment
+            \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/\${_program}\"
+            COMMAND_ERROR_IS_FATAL ANY)
+    endforeach()" COMPONENT deb EXCLUDE_FROM_ALL)
+
 install(FILES ${PROJECT_SOURCE_DIR}/config/systemd/mvi-host.service
               ${PROJECT_SOURCE_DIR}/config/systemd/mvi-host.socket
         DESTINATION /lib/systemd/system COMPONENT deb EXCLUDE_FROM_ALL)
