@@ -5,6 +5,7 @@
 #                                         mvi::sdk and mvi_add_plugin() (MviPlugin.cmake)
 #   share/mvi/mvi_plugin.map              the version script of every plugin
 #   etc/mvi/mvi-host.properties           the default host configuration
+#   share/man/man1/                       the manual pages of mvi-host and mvi (MviDebian.cmake)
 # The package is header-only and architecture-independent, hence under share/. The targets
 # themselves are installed next to their definitions (host/, plugin_api/); this file writes the
 # package around them.
@@ -23,8 +24,9 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mviConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/mviConfigVersion.cmake
         DESTINATION ${MVI_INSTALL_CMAKEDIR})
 
+# The configuration as in the source tree (the Debian package installs its own, MviDebian.cmake).
 install(FILES ${PROJECT_SOURCE_DIR}/config/mvi-host.properties
-        DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/mvi)
+        DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/mvi COMPONENT prefix_config)
 
 # The CLI (tools/cli).
 if(TARGET mvi)

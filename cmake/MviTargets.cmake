@@ -34,3 +34,9 @@ function(mvi_project_target target)
     mvi_enable_warnings(${target})
     mvi_enable_sanitizers(${target})
 endfunction()
+
+# The installed programs (mvi-host, mvi) resolve every symbol at start and keep their relocations
+# read-only afterwards (full RELRO, as Debian's dpkg-buildflags link packaged programs).
+function(mvi_installed_program target)
+    target_link_options(${target} PRIVATE LINKER:-z,relro LINKER:-z,now)
+endfunction()

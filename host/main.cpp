@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "Host.h"
+#include "fault/ActivatedSocket.h"
 #include "fault/CrashHandler.h"
 #include "fault/PhaseTable.h"
 #include "fault/Supervisor.h"
@@ -214,6 +215,8 @@ class HostApplication : public Poco::Util::ServerApplication {
         supervision.httpHost = settings.http.host;
         supervision.httpPort = settings.http.port;
         supervision.backlog = settings.http.maxQueued;
+        // Under systemd with mvi-host.socket, the socket it passed instead of http.host:port.
+        supervision.listenFd = mvi::host::fault::takeActivatedSocket();
         // Once per start, before any serving process: a restart after a crash does not wait for
         // the whole database to be read again.
         supervision.databasePath = checkedDataFolder(settings);
@@ -249,8 +252,10 @@ class HostApplication : public Poco::Util::ServerApplication {
         mvi::host::fault::CrashHandler::install();
         int listenFd = config().getInt("mvi.listen_fd", -1);
         if (listenFd < 0) {
-            // Run alone, without a supervisor that checked the data folder.
+            // Run alone, without a supervisor that checked the data folder (and took the socket
+            // a service manager may have passed).
             checkedDataFolder(settings);
+            listenFd = mvi::host::fault::takeActivatedSocket();
         }
         mvi::host::Host host(settings);
         // Past the stuck-calls limit the serving process stops as on SIGTERM, and tells the

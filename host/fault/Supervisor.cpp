@@ -69,10 +69,14 @@ Supervisor::Supervisor(Settings settings, Poco::Logger& logger)
     : settings_(std::move(settings)), logger_(logger) {}
 
 int Supervisor::run() {
-    Poco::Net::ServerSocket socket(
-        Poco::Net::SocketAddress(settings_.httpHost, static_cast<Poco::UInt16>(settings_.httpPort)),
-        settings_.backlog);
-    int listenFd = socket.impl()->sockfd();
+    std::optional<Poco::Net::ServerSocket> bound;
+    int listenFd = settings_.listenFd;
+    if (listenFd < 0) {
+        bound.emplace(Poco::Net::SocketAddress(settings_.httpHost,
+                                               static_cast<Poco::UInt16>(settings_.httpPort)),
+                      settings_.backlog);
+        listenFd = bound->impl()->sockfd();
+    }
     fcntl(listenFd, F_SETFD, fcntl(listenFd, F_GETFD) & ~FD_CLOEXEC);
     SharedTable shared;
     PhaseTable& table = shared.table();

@@ -31,6 +31,9 @@ class Supervisor {
         std::string httpHost;
         unsigned httpPort = 0;
         int backlog = 64;
+        /// A listening socket already bound (socket activation: takeActivatedSocket()); -1: the
+        /// supervisor binds httpHost:httpPort itself.
+        int listenFd = -1;
         /// The state database the quarantine is written to.
         std::string databasePath;
         int maxUnblamedDeaths = 5;
@@ -41,8 +44,9 @@ class Supervisor {
 
     Supervisor(Settings settings, Poco::Logger& logger);
 
-    /// Binds the socket and supervises until a termination request or giving up. Returns the
-    /// process exit status. Throws Poco::Exception when the address cannot be bound.
+    /// Binds the socket (or takes Settings::listenFd) and supervises until a termination request
+    /// or giving up. Returns the process exit status. Throws Poco::Exception when the address
+    /// cannot be bound.
     int run();
 
   private:

@@ -20,6 +20,9 @@ packages=(
     libssl-dev
     openssl
     nginx-light python3-fastapi python3-uvicorn python3-uvloop python3-httptools
+    # The Debian package (cpack -G DEB computes Depends with dpkg-shlibdeps) and its test
+    # (tests/package): lintian, and systemd-analyze and systemd-socket-activate for the units.
+    dpkg-dev lintian systemd
 )
 # npm fetches the API viewer (tools/setup/fetch-web-assets.sh). A Node.js that brings its own npm
 # (NodeSource's) is kept: Debian's npm package would replace it.
