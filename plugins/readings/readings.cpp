@@ -317,6 +317,7 @@ constexpr const char* kPage = R"(<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Readings</title>
 <link rel="stylesheet" href="static/chart.css">
+<link rel="icon" type="image/svg+xml" href="static/favicon.svg">
 <script src="static/chart.js" defer></script>
 </head>
 <body>

@@ -170,7 +170,8 @@ TEST_F(ExampleWebService, ThePageReferencesItsAssetsWhichAreServedWithTheirTypes
         // The page's relative references, resolved against its URL, are the version's files.
         for (const auto& [reference, type] : std::vector<std::pair<std::string, std::string>>{
                  {"static/chart.js", "text/javascript; charset=utf-8"},
-                 {"static/chart.css", "text/css; charset=utf-8"}}) {
+                 {"static/chart.css", "text/css; charset=utf-8"},
+                 {"static/favicon.svg", "image/svg+xml"}}) {
             EXPECT_NE(page.body.find("\"" + reference + "\""), std::string::npos) << reference;
             Response asset = host->get(base + reference);
             ASSERT_EQ(asset.status, 200) << base + reference << ": " << asset.body;
