@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "deploy/VersionAssets.h"
+
 namespace mvi::host {
 namespace {
 
@@ -219,6 +221,52 @@ void addParameterPaths(json& paths, const ServiceVersion& version, const std::st
             {"404", errorResponse("Unknown service.")}}}}}};
 }
 
+// The operation of a version's static files (GET /services/<svc>/static/{path}): a file of its
+// `assets/` folder with the answers StaticFilesHandler gives.
+json staticOperation() {
+    json binary = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+    json path = {{"name", "path"},
+                 {"in", "path"},
+                 {"required", true},
+                 {"description",
+                  "The file's path below the version's `assets/` folder; it may hold `/` "
+                  "(`css/site.css`), sent as it is: the host refuses an encoded `%2F`."},
+                 {"schema", {{"type", "string"}}}};
+    json range = {{"name", "Range"},
+                  {"in", "header"},
+                  {"required", false},
+                  {"description", "One byte range (`bytes=0-99`, `bytes=100-`, `bytes=-100`)."},
+                  {"schema", {{"type", "string"}}}};
+    json ifNoneMatch = {
+        {"name", "If-None-Match"},
+        {"in", "header"},
+        {"required", false},
+        {"description", "The `ETag` of a copy already held: 304 while it is the same."},
+        {"schema", {{"type", "string"}}}};
+    return {
+        {"operationId", "static.get"},
+        {"tags", json::array({"static"})},
+        {"summary", "A static file of the version"},
+        {"description",
+         "A file the version ships in `assets/` (`<name>_<version>/assets/` next to its `.so`), "
+         "with `Content-Type` from its extension, a strong `ETag`, `Last-Modified` and "
+         "`Cache-Control: no-cache`. HEAD answers the same headers without the body."},
+        {"parameters", json::array({path, range, ifNoneMatch})},
+        {"responses",
+         {{"200", {{"description", "The file."}, {"content", {{"*/*", binary}}}}},
+          {"206",
+           {{"description", "The requested range of the file, located by `Content-Range`."},
+            {"content", {{"*/*", binary}}}}},
+          {"304",
+           {{"description",
+             "Not modified: the copy named by `If-None-Match` or "
+             "`If-Modified-Since` is current."}}},
+          {"404", errorResponse("No such file, a path that is not allowed (`..`, an encoded "
+                                "slash, a link leading out), or an unknown service.")},
+          {"416", errorResponse("The range starts past the end of the file.")}}},
+    };
+}
+
 }  // namespace
 
 /// The operation of a service's own route: its path parameters, any body, its declared answer.
@@ -268,6 +316,11 @@ json OpenApiDocument::build(const ServiceVersion& version, const std::string& sv
     for (const ServiceRoute& route : version.routes()) {
         paths[base + route.declaration.path][Poco::toLower(std::string(route.method()))] =
             routeOperation(route);
+    }
+    const bool hasStatic =
+        VersionAssets::exists(VersionAssets::besidePlugin(version.artifact().sourcePath));
+    if (hasStatic) {
+        paths[base + "/static/{path}"] = {{"get", staticOperation()}};
     }
     addParameterPaths(paths, version, base);
     // The variables this version stores by declaration; `store` may add any others.
@@ -321,17 +374,20 @@ json OpenApiDocument::build(const ServiceVersion& version, const std::string& sv
                      "{} (this document), and mirrored to its shadow versions.",
                      id.name, id.version)
                : fmt::format("Version {} of service `{}`, called by version.", id.version, id.name);
+    json tags = json::array(
+        {{{"name", "entrypoints"}, {"description", "The service's calls."}},
+         {{"name", "parameters"}, {"description", "Runtime parameters of the service."}},
+         {{"name", "monitoring"}, {"description", "Stored monitoring values."}}});
+    if (hasStatic) {
+        tags.push_back({{"name", "static"}, {"description", "The static files of the version."}});
+    }
     return {
         {"openapi", kOpenApiVersion},
         {"info",
          {{"title", fmt::format("{} {}", id.name, id.version)},
           {"version", id.version},
           {"description", description}}},
-        {"tags",
-         json::array(
-             {{{"name", "entrypoints"}, {"description", "The service's calls."}},
-              {{"name", "parameters"}, {"description", "Runtime parameters of the service."}},
-              {{"name", "monitoring"}, {"description", "Stored monitoring values."}}})},
+        {"tags", std::move(tags)},
         {"paths", std::move(paths)},
         {"components", components()},
     };

@@ -10,8 +10,9 @@ namespace mvi::host {
 
 /// Builds the OpenAPI 3.1 description of one loaded version from what it declared: one path per
 /// entrypoint (a JSON request body for POST, query parameters for GET, the declared result
-/// schema), the `~parameters` routes (setting only for exposed parameters) and the `~monitor`
-/// routes, each with the host's error answers (`{"detail": ...}`).
+/// schema), the service's own routes, the `~parameters` routes (setting only for exposed
+/// parameters), the `~monitor` routes and, when the version ships static files, `static/{path}`,
+/// each with the host's error answers (`{"detail": ...}`).
 ///
 /// OpenAPI 3.1 takes JSON Schema (2020-12) as it is, so the schemas the SDK declares (`anyOf`
 /// with `{"type": "null"}` for optionals, `"type": [...]` lists) go into the document unchanged.

@@ -2,22 +2,16 @@
 // inspecting them (GET /services/~inspection), against a real host over real HTTP. Archives are
 // made with the tar command, as a person would.
 
-#include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/MultipartWriter.h>
-#include <Poco/Net/StringPartSource.h>
-#include <Poco/Process.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "HostProcess.h"
+#include "Uploads.h"
 
 namespace mvi::test {
 namespace {
@@ -25,55 +19,16 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string readFile(const std::string& path) {
-    std::ifstream input(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
-}
-
-void writeFile(const fs::path& path, const std::string& content) {
-    fs::create_directories(path.parent_path());
-    std::ofstream output(path, std::ios::binary | std::ios::trunc);
-    output << content;
-}
-
-/// A file part of an upload.
-struct FilePart {
-    std::string content;
-    std::string fileName = "plugin.tar.gz";
-    std::string field = "file";
-};
-
 /// POSTs a multipart form with `fields` and `file` to /services/~tar.
-Response upload(const HostProcess& host,
-                const std::vector<std::pair<std::string, std::string>>& fields,
+Response upload(const HostProcess& host, const FormFields& fields,
                 const std::optional<FilePart>& file) {
-    Poco::Net::HTMLForm form(Poco::Net::HTMLForm::ENCODING_MULTIPART);
-    for (const auto& [name, value] : fields) {
-        form.add(name, value);
-    }
-    if (file) {
-        form.addPart(file->field, new Poco::Net::StringPartSource(
-                                      file->content, "application/octet-stream", file->fileName));
-    }
-    std::string boundary = Poco::Net::MultipartWriter::createBoundary();
-    std::ostringstream body;
-    form.write(body, boundary);
-    return request(host.port(), "POST", "/services/~tar", body.str(),
-                   "multipart/form-data; boundary=" + boundary);
+    return postTar(host.port(), fields, file);
 }
 
 /// Uploads `content` as (name, version).
 Response deploy(const HostProcess& host, const std::string& name, const std::string& version,
                 const std::string& content, const std::string& fileName = "plugin.tar.gz") {
-    return upload(host, {{"name", name}, {"version", version}}, FilePart{content, fileName});
-}
-
-/// Runs tar with `arguments` in `directory`, producing `archive`; returns the archive's bytes.
-std::string runTar(const std::string& directory, const std::vector<std::string>& arguments,
-                   const std::string& archive) {
-    Poco::ProcessHandle handle = Poco::Process::launch("tar", arguments, directory);
-    EXPECT_EQ(handle.wait(), 0) << "tar failed";
-    return readFile(archive);
+    return deployFile(host.port(), name, version, content, fileName);
 }
 
 Response kill(const HostProcess& host, const json& body) {
@@ -84,17 +39,6 @@ std::string buildOf(const HostProcess& host, const std::string& svc) {
     Response response = host.post("/services/" + svc + "/version", json::object());
     return response.status == 200 ? response.json().get<std::string>()
                                   : "status " + std::to_string(response.status);
-}
-
-/// The names in a folder, hidden ones included.
-std::set<std::string> listing(const std::string& directory) {
-    std::set<std::string> names;
-    if (fs::exists(directory)) {
-        for (const auto& entry : fs::directory_iterator(directory)) {
-            names.insert(entry.path().filename().string());
-        }
-    }
-    return names;
 }
 
 /// The deployment as a client sees it: the plugins folder and every listed version.

@@ -7,14 +7,9 @@
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
-#include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/MultipartWriter.h>
-#include <Poco/Net/StringPartSource.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <regex>
 #include <sstream>
@@ -23,6 +18,7 @@
 
 #include "HostProcess.h"
 #include "SmallFileSystem.h"
+#include "Uploads.h"
 
 namespace mvi::test {
 namespace {
@@ -187,21 +183,8 @@ TEST_F(HostOnFullDisk, ParameterAssignKillAndNotificationsAnswer507AndChangeNoth
 TEST_F(HostOnFullDisk, AnUploadOnAFullDiskAnswers507AndDeploysNothing) {
     install("hello", "hello_1.0.0.so");
     HostProcess& host = start();
-    std::ifstream file(builtPlugin("hello"), std::ios::binary);
-    const std::string plugin((std::istreambuf_iterator<char>(file)),
-                             std::istreambuf_iterator<char>());
-    auto upload = [&] {
-        Poco::Net::HTMLForm form(Poco::Net::HTMLForm::ENCODING_MULTIPART);
-        form.add("name", "hello");
-        form.add("version", "2.0.0");
-        form.addPart("file", new Poco::Net::StringPartSource(plugin, "application/octet-stream",
-                                                             "hello.so"));
-        std::string boundary = Poco::Net::MultipartWriter::createBoundary();
-        std::ostringstream body;
-        form.write(body, boundary);
-        return request(host.port(), "POST", "/services/~tar", body.str(),
-                       "multipart/form-data; boundary=" + boundary);
-    };
+    const std::string plugin = readFile(builtPlugin("hello"));
+    auto upload = [&] { return deployFile(host.port(), "hello", "2.0.0", plugin, "hello.so"); };
     fillTheDisk();
     expectDiskFull(upload());
     EXPECT_TRUE(serviceEntry(host, "hello", "2.0.0").is_null());

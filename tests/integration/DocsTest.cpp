@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "HostProcess.h"
+#include "Uploads.h"
 
 namespace mvi::test {
 namespace {
@@ -361,6 +362,46 @@ TEST(Docs, MonitoredVariablesAreNamedInTheMonitorRoutes) {
     EXPECT_NE(variables.find("`classify_request`"), std::string::npos) << variables;
     EXPECT_NE(variables.find("`classify_response`"), std::string::npos) << variables;
     EXPECT_NE(variables.find("`threshold`"), std::string::npos) << variables;
+}
+
+TEST(Docs, StaticFilesAreDescribedForAVersionThatShipsThem) {
+    // counter 1.0.0 ships an assets folder (made by hand next to its .so), 2.0.0 none.
+    std::string work = makeTemporaryDirectory();
+    std::string plugins = work + "/plugins";
+    writeFile(plugins + "/counter_1.0.0/assets/css/site.css", "h1 { color: teal; }\n");
+    installPlugin(builtPlugin("fixture_counter_v1"), plugins, "counter_1.0.0.so");
+    installPlugin(builtPlugin("fixture_counter_v2"), plugins, "counter_2.0.0.so");
+    HostProcess host({}, work);
+    ASSERT_TRUE(waitFor([&] {
+        json entry = serviceEntry(host, "counter", "2.0.0");
+        return entry.is_object() && entry["status"] == "ready";
+    }));
+
+    for (const std::string svc : {"counter", "counter_1.0.0"}) {
+        json document = host.get("/services/" + svc + "/openapi.json").json();
+        EXPECT_EQ(openApiProblems(document), std::vector<std::string>()) << svc;
+        const json& path = document["paths"]["/services/" + svc + "/static/{path}"];
+        ASSERT_TRUE(path.contains("get")) << svc << ": " << document["paths"].dump();
+        const json& operation = path["get"];
+        EXPECT_EQ(operation["parameters"][0]["name"], "path");
+        EXPECT_EQ(operation["parameters"][0]["in"], "path");
+        for (const char* status : {"200", "206", "304", "404", "416"}) {
+            EXPECT_TRUE(operation["responses"].contains(status)) << status;
+        }
+        EXPECT_EQ(operation["tags"], json({"static"}));
+    }
+    // What the document describes answers.
+    Response file = host.get("/services/counter/static/css/site.css");
+    EXPECT_EQ(file.status, 200);
+    EXPECT_EQ(file.header("Content-Type"), "text/css; charset=utf-8");
+
+    // A version without assets lists no static path (its static files all answer 404).
+    json bare = host.get("/services/counter_2.0.0/openapi.json").json();
+    EXPECT_EQ(openApiProblems(bare), std::vector<std::string>());
+    for (const auto& [path, item] : bare["paths"].items()) {
+        EXPECT_EQ(path.find("/static/"), std::string::npos) << path;
+    }
+    EXPECT_EQ(serviceEntry(host, "counter", "2.0.0")["static"], false);
 }
 
 }  // namespace

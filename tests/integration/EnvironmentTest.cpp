@@ -4,22 +4,17 @@
 // kept across a restart, and gone with a killed version. The service is the environment fixture
 // (tests/fixtures/plugins/environment.cpp).
 
-#include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/MultipartWriter.h>
-#include <Poco/Net/StringPartSource.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "HostProcess.h"
+#include "Uploads.h"
 
 namespace mvi::test {
 namespace {
@@ -27,30 +22,14 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string readFile(const std::string& path) {
-    std::ifstream input(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
-}
-
 /// Uploads the environment fixture as (name, version) with the extra form `fields`, as the
 /// original platform's CLI does (a `port` field included, which the host ignores).
 Response upload(const HostProcess& host, const std::string& name, const std::string& version,
-                const std::vector<std::pair<std::string, std::string>>& fields) {
-    Poco::Net::HTMLForm form(Poco::Net::HTMLForm::ENCODING_MULTIPART);
-    form.add("name", name);
-    form.add("version", version);
-    form.add("port", "8000");
-    for (const auto& [field, value] : fields) {
-        form.add(field, value);
-    }
-    form.addPart("file",
-                 new Poco::Net::StringPartSource(readFile(builtPlugin("fixture_environment")),
-                                                 "application/octet-stream", "environment.so"));
-    std::string boundary = Poco::Net::MultipartWriter::createBoundary();
-    std::ostringstream body;
-    form.write(body, boundary);
-    return request(host.port(), "POST", "/services/~tar", body.str(),
-                   "multipart/form-data; boundary=" + boundary);
+                const FormFields& fields) {
+    FormFields all = {{"name", name}, {"version", version}, {"port", "8000"}};
+    all.insert(all.end(), fields.begin(), fields.end());
+    return postTar(host.port(), all,
+                   FilePart{readFile(builtPlugin("fixture_environment")), "environment.so"});
 }
 
 /// Uploads with `run_args` holding `environment`.
@@ -85,15 +64,6 @@ json inspectedEnv(const HostProcess& host, const std::string& name, const std::s
 Response kill(const HostProcess& host, const std::string& name, const std::string& version) {
     return request(host.port(), "DELETE", "/services/",
                    json{{"name", name}, {"version", version}}.dump());
-}
-
-/// The names in a folder, hidden ones included.
-std::set<std::string> listing(const std::string& directory) {
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(directory)) {
-        names.insert(entry.path().filename().string());
-    }
-    return names;
 }
 
 TEST(Environment, AnUploadsEnvironmentReachesTheServiceAndSurvivesARestartUntilKilled) {

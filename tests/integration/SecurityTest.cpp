@@ -2,14 +2,11 @@
 // (DNS rebinding), cross-origin state-changing requests (CSRF), login throttling, the rules of
 // tokens and the generated password, and what /~ready tells a client without a token.
 
-#include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/MultipartWriter.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
-#include <Poco/Net/StringPartSource.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
@@ -18,7 +15,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -26,6 +22,7 @@
 #include <vector>
 
 #include "HostProcess.h"
+#include "Uploads.h"
 
 namespace mvi::test {
 namespace {
@@ -79,21 +76,7 @@ Response loginFrom(const std::string& source, unsigned port, const std::string& 
 /// POSTs the raw plugin `content` as (name, version) to /services/~tar with `headers`.
 Response deploy(unsigned port, const std::string& name, const std::string& version,
                 const std::string& content, const Headers& headers = {}) {
-    Poco::Net::HTMLForm form(Poco::Net::HTMLForm::ENCODING_MULTIPART);
-    form.add("name", name);
-    form.add("version", version);
-    form.addPart("file",
-                 new Poco::Net::StringPartSource(content, "application/octet-stream", "plugin.so"));
-    std::string boundary = Poco::Net::MultipartWriter::createBoundary();
-    std::ostringstream body;
-    form.write(body, boundary);
-    return request(port, "POST", "/services/~tar", body.str(),
-                   "multipart/form-data; boundary=" + boundary, headers);
-}
-
-std::string readFile(const std::string& path) {
-    std::ifstream input(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
+    return deployFile(port, name, version, content, "plugin.so", headers);
 }
 
 /// Runs curl with `arguments`; returns the status code and the body.

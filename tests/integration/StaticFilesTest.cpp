@@ -3,9 +3,6 @@
 // real HTTP: content types, validators, conditional requests, ranges, HEAD, bad paths, killing,
 // refused archives, and curl driving ranges and conditional requests.
 
-#include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/MultipartWriter.h>
-#include <Poco/Net/StringPartSource.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
@@ -13,14 +10,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "HostProcess.h"
+#include "Uploads.h"
 
 namespace mvi::test {
 namespace {
@@ -28,41 +23,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string readFile(const fs::path& path) {
-    std::ifstream input(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
-}
-
-void writeFile(const fs::path& path, const std::string& content) {
-    fs::create_directories(path.parent_path());
-    std::ofstream output(path, std::ios::binary | std::ios::trunc);
-    output << content;
-}
-
-/// The names in a folder, hidden ones included.
-std::set<std::string> listing(const fs::path& directory) {
-    std::set<std::string> names;
-    if (fs::exists(directory)) {
-        for (const auto& entry : fs::directory_iterator(directory)) {
-            names.insert(entry.path().filename().string());
-        }
-    }
-    return names;
-}
-
 /// Uploads `archive` as (name, version) with POST /services/~tar.
 Response deploy(const HostProcess& host, const std::string& name, const std::string& version,
                 const std::string& archive) {
-    Poco::Net::HTMLForm form(Poco::Net::HTMLForm::ENCODING_MULTIPART);
-    form.add("name", name);
-    form.add("version", version);
-    form.addPart("file", new Poco::Net::StringPartSource(archive, "application/octet-stream",
-                                                         "plugin.tar.gz"));
-    std::string boundary = Poco::Net::MultipartWriter::createBoundary();
-    std::ostringstream body;
-    form.write(body, boundary);
-    return request(host.port(), "POST", "/services/~tar", body.str(),
-                   "multipart/form-data; boundary=" + boundary);
+    return deployFile(host.port(), name, version, archive);
 }
 
 Response get(const HostProcess& host, const std::string& path, const Headers& headers = {}) {
@@ -116,17 +80,15 @@ class StaticFiles : public ::testing::Test {
         for (const auto& [path, content] : files) {
             writeFile(folder / path, content);
         }
-        return runTar(folder, members);
+        return tarOf(folder, members);
     }
 
     /// Runs `tar czf` in `folder` on `members`; returns the archive's bytes.
-    std::string runTar(const fs::path& folder, const std::vector<std::string>& members) {
+    std::string tarOf(const fs::path& folder, const std::vector<std::string>& members) {
         fs::path archive = fs::path(scratch_) / ("archive" + std::to_string(++archives_) + ".tgz");
         std::vector<std::string> arguments = {"czf", archive.string()};
         arguments.insert(arguments.end(), members.begin(), members.end());
-        Poco::ProcessHandle handle = Poco::Process::launch("tar", arguments, folder.string());
-        EXPECT_EQ(handle.wait(), 0) << "tar failed";
-        return readFile(archive);
+        return runTar(folder.string(), arguments, archive.string());
     }
 
     /// The usual site: index.html, css/site.css and data.bin.
@@ -390,7 +352,7 @@ TEST_F(StaticFiles, AnArchiveWithABadAssetsMemberIsRefusedAndLeavesNothing) {
     writeFile(linked / "counter.so", readFile(builtPlugin("fixture_counter_v1")));
     writeFile(linked / "assets/index.html", kIndex);
     fs::create_symlink("/etc/passwd", linked / "assets/passwd");
-    Response link = deploy(*host, "counter", "1.0.0", runTar(linked, {"counter.so", "assets"}));
+    Response link = deploy(*host, "counter", "1.0.0", tarOf(linked, {"counter.so", "assets"}));
     EXPECT_EQ(link.status, 422) << link.body;
     EXPECT_NE(link.body.find("symbolic link"), std::string::npos) << link.body;
     nothingDeployed("symbolic link");

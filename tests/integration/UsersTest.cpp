@@ -1,21 +1,16 @@
 // Users managed by the administrator over /admin/user (the requests of Daeploy's `daeploy user`
 // commands): a real mvi-host with auth on, called over real HTTP.
 
-#include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/MultipartWriter.h>
-#include <Poco/Net/StringPartSource.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "HostProcess.h"
+#include "Uploads.h"
 
 namespace mvi::test {
 namespace {
@@ -55,24 +50,10 @@ std::string passwordBody(const std::string& password) {
     return json({{"password", password}}).dump();
 }
 
-std::string readFile(const std::string& path) {
-    std::ifstream input(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
-}
-
 /// POSTs the plugin `content` as (name, version) to /services/~tar with `token`.
 Response deploy(unsigned port, const std::string& token, const std::string& name,
                 const std::string& version, const std::string& content) {
-    Poco::Net::HTMLForm form(Poco::Net::HTMLForm::ENCODING_MULTIPART);
-    form.add("name", name);
-    form.add("version", version);
-    form.addPart("file",
-                 new Poco::Net::StringPartSource(content, "application/octet-stream", "plugin.so"));
-    std::string boundary = Poco::Net::MultipartWriter::createBoundary();
-    std::ostringstream body;
-    form.write(body, boundary);
-    return request(port, "POST", "/services/~tar", body.str(),
-                   "multipart/form-data; boundary=" + boundary, bearer(token));
+    return deployFile(port, name, version, content, "plugin.so", bearer(token));
 }
 
 /// One host with auth on and the hello example, shared by the suite. Each test uses user names

@@ -6,9 +6,6 @@
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
-#include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/MultipartWriter.h>
-#include <Poco/Net/StringPartSource.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -19,11 +16,11 @@
 #include <fstream>
 #include <iterator>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "HostProcess.h"
+#include "Uploads.h"
 
 namespace mvi::test {
 namespace {
@@ -43,11 +40,6 @@ std::string greet(const HostProcess& host) {
     } catch (const std::exception&) {
         return "";
     }
-}
-
-std::string readFile(const std::string& path) {
-    std::ifstream input(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
 }
 
 /// The first `bytes` bytes of the built hello plugin: a copy cut short.
@@ -192,25 +184,7 @@ INSTANTIATE_TEST_SUITE_P(Bad, VettingDropped, ::testing::ValuesIn(kBadBuilds),
 /// POSTs a multipart upload of `content` as (name, version) to /services/~tar.
 Response upload(const HostProcess& host, const std::string& name, const std::string& version,
                 const std::string& content) {
-    Poco::Net::HTMLForm form(Poco::Net::HTMLForm::ENCODING_MULTIPART);
-    form.add("name", name);
-    form.add("version", version);
-    form.addPart(
-        "file", new Poco::Net::StringPartSource(content, "application/octet-stream", name + ".so"));
-    std::string boundary = Poco::Net::MultipartWriter::createBoundary();
-    std::ostringstream body;
-    form.write(body, boundary);
-    return request(host.port(), "POST", "/services/~tar", body.str(),
-                   "multipart/form-data; boundary=" + boundary);
-}
-
-/// The names in a folder, hidden ones included.
-std::set<std::string> listing(const std::string& directory) {
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(directory)) {
-        names.insert(entry.path().filename().string());
-    }
-    return names;
+    return deployFile(host.port(), name, version, content, name + ".so");
 }
 
 TEST(Vetting, AnUploadCutShortOrCrashingIsRefusedWith422AndNothingChanges) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything, deploys the example services into var/plugins
-# and runs mvi-host in the foreground on 127.0.0.1:8080 (Ctrl-C stops it).
+# Installs what is missing, builds everything, deploys the example services (and their static
+# files) into var/plugins and runs mvi-host in the foreground on 127.0.0.1:8080 (Ctrl-C stops it).
 #   MVI_BUILD_DIR  build folder (default: build)
 #   extra arguments are passed to mvi-host (e.g. --port 9000)
 set -euo pipefail
@@ -17,15 +17,9 @@ fi
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVI_BUILD_TESTS=OFF "${launcher[@]}"
 cmake --build "$build" -j2
 
-# The host creates var/data itself, private (0700).
-mkdir -p var/plugins
-# Each example is deployed as <name>_<version>.so: copied under a hidden name, then renamed, so
-# the host never sees half a file.
-while read -r built file; do
-    if ! cmp -s "$built" "var/plugins/$file"; then
-        cp "$built" "var/plugins/.$file.tmp"
-        mv "var/plugins/.$file.tmp" "var/plugins/$file"
-    fi
-done < "$build/plugins/examples.txt"
+# The host creates var/data itself, private (0700). Each example is deployed as
+# var/plugins/<name>_<version>.so, with its static files (if it ships any) as
+# var/plugins/<name>_<version>/assets/, neither ever seen half-written by the host.
+tools/setup/deploy-examples.sh "$build/plugins/examples.txt" var/plugins
 
 exec "$build/host/mvi-host" --config config/mvi-host.properties "$@"
