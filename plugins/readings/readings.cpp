@@ -8,6 +8,8 @@
 //     GET    /services/readings/data.csv  the same as CSV (time,value)
 //     POST   /services/readings/data.csv  adds the rows of a CSV body (text/csv): 201 and a summary
 //     DELETE /services/readings/data.csv  forgets every reading: 204
+//     GET    /services/readings/events    server-sent events: `readings` with the count after
+//                                          each upload or clearing (the page redraws on it)
 //
 //     printf 'time,value\n2026-12-04T13:00:00Z,12.5\n2026-12-04T13:05:00Z,13.1\n' > day.csv
 //     url=http://localhost:8080/services/readings
@@ -264,6 +266,32 @@ std::vector<Reading> parseCsv(std::string_view body) {
 
 /// The readings kept in memory, ordered by time (readings of the same time in the order they
 /// came), at most kCapacity of them. Safe to use from several threads at once.
+/// The open event streams of the page's viewers. An event goes to each; a stream whose viewer
+/// left is forgotten at the next event, and one that reads too slowly misses that event (it
+/// asks for data.json on the next anyway).
+class Listeners {
+  public:
+    void add(mvi::Stream stream) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        streams_.push_back(std::move(stream));
+    }
+
+    /// Sends event `name` with `data` to every viewer; a comment (no name) is a heartbeat.
+    void publish(std::string_view name, const nlohmann::json& data) {
+        const std::string text = data.dump();
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto over = std::remove_if(streams_.begin(), streams_.end(), [&](const mvi::Stream& s) {
+            const mvi::Stream::Sent sent = name.empty() ? s.comment(text) : s.event(text, name);
+            return sent == mvi::Stream::Sent::Closed;
+        });
+        streams_.erase(over, streams_.end());
+    }
+
+  private:
+    std::mutex mutex_;
+    std::vector<mvi::Stream> streams_;
+};
+
 class Store {
   public:
     /// What adding a batch did.
@@ -353,6 +381,7 @@ MVI_SERVICE(service) {
     using readings::Reading;
     // One store per loaded version, shared by its routes.
     auto store = std::make_shared<readings::Store>();
+    auto listeners = std::make_shared<readings::Listeners>();
 
     service
         .route(mvi::Method::Get, "/page",
@@ -392,7 +421,7 @@ MVI_SERVICE(service) {
 
     service
         .route(mvi::Method::Post, "/data.csv",
-               [store](const mvi::Request& request) {
+               [store, listeners](const mvi::Request& request) {
                    if (!readings::csvType(request.header("Content-Type"))) {
                        throw mvi::HttpError(
                            415, fmt::format("send the readings as text/csv, not {}",
@@ -405,6 +434,7 @@ MVI_SERVICE(service) {
                    const readings::Store::Added added = store->add(batch);
                    mvi::log::info("added {} readings ({} dropped), {} kept", added.added,
                                   added.dropped, added.count);
+                   listeners->publish("readings", {{"count", added.count}});
                    return mvi::Response::json({{"added", added.added},
                                                {"dropped", added.dropped},
                                                {"count", added.count},
@@ -421,13 +451,26 @@ MVI_SERVICE(service) {
 
     service
         .route(mvi::Method::Delete, "/data.csv",
-               [store](const mvi::Request&) {
+               [store, listeners](const mvi::Request&) {
                    store->clear();
+                   listeners->publish("readings", {{"count", 0}});
                    return mvi::Response{204, {}, {}};
                })
         .description("Forgets every reading.");
 
-    // GET /events, a stream of server-sent events announcing each upload, goes here once the
-    // SDK can answer a route with a stream; static/chart.js then listens to it instead of
-    // asking for data.json every few seconds (see `listen` there).
+    service
+        .route(mvi::Method::Get, "/events",
+               [listeners](const mvi::Request&) {
+                   return mvi::Response::events([listeners](mvi::Stream stream) {
+                       stream.comment("readings");
+                       listeners->add(std::move(stream));
+                   });
+               })
+        .description(
+            "Server-sent events: `readings` with {count} after each upload or "
+            "clearing; a comment every 15 seconds keeps the stream alive.")
+        .content_type("text/event-stream");
+    // The heartbeat also forgets the streams of viewers who left without an upload since.
+    service.call_every(
+        15.0, [listeners] { listeners->publish({}, "heartbeat"); }, true);
 }

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -134,7 +135,7 @@ TEST_F(ExampleWebService, TheDeployScriptPlacesTheSoAndItsAssetsAndLeavesNothing
               readFile(kAssets + "/chart.js"));
     json entry = serviceEntry(*host, "readings", "1.0.0");
     EXPECT_EQ(entry["static"], true);
-    EXPECT_EQ(entry["routes"].size(), 5u) << entry["routes"].dump();
+    EXPECT_EQ(entry["routes"].size(), 6u) << entry["routes"].dump();
 
     // Run again unchanged: nothing is replaced, the loaded build stays.
     ScriptRun again = deployExamples({kManifest, plugins.string(), "readings"});
@@ -224,6 +225,22 @@ TEST_F(ExampleWebService, ACsvUploadAddsRowsThatTheDataRoutesReturn) {
 
     EXPECT_EQ(send(*host, "DELETE", "/services/readings/data.csv").status, 204);
     EXPECT_EQ(data(*host)["count"], 0);
+}
+
+TEST_F(ExampleWebService, ViewersHearOfEachUploadThroughServerSentEvents) {
+    auto host = hostWithExample();
+    StreamingGet events(host->port(), "/services/readings/events");
+    ASSERT_EQ(events.response().getStatus(), 200);
+    EXPECT_EQ(events.response().getContentType(), "text/event-stream");
+    ASSERT_TRUE(events.readUntil(": readings"));
+    ASSERT_EQ(
+        send(*host, "POST", "/services/readings/data.csv", "1764853200,12.5\n", "text/csv").status,
+        201);
+    ASSERT_TRUE(events.readUntil("event: readings"));
+    EXPECT_EQ(events.next(), std::optional<std::string>(R"(data: {"count":1})"));
+    ASSERT_EQ(send(*host, "DELETE", "/services/readings/data.csv").status, 204);
+    ASSERT_TRUE(events.readUntil("event: readings"));
+    EXPECT_EQ(events.next(), std::optional<std::string>(R"(data: {"count":0})"));
 }
 
 TEST_F(ExampleWebService, MalformedCsvIsRefusedNamingItsLineAndChangesNothing) {

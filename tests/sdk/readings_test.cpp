@@ -33,7 +33,7 @@ std::string detail(const mvi::testing::RouteResult& answer) {
 TEST(ReadingsService, DeclaresItsRoutes) {
     FakeHost host;
     ASSERT_TRUE(host.registered()) << host.registration_error();
-    EXPECT_EQ(host.routes().size(), 5u);
+    EXPECT_EQ(host.routes().size(), 6u);
     auto page = host.call_route(Method::Get, "/page");
     ASSERT_EQ(page.status, 200);
     EXPECT_EQ(page.header("Content-Type"), "text/html; charset=utf-8");

@@ -158,10 +158,15 @@
     });
   }
 
-  // Keeps the chart current. GET events (server-sent events announcing each upload) will take
-  // over here once the service has that route: an EventSource("events") whose messages call
-  // refresh(), with this polling kept as the fallback when it is missing.
+  // Keeps the chart current: the service's event stream says when its readings change (the
+  // browser reconnects it by itself when the service restarts or a new version takes over);
+  // without EventSource, the page asks every few seconds instead.
   function listen() {
+    if (window.EventSource) {
+      var source = new EventSource("events");
+      source.addEventListener("readings", function () { refresh(); });
+      return;
+    }
     window.setInterval(refresh, POLL_MILLISECONDS);
   }
 
