@@ -135,6 +135,12 @@ class Dashboard(unittest.TestCase):
             "const row = document.querySelector(`tr[data-service='${arguments[0]}']`);"
             f"return row ? ({expression}) : null;", svc, *more)
 
+    def log_text(self):
+        """The log view's text, read in one step: the view may replace its element while it
+        loads, so an element found earlier can go stale."""
+        return self.browser.execute_script(
+            "const log = document.getElementById('log'); return log ? log.innerText : '';")
+
     def status_of(self, svc):
         return self.in_row(svc, "row.querySelector('[data-status]').innerText")
 
@@ -240,21 +246,22 @@ class Dashboard(unittest.TestCase):
 
     def test_07_a_followed_log_shows_a_new_line(self):
         self.go("#/logs?name=hello&version=1.1.0&follow=true")
-        log = wait_for(lambda: self.browser.find_elements(By.ID, "log"), "the log view")[0]
+        wait_for(lambda: self.browser.find_elements(By.ID, "log"), "the log view")
         wait_for(lambda: "following" in self.browser.find_element(By.CSS_SELECTOR, "main p.muted").text,
                  "the follow to start")
         self.api("POST", "/services/hello/hello", json={"name": "Followed Person"})
-        wait_for(lambda: "Followed Person" in log.text, "the new line")
+        wait_for(lambda: "Followed Person" in self.log_text(), "the new line")
         self.screenshot("logs")
         # Searching narrows the loaded lines.
         search = self.browser.find_element(By.NAME, "search")
         search.send_keys("Followed Person")
-        wait_for(lambda: all("Followed Person" in line for line in log.text.splitlines()), "the search")
+        wait_for(lambda: all("Followed Person" in line for line in self.log_text().splitlines()),
+                 "the search")
 
     def test_08_the_hosts_log_is_readable(self):
         self.go("#/logs")
-        log = wait_for(lambda: self.browser.find_elements(By.ID, "log"), "the log view")[0]
-        wait_for(lambda: "loaded calculator 1.0.0" in log.text, "a host line")
+        wait_for(lambda: self.browser.find_elements(By.ID, "log"), "the log view")
+        wait_for(lambda: "loaded calculator 1.0.0" in self.log_text(), "a host line")
 
     def test_09_a_notification_appears_and_is_cleared(self):
         self.api("POST", "/services/hello/hello", json={"name": "World"})
