@@ -13,49 +13,17 @@ installs them); without them the test exits with 77, which CTest reports as skip
 import os
 import pathlib
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 import unittest
 
+from browser_support import start_browser, start_host, stop, wait_for
+
 import requests
-
-try:
-    from selenium import webdriver
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
-except ImportError as missing:
-    print(f"skipped: python3-selenium is missing ({missing})")
-    sys.exit(77)
-
-CHROMIUM = shutil.which("chromium")
-DRIVER = shutil.which("chromedriver")
-if not CHROMIUM or not DRIVER:
-    print("skipped: chromium and chromium-driver are not installed")
-    sys.exit(77)
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
 
 PASSWORD = "dashboard-secret-1"
-DEADLINE = 60
 ARTIFACTS = pathlib.Path(os.environ.get("MVI_ARTIFACTS_DIR", tempfile.gettempdir())) / "dashboard"
-
-
-def wait_for(condition, what, deadline=DEADLINE):
-    """Waits until `condition()` is truthy (ignoring a page that changed under it)."""
-    end = time.monotonic() + deadline
-    last = None
-    while time.monotonic() < end:
-        try:
-            value = condition()
-            if value:
-                return value
-        except (StaleElementReferenceException, WebDriverException) as error:
-            last = error
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}" + (f" ({last})" if last else ""))
 
 
 class Dashboard(unittest.TestCase):
@@ -70,36 +38,17 @@ class Dashboard(unittest.TestCase):
         shutil.copy(plugins / "hello.so", cls.host_plugins / "hello_1.1.0.so")
         shutil.copy(plugins / "calculator.so", cls.host_plugins / "calculator_1.0.0.so")
         shutil.copy(plugins / "sentiment.so", cls.host_plugins / "sentiment_1.0.0.so")
-        cls.host = subprocess.Popen(
-            [os.environ["MVI_HOST_BINARY"], "--port", "0",
-             "--plugins-dir", str(cls.host_plugins), "--data-dir", str(cls.folder / "data"),
-             "--define", "auth.enabled=true", "--define", "auth.admin_password=" + PASSWORD],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        for line in cls.host.stdout:
-            if line.startswith("mvi-host listening on "):
-                cls.url = line.strip()[len("mvi-host listening on "):]
-                break
-        else:
-            raise RuntimeError("mvi-host did not start")
+        cls.host, cls.url = start_host(
+            cls.host_plugins, cls.folder / "data", "--define", "auth.enabled=true",
+            "--define", "auth.admin_password=" + PASSWORD)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--window-size=1280,900"):
-            options.add_argument(argument)
-        cls.browser = webdriver.Chrome(service=Service(DRIVER), options=options)
+        cls.browser = start_browser("1280,900")
         cls.browser.implicitly_wait(0)
         cls.log_in()
 
     @classmethod
     def tearDownClass(cls):
-        cls.browser.quit()
-        cls.host.send_signal(signal.SIGTERM)
-        try:
-            cls.host.wait(timeout=DEADLINE)
-        except subprocess.TimeoutExpired:
-            cls.host.kill()
-        shutil.rmtree(cls.folder, ignore_errors=True)
+        stop(cls.browser, cls.host, cls.folder)
 
     @classmethod
     def log_in(cls):

@@ -11,50 +11,17 @@ installs them); without them the test exits with 77, which CTest reports as skip
 
 import os
 import pathlib
-import shutil
-import signal
 import subprocess
-import sys
 import tempfile
-import time
 import unittest
 
+from browser_support import start_browser, start_host, stop, wait_for
+
 import requests
-
-try:
-    from selenium import webdriver
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-except ImportError as missing:
-    print(f"skipped: python3-selenium is missing ({missing})")
-    sys.exit(77)
-
-CHROMIUM = shutil.which("chromium")
-DRIVER = shutil.which("chromedriver")
-if not CHROMIUM or not DRIVER:
-    print("skipped: chromium and chromium-driver are not installed")
-    sys.exit(77)
+from selenium.webdriver.common.by import By
 
 SOURCE = pathlib.Path(__file__).resolve().parents[2]
-DEADLINE = 60
 ARTIFACTS = pathlib.Path(os.environ.get("MVI_ARTIFACTS_DIR", tempfile.gettempdir())) / "readings"
-
-
-def wait_for(condition, what, deadline=DEADLINE):
-    """Waits until `condition()` is truthy (ignoring a page that changed under it)."""
-    end = time.monotonic() + deadline
-    last = None
-    while time.monotonic() < end:
-        try:
-            value = condition()
-            if value:
-                return value
-        except (StaleElementReferenceException, WebDriverException,
-                requests.RequestException) as error:
-            last = error
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}" + (f" ({last})" if last else ""))
 
 
 class ReadingsPage(unittest.TestCase):
@@ -65,36 +32,15 @@ class ReadingsPage(unittest.TestCase):
         manifest = pathlib.Path(os.environ["MVI_PLUGINS_DIR"]) / "examples.txt"
         subprocess.run([str(SOURCE / "tools/setup/deploy-examples.sh"), str(manifest),
                         str(plugins), "readings"], check=True)
-        cls.host = subprocess.Popen(
-            [os.environ["MVI_HOST_BINARY"], "--port", "0", "--plugins-dir", str(plugins),
-             "--data-dir", str(cls.folder / "data")],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        for line in cls.host.stdout:
-            if line.startswith("mvi-host listening on "):
-                cls.url = line.strip()[len("mvi-host listening on "):]
-                break
-        else:
-            raise RuntimeError("mvi-host did not start")
+        cls.host, cls.url = start_host(plugins, cls.folder / "data")
         wait_for(lambda: requests.get(cls.url + "/services/readings/data.json",
                                       timeout=5).status_code == 200, "the readings service")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--window-size=1000,700"):
-            options.add_argument(argument)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        cls.browser = webdriver.Chrome(service=Service(DRIVER), options=options)
+        cls.browser = start_browser("1000,700", browser_log=True)
 
     @classmethod
     def tearDownClass(cls):
-        cls.browser.quit()
-        cls.host.send_signal(signal.SIGTERM)
-        try:
-            cls.host.wait(timeout=DEADLINE)
-        except subprocess.TimeoutExpired:
-            cls.host.kill()
-        shutil.rmtree(cls.folder, ignore_errors=True)
+        stop(cls.browser, cls.host, cls.folder)
 
     def text_of(self, element_id):
         return self.browser.find_element(By.ID, element_id).text
