@@ -20,22 +20,15 @@ struct AssignArguments {
 // at once, as FleetRollout describes.
 int assignOnFleet(CommandContext& context, const AssignArguments& arguments) {
     const std::string what = arguments.name + " " + arguments.version;
-    FleetRollout rollout(context.hosts(), arguments.name, arguments.version, arguments.rollout,
-                         context.out);
-    if (!rollout.survey(true)) {
-        rollout.report();
-        throw CliError("Fleet assign of " + what + " stopped before it began: nothing changed");
-    }
+    FleetRollout rollout("Fleet assign", context.hosts(), arguments.name, arguments.version,
+                         arguments.rollout, context.out);
+    rollout.survey(true);
     if (!context.confirm(
             "Make " + what + " the main version on every host of fleet " + context.fleet() + "?",
             arguments.yes)) {
         throw CliError("Aborted: the main version was not changed");
     }
-    if (!rollout.switchMains()) {
-        rollout.report();
-        throw CliError("Fleet assign of " + what +
-                       " failed: the hosts already switched have their previous main version back");
-    }
+    rollout.switchMains();
     rollout.report();
     context.out << what << " is the main version on every host of fleet " << context.fleet()
                 << std::endl;

@@ -149,25 +149,15 @@ int deploy(CommandContext& context, const DeployArguments& arguments) {
 int deployToFleet(CommandContext& context, const DeployArguments& arguments) {
     const std::string runArgs = checkedRunArgs(arguments);
     const std::string what = arguments.name + " " + arguments.version;
-    FleetRollout rollout(context.hosts(), arguments.name, arguments.version, arguments.rollout,
-                         context.out);
-    if (!rollout.survey(false)) {
-        rollout.report();
-        throw CliError("Fleet deploy of " + what + " stopped before it began: nothing changed");
-    }
-    const std::string artifact = artifactOf(context, arguments.source);
-    if (!rollout.upload(
-            artifact,
-            {{"name", arguments.name}, {"version", arguments.version}, {"run_args", runArgs}},
-            kDeployTimeout)) {
-        rollout.report();
-        throw CliError("Fleet deploy of " + what +
-                       " failed: the hosts that received it had it removed again");
-    }
-    if (!arguments.shadow && !rollout.switchMains()) {
-        rollout.report();
-        throw CliError("Fleet deploy of " + what +
-                       " failed: the hosts already switched have their previous main version back");
+    FleetRollout rollout("Fleet deploy", context.hosts(), arguments.name, arguments.version,
+                         arguments.rollout, context.out);
+    rollout.survey(false);
+    rollout.upload(
+        artifactOf(context, arguments.source),
+        {{"name", arguments.name}, {"version", arguments.version}, {"run_args", runArgs}},
+        kDeployTimeout);
+    if (!arguments.shadow) {
+        rollout.switchMains();
     }
     rollout.report();
     context.out << (arguments.shadow

@@ -86,9 +86,13 @@ void addRolloutOptions(CLI::App& command, RolloutOptions& options, CLI::Option* 
         ->needs(fleet);
 }
 
-FleetRollout::FleetRollout(std::vector<HostClient> hosts, std::string name, std::string version,
-                           RolloutOptions options, std::ostream& out)
-    : name_(std::move(name)), version_(std::move(version)), options_(options), out_(out) {
+FleetRollout::FleetRollout(std::string action, std::vector<HostClient> hosts, std::string name,
+                           std::string version, RolloutOptions options, std::ostream& out)
+    : action_(std::move(action)),
+      name_(std::move(name)),
+      version_(std::move(version)),
+      options_(options),
+      out_(out) {
     for (HostClient& client : hosts) {
         hosts_.push_back(Host{std::move(client), {}, State::Untouched, {}, false, false, 0, 0});
     }
@@ -122,7 +126,7 @@ void FleetRollout::fail(Host& host, const std::string& error, bool unreachable) 
     out_ << host.client.url() << ": " << (unreachable ? "" : "failed: ") << error << std::endl;
 }
 
-bool FleetRollout::survey(bool needVersion) {
+void FleetRollout::survey(bool needVersion) {
     bool fit = true;
     for (Host& host : hosts_) {
         try {
@@ -151,12 +155,11 @@ bool FleetRollout::survey(bool needVersion) {
         }
     }
     if (!fit) {
-        out_ << "Nothing was changed" << std::endl;
+        stop("stopped before it began: nothing changed");
     }
-    return fit;
 }
 
-bool FleetRollout::upload(const std::string& artifact,
+void FleetRollout::upload(const std::string& artifact,
                           const std::map<std::string, std::string>& fields,
                           Poco::Timespan timeout) {
     for (Host& host : hosts_) {
@@ -198,10 +201,9 @@ bool FleetRollout::upload(const std::string& artifact,
         } catch (const HostFailure& failure) {
             fail(host, failure.message, failure.unreachable);
             removeUploaded();
-            return false;
+            stop("failed: the hosts that received it had it removed again");
         }
     }
-    return true;
 }
 
 std::string FleetRollout::problemOf(Host& host, bool asMain) const {
@@ -284,7 +286,7 @@ bool FleetRollout::observe(const std::vector<Host*>& hosts) {
     }
 }
 
-bool FleetRollout::switchMains() {
+void FleetRollout::switchMains() {
     std::vector<Host*> waiting;
     for (Host& host : hosts_) {
         if (host.state == State::Shadow) {
@@ -304,8 +306,8 @@ bool FleetRollout::switchMains() {
     }
     if (!switched) {
         rollBack();
+        stop("failed: the hosts already switched have their previous main version back");
     }
-    return switched;
 }
 
 void FleetRollout::removeUploaded() {
@@ -347,6 +349,11 @@ void FleetRollout::rollBack() {
         }
         out_ << host->client.url() << ": " << note << std::endl;
     }
+}
+
+void FleetRollout::stop(const std::string& outcome) {
+    report();
+    throw CliError(action_ + " of " + name_ + " " + version_ + " " + outcome);
 }
 
 std::string FleetRollout::stateName(State state) {

@@ -29,7 +29,8 @@ void addRolloutOptions(CLI::App& command, RolloutOptions& options, CLI::Option* 
 /// A deploy or an assign of one service version on every host of a fleet, with the state each
 /// host is in.
 ///
-/// The steps run in order and each stops at the first failure, after undoing what it did:
+/// The steps run in order and each stops at the first failure, after undoing what it did; it
+/// then prints the report and throws CliError saying what became of the rollout:
 /// - `survey` reads every host's versions (a host that cannot be reached stops everything
 ///   before anything changed) and remembers each host's main version;
 /// - `upload` sends the version to every host and waits until it serves (as a shadow where the
@@ -43,23 +44,24 @@ void addRolloutOptions(CLI::App& command, RolloutOptions& options, CLI::Option* 
 /// `report` prints one row per host: HOST, STATE, MAIN (its main version now), DETAIL.
 class FleetRollout {
   public:
-    /// A rollout of `name` `version` to `hosts` (in the order given), writing progress to `out`.
-    FleetRollout(std::vector<HostClient> hosts, std::string name, std::string version,
-                 RolloutOptions options, std::ostream& out);
+    /// A rollout of `name` `version` to `hosts` (in the order given), writing progress to `out`;
+    /// `action` names it in errors ("Fleet deploy").
+    FleetRollout(std::string action, std::vector<HostClient> hosts, std::string name,
+                 std::string version, RolloutOptions options, std::ostream& out);
 
     /// Reads every host's versions. With `needVersion`, every host must have the version
-    /// serving already (an assign); otherwise none may have it (a deploy). Returns false, with
-    /// the reason in the report, when a host cannot be reached or does not qualify.
-    bool survey(bool needVersion);
+    /// serving already (an assign); otherwise none may have it (a deploy). Throws when a host
+    /// cannot be reached or does not qualify.
+    void survey(bool needVersion);
 
     /// Uploads the plugin file `artifact` with the form `fields` to every host and waits until
-    /// it serves everywhere. Returns false when a host failed (the others had it removed).
-    bool upload(const std::string& artifact, const std::map<std::string, std::string>& fields,
+    /// it serves everywhere. Throws when a host failed (the others had it removed again).
+    void upload(const std::string& artifact, const std::map<std::string, std::string>& fields,
                 Poco::Timespan timeout);
 
-    /// Makes the version main on every host, as the options say. Returns false when a host
-    /// failed (the hosts switched so far are rolled back).
-    bool switchMains();
+    /// Makes the version main on every host, as the options say. Throws when a host failed
+    /// (the hosts switched so far are rolled back).
+    void switchMains();
 
     /// Prints the per-host table, each host's main version read again.
     void report();
@@ -115,8 +117,12 @@ class FleetRollout {
     /// Marks `host` failed with `error`: unreachable when the host could not be reached.
     void fail(Host& host, const std::string& error, bool unreachable);
 
+    /// Prints the report and throws CliError: "<action> of <name> <version> <outcome>".
+    [[noreturn]] void stop(const std::string& outcome);
+
     static std::string stateName(State state);
 
+    std::string action_;
     std::vector<Host> hosts_;
     std::string name_;
     std::string version_;
