@@ -34,17 +34,21 @@ namespace mvi::host {
 /// Polling is for folders where inotify sees nothing of what other machines write: NFS, SMB,
 /// CIFS, FUSE, 9p, Ceph, AFS shares (inotify reports only what this kernel does to the
 /// files). A listing cannot see a rename or a close, only each file's inode, size and
-/// modification time, so every new or changed file follows one rule: it is reported once its
-/// state has stayed the same across consecutive listings spanning at least
-/// `max(closeQuiet, pollInterval)`. The quiet time is `closeQuiet` because that is how long
-/// the host already waits after the last sign of writing; it is at least one full interval
-/// because a listing is the only sign of writing polling has, so a writer must get at least
-/// one listing's chance to show that it is still busy (a quiet time shorter than the interval
-/// would report a file seen unchanged twice within a few milliseconds). A renamed-in file
-/// waits as well: a listing cannot tell it from a file written in place. `openWriteQuiet`
-/// does not apply: a writer that pauses longer than the quiet time is not told apart from one
-/// that is done (a file cut short fails to load and is loaded again when it changes again), so
-/// writers should still rename into place. A vanished file is reported Removed.
+/// modification time, so every new or changed file follows one stable-for rule: it is
+/// reported once its state has stayed the same across consecutive observations (listings,
+/// then a last look at the deadline) spanning at least `max(closeQuiet, pollInterval)`.
+/// `closeQuiet` because it is how long the host already waits after the last sign of writing.
+/// At least one full interval because a listing is polling's only sign of writing: with
+/// `closeQuiet` alone (25 ms by default) a file first seen in one listing would be looked at
+/// again 25 ms later, and a remote writer, whose data arrives in bursts, easily pauses that
+/// long; waiting a whole interval gives the writer the same chance to show it is still busy
+/// as the next listing would. A renamed-in file waits as well: a listing cannot tell it from
+/// a file written in place. `openWriteQuiet` does not apply (polling cannot tell an open
+/// writer from a closed one): a writer that pauses for longer than the rule looks done, so
+/// writers should still rename into place (a file cut short fails to load, and is loaded again
+/// when it changes again). Attributes a network client caches (NFS `acregmin`) must not
+/// outlive an interval, or a growing file may look unchanged. A vanished file is reported
+/// Removed.
 ///
 /// When the kernel's event queue overflows, or the folder itself is deleted, moved, replaced,
 /// unmounted or (polling) cannot be listed, news may have been lost: `onRescan` is called so
