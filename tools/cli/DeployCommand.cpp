@@ -192,8 +192,7 @@ void addDeployCommand(CLI::App& mvi, CommandContext& context) {
     addRolloutOptions(*command, arguments->rollout, fleet);
     command
         ->add_flag("--shadow", arguments->shadow,
-                   "with --fleet: deploy everywhere but do not make it main (mvi assign --fleet "
-                   "does)")
+                   "deploy to every host but do not make it main (mvi assign --fleet does)")
         ->needs(fleet);
     command->footer(
         "SOURCE is a service project folder (configured and built with CMake in SOURCE/build, in\n"

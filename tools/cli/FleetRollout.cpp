@@ -69,20 +69,20 @@ long count(const nlohmann::json& entry, const char* field) {
 void addRolloutOptions(CLI::App& command, RolloutOptions& options, CLI::Option* fleet) {
     command
         .add_flag("--all-at-once", options.allAtOnce,
-                  "with --fleet: switch every host at once, then observe them together")
+                  "switch every host at once, then observe them together")
         ->needs(fleet);
     command
         .add_option("--observe", options.observeSeconds,
-                    "with --fleet: watch each switched host this long before going on (default 2)")
+                    "watch each switched host this long before going on (default 2)")
         ->type_name("SECONDS")
-        ->check(CLI::Range(0.0, 3600.0))
+        ->check(CLI::Range(0.0, 3600.0).description(""))
         ->needs(fleet);
     command
         .add_option("--max-error-rate", options.maxErrorRate,
-                    "with --fleet: the share of failed (5xx) calls of the new version that stops "
-                    "and rolls back (default 0.01)")
+                    "the share of the new version's calls failing (5xx) that stops and rolls back, "
+                    "0 to 1 (default 0.01)")
         ->type_name("FRACTION")
-        ->check(CLI::Range(0.0, 1.0))
+        ->check(CLI::Range(0.0, 1.0).description(""))
         ->needs(fleet);
 }
 
