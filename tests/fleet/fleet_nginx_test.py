@@ -7,8 +7,10 @@ with a plugins and a data folder of its own, serving hello 1.0.0) and its server
 loopback port. Traffic goes through nginx with wrk (fleet_traffic.lua counts every answer's
 status), while the `mvi` CLI deploys to the fleet:
 
-- run 1: a rolling fleet deploy of a new version of hello under traffic: not one request fails
-  (no socket error, no answer other than 2xx), and every host ends with the new version as main;
+- run 1: under traffic, a rolling fleet deploy of a new version of hello, then a fleet assign of
+  the previous version (all hosts at once) and of the new one again (host by host): not one
+  request fails (no socket error, no answer other than 2xx), and every host ends with the new
+  version as main;
 - run 2: a fleet deploy with a long observation window; once the first host has switched, another
   host is killed (kill -9 of its process group: supervisor and serving process). The CLI exits
   non-zero and names the killed host unreachable, the living hosts are both on the previous main
@@ -203,9 +205,9 @@ def fleet_snippet(text, urls, port):
         raise AssertionError(f"{SNIPPET} no longer has three example servers and `listen 80;`")
     indent, parameters = examples[0]
     servers = "".join(f"{indent}server {url[len('http://'):]}{parameters};\n" for url in urls)
-    text = re.sub(r"^ *server 127\.0\.0\.1:808\d( [^;]*)?;\n", lambda _: servers, text,
-                  count=1, flags=re.M)
-    text = re.sub(r"^ *server 127\.0\.0\.1:808\d( [^;]*)?;\n", "", text, flags=re.M)
+    first = iter([servers])  # the first example line becomes the servers, the others go
+    text = re.sub(r"^ *server 127\.0\.0\.1:808\d( [^;]*)?;\n", lambda _: next(first, ""), text,
+                  flags=re.M)
     return re.sub(r"^( *)listen 80;$", rf"\1listen 127.0.0.1:{port};", text, flags=re.M)
 
 
@@ -279,9 +281,16 @@ class Fleet(unittest.TestCase):
         wait_for(lambda: sum(h.hello_requests() for h in self.hosts) > sum(before) + 100,
                  "traffic through nginx")
         deploy = fleet_deploy(self, "2.0.0", self.plugin, observe=1)
-        figures = traffic.finish()
         output = deploy.stdout + deploy.stderr
         self.assertEqual(deploy.returncode, 0, self.diagnostics(output))
+        self.assertEqual([h.main_version() for h in self.hosts], ["2.0.0"] * 3, output)
+        # Back to 1.0.0 on every host at once, then forward again host by host, by assigning.
+        for version, all_at_once in (("1.0.0", True), ("2.0.0", False)):
+            assign = fleet_assign(self, version, observe=1, all_at_once=all_at_once)
+            output += assign.stdout + assign.stderr
+            self.assertEqual(assign.returncode, 0, self.diagnostics(output))
+            self.assertEqual([h.main_version() for h in self.hosts], [version] * 3, output)
+        figures = traffic.finish()
         self.assertGreater(figures["requests"], 0, figures)
         self.assertEqual(figures["socket_errors"], 0, f"{figures}{self.diagnostics(output)}")
         self.assertEqual(figures["non_2xx"], 0, f"{figures}{self.diagnostics(output)}")
@@ -345,6 +354,20 @@ def fleet_add(case, urls):
     added = case.mvi("fleet", "add", FLEET, *urls)
     if added.returncode != 0:
         raise AssertionError(f"mvi fleet add failed:\n{added.stdout}{added.stderr}")
+
+
+def fleet_assign(case, version, observe, all_at_once=False):
+    """`mvi assign --fleet FLEET hello VERSION --observe S --yes [--all-at-once]`."""
+    if not FLEET_CLI:
+        for url in case.fleet_urls:
+            case.environment["MVI_HOST"] = url
+            assigned = case.mvi("assign", SERVICE, version, "--yes")
+            del case.environment["MVI_HOST"]
+            if assigned.returncode != 0:
+                return assigned
+        return assigned
+    return case.mvi("assign", "--fleet", FLEET, SERVICE, version, "--observe", str(observe),
+                    "--yes", *(["--all-at-once"] if all_at_once else []))
 
 
 def fleet_deploy(case, version, source, observe, output=None):
