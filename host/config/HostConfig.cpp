@@ -205,6 +205,14 @@ ReloadSettings reloadSettings(const Keys& keys) {
         std::chrono::milliseconds(keys.integer("reload.close_quiet_ms", 0, 60000));
     reload.watcher.openWriteQuiet =
         std::chrono::milliseconds(keys.integer("reload.open_write_quiet_ms", 1, 3600000));
+    auto mode = PluginWatcher::parseMode(keys.text("reload.watcher"));
+    if (!mode) {
+        throw Poco::SyntaxException(
+            "configuration key reload.watcher must be auto, inotify or poll");
+    }
+    reload.watcher.mode = *mode;
+    reload.watcher.pollInterval =
+        std::chrono::milliseconds(keys.integer("reload.poll_interval_ms", 10, 3600000));
     return reload;
 }
 
@@ -421,6 +429,16 @@ const std::vector<HostConfig::Key>& HostConfig::defaults() {
          "Quiet time after a writer closes a plugin file before it is loaded."},
         {"reload.open_write_quiet_ms", "2000",
          "Quiet time before loading a file whose writer never closed it."},
+        {"reload.watcher", "auto",
+         "How the plugins folder is watched: inotify, poll (list it every "
+         "reload.poll_interval_ms; for network and FUSE file systems, where inotify misses "
+         "what other machines write) or auto (poll when the folder is on NFS, SMB/CIFS, FUSE, "
+         "9p, Ceph, AFS and the like, or when inotify cannot be started; inotify otherwise). "
+         "The host log says which one watches and why."},
+        {"reload.poll_interval_ms", "1000",
+         "When polling: how often the plugins folder is listed (10..3600000). A new or changed "
+         "file is loaded once it stayed unchanged for reload.close_quiet_ms and at least one "
+         "interval."},
         {"mirror.queue_capacity", "1024",
          "Mirrored copies waiting for a shadow; beyond this they are dropped and counted."},
         {"mirror.threads", "2", "Threads serving mirrored copies to shadows."},

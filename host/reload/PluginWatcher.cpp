@@ -1,10 +1,12 @@
 #include "reload/PluginWatcher.h"
 
 #include <Poco/Logger.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,7 +20,14 @@
 #include <vector>
 
 #include "core/BackgroundTask.h"
-#include "core/ServiceId.h"
+
+// Added to <linux/magic.h> only in recent kernels' headers.
+#ifndef CIFS_SUPER_MAGIC
+#define CIFS_SUPER_MAGIC 0xFF534D42
+#endif
+#ifndef SMB2_SUPER_MAGIC
+#define SMB2_SUPER_MAGIC 0xFE534D42
+#endif
 
 namespace mvi::host {
 namespace {
@@ -44,9 +53,13 @@ std::string systemError(const std::string& what, int error) {
     return what + ": " + std::strerror(error);
 }
 
-/// A name that may be reported: `<name>_<version>.so`, never hidden.
-bool isPluginFileName(const std::string& name) {
-    return !name.empty() && name.front() != '.' && parsePluginFileName(name).has_value();
+/// The folder's `statfs` type; nothing when it cannot be read (missing folder, say).
+std::optional<std::int64_t> fileSystemType(const std::string& directory) {
+    struct statfs info {};
+    if (::statfs(directory.c_str(), &info) != 0) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(info.f_type);
 }
 
 /// What the folder event in `mask` means for the watch, or nullptr for a file event.
@@ -88,22 +101,44 @@ void PluginWatcher::start() {
     if (thread_.joinable()) {
         throw std::logic_error("the watcher of " + directory_ + " is already started");
     }
-    inotifyFd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (inotifyFd_ < 0) {
-        throw std::runtime_error(systemError("cannot create an inotify instance", errno));
-    }
     wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wakeFd_ < 0) {
-        int error = errno;
-        closeDescriptors();
-        throw std::runtime_error(systemError("cannot create an eventfd", error));
+        throw std::runtime_error(systemError("cannot create an eventfd", errno));
     }
-    watch_ = addWatch();
-    if (watch_ < 0) {
-        int error = errno;
-        closeDescriptors();
-        throw std::runtime_error(systemError("cannot watch " + directory_, error));
+    const std::optional<std::int64_t> type = fileSystemType(directory_);
+    Choice choice = choose(settings_.mode, type, 0);
+    if (choice.mode == Mode::Inotify) {
+        std::string failure;
+        if (int error = startInotify(failure); error != 0) {
+            if (settings_.mode == Mode::Auto) {
+                choice = choose(Mode::Auto, type, error);
+            }
+            if (choice.mode != Mode::Poll) {
+                closeDescriptors();
+                throw std::runtime_error(failure);
+            }
+        }
     }
+    listing_.reset();
+    nextListingAt_.reset();
+    if (choice.mode == Mode::Poll) {
+        // The first listing is what the next one is compared with: files already there are
+        // the owner's to load, as with inotify.
+        int error = 0;
+        listing_ = FolderListing::read(directory_, error);
+        if (!listing_) {
+            closeDescriptors();
+            throw std::runtime_error(systemError("cannot list " + directory_, error));
+        }
+        nextListingAt_ = Clock::now() + settings_.pollInterval;
+        logger().information("Polling plugins folder " + directory_ + " every " +
+                             std::to_string(settings_.pollInterval.count()) +
+                             " ms (reload.watcher): " + choice.reason);
+    } else {
+        logger().information("Watching plugins folder " + directory_ +
+                             " with inotify (reload.watcher): " + choice.reason);
+    }
+    active_ = choice.mode;
     stopRequested_ = false;
     rescanRequested_ = false;
     rewatchAt_.reset();
@@ -119,6 +154,24 @@ void PluginWatcher::start() {
         closeDescriptors();
         throw std::runtime_error(std::string("cannot start the watcher's thread: ") + e.what());
     }
+}
+
+int PluginWatcher::startInotify(std::string& failure) {
+    inotifyFd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (inotifyFd_ < 0) {
+        int error = errno;
+        failure = systemError("cannot create an inotify instance", error);
+        return error;
+    }
+    watch_ = addWatch();
+    if (watch_ < 0) {
+        int error = errno;
+        failure = systemError("cannot watch " + directory_, error);
+        ::close(inotifyFd_);
+        inotifyFd_ = -1;
+        return error;
+    }
+    return 0;
 }
 
 void PluginWatcher::stop() {
@@ -141,10 +194,13 @@ void PluginWatcher::stop() {
     watch_ = -1;
     pending_.clear();
     reportedOpen_.clear();
+    listing_.reset();
+    nextListingAt_.reset();
 }
 
 void PluginWatcher::run() {
     while (!stopRequested_) {
+        // When polling, inotifyFd_ is -1, which poll() ignores.
         pollfd fds[2] = {{inotifyFd_, POLLIN, 0}, {wakeFd_, POLLIN, 0}};
         if (::poll(fds, 2, pollTimeout()) < 0) {
             if (errno == EINTR) {
@@ -165,6 +221,9 @@ void PluginWatcher::run() {
         BackgroundTask::guarded(kThread, [this, &fds] {
             if (fds[0].revents & POLLIN) {
                 readEvents();
+            }
+            if (nextListingAt_ && Clock::now() >= *nextListingAt_) {
+                listFolder();
             }
             if (rewatchAt_ && Clock::now() >= *rewatchAt_) {
                 tryRewatch();
@@ -209,7 +268,7 @@ void PluginWatcher::handleEvent(int watch, std::uint32_t mask, const std::string
         loseWatch(loss);
         return;
     }
-    if ((mask & IN_ISDIR) || !isPluginFileName(name)) {
+    if ((mask & IN_ISDIR) || !FolderListing::isPluginFileName(name)) {
         return;
     }
     if (mask & (IN_DELETE | IN_MOVED_FROM)) {
@@ -242,9 +301,44 @@ void PluginWatcher::schedule(const std::string& fileName, Wait wait, Clock::time
         case Wait::Open:
             entry.deadline = now + settings_.openWriteQuiet;
             break;
+        case Wait::Listed:
+            entry.deadline = now + stableTime();
+            break;
     }
     entry.sequence = nextSequence_++;
     entry.state = fileState(fileName);
+}
+
+void PluginWatcher::listFolder() {
+    const Clock::time_point now = Clock::now();
+    nextListingAt_ = now + settings_.pollInterval;
+    int error = 0;
+    std::optional<FolderListing> current = FolderListing::read(directory_, error);
+    if (!current) {
+        loseWatch(error == ENOENT ? std::string("was deleted or moved away")
+                                  : systemError("cannot be listed", error));
+        return;
+    }
+    if (!listing_ || !current->sameFolder(*listing_)) {
+        loseWatch("was replaced by another folder");
+        return;
+    }
+    const FolderListing::Difference difference = current->since(*listing_);
+    listing_ = std::move(current);
+    for (const std::string& fileName : difference.changed) {
+        schedule(fileName, Wait::Listed, now);
+    }
+    for (const std::string& fileName : difference.removed) {
+        if (stopRequested_) {
+            return;
+        }
+        pending_.erase(fileName);
+        report(fileName, Change::Removed);
+    }
+}
+
+std::chrono::milliseconds PluginWatcher::stableTime() const {
+    return std::max(settings_.closeQuiet, settings_.pollInterval);
 }
 
 void PluginWatcher::fireDue() {
@@ -296,9 +390,13 @@ void PluginWatcher::fireDue() {
 void PluginWatcher::loseWatch(const std::string& reason) {
     logger().warning("Plugins folder " + directory_ + " " + reason +
                      "; listing it again, and watching it again once it exists");
-    // Already gone after a deletion or unmount; needed after a move, which keeps the watch.
-    ::inotify_rm_watch(inotifyFd_, watch_);
-    watch_ = -1;
+    if (watch_ >= 0) {
+        // Already gone after a deletion or unmount; needed after a move, which keeps the watch.
+        ::inotify_rm_watch(inotifyFd_, watch_);
+        watch_ = -1;
+    }
+    listing_.reset();
+    nextListingAt_.reset();
     pending_.clear();
     reportedOpen_.clear();
     rescanRequested_ = true;
@@ -306,12 +404,22 @@ void PluginWatcher::loseWatch(const std::string& reason) {
 }
 
 void PluginWatcher::tryRewatch() {
-    int watch = addWatch();
-    if (watch < 0) {
-        rewatchAt_ = Clock::now() + settings_.rewatchInterval;
-        return;
+    if (active_ == Mode::Poll) {
+        int error = 0;
+        listing_ = FolderListing::read(directory_, error);
+        if (!listing_) {
+            rewatchAt_ = Clock::now() + settings_.rewatchInterval;
+            return;
+        }
+        nextListingAt_ = Clock::now() + settings_.pollInterval;
+    } else {
+        int watch = addWatch();
+        if (watch < 0) {
+            rewatchAt_ = Clock::now() + settings_.rewatchInterval;
+            return;
+        }
+        watch_ = watch;
     }
-    watch_ = watch;
     rewatchAt_.reset();
     logger().information("Watching plugins folder " + directory_ + " again");
     rescanRequested_ = true;
@@ -319,6 +427,9 @@ void PluginWatcher::tryRewatch() {
 
 int PluginWatcher::pollTimeout() const {
     std::optional<Clock::time_point> next = rewatchAt_;
+    if (nextListingAt_ && (!next || *nextListingAt_ < *next)) {
+        next = nextListingAt_;
+    }
     for (const auto& entry : pending_) {
         if (!next || entry.second.deadline < *next) {
             next = entry.second.deadline;
@@ -370,15 +481,7 @@ void PluginWatcher::report(const std::string& fileName, Change change) {
 
 std::optional<PluginWatcher::FileState> PluginWatcher::fileState(
     const std::string& fileName) const {
-    struct stat info {};
-    if (::stat((directory_ + "/" + fileName).c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
-        return std::nullopt;
-    }
-    FileState state;
-    state.inode = info.st_ino;
-    state.size = info.st_size;
-    state.mtime = info.st_mtim;
-    return state;
+    return PluginFileState::of(directory_ + "/" + fileName);
 }
 
 int PluginWatcher::addWatch() const {
@@ -394,6 +497,86 @@ void PluginWatcher::closeDescriptors() {
         ::close(wakeFd_);
         wakeFd_ = -1;
     }
+}
+
+std::optional<PluginWatcher::Mode> PluginWatcher::parseMode(const std::string& text) {
+    if (text == "auto") {
+        return Mode::Auto;
+    }
+    if (text == "inotify") {
+        return Mode::Inotify;
+    }
+    if (text == "poll") {
+        return Mode::Poll;
+    }
+    return std::nullopt;
+}
+
+const char* PluginWatcher::remoteFileSystemName(std::int64_t type) {
+    // f_type is a 32-bit magic number, sign-extended where the field is a signed long.
+    switch (static_cast<std::uint32_t>(type)) {
+        case NFS_SUPER_MAGIC:
+            return "nfs";
+        case SMB_SUPER_MAGIC:
+            return "smb";
+        case SMB2_SUPER_MAGIC:
+            return "smb2";
+        case CIFS_SUPER_MAGIC:
+            return "cifs";
+        case FUSE_SUPER_MAGIC:
+            return "fuse";
+        case V9FS_MAGIC:
+            return "9p";
+        case CEPH_SUPER_MAGIC:
+            return "ceph";
+        case AFS_SUPER_MAGIC:
+        case AFS_FS_MAGIC:
+            return "afs";
+        case CODA_SUPER_MAGIC:
+            return "coda";
+        case NCP_SUPER_MAGIC:
+            return "ncp";
+        case OCFS2_SUPER_MAGIC:
+            return "ocfs2";
+        default:
+            return nullptr;
+    }
+}
+
+bool PluginWatcher::inotifyUnavailable(int error) {
+    switch (error) {
+        case EMFILE:  // instances per user (max_user_instances) or descriptors per process
+        case ENFILE:  // descriptors of the system
+        case ENOSPC:  // watches per user (max_user_watches)
+        case ENOMEM:
+        case ENOSYS:  // a kernel without inotify
+            return true;
+        default:
+            return false;
+    }
+}
+
+PluginWatcher::Choice PluginWatcher::choose(Mode requested,
+                                            std::optional<std::int64_t> fileSystemType,
+                                            int inotifyError) {
+    switch (requested) {
+        case Mode::Inotify:
+            return {Mode::Inotify, "inotify was asked for"};
+        case Mode::Poll:
+            return {Mode::Poll, "polling was asked for"};
+        case Mode::Auto:
+            break;
+    }
+    if (fileSystemType) {
+        if (const char* remote = remoteFileSystemName(*fileSystemType)) {
+            return {Mode::Poll, std::string("the folder is on a network or FUSE file system (") +
+                                    remote + "), where inotify misses what other machines write"};
+        }
+    }
+    if (inotifyError != 0 && inotifyUnavailable(inotifyError)) {
+        return {Mode::Poll, systemError("inotify cannot be started", inotifyError)};
+    }
+    return {Mode::Inotify, "the folder is on a local file system"};
 }
 
 }  // namespace mvi::host

@@ -21,21 +21,8 @@ cxx=$5
 build=$6
 source=$7
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/mvi-install-test.XXXXXX")
-host_pid=
-cleanup() {
-    if [ -n "$host_pid" ]; then
-        kill "$host_pid" 2>/dev/null || true
-        wait "$host_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+. "$source/tests/support/shell_checks.sh"
+begin_work mvi-install-test
 
 prefix=$work/prefix
 projects=$work/projects
@@ -105,16 +92,8 @@ cp "$plugin" "$work/host/plugins/${name}_1.0.0.so"
 "$prefix/bin/mvi-host" --config "$prefix/etc/mvi/mvi-host.properties" --port 0 \
     --plugins-dir "$work/host/plugins" --data-dir "$work/host/data" >"$work/host.log" 2>&1 &
 host_pid=$!
-# Wait (up to 60 s) for the line that gives the port, then for the service's answer.
-url=
-attempts=0
-while [ -z "$url" ]; do
-    kill -0 "$host_pid" 2>/dev/null || { cat "$work/host.log" >&2; fail "mvi-host exited"; }
-    url=$(sed -n 's|.*mvi-host listening on \(http://[^ ]*\).*|\1|p' "$work/host.log" | head -n 1)
-    attempts=$((attempts + 1))
-    [ "$attempts" -le 600 ] || { cat "$work/host.log" >&2; fail "mvi-host never listened"; }
-    [ -n "$url" ] || sleep 0.1
-done
+# Wait for the line that gives the port, then (up to 60 s) for the service's answer.
+wait_for_url "$work/host.log"
 answer=
 attempts=0
 while [ "$answer" != '"Hello Bob"' ]; do

@@ -28,21 +28,8 @@ activate=$9
 [ "$analyze" != none ] || analyze=
 [ "$activate" != none ] || activate=
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/mvi-package-test.XXXXXX")
-host_pid=
-cleanup() {
-    if [ -n "$host_pid" ]; then
-        kill "$host_pid" 2>/dev/null || true
-        wait "$host_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+. "$source/tests/support/shell_checks.sh"
+begin_work mvi-package-test
 
 echo "== cpack -G DEB"
 "$cpack" -G DEB --config "$build/CPackConfig.cmake" -B "$work/out" >"$work/cpack.log" 2>&1 ||
@@ -173,15 +160,7 @@ launch_host() {
 # Starts the extracted host, waits for its "listening on" line and sets url.
 start_host() {
     launch_host
-    url=
-    attempts=0
-    while [ -z "$url" ]; do
-        kill -0 "$host_pid" 2>/dev/null || { cat "$work/host.log" >&2; fail "mvi-host exited"; }
-        url=$(sed -n 's|.*mvi-host listening on \(http://[^ ]*\).*|\1|p' "$work/host.log" | head -n 1)
-        attempts=$((attempts + 1))
-        [ "$attempts" -le 600 ] || { cat "$work/host.log" >&2; fail "mvi-host never listened"; }
-        [ -n "$url" ] || sleep 0.1
-    done
+    wait_for_url "$work/host.log"
 }
 
 # Checks that a GET of $1 answers $2, with the remaining arguments passed to curl.

@@ -190,6 +190,8 @@ TEST(HostConfig, EverySectionTakesItsDefaults) {
     EXPECT_EQ(result.reload.promote, "first");
     EXPECT_EQ(result.reload.watcher.closeQuiet, std::chrono::milliseconds(25));
     EXPECT_EQ(result.reload.watcher.openWriteQuiet, std::chrono::milliseconds(2000));
+    EXPECT_EQ(result.reload.watcher.mode, PluginWatcher::Mode::Auto);
+    EXPECT_EQ(result.reload.watcher.pollInterval, std::chrono::milliseconds(1000));
 
     EXPECT_EQ(result.mirror.queueCapacity, 1024u);
     EXPECT_EQ(result.mirror.threads, 2u);
@@ -243,6 +245,8 @@ TEST(HostConfig, EachKeyLandsInItsSection) {
     config->setString("reload.promote", "newest");
     config->setString("reload.close_quiet_ms", "0");
     config->setString("reload.open_write_quiet_ms", "500");
+    config->setString("reload.watcher", "poll");
+    config->setString("reload.poll_interval_ms", "250");
     config->setString("mirror.queue_capacity", "9");
     config->setString("mirror.threads", "3");
     config->setString("scheduler.threads", "6");
@@ -282,6 +286,8 @@ TEST(HostConfig, EachKeyLandsInItsSection) {
     EXPECT_EQ(result.reload.promote, "newest");
     EXPECT_EQ(result.reload.watcher.closeQuiet, std::chrono::milliseconds(0));
     EXPECT_EQ(result.reload.watcher.openWriteQuiet, std::chrono::milliseconds(500));
+    EXPECT_EQ(result.reload.watcher.mode, PluginWatcher::Mode::Poll);
+    EXPECT_EQ(result.reload.watcher.pollInterval, std::chrono::milliseconds(250));
     EXPECT_EQ(result.mirror.queueCapacity, 9u);
     EXPECT_EQ(result.mirror.threads, 3u);
     EXPECT_EQ(result.scheduler.threads, 6u);
@@ -336,6 +342,14 @@ TEST(HostConfig, ABadValueNamesItsKey) {
          "configuration key logs.flush_interval_ms must be an integer, not '5ms'"},
         {"reload.watch", "1", "configuration key reload.watch must be true or false"},
         {"reload.promote", "last", "configuration key reload.promote must be first or newest"},
+        {"reload.watcher", "polling",
+         "configuration key reload.watcher must be auto, inotify or poll"},
+        {"reload.watcher", "Poll",
+         "configuration key reload.watcher must be auto, inotify or poll"},
+        {"reload.poll_interval_ms", "9",
+         "configuration key reload.poll_interval_ms must be within 10..3600000"},
+        {"reload.poll_interval_ms", "3600001",
+         "configuration key reload.poll_interval_ms must be within 10..3600000"},
         {"mirror.threads", "65", "configuration key mirror.threads must be within 1..64"},
         {"scheduler.threads", "0", "configuration key scheduler.threads must be within 1..64"},
         {"services.call_depth", "65", "configuration key services.call_depth must be within 1..64"},

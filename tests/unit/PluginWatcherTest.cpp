@@ -8,6 +8,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdint>
+#include <optional>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -23,6 +27,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <linux/magic.h>
+#include <sys/vfs.h>
 
 #include "reload/PluginWatcher.h"
 
@@ -188,6 +195,19 @@ void writeAll(int fd, const std::string& bytes) {
         ASSERT_GT(n, 0);
         written += static_cast<std::size_t>(n);
     }
+}
+
+/// How many inotify descriptors this process has open.
+int inotifyDescriptors() {
+    int count = 0;
+    for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+        std::error_code error;
+        fs::path target = fs::read_symlink(entry.path(), error);
+        if (!error && target.string() == "anon_inode:inotify") {
+            ++count;
+        }
+    }
+    return count;
 }
 
 class PluginWatcherTest : public ::testing::Test {
@@ -668,6 +688,246 @@ TEST_F(PluginWatcherTest, MovedFolderAsksForRescanAndIsWatchedAgain) {
     ASSERT_EQ(reports.size(), 1u);
     EXPECT_EQ(reports[0].fileName, "hello_1.0.0.so");
     EXPECT_TRUE(log_->logged({plugins_.string(), "was moved away"}));
+}
+
+// Polling: the same settle scenarios, with a listing of the folder as the only news.
+
+/// Settings of a polling watcher: short interval and rewatch, the usual close quiet time.
+PluginWatcher::Settings pollingSettings(std::chrono::milliseconds interval = 200ms) {
+    PluginWatcher::Settings settings;
+    settings.rewatchInterval = 100ms;
+    settings.mode = PluginWatcher::Mode::Poll;
+    settings.pollInterval = interval;
+    return settings;
+}
+
+TEST_F(PluginWatcherTest, PollingOpensNoInotifyAndSaysSo) {
+    const int before = inotifyDescriptors();
+    startWatcher(pollingSettings());
+    EXPECT_EQ(watcher_->activeMode(), PluginWatcher::Mode::Poll);
+    EXPECT_EQ(inotifyDescriptors(), before);
+    EXPECT_TRUE(log_->logged(
+        {"Polling plugins folder", plugins_.string(), "every 200 ms", "polling was asked for"}));
+}
+
+TEST_F(PluginWatcherTest, PollingRenameIntoPlaceIsReadyOnce) {
+    writeFile(plugins_ / "there_1.0.0.so", 100);  // there before: the owner's to load
+    startWatcher(pollingSettings());
+    dropByRename("hello_1.0.0.so", 4096);
+    ASSERT_TRUE(recorder_.waitFor("hello_1.0.0.so", Change::Ready));
+    settle();
+    auto reports = reportsWithoutMarkers();
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].fileName, "hello_1.0.0.so");
+    EXPECT_EQ(reports[0].change, Change::Ready);
+    EXPECT_EQ(reports[0].sizeAtReport, 4096);
+}
+
+TEST_F(PluginWatcherTest, PollingReportsASlowWriteOnlyWhenComplete) {
+    startWatcher(pollingSettings(300ms));
+    const fs::path path = plugins_ / "slow_2.1.0.so";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    recorder_.setHook([this](const std::string& fileName) {
+        if (fileName == "slow_2.1.0.so" && !doneWriting_) {
+            reportedEarly_ = true;
+        }
+    });
+    // Grows over several intervals, each piece well within an interval of the previous one.
+    constexpr int kPieces = 40;
+    for (int i = 0; i < kPieces; ++i) {
+        writeAll(fd, std::string(4096, static_cast<char>('a' + i % 26)));
+        std::this_thread::sleep_for(25ms);
+    }
+    doneWriting_ = true;
+    ASSERT_EQ(::close(fd), 0);
+    ASSERT_TRUE(recorder_.waitFor("slow_2.1.0.so", Change::Ready));
+    EXPECT_FALSE(reportedEarly_);
+    settle();
+    auto reports = recorder_.reportsOf("slow_2.1.0.so");
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].sizeAtReport, kPieces * 4096);
+}
+
+TEST_F(PluginWatcherTest, PollingDeleteIsRemovedAndCancelsPendingReady) {
+    startWatcher(pollingSettings());
+    dropByRename("hello_1.0.0.so");
+    ASSERT_TRUE(recorder_.waitFor("hello_1.0.0.so", Change::Ready));
+    fs::remove(plugins_ / "hello_1.0.0.so");
+    ASSERT_TRUE(recorder_.waitFor("hello_1.0.0.so", Change::Removed));
+    settle();
+    auto reports = recorder_.reportsOf("hello_1.0.0.so");
+    ASSERT_EQ(reports.size(), 2u);
+    EXPECT_EQ(reports[0].change, Change::Ready);
+    EXPECT_EQ(reports[1].change, Change::Removed);
+}
+
+TEST_F(PluginWatcherTest, PollingRewrittenFileIsReadyAgainOnce) {
+    startWatcher(pollingSettings());
+    writeFile(plugins_ / "hello_1.0.0.so", 1000);
+    ASSERT_TRUE(recorder_.waitFor("hello_1.0.0.so", Change::Ready));
+    settle();
+    writeFile(plugins_ / "hello_1.0.0.so", 2000);  // rewritten in place
+    ASSERT_TRUE(recorder_.waitFor("hello_1.0.0.so", Change::Ready, 2));
+    settle();
+    dropByRename("hello_1.0.0.so", 3000);  // replaced by another file
+    ASSERT_TRUE(recorder_.waitFor("hello_1.0.0.so", Change::Ready, 3));
+    settle();
+    auto reports = recorder_.reportsOf("hello_1.0.0.so");
+    ASSERT_EQ(reports.size(), 3u);
+    EXPECT_EQ(reports[0].sizeAtReport, 1000);
+    EXPECT_EQ(reports[1].sizeAtReport, 2000);
+    EXPECT_EQ(reports[2].sizeAtReport, 3000);
+}
+
+TEST_F(PluginWatcherTest, PollingIgnoresOtherNames) {
+    startWatcher(pollingSettings());
+    for (const char* name : {".hello_1.0.0.so.tmp", "hello_1.0.0.so.swp", "hello.so",
+                             "hello_1.0.0.so~", "Hello_1.0.0.so"}) {
+        writeFile(plugins_ / name, 100);
+    }
+    fs::create_directory(plugins_ / "folder_1.0.0.so");
+    settle();
+    EXPECT_TRUE(reportsWithoutMarkers().empty());
+}
+
+TEST_F(PluginWatcherTest, PollingDeletedFolderAsksForRescanAndIsWatchedAgain) {
+    startWatcher(pollingSettings());
+    dropByRename("hello_1.0.0.so");
+    ASSERT_TRUE(recorder_.waitFor("hello_1.0.0.so", Change::Ready));
+    // Gone with its file in one step (no listing can see the folder without the file).
+    fs::rename(plugins_, work_ / "gone");
+    fs::remove_all(work_ / "gone");
+    ASSERT_TRUE(recorder_.waitForRescans(1));
+    fs::create_directory(plugins_);
+    ASSERT_TRUE(recorder_.waitForRescans(2));  // watched again: the folder must be listed
+    dropByRename("again_1.0.0.so");
+    ASSERT_TRUE(recorder_.waitFor("again_1.0.0.so", Change::Ready));
+    settle();
+    EXPECT_EQ(recorder_.rescans(), 2);
+    // A lost folder's files are left to the rescans: a share that is briefly unreachable must
+    // not unload every service.
+    EXPECT_EQ(recorder_.count("hello_1.0.0.so", Change::Removed), 0);
+    EXPECT_TRUE(log_->logged({plugins_.string(), "was deleted or moved away"}));
+    EXPECT_TRUE(log_->logged({"Watching plugins folder", "again"}));
+}
+
+TEST_F(PluginWatcherTest, PollingFolderReplacedBetweenListingsIsListedAgain) {
+    // A long interval: the folder is replaced well within it.
+    startWatcher(pollingSettings(1000ms));
+    fs::rename(plugins_, work_ / "moved");
+    fs::create_directory(plugins_);
+    writeFile(work_ / "moved" / "stray_1.0.0.so", 100);  // no longer the plugins folder
+    ASSERT_TRUE(recorder_.waitForRescans(2));
+    dropByRename("hello_1.0.0.so");
+    ASSERT_TRUE(recorder_.waitFor("hello_1.0.0.so", Change::Ready));
+    settle();
+    auto reports = reportsWithoutMarkers();
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].fileName, "hello_1.0.0.so");
+}
+
+TEST_F(PluginWatcherTest, PollingStartFailsWithTheReasonWhenTheFolderCannotBeListed) {
+    PluginWatcher missing((work_ / "missing").string(), [](const std::string&, Change) {}, [] {},
+                          pollingSettings());
+    try {
+        missing.start();
+        FAIL() << "start() succeeded on a missing folder";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("No such file or directory"), std::string::npos)
+            << e.what();
+    }
+}
+
+TEST_F(PluginWatcherTest, PollingStopIsPromptAndTheWatcherStartsAgain) {
+    startWatcher(pollingSettings(60s));
+    auto before = std::chrono::steady_clock::now();
+    watcher_->stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - before, 10s);
+    watcher_->stop();
+    watcher_->start();
+    EXPECT_EQ(watcher_->activeMode(), PluginWatcher::Mode::Poll);
+    watcher_->stop();
+}
+
+TEST_F(PluginWatcherTest, AutoWatchesALocalFolderWithInotify) {
+    struct statfs info {};
+    ASSERT_EQ(::statfs(plugins_.c_str(), &info), 0);
+    if (PluginWatcher::remoteFileSystemName(static_cast<std::int64_t>(info.f_type)) != nullptr) {
+        GTEST_SKIP() << "the temporary folder is on a network or FUSE file system";
+    }
+    PluginWatcher::Settings settings;
+    settings.mode = PluginWatcher::Mode::Auto;
+    startWatcher(settings);
+    EXPECT_EQ(watcher_->activeMode(), PluginWatcher::Mode::Inotify);
+    EXPECT_TRUE(log_->logged({"Watching plugins folder", "with inotify", "local file system"}));
+    dropByRename("hello_1.0.0.so");
+    ASSERT_TRUE(recorder_.waitFor("hello_1.0.0.so", Change::Ready));
+}
+
+// The choice of `reload.watcher = auto`, from the folder's file system type and inotify's error.
+
+TEST(PluginWatcherChoice, AutoPollsOnNetworkAndFuseFileSystems) {
+    using Mode = PluginWatcher::Mode;
+    const std::vector<std::pair<std::int64_t, std::string>> remote = {
+        {NFS_SUPER_MAGIC, "nfs"},
+        {SMB_SUPER_MAGIC, "smb"},
+        {0xFE534D42, "smb2"},
+        {0xFF534D42, "cifs"},
+        // f_type is a signed long on some ABIs: the same magic sign-extended.
+        {static_cast<std::int32_t>(0xFF534D42u), "cifs"},
+        {FUSE_SUPER_MAGIC, "fuse"},
+        {V9FS_MAGIC, "9p"},
+        {CEPH_SUPER_MAGIC, "ceph"},
+        {AFS_SUPER_MAGIC, "afs"},
+        {AFS_FS_MAGIC, "afs"},
+    };
+    for (const auto& [type, name] : remote) {
+        const char* found = PluginWatcher::remoteFileSystemName(type);
+        ASSERT_NE(found, nullptr) << name;
+        EXPECT_EQ(std::string(found), name);
+        PluginWatcher::Choice choice = PluginWatcher::choose(Mode::Auto, type, 0);
+        EXPECT_EQ(choice.mode, Mode::Poll) << name;
+        EXPECT_NE(choice.reason.find("network or FUSE file system (" + name + ")"),
+                  std::string::npos)
+            << choice.reason;
+        // Asked for explicitly, inotify is used even there.
+        EXPECT_EQ(PluginWatcher::choose(Mode::Inotify, type, 0).mode, Mode::Inotify) << name;
+    }
+    for (std::int64_t local : std::initializer_list<std::int64_t>{
+             EXT4_SUPER_MAGIC, TMPFS_MAGIC, OVERLAYFS_SUPER_MAGIC, 0x58465342 /* xfs */}) {
+        EXPECT_EQ(PluginWatcher::remoteFileSystemName(local), nullptr) << local;
+        EXPECT_EQ(PluginWatcher::choose(Mode::Auto, local, 0).mode, Mode::Inotify) << local;
+    }
+    EXPECT_EQ(PluginWatcher::choose(Mode::Auto, std::nullopt, 0).mode, Mode::Inotify);
+    EXPECT_EQ(PluginWatcher::choose(Mode::Poll, EXT4_SUPER_MAGIC, 0).mode, Mode::Poll);
+}
+
+TEST(PluginWatcherChoice, AutoPollsWhenInotifyCannotStart) {
+    using Mode = PluginWatcher::Mode;
+    for (int error : {ENOSPC, EMFILE, ENFILE, ENOMEM, ENOSYS}) {
+        EXPECT_TRUE(PluginWatcher::inotifyUnavailable(error)) << error;
+        PluginWatcher::Choice choice = PluginWatcher::choose(Mode::Auto, EXT4_SUPER_MAGIC, error);
+        EXPECT_EQ(choice.mode, Mode::Poll) << error;
+        EXPECT_NE(choice.reason.find("inotify cannot be started"), std::string::npos)
+            << choice.reason;
+        // Asked for explicitly, inotify fails instead.
+        EXPECT_EQ(PluginWatcher::choose(Mode::Inotify, EXT4_SUPER_MAGIC, error).mode,
+                  Mode::Inotify);
+    }
+    // The folder's own problems are not inotify's: start reports them.
+    for (int error : {ENOENT, ENOTDIR, EACCES}) {
+        EXPECT_FALSE(PluginWatcher::inotifyUnavailable(error)) << error;
+        EXPECT_EQ(PluginWatcher::choose(Mode::Auto, EXT4_SUPER_MAGIC, error).mode, Mode::Inotify);
+    }
+}
+
+TEST(PluginWatcherChoice, ParsesTheConfiguredMode) {
+    EXPECT_EQ(PluginWatcher::parseMode("auto"), PluginWatcher::Mode::Auto);
+    EXPECT_EQ(PluginWatcher::parseMode("inotify"), PluginWatcher::Mode::Inotify);
+    EXPECT_EQ(PluginWatcher::parseMode("poll"), PluginWatcher::Mode::Poll);
+    EXPECT_FALSE(PluginWatcher::parseMode("Poll").has_value());
+    EXPECT_FALSE(PluginWatcher::parseMode("").has_value());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "CliError.h"
 #include "Command.h"
 #include "DeployCommand.h"
+#include "FleetCommand.h"
 #include "HelpFormatter.h"
 #include "HostClient.h"
 #include "InitCommand.h"
@@ -167,6 +168,7 @@ int runMvi(const std::vector<std::string>& args, std::istream& in, std::ostream&
     addLogoutCommand(mvi, context);
     addTokenCommand(mvi, context);
     addUserCommand(mvi, context);
+    addFleetCommand(mvi, context);
     addHelpAndVersionWords(mvi, context);
     mvi.footer(
         "mvi COMMAND --help shows the arguments and options of a command.\n"

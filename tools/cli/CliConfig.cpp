@@ -6,6 +6,8 @@
 #include <Poco/URI.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -64,6 +66,20 @@ CliConfig::CliConfig(std::string path) : path_(std::move(path)), data_(nlohmann:
     if (!data_.is_object() || (data_.contains("hosts") && !data_["hosts"].is_object())) {
         throw CliError("The configuration file " + path_ + " is not an mvi configuration");
     }
+    if (data_.contains("fleets")) {
+        const auto& fleets = data_["fleets"];
+        bool valid = fleets.is_object();
+        for (auto fleet = fleets.begin(); valid && fleet != fleets.end(); ++fleet) {
+            valid = fleet->is_array() &&
+                    std::all_of(fleet->begin(), fleet->end(),
+                                [](const nlohmann::json& url) { return url.is_string(); });
+        }
+        if (!valid) {
+            throw CliError("The configuration file " + path_ +
+                           " has a \"fleets\" entry that is not a map of names to lists of host "
+                           "URLs");
+        }
+    }
 }
 
 std::string CliConfig::activeHost() const {
@@ -109,6 +125,70 @@ void CliConfig::removeToken(const std::string& url) {
         if (hosts[key].empty()) {
             hosts.erase(key);
         }
+    }
+}
+
+bool CliConfig::isValidFleetName(const std::string& name) {
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+    });
+}
+
+std::vector<std::string> CliConfig::fleetNames() const {
+    std::vector<std::string> names;
+    if (data_.contains("fleets")) {
+        for (const auto& [name, hosts] : data_["fleets"].items()) {
+            names.push_back(name);
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::vector<std::string> CliConfig::fleetHosts(const std::string& name) const {
+    std::vector<std::string> hosts;
+    if (data_.contains("fleets") && data_["fleets"].contains(name)) {
+        for (const auto& url : data_["fleets"][name]) {
+            hosts.push_back(url.get<std::string>());
+        }
+    }
+    return hosts;
+}
+
+void CliConfig::addToFleet(const std::string& name, const std::vector<std::string>& urls) {
+    if (!isValidFleetName(name)) {
+        throw CliError("Invalid fleet name '" + name +
+                       "': use 1 to 64 letters, digits, '-', '_' or '.'");
+    }
+    std::vector<std::string> hosts = fleetHosts(name);
+    for (const std::string& url : urls) {
+        std::string normalized = normalizeUrl(url);
+        if (std::find(hosts.begin(), hosts.end(), normalized) == hosts.end()) {
+            hosts.push_back(normalized);
+        }
+    }
+    data_["fleets"][name] = hosts;
+}
+
+void CliConfig::removeFromFleet(const std::string& name, const std::vector<std::string>& urls) {
+    std::vector<std::string> hosts = fleetHosts(name);
+    if (hosts.empty()) {
+        throw CliError("No fleet " + name + " (mvi fleet ls lists them)");
+    }
+    for (const std::string& url : urls) {
+        auto host = std::find(hosts.begin(), hosts.end(), normalizeUrl(url));
+        if (host == hosts.end()) {
+            throw CliError("The fleet " + name + " has no host " + normalizeUrl(url));
+        }
+        hosts.erase(host);
+    }
+    if (urls.empty() || hosts.empty()) {
+        data_["fleets"].erase(name);
+        if (data_["fleets"].empty()) {
+            data_.erase("fleets");
+        }
+    } else {
+        data_["fleets"][name] = hosts;
     }
 }
 

@@ -3,12 +3,15 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace mvi::cli {
 
-/// The per-user configuration of `mvi`: the active host and a token per host.
+/// The per-user configuration of `mvi`: the active host, a token per host and the fleets (named
+/// groups of hosts).
 ///
-/// Stored as JSON, `{"active_host": "<url>", "hosts": {"<url>": {"token": "..."}}}`, in
+/// Stored as JSON, `{"active_host": "<url>", "hosts": {"<url>": {"token": "..."}},
+/// "fleets": {"<name>": ["<url>", ...]}}`, in
 /// `$MVI_CONFIG`, else `$XDG_CONFIG_HOME/mvi/config.json`, else `~/.config/mvi/config.json`.
 /// The file holds credentials, so it is written readable by its owner only. The environment
 /// variable `MVI_HOST` overrides the active host without changing the file.
@@ -45,6 +48,26 @@ class CliConfig {
 
     /// Forgets the token of `url` (in memory; `save` writes it).
     void removeToken(const std::string& url);
+
+    /// Whether `name` may name a fleet: 1 to 64 letters, digits, `-`, `_` or `.`.
+    static bool isValidFleetName(const std::string& name);
+
+    /// The names of the fleets, sorted.
+    std::vector<std::string> fleetNames() const;
+
+    /// The hosts of fleet `name` in the order they were added (the order of a rolling deploy);
+    /// empty when there is no such fleet.
+    std::vector<std::string> fleetHosts(const std::string& name) const;
+
+    /// Adds the hosts `urls` (normalized; those already in it are kept where they are) to fleet
+    /// `name`, creating it (in memory; `save` writes it). Throws CliError for an invalid name or
+    /// URL.
+    void addToFleet(const std::string& name, const std::vector<std::string>& urls);
+
+    /// Removes the hosts `urls` from fleet `name`, or the whole fleet when `urls` is empty; a
+    /// fleet left without hosts is removed (in memory; `save` writes it). Throws CliError when
+    /// the fleet or one of the hosts is not there.
+    void removeFromFleet(const std::string& name, const std::vector<std::string>& urls);
 
     /// Writes the configuration: to a temporary file readable by its owner only, renamed over
     /// the file. Throws CliError when it cannot be written.

@@ -7,6 +7,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "CliConfig.h"
 #include "HostClient.h"
@@ -32,8 +33,30 @@ class CommandContext {
     /// CliError when it cannot be read.
     CliConfig& config();
 
-    /// A client of the active host with its stored token.
+    /// A client of the active host with its stored token. Throws CliError when `--fleet` named
+    /// a fleet: a command that works on fleets asks for `hosts()` instead.
     HostClient client();
+
+    /// Gives `command` the option `--fleet NAME`: the command then works on every host of that
+    /// fleet (see `hosts()`).
+    CLI::Option* addFleetOption(CLI::App& command);
+
+    /// Whether `--fleet` named a fleet.
+    bool onFleet() const { return !fleet_.empty(); }
+
+    /// The fleet `--fleet` named (empty when none).
+    const std::string& fleet() const { return fleet_; }
+
+    /// The hosts the command works on: every host of the fleet `--fleet` named, in the fleet's
+    /// order, each with its own stored token; else the active host alone. Throws CliError when
+    /// there is no such fleet.
+    std::vector<HostClient> hosts();
+
+    /// Runs `action` on each host of `hosts()` in turn. On a fleet, a host where it throws
+    /// CliError is named on `err` with the error and the other hosts go on; the result then
+    /// says how many hosts failed (empty when none did), for the command to throw once it has
+    /// printed what it could. Off a fleet, the error is thrown as it is.
+    std::string eachHost(const std::function<void(HostClient&)>& action);
 
     /// Asks `question` and returns whether the answer is yes. With `assumeYes` it does not ask.
     /// When nobody is at the terminal it refuses (throws CliError telling to pass `--yes`).
@@ -52,6 +75,7 @@ class CommandContext {
 
   private:
     std::optional<CliConfig> config_;
+    std::string fleet_;
     int exitCode_ = 0;
 };
 

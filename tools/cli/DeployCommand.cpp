@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "CliError.h"
+#include "FleetRollout.h"
 #include "ProjectBuilder.h"
 #include "ServiceTable.h"
 #include "core/Environment.h"
@@ -55,6 +56,9 @@ struct DeployArguments {
     std::string source;
     /// The -e options as given: NAME=VALUE, or NAME alone.
     std::vector<std::string> environment;
+    /// With --fleet: how the mains are switched, or not at all (`shadow`).
+    RolloutOptions rollout;
+    bool shadow = false;
 };
 
 // The environment the -e options give, as the original CLI reads them: NAME=VALUE (split at the
@@ -87,24 +91,32 @@ nlohmann::json environmentOf(const std::vector<std::string>& options) {
     return environment;
 }
 
-int deploy(CommandContext& context, const DeployArguments& arguments) {
-    const std::string& serviceName = arguments.name;
-    const std::string& version = arguments.version;
-    const std::string& source = arguments.source;
-    if (!mvi::host::isValidServiceName(serviceName)) {
-        throw CliError("Invalid service name '" + mvi::limits::shorten(serviceName) +
+// Throws CliError unless the name, the version and the source can be deployed; returns the
+// upload's `run_args` field (only `environment` means anything to this host).
+std::string checkedRunArgs(const DeployArguments& arguments) {
+    if (!mvi::host::isValidServiceName(arguments.name)) {
+        throw CliError("Invalid service name '" + mvi::limits::shorten(arguments.name) +
                        "': use lowercase letters, digits and underscores, not starting or ending "
                        "with _, at most " +
                        std::to_string(mvi::limits::kMaxNameBytes) + " bytes");
     }
-    if (!mvi::host::isValidVersion(version)) {
-        throw CliError("Invalid version '" + version +
+    if (!mvi::host::isValidVersion(arguments.version)) {
+        throw CliError("Invalid version '" + arguments.version +
                        "': use a semantic version such as 1.0.0 or 2.1.0-rc.1");
     }
-    checkSource(source);
-    // The original platform's upload field: only `environment` means anything to this host.
-    const std::string runArgs =
-        nlohmann::json{{"environment", environmentOf(arguments.environment)}}.dump();
+    checkSource(arguments.source);
+    return nlohmann::json{{"environment", environmentOf(arguments.environment)}}.dump();
+}
+
+// The plugin file to upload: the source itself, or what building the project folder made.
+std::string artifactOf(CommandContext& context, const std::string& source) {
+    return fs::is_directory(source) ? ProjectBuilder(source, context.out).build() : source;
+}
+
+int deploy(CommandContext& context, const DeployArguments& arguments) {
+    const std::string& serviceName = arguments.name;
+    const std::string& version = arguments.version;
+    const std::string runArgs = checkedRunArgs(arguments);
 
     HostClient host = context.client();
     for (const auto& entry : host.get("/services/")) {
@@ -115,11 +127,7 @@ int deploy(CommandContext& context, const DeployArguments& arguments) {
         }
     }
 
-    std::string artifact = source;
-    if (fs::is_directory(source)) {
-        artifact = ProjectBuilder(source, context.out).build();
-    }
-
+    const std::string artifact = artifactOf(context, arguments.source);
     context.out << "Deploying service..." << std::endl;
     HostAnswer answer = host.upload(
         "/services/~tar", {{"name", serviceName}, {"version", version}, {"run_args", runArgs}},
@@ -133,6 +141,30 @@ int deploy(CommandContext& context, const DeployArguments& arguments) {
     }
     context.out << "Service deployed successfully" << std::endl;
     ServiceTable::build(host.get("/services/"), serviceName).print(context.out);
+    return 0;
+}
+
+// `mvi deploy --fleet`: every host gets the version, then (unless --shadow) it becomes main
+// host by host or all at once, as FleetRollout describes.
+int deployToFleet(CommandContext& context, const DeployArguments& arguments) {
+    const std::string runArgs = checkedRunArgs(arguments);
+    const std::string what = arguments.name + " " + arguments.version;
+    FleetRollout rollout("Fleet deploy", context.hosts(), arguments.name, arguments.version,
+                         arguments.rollout, context.out);
+    rollout.survey(false);
+    rollout.upload(
+        artifactOf(context, arguments.source),
+        {{"name", arguments.name}, {"version", arguments.version}, {"run_args", runArgs}},
+        kDeployTimeout);
+    if (!arguments.shadow) {
+        rollout.switchMains();
+    }
+    rollout.report();
+    context.out << (arguments.shadow
+                        ? "Deployed " + what + " to fleet " + context.fleet() +
+                              " (a shadow where the service had a main version)"
+                        : what + " is the main version on every host of fleet " + context.fleet())
+                << std::endl;
     return 0;
 }
 
@@ -156,6 +188,13 @@ void addDeployCommand(CLI::App& mvi, CommandContext& context) {
         ->type_name("NAME=VALUE")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    CLI::Option* fleet = context.addFleetOption(*command);
+    addRolloutOptions(*command, arguments->rollout, fleet);
+    command
+        ->add_flag("--shadow", arguments->shadow,
+                   "with --fleet: deploy everywhere but do not make it main (mvi assign --fleet "
+                   "does)")
+        ->needs(fleet);
     command->footer(
         "SOURCE is a service project folder (configured and built with CMake in SOURCE/build, in\n"
         "Release; the build must produce exactly one .so), a built plugin (.so) or a .tar.gz\n"
@@ -165,8 +204,15 @@ void addDeployCommand(CLI::App& mvi, CommandContext& context) {
         "with mvi::env(\"NAME\") (not getenv: all services share the host's process). They are\n"
         "kept with the version (also across host restarts) until it is killed; a new version\n"
         "gets only those given to its own deploy. Example:\n"
-        "  mvi deploy hello 1.0.0 ./hello -e GREETING=Hej -e API_TOKEN");
-    context.onRun(*command, [&context, arguments] { return deploy(context, *arguments); });
+        "  mvi deploy hello 1.0.0 ./hello -e GREETING=Hej -e API_TOKEN\n"
+        "With --fleet NAME the version goes to every host of the fleet (mvi fleet), is waited for\n"
+        "until it serves everywhere, then becomes main host by host: each host must be ready\n"
+        "before, and stay ready with at most --max-error-rate of the version's calls failing\n"
+        "for --observe seconds after, or the hosts switched so far get their previous main\n"
+        "version back. A table tells each host's state at the end.");
+    context.onRun(*command, [&context, arguments] {
+        return context.onFleet() ? deployToFleet(context, *arguments) : deploy(context, *arguments);
+    });
 }
 
 }  // namespace mvi::cli

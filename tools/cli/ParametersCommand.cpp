@@ -1,7 +1,11 @@
 #include "ParametersCommand.h"
 
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "CliError.h"
 #include "TextTable.h"
 
 namespace mvi::cli {
@@ -18,30 +22,51 @@ struct ParametersArguments {
 int showOrSetParameters(CommandContext& context, const ParametersArguments& arguments) {
     const std::string service =
         arguments.name + (arguments.version.empty() ? "" : "_" + arguments.version);
-    HostClient host = context.client();
-    std::string path = "/services/" + HostClient::segment(service) + "/~parameters";
+    const std::string path = "/services/" + HostClient::segment(service) + "/~parameters";
+    const std::string onHost = context.onFleet() ? " on " : "";
     if (arguments.set->parsed()) {
         nlohmann::json value = nlohmann::json::parse(arguments.value, nullptr, false);
         if (value.is_discarded()) {
             value = arguments.value;
         }
-        host.send("POST", path + "/" + HostClient::segment(arguments.parameter),
-                  {{"value", value}});
-        context.out << "Set " << arguments.parameter << " of " << arguments.name
-                    << (arguments.version.empty() ? "" : " " + arguments.version) << " to "
-                    << value.dump() << std::endl;
+        const std::string failed = context.eachHost([&](HostClient& host) {
+            host.send("POST", path + "/" + HostClient::segment(arguments.parameter),
+                      {{"value", value}});
+            context.out << "Set " << arguments.parameter << " of " << arguments.name
+                        << (arguments.version.empty() ? "" : " " + arguments.version) << " to "
+                        << value.dump() << (onHost.empty() ? "" : onHost + host.url()) << std::endl;
+        });
+        if (!failed.empty()) {
+            throw CliError(failed);
+        }
         return 0;
     }
-    nlohmann::json parameters = host.get(path);
-    if (!parameters.is_object() || parameters.empty()) {
+    std::vector<std::string> headers{"PARAMETER", "VALUE"};
+    if (context.onFleet()) {
+        headers.insert(headers.begin(), "HOST");
+    }
+    TextTable table(headers);
+    const std::string failed = context.eachHost([&](HostClient& host) {
+        nlohmann::json parameters = host.get(path);
+        if (!parameters.is_object()) {
+            return;
+        }
+        for (const auto& [parameter, value] : parameters.items()) {
+            std::vector<std::string> cells{parameter, value.dump()};
+            if (context.onFleet()) {
+                cells.insert(cells.begin(), host.url());
+            }
+            table.addRow(std::move(cells));
+        }
+    });
+    if (table.empty()) {
         context.out << "No parameters" << std::endl;
-        return 0;
+    } else {
+        table.print(context.out);
     }
-    TextTable table({"PARAMETER", "VALUE"});
-    for (const auto& [parameter, value] : parameters.items()) {
-        table.addRow({parameter, value.dump()});
+    if (!failed.empty()) {
+        throw CliError(failed);
     }
-    table.print(context.out);
     return 0;
 }
 
@@ -53,6 +78,7 @@ void addParametersCommand(CLI::App& mvi, CommandContext& context) {
     command->add_option("NAME", arguments->name, "the service")->required();
     command->add_option("VERSION", arguments->version,
                         "only this version (default: the main one; set reaches the shadows too)");
+    context.addFleetOption(*command);
     CLI::App* set = command->add_subcommand("set", "Set a parameter to VALUE");
     set->add_option("PARAMETER", arguments->parameter, "the parameter")->required();
     set->add_option("VALUE", arguments->value, "the value, read as JSON, else as a string")

@@ -16,19 +16,35 @@ std::string text(const nlohmann::json& entry, const char* field) {
 TextTable ServiceTable::build(const nlohmann::json& services, const std::string& name,
                               const std::string& version) {
     TextTable table({"MAIN", "NAME", "VERSION", "STATUS", "RUNNING"});
+    addRows(table, {}, services, name, version);
+    return table;
+}
+
+TextTable ServiceTable::build(const std::vector<std::pair<std::string, nlohmann::json>>& lists,
+                              const std::string& name, const std::string& version) {
+    TextTable table({"HOST", "MAIN", "NAME", "VERSION", "STATUS", "RUNNING"});
+    for (const auto& [host, services] : lists) {
+        addRows(table, {host}, services, name, version);
+    }
+    return table;
+}
+
+void ServiceTable::addRows(TextTable& table, const std::vector<std::string>& first,
+                           const nlohmann::json& services, const std::string& name,
+                           const std::string& version) {
     if (!services.is_array()) {
-        return table;
+        return;
     }
     for (const auto& entry : services) {
         if ((!name.empty() && text(entry, "name") != name) ||
             (!version.empty() && text(entry, "version") != version)) {
             continue;
         }
-        bool isMain = entry.value("main", false);
-        table.addRow({isMain ? "*" : "", text(entry, "name"), text(entry, "version"), status(entry),
-                      running(entry)});
+        std::vector<std::string> cells = first;
+        cells.insert(cells.end(), {entry.value("main", false) ? "*" : "", text(entry, "name"),
+                                   text(entry, "version"), status(entry), running(entry)});
+        table.addRow(std::move(cells));
     }
-    return table;
 }
 
 std::string ServiceTable::status(const nlohmann::json& entry) {

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "TextTable.h"
 
@@ -20,11 +22,22 @@ class ServiceTable {
     static TextTable build(const nlohmann::json& services, const std::string& name = "",
                            const std::string& version = "");
 
+    /// The same table over several hosts (a fleet): a HOST column first, then each host's rows
+    /// in the order given. `lists` pairs each host's URL with its service list.
+    static TextTable build(const std::vector<std::pair<std::string, nlohmann::json>>& lists,
+                           const std::string& name, const std::string& version);
+
     /// The STATUS column of one list entry.
     static std::string status(const nlohmann::json& entry);
 
     /// The RUNNING column of one list entry.
     static std::string running(const nlohmann::json& entry);
+
+  private:
+    /// Adds the rows of `services` that match the filters, each starting with `first` cells.
+    static void addRows(TextTable& table, const std::vector<std::string>& first,
+                        const nlohmann::json& services, const std::string& name,
+                        const std::string& version);
 };
 
 }  // namespace mvi::cli
