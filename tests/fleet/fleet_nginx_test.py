@@ -104,7 +104,8 @@ def free_port():
 
 
 class Host:
-    """One mvi-host on a free loopback port, in a folder of its own, serving hello 1.0.0."""
+    """One mvi-host on a free loopback port, in a folder of its own, serving hello 1.0.0
+    (started by the constructor, serving once `wait_until_ready` returns)."""
 
     def __init__(self, folder, plugin):
         self.folder = folder
@@ -117,7 +118,10 @@ class Host:
                 [os.environ["MVI_HOST_BINARY"], "--host", "127.0.0.1", "--port", "0",
                  "--plugins-dir", str(plugins), "--data-dir", str(folder / "data")],
                 stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-        found = wait_for(self._listening, f"mvi-host in {folder} to listen")
+
+    def wait_until_ready(self):
+        """Waits until the host listens and answers /~ready 200; sets `url`."""
+        found = wait_for(self._listening, f"mvi-host in {self.folder} to listen")
         self.url = found.group(1)
         wait_for(lambda: http("GET", self.url + "/~ready")[0] == 200, f"{self.url}/~ready")
 
@@ -189,6 +193,8 @@ http {{
         self.process = subprocess.Popen(
             [NGINX, "-p", str(folder), "-c", str(config), "-e", str(folder / "error.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def wait_until_ready(self):
         wait_for(lambda: http("GET", self.url + "/~ready")[0] == 200, "nginx to answer /~ready")
 
     def errors(self):
@@ -258,8 +264,11 @@ class Fleet(unittest.TestCase):
             host = Host(cls.folder / name, cls.plugin)
             cls.addClassCleanup(stop_group, host.process)
             cls.hosts.append(host)
+        for host in cls.hosts:
+            host.wait_until_ready()
         cls.nginx = Nginx(cls.folder / "nginx", cls.hosts)
         cls.addClassCleanup(stop_group, cls.nginx.process)
+        cls.nginx.wait_until_ready()
         cls.environment = dict(os.environ, MVI_CONFIG=str(cls.folder / "cli.json"))
         cls.environment.pop("MVI_HOST", None)
         fleet_add(cls, [h.url for h in cls.hosts])
@@ -280,7 +289,7 @@ class Fleet(unittest.TestCase):
 
     def test_1_a_rolling_deploy_under_traffic_fails_no_request(self):
         before = [h.hello_requests() for h in self.hosts]
-        traffic = self.traffic(seconds=60)
+        traffic = self.traffic(seconds=90)
         # Traffic flows before the deploy starts.
         wait_for(lambda: sum(h.hello_requests() for h in self.hosts) > sum(before) + 100,
                  "traffic through nginx")
@@ -311,7 +320,7 @@ class Fleet(unittest.TestCase):
         self.assertEqual(previous, other.main_version())
         self.assertEqual(previous, killed.main_version())
         served = first.hello_requests()
-        traffic = self.traffic(seconds=60)
+        traffic = self.traffic(seconds=90)
         wait_for(lambda: first.hello_requests() > served + 100, "traffic through nginx")
         output_path = self.folder / "deploy-2.out"
         with open(output_path, "w") as output:
