@@ -598,7 +598,8 @@ class Bench:
         host = self.start_host("mvi-host-mirror-slow",
                                {"1.0.0": self.hello, "1.1.0": self.slow_hello},
                                others={"faulty_1.0.0.so": self.faulty} if crashable else None)
-        servers = [self.start_raw_poco(), host, self.start_fastapi(), self.start_nginx()]
+        servers = [self.start_raw_poco(), host, self.start_fastapi(), self.start_nginx(),
+                   self.start_nginx("nginx-fleet", fleet=[host])]
         smoke = {}
         for server in servers:
             server.wait_for_hello()
