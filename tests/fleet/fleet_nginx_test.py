@@ -15,7 +15,9 @@ status), while the `mvi` CLI deploys to the fleet:
   host is killed (kill -9 of its process group: supervisor and serving process). The CLI exits
   non-zero and names the killed host unreachable, the living hosts are both on the previous main
   (the switched one rolled back), and nginx keeps answering: most requests of the run succeed
-  and every request after the kill does.
+  and every request after the kill does;
+- then a version's log followed through nginx (`~logs?follow=true`) shows a line as soon as the
+  service logs it: nginx does not buffer streamed answers.
 
 Run by CTest with Debian's /usr/bin/python3 (standard library only) and the environment variables
 MVI_HOST_BINARY, MVI_CLI_BINARY and MVI_PLUGINS_DIR (the built example plugins). Exits 77
@@ -356,6 +358,25 @@ class Fleet(unittest.TestCase):
         self.assertEqual(first.main_version(), previous, self.diagnostics(output))
         self.assertEqual(other.main_version(), previous, self.diagnostics(output))
 
+
+    def test_3_a_followed_log_streams_through_nginx_as_it_is_written(self):
+        living = [h for h in self.hosts if h.process.poll() is None]
+        url = self.nginx.url + f"/services/~logs?name={SERVICE}&tail=0&follow=true"
+        with urllib.request.urlopen(url, timeout=10) as stream:
+            # One call on every host: whichever host nginx chose for the stream logs one of them,
+            # and nginx passes the line on at once (proxy_buffering off), not when a buffer fills
+            # or the stream ends.
+            marker = f"streamed-{os.getpid()}"
+            for host in living:
+                status, _ = http("POST", host.url + f"/services/{SERVICE}/hello",
+                                 json.dumps({"name": marker}).encode())
+                self.assertEqual(status, 200, host.url)
+            try:
+                for line in stream:
+                    if marker.encode() in line:
+                        break
+            except TimeoutError:
+                self.fail("the log line did not come through nginx within 10 s: buffered")
 
 # --- the fleet commands of the CLI --------------------------------------------------------------
 
