@@ -37,6 +37,7 @@ HELLO_PATH = "/services/hello/hello"
 HELLO_BODY = b'{"name":"Bob"}'
 HELLO_ANSWER = "Hello Bob"
 SYSTEM_PYTHON = "/usr/bin/python3"
+FLEET_SNIPPET = os.path.join(HERE, "..", "..", "config", "nginx", "mvi-fleet.conf")
 
 
 class BenchError(Exception):
@@ -329,6 +330,7 @@ class Bench:
         self.host_binary = os.path.join(self.build, "host", "mvi-host")
         self.raw_poco_binary = os.path.join(self.build, "tools", "bench", "mvi-bench-raw-poco")
         self.reload_bench = os.path.join(self.build, "tools", "reload-bench", "mvi-reload-bench")
+        self.cli = os.path.join(self.build, "tools", "cli", "mvi")
         self.wrk = shutil.which("wrk")
         self.servers = []
         self.report = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -392,12 +394,20 @@ class Bench:
         self.servers.append(server)
         return server
 
-    def start_nginx(self, name="nginx-static"):
+    def start_nginx(self, name="nginx-static", fleet=None):
+        """nginx answering the hello call from its configuration (nginx.conf.in), or with `fleet`
+        (a list of hosts) the example config/nginx/mvi-fleet.conf in front of those hosts."""
         folder = os.path.join(self.workdir, name)
         os.makedirs(folder)
         port = free_port()
-        with open(os.path.join(HERE, "nginx.conf.in")) as template:
+        template_name = "nginx.conf.in" if fleet is None else "nginx-fleet.conf.in"
+        with open(os.path.join(HERE, template_name)) as template:
             config = template.read().replace("@PREFIX@", folder).replace("@PORT@", str(port))
+        if fleet is not None:
+            snippet = os.path.join(folder, "mvi-fleet.conf")
+            with open(FLEET_SNIPPET) as source, open(snippet, "w") as output:
+                output.write(fleet_snippet(source.read(), [h.base for h in fleet], port))
+            config = config.replace("@SNIPPET@", snippet)
         config_path = os.path.join(folder, "nginx.conf")
         with open(config_path, "w") as output:
             output.write(config)
@@ -588,7 +598,8 @@ class Bench:
         host = self.start_host("mvi-host-mirror-slow",
                                {"1.0.0": self.hello, "1.1.0": self.slow_hello},
                                others={"faulty_1.0.0.so": self.faulty} if crashable else None)
-        servers = [self.start_raw_poco(), host, self.start_fastapi(), self.start_nginx()]
+        servers = [self.start_raw_poco(), host, self.start_fastapi(), self.start_nginx(),
+                   self.start_nginx("nginx-fleet", fleet=[host])]
         smoke = {}
         for server in servers:
             server.wait_for_hello()
@@ -877,6 +888,82 @@ class Bench:
             "first_contentful_paint_ms": statistics.median(painted) if painted else None}
         log(f"dashboard: services view shown after {statistics.median(shown):.0f} ms (median)")
 
+    def fleet_section(self):
+        """The hello call through nginx configured by config/nginx/mvi-fleet.conf in front of 1, 2
+        and 3 hosts (and one host without nginx), interleaved rounds as for the contenders; then
+        the time a rolling fleet deploy of hello to the 3 hosts takes with the CLI
+        (`mvi deploy --fleet`), idle and under wrk load through nginx. Every process shares the
+        machine's cores: more hosts add no cores here."""
+        o = self.options
+        log(f"fleet: nginx in front of 1, 2 and 3 hosts; {o.rounds} rounds of {o.duration} s")
+        hosts = [self.start_host(f"fleet-host-{i + 1}", {"1.0.0": self.hello}) for i in range(3)]
+        servers = {"mvi-host (direct)": hosts[0]}
+        for count in (1, 2, 3):
+            servers[f"nginx -> {count} host{'s' if count > 1 else ''}"] = self.start_nginx(
+                f"fleet-nginx-{count}", fleet=hosts[:count])
+        for server in servers.values():
+            server.wait_for_hello()
+        results = {"through_nginx": self.interleave(servers, o.connections, o.duration, o.rounds)}
+        for figures in results["through_nginx"].values():
+            # CPU of nginx's process group only, not of the hosts behind it: not comparable.
+            figures.pop("server_cpu_us_per_request")
+        results["deploy"] = self._fleet_deploys(hosts, servers["nginx -> 3 hosts"])
+        for server in self.servers:
+            server.stop()
+        self.report["fleet"] = results
+
+    def _fleet_deploys(self, hosts, nginx):
+        """Rolling deploys of hello to `hosts` with `mvi deploy --fleet`: with the machine idle
+        and no observation (what the upload, the wait until ready and the switches take), idle
+        and under wrk load through `nginx` observing each host --fleet-observe seconds (the CLI's
+        default, 2). Returns their durations and the load's failed requests."""
+        o = self.options
+        if not os.path.exists(self.cli):
+            raise BenchError(f"{self.cli} is missing: build the target mvi (run.sh does)")
+        environment = dict(os.environ, MVI_CONFIG=os.path.join(self.workdir, "fleet-cli.json"))
+        environment.pop("MVI_HOST", None)
+        usage = subprocess.run([self.cli, "deploy", "--help"], env=environment,
+                               capture_output=True, text=True).stdout
+        if "--fleet" not in usage:
+            return {"skipped": "this mvi has no fleet deploys (mvi deploy --fleet)"}
+        added = subprocess.run([self.cli, "fleet", "add", "bench", *[h.base for h in hosts]],
+                               env=environment, capture_output=True, text=True)
+        if added.returncode != 0:
+            raise BenchError(f"mvi fleet add failed:\n{added.stdout}{added.stderr}")
+        runs = {}
+        for key, version, observe, loaded in (("idle_no_observe", "2.0.0", 0, False),
+                                              ("idle", "3.0.0", o.fleet_observe, False),
+                                              ("under_load", "4.0.0", o.fleet_observe, True)):
+            wrk = self.wrk_start(nginx, o.connections, 300) if loaded else None
+            if wrk:
+                time.sleep(1)  # wrk's connections are open and busy before the deploy starts
+            started = time.monotonic()
+            try:
+                deploy = subprocess.run(
+                    [self.cli, "deploy", "--fleet", "bench", "hello", version, self.hello,
+                     "--observe", str(observe)],
+                    env=environment, capture_output=True, text=True, timeout=600)
+            finally:
+                seconds = time.monotonic() - started
+                if wrk is not None and wrk.poll() is None:
+                    wrk.send_signal(signal.SIGINT)
+            figures = self.wrk_figures(nginx, wrk, 60) if wrk is not None else None
+            if deploy.returncode != 0:
+                raise BenchError(f"mvi deploy --fleet failed ({deploy.returncode}):\n"
+                                 f"{deploy.stdout}{deploy.stderr}")
+            mains = [next((v["version"] for v in versions_of(http("GET", h.base + "/services/")[1])
+                           if v.get("name") == "hello" and v.get("main")), None) for h in hosts]
+            if mains != [version] * len(hosts):
+                raise BenchError(f"after the fleet deploy of {version} the mains are {mains}")
+            runs[key] = {"version": version, "seconds": seconds, "hosts": len(hosts),
+                         "observe_s": observe}
+            if figures:
+                runs[key]["requests"] = figures["requests"]
+                runs[key]["failed_requests"] = sum(figures["errors"].values())
+            log(f"fleet deploy of hello {version} to {len(hosts)} hosts, observing {observe} s"
+                f"{' under load' if loaded else ''}: {seconds:.2f} s")
+        return runs
+
     def close(self):
         for server in self.servers:
             server.stop()
@@ -888,6 +975,21 @@ def versions_of(listing):
     if isinstance(listing, dict):
         listing = listing.get("services", list(listing.values()))
     return [v for v in listing or [] if isinstance(v, dict)]
+
+
+def fleet_snippet(text, urls, port):
+    """config/nginx/mvi-fleet.conf with its upstream's example servers (127.0.0.1:8081..8083)
+    replaced by one line per URL, keeping their parameters, and `listen 80;` by `port` on
+    loopback (as tests/fleet/fleet_nginx_test.py rewrites it)."""
+    pattern = r"^( *)server 127\.0\.0\.1:808\d( [^;]*)?;\n"
+    examples = re.findall(pattern, text, re.M)
+    if len(examples) != 3 or len(re.findall(r"^ *listen 80;$", text, re.M)) != 1:
+        raise BenchError(f"{FLEET_SNIPPET} no longer has three example servers and `listen 80;`")
+    indent, parameters = examples[0]
+    servers = "".join(f"{indent}server {url.split('://', 1)[1]}{parameters};\n" for url in urls)
+    first = iter([servers])  # the first example line becomes the servers, the others go
+    text = re.sub(pattern, lambda _: next(first, ""), text, flags=re.M)
+    return re.sub(r"^( *)listen 80;$", rf"\1listen 127.0.0.1:{port};", text, flags=re.M)
 
 
 def wait_until_ready(server, count, deadline=60.0):
@@ -1120,6 +1222,33 @@ def print_report(report):
                        f"loads: services view shown after {d['services_shown_ms']['p50']:.0f} ms "
                        f"(median; max {d['services_shown_ms']['max']:.0f} ms), first contentful "
                        f"paint {'-' if fcp is None else f'{fcp:.0f} ms'}")
+    if "fleet" in report:
+        fleet = report["fleet"]
+        s = report["settings"]
+        m = report["machine"]
+        out.append("")
+        out.append(f"fleet: POST {HELLO_PATH} through nginx (config/nginx/mvi-fleet.conf), "
+                   f"{s['connections']} connections, {s['rounds']} interleaved rounds of "
+                   f"{s['duration']} s (medians)")
+        out.append(f"  the hosts, nginx and wrk share this machine's {m['cores']} cores: more "
+                   "hosts add no cores here")
+        out.append(f"  {'path':22}{'req/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+        for name, figures in fleet["through_nginx"].items():
+            out.append(f"  {name:22}{figures['requests_per_second']:11.0f}"
+                       f"{figures['p50_ms']:9.2f}{figures['p99_ms']:9.2f}{figures['errors']:8}")
+        deploy = fleet["deploy"]
+        if "skipped" in deploy:
+            out.append(f"  rolling fleet deploy: skipped ({deploy['skipped']})")
+        for key, label in (("idle_no_observe", "idle"), ("idle", "idle"),
+                           ("under_load", "under wrk load through nginx")):
+            if key not in deploy:
+                continue
+            d = deploy[key]
+            line = (f"  rolling fleet deploy of hello to {d['hosts']} hosts ({label}, observing "
+                    f"each host {d['observe_s']:g} s): {d['seconds']:.2f} s")
+            if "failed_requests" in d:
+                line += f"; {d['requests']} requests, {d['failed_requests']} failed"
+            out.append(line)
     out.append("")
     out.append("goals:")
     for label, value, met, shape in GOALS:
@@ -1150,10 +1279,10 @@ def parse_options(argv):
     parser.add_argument("--startup-runs", type=int, help="runs per version count (3; quick 1)")
     parser.add_argument("--sections",
                         default="contenders,concurrency,slowloris,monitor,swap,swap_threads,"
-                        "startup,crash,crash_threads,dashboard",
+                        "startup,crash,crash_threads,dashboard,fleet",
                         help="comma-separated subset of contenders,concurrency,slowloris,monitor,"
-                        "swap,swap_threads,startup,crash,crash_threads,dashboard (or smoke: each piece "
-                        "answers once)")
+                        "swap,swap_threads,startup,crash,crash_threads,dashboard,fleet (or smoke: "
+                        "each piece answers once)")
     parser.add_argument("--slow-clients", type=int, default=1000,
                         help="slowloris clients of the slowloris section")
     parser.add_argument("--monitor-connections", type=lambda t: [int(x) for x in t.split(",")],
@@ -1166,6 +1295,8 @@ def parse_options(argv):
     parser.add_argument("--dashboard-versions", type=int, default=100,
                         help="versions deployed for the dashboard section")
     parser.add_argument("--dashboard-loads", type=int, help="page loads (10; quick 3)")
+    parser.add_argument("--fleet-observe", type=float, default=2,
+                        help="seconds the fleet deploy observes each host (the CLI's default, 2)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     options = parser.parse_args(argv)
     quick = options.quick

@@ -22,6 +22,6 @@ fi
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVI_BUILD_TESTS=ON > /dev/null
 cmake --build "$build" -j2 --target mvi-host hello bench_slow_hello bench_quiet_hello \
-    bench_monitored_hello mvi-bench-raw-poco mvi-reload-bench fixture_counter_v1 fixture_counter_v2 \
+    bench_monitored_hello mvi-bench-raw-poco mvi-reload-bench mvi fixture_counter_v1 fixture_counter_v2 \
     fixture_faulty
 exec /usr/bin/python3 tools/bench/bench.py --build-dir "$build" "$@"
