@@ -32,6 +32,7 @@
 #include "fault/Supervisor.h"
 #include "http/TlsSocket.h"
 #include "logs/HostLogChannel.h"
+#include "logs/JournalFormatter.h"
 #include "plugin/BuildProbe.h"
 #include "state/DataFolder.h"
 
@@ -338,8 +339,15 @@ class HostApplication : public Poco::Util::ServerApplication {
     }
 
     static void setUpLogging(const std::string& level) {
-        Poco::AutoPtr<Poco::PatternFormatter> formatter(
-            new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %p %s: %t"));
+        // Under systemd, standard error is the journal's stream: it stamps each line itself and
+        // takes its priority from a "<N>" prefix.
+        Poco::AutoPtr<Poco::Formatter> formatter;
+        if (mvi::host::JournalFormatter::isJournalStream(std::getenv("JOURNAL_STREAM"),
+                                                         STDERR_FILENO)) {
+            formatter = new mvi::host::JournalFormatter;
+        } else {
+            formatter = new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %p %s: %t");
+        }
         // The console, and the host's own log (`GET /logs/`) once a Host has its log store.
         Poco::AutoPtr<Poco::SplitterChannel> channel(new Poco::SplitterChannel);
         channel->addChannel(new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel));

@@ -67,6 +67,8 @@ done
 grep -q 'adduser --system' "$work/control/postinst" || fail "postinst creates no system user"
 grep -q '/var/lib/mvi' "$work/control/postinst" || fail "postinst does not create /var/lib/mvi"
 grep -q 'chmod 0750' "$work/control/postinst" || fail "postinst does not make /var/lib/mvi 0750"
+grep -q 'dpkg-statoverride --update --add root mvi 0640 /etc/mvi/mvi-host.properties' \
+    "$work/control/postinst" || fail "postinst leaves the configuration readable by everyone"
 sed -n '/"purge"/,$p' "$work/control/postrm" | grep -q 'rm -rf /var/lib/mvi' ||
     fail "postrm purge does not remove /var/lib/mvi"
 sed -n '/"remove"/,/^fi/p' "$work/control/postrm" | grep -q 'rm ' &&
