@@ -86,6 +86,9 @@ install(FILES ${_deb_dir}/mvi-host.1.gz ${_deb_dir}/mvi.1.gz
 install(FILES ${PROJECT_SOURCE_DIR}/config/debian/copyright ${_deb_dir}/changelog.Debian.gz
               ${PROJECT_SOURCE_DIR}/README.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT deb EXCLUDE_FROM_ALL)
+# The example of a fleet of hosts behind nginx (README: A fleet behind nginx).
+install(FILES ${PROJECT_SOURCE_DIR}/config/nginx/mvi-fleet.conf
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/nginx COMPONENT deb EXCLUDE_FROM_ALL)
 install(FILES ${PROJECT_SOURCE_DIR}/config/debian/lintian-overrides
         DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME mvi
         COMPONENT deb EXCLUDE_FROM_ALL)

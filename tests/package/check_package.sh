@@ -85,7 +85,8 @@ for file in ./usr/bin/mvi-host ./usr/bin/mvi ./usr/include/mvi/plugin.h \
     ./etc/mvi/mvi-host.properties ./lib/systemd/system/mvi-host.service \
     ./lib/systemd/system/mvi-host.socket ./usr/share/doc/mvi/copyright \
     ./usr/share/doc/mvi/changelog.Debian.gz ./usr/share/lintian/overrides/mvi \
-    ./usr/share/man/man1/mvi-host.1.gz ./usr/share/man/man1/mvi.1.gz; do
+    ./usr/share/man/man1/mvi-host.1.gz ./usr/share/man/man1/mvi.1.gz \
+    ./usr/share/doc/mvi/examples/nginx/mvi-fleet.conf; do
     grep -q " $file\$" "$work/contents.txt" || fail "$file is not in the package"
 done
 grep -q ' \./var/' "$work/contents.txt" && fail "the package ships files under /var"
