@@ -17,7 +17,10 @@ status), while the `mvi` CLI deploys to the fleet:
   (the switched one rolled back), and nginx keeps answering: most requests of the run succeed
   and every request after the kill does;
 - then a version's log followed through nginx (`~logs?follow=true`) shows a line as soon as the
-  service logs it: nginx does not buffer streamed answers.
+  service logs it: nginx does not buffer streamed answers;
+- with auth on (three more hosts), a client that logs in through nginx is refused by the other
+  hosts with the snippet as it is, and with its `hash $remote_addr consistent;` line uncommented
+  (as the file says to with auth on) every call of that client is answered.
 
 Run by CTest with Debian's /usr/bin/python3 (standard library only) and the environment variables
 MVI_HOST_BINARY, MVI_CLI_BINARY and MVI_PLUGINS_DIR (the built example plugins). Exits 77
@@ -37,6 +40,7 @@ import tempfile
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -109,7 +113,7 @@ class Host:
     """One mvi-host on a free loopback port, in a folder of its own, serving hello 1.0.0
     (started by the constructor, serving once `wait_until_ready` returns)."""
 
-    def __init__(self, folder, plugin):
+    def __init__(self, folder, plugin, arguments=()):
         self.folder = folder
         plugins = folder / "plugins"
         plugins.mkdir(parents=True)
@@ -118,7 +122,7 @@ class Host:
         with open(self.log, "wb") as output:
             self.process = subprocess.Popen(
                 [os.environ["MVI_HOST_BINARY"], "--host", "127.0.0.1", "--port", "0",
-                 "--plugins-dir", str(plugins), "--data-dir", str(folder / "data")],
+                 "--plugins-dir", str(plugins), "--data-dir", str(folder / "data"), *arguments],
                 stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_until_ready(self):
@@ -158,13 +162,14 @@ class Host:
 class Nginx:
     """nginx from Debian serving config/nginx/mvi-fleet.conf with the test's hosts and port."""
 
-    def __init__(self, folder, hosts):
+    def __init__(self, folder, hosts, sticky=False):
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         folder.mkdir()
         snippet = folder / "mvi-fleet.conf"
-        snippet.write_text(fleet_snippet(SNIPPET.read_text(), [h.url for h in hosts], self.port))
+        snippet.write_text(
+            fleet_snippet(SNIPPET.read_text(), [h.url for h in hosts], self.port, sticky))
         config = folder / "nginx.conf"
         config.write_text(f"""\
 worker_processes 2;
@@ -204,10 +209,16 @@ http {{
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
 
-def fleet_snippet(text, urls, port):
+def fleet_snippet(text, urls, port, sticky=False):
     """The snippet with its upstream's example servers (127.0.0.1:8081..8083) replaced by one line
-    per URL, keeping their parameters, and `listen 80;` by the test's port. Fails when the
-    snippet no longer has the lines this rewrites."""
+    per URL, keeping their parameters, and `listen 80;` by the test's port; with `sticky`, its
+    `hash $remote_addr consistent;` line uncommented. Fails when the snippet no longer has the
+    lines this rewrites."""
+    if sticky:
+        text, count = re.subn(r"^( *)# (hash \$remote_addr consistent;)$", r"\1\2", text,
+                              flags=re.M)
+        if count != 1:
+            raise AssertionError(f"{SNIPPET} no longer has `# hash $remote_addr consistent;`")
     examples = re.findall(r"^( *)server 127\.0\.0\.1:808\d( [^;]*)?;\n", text, re.M)
     if len(examples) != 3 or len(re.findall(r"^ *listen 80;$", text, re.M)) != 1:
         raise AssertionError(f"{SNIPPET} no longer has three example servers and `listen 80;`")
@@ -377,6 +388,67 @@ class Fleet(unittest.TestCase):
                         break
             except TimeoutError:
                 self.fail("the log line did not come through nginx within 10 s: buffered")
+
+class AuthFleet(unittest.TestCase):
+    """Three hosts with auth on behind nginx: a client logs in through nginx and calls with its
+    token, as the original platform's client does."""
+
+    CALLS = 30
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = pathlib.Path(tempfile.mkdtemp(prefix="mvi-fleet-auth-"))
+        cls.addClassCleanup(shutil.rmtree, cls.folder, ignore_errors=True)
+        plugin = pathlib.Path(os.environ["MVI_PLUGINS_DIR"]) / "hello.so"
+        # One administrator's password for the fleet (auth.admin_password_file), as an operator
+        # would set it: a login through nginx works whichever host answers it.
+        password_file = cls.folder / "admin_password"
+        password_file.write_text("fleet-admin-password\n")
+        password_file.chmod(0o600)
+        cls.hosts = []
+        for name in ("a", "b", "c"):
+            host = Host(cls.folder / name, plugin,
+                        ["-Dauth.enabled=true", f"-Dauth.admin_password_file={password_file}"])
+            cls.addClassCleanup(stop_group, host.process)
+            cls.hosts.append(host)
+        for host in cls.hosts:
+            host.wait_until_ready()
+
+    def answers_through(self, sticky):
+        """Logs in through nginx (the snippet, sticky or not), then calls hello CALLS times with
+        the token; returns the statuses of the calls."""
+        nginx = Nginx(self.folder / f"nginx-{'sticky' if sticky else 'spread'}", self.hosts,
+                      sticky)
+        self.addCleanup(stop_group, nginx.process)
+        nginx.wait_until_ready()
+        form = urllib.parse.urlencode({"username": "admin",
+                                       "password": "fleet-admin-password"}).encode()
+        request = urllib.request.Request(nginx.url + "/auth/login", data=form, method="POST")
+        request.add_header("Accept", "application/json")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            token = json.loads(answer.read())["token"]
+        statuses = []
+        for _ in range(self.CALLS):
+            request = urllib.request.Request(nginx.url + f"/services/{SERVICE}/hello",
+                                             data=b'{"name": "Bob"}', method="POST")
+            request.add_header("Content-Type", "application/json")
+            request.add_header("Authorization", f"Bearer {token}")
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    statuses.append(answer.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+        return statuses
+
+    def test_a_token_is_refused_by_the_hosts_that_did_not_issue_it(self):
+        statuses = self.answers_through(sticky=False)
+        self.assertIn(401, statuses, "nginx sent every call to the host that issued the token")
+        self.assertIn(200, statuses, statuses)
+
+    def test_with_the_hash_line_every_call_reaches_the_host_that_issued_the_token(self):
+        statuses = self.answers_through(sticky=True)
+        self.assertEqual(statuses, [200] * self.CALLS)
+
 
 # --- the fleet commands of the CLI --------------------------------------------------------------
 
