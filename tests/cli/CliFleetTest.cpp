@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -284,6 +285,48 @@ TEST_F(CliFleet, FailingCallsOfTheNewVersionRollTheSwitchBack) {
     for (const auto& host : hosts_) {
         EXPECT_EQ(mainOf(*host, "faulty"), "1.0.0");
     }
+}
+
+TEST_F(CliFleet, LogsInToEveryHostWithTheSameCredentials) {
+    // Two hosts with auth on and the same administrator's password, one without auth.
+    const std::string passwordFile = mvi_.scratch() + "/admin_password";
+    {
+        std::ofstream file(passwordFile);
+        file << "fleet-password\n";
+    }
+    const std::vector<std::string> authOn{"-Dauth.enabled=true",
+                                          "-Dauth.admin_password_file=" + passwordFile};
+    startFleet({}, {authOn, authOn, {}});
+    MviResult refused = mvi_.run({"ls", "--fleet", "web"});
+    EXPECT_EQ(refused.exitCode, 1);
+    EXPECT_TRUE(contains(refused.err, "2 of 3 hosts of fleet web failed")) << refused.err;
+
+    MviResult wrong = mvi_.run(
+        {"login", "--fleet", "web", "--username", "admin", "--password", "not-the-password"});
+    EXPECT_EQ(wrong.exitCode, 1);
+    EXPECT_TRUE(contains(wrong.err, "Login to " + urlOf(*hosts_[0]) + " failed")) << wrong.err;
+
+    MviResult login = mvi_.run(
+        {"login", "--fleet", "web", "--username", "admin", "--password", "fleet-password"});
+    ASSERT_EQ(login.exitCode, 0) << login.err;
+    EXPECT_TRUE(contains(login.out, "Logged in to " + urlOf(*hosts_[0]) + " as admin"))
+        << login.out;
+    EXPECT_TRUE(contains(login.out, "Logged in to " + urlOf(*hosts_[1]) + " as admin"))
+        << login.out;
+    EXPECT_TRUE(contains(login.out, urlOf(*hosts_[2]) + " does not require a login")) << login.out;
+    MviResult listed = mvi_.run({"ls", "--fleet", "web"});
+    EXPECT_EQ(listed.exitCode, 0) << listed.err;
+    // The active host is not one of them: a fleet login leaves it as it was.
+    std::ifstream config(mvi_.configPath());
+    const json saved = json::parse(config);
+    EXPECT_FALSE(saved.contains("active_host")) << saved.dump();
+
+    MviResult logout = mvi_.run({"logout", "--fleet", "web"});
+    ASSERT_EQ(logout.exitCode, 0) << logout.err;
+    EXPECT_TRUE(contains(logout.out, "Logged out of " + urlOf(*hosts_[1]))) << logout.out;
+    MviResult after = mvi_.run({"ls", "--fleet", "web"});
+    EXPECT_EQ(after.exitCode, 1);
+    EXPECT_TRUE(contains(after.err, "Not logged in")) << after.err;
 }
 
 TEST_F(CliFleet, AssignSwitchesEveryHostAtOnceWhenAsked) {

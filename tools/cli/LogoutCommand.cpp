@@ -6,12 +6,12 @@ namespace mvi::cli {
 
 namespace {
 
-int logout(CommandContext& context) {
-    const std::string url = context.config().activeHost();
+// Revokes and forgets the token of `url` (saved by the caller).
+void logoutOf(CommandContext& context, const std::string& url) {
     const std::string token = context.config().token(url);
     if (token.empty()) {
         context.out << "Not logged in to " << url << std::endl;
-        return 0;
+        return;
     }
     // The token is forgotten here even when the host cannot be told.
     try {
@@ -25,8 +25,18 @@ int logout(CommandContext& context) {
                     << std::endl;
     }
     context.config().removeToken(url);
-    context.config().save();
     context.out << "Logged out of " << url << std::endl;
+}
+
+int logout(CommandContext& context) {
+    if (!context.onFleet()) {
+        logoutOf(context, context.config().activeHost());
+    } else {
+        for (const HostClient& host : context.hosts()) {
+            logoutOf(context, host.url());
+        }
+    }
+    context.config().save();
     return 0;
 }
 
@@ -34,6 +44,7 @@ int logout(CommandContext& context) {
 
 void addLogoutCommand(CLI::App& mvi, CommandContext& context) {
     CLI::App* command = mvi.add_subcommand("logout", "Log out of the active host");
+    context.addFleetOption(*command);
     context.onRun(*command, [&context] { return logout(context); });
 }
 
