@@ -95,8 +95,8 @@ void addFleetCommand(CLI::App& mvi, CommandContext& context) {
     add->add_option("URL", arguments->urls, "the hosts' URLs, in the order of rolling deploys")
         ->required();
     add->footer(
-        "Each host keeps its own token: mvi login URL logs in to one (it also makes that host\n"
-        "the active one). Example:\n"
+        "Each host keeps its own token: mvi login --fleet NAME logs in to all of them with one\n"
+        "user name and password. Example:\n"
         "  mvi fleet add web http://10.0.0.1:8080 http://10.0.0.2:8080 http://10.0.0.3:8080");
     context.onRun(*add, [&context, arguments] { return addHosts(context, *arguments); });
 
