@@ -20,7 +20,9 @@ status), while the `mvi` CLI deploys to the fleet:
   service logs it: nginx does not buffer streamed answers;
 - with auth on (three more hosts), a client that logs in through nginx is refused by the other
   hosts with the snippet as it is, and with its `hash $remote_addr consistent;` line uncommented
-  (as the file says to with auth on) every call of that client is answered.
+  (as the file says to with auth on) every call of that client is answered; with its TLS lines
+  uncommented too (a throw-away certificate), the same client over HTTPS gets every call
+  answered and its token cookie marked Secure.
 
 Run by CTest with Debian's /usr/bin/python3 (standard library only) and the environment variables
 MVI_HOST_BINARY, MVI_CLI_BINARY and MVI_PLUGINS_DIR (the built example plugins). Exits 77
@@ -34,6 +36,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -162,14 +165,18 @@ class Host:
 class Nginx:
     """nginx from Debian serving config/nginx/mvi-fleet.conf with the test's hosts and port."""
 
-    def __init__(self, folder, hosts, sticky=False):
+    def __init__(self, folder, hosts, sticky=False, tls=None):
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         folder.mkdir()
         snippet = folder / "mvi-fleet.conf"
+        if tls is not None:
+            self.tls_port = free_port()
+            self.tls_url = f"https://127.0.0.1:{self.tls_port}"
+            tls = (*tls, self.tls_port)
         snippet.write_text(
-            fleet_snippet(SNIPPET.read_text(), [h.url for h in hosts], self.port, sticky))
+            fleet_snippet(SNIPPET.read_text(), [h.url for h in hosts], self.port, sticky, tls))
         config = folder / "nginx.conf"
         config.write_text(f"""\
 worker_processes 2;
@@ -209,11 +216,29 @@ http {{
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
 
-def fleet_snippet(text, urls, port, sticky=False):
+def fleet_snippet(text, urls, port, sticky=False, tls=None):
     """The snippet with its upstream's example servers (127.0.0.1:8081..8083) replaced by one line
     per URL, keeping their parameters, and `listen 80;` by the test's port; with `sticky`, its
-    `hash $remote_addr consistent;` line uncommented. Fails when the snippet no longer has the
-    lines this rewrites."""
+    `hash $remote_addr consistent;` line uncommented; with `tls` (certificate, key, port), its
+    TLS lines uncommented, listening on that port with that certificate. Fails when the snippet
+    no longer has the lines this rewrites."""
+    if tls is not None:
+        certificate, key, tls_port = tls
+        replaced = {
+            "listen 443 ssl http2;": f"listen 127.0.0.1:{tls_port} ssl http2;",
+            "ssl_certificate /etc/ssl/certs/mvi.example.com.pem;": f"ssl_certificate {certificate};",
+            "ssl_certificate_key /etc/ssl/private/mvi.example.com.key;":
+                f"ssl_certificate_key {key};",
+            "ssl_protocols TLSv1.2 TLSv1.3;": "ssl_protocols TLSv1.2 TLSv1.3;",
+            "ssl_session_cache shared:mvi_tls:10m;": "ssl_session_cache shared:mvi_tls:10m;",
+            "proxy_cookie_flags mvi_token secure;": "proxy_cookie_flags mvi_token secure;",
+            "proxy_cookie_flags daeploy secure;": "proxy_cookie_flags daeploy secure;",
+        }
+        for commented, line in replaced.items():
+            text, count = re.subn(rf"^( *)# {re.escape(commented)}$", rf"\g<1>{line}", text,
+                                  flags=re.M)
+            if count != 1:
+                raise AssertionError(f"{SNIPPET} no longer has `# {commented}`")
     if sticky:
         text, count = re.subn(r"^( *)# (hash \$remote_addr consistent;)$", r"\1\2", text,
                               flags=re.M)
@@ -414,31 +439,39 @@ class AuthFleet(unittest.TestCase):
         for host in cls.hosts:
             host.wait_until_ready()
 
-    def answers_through(self, sticky):
-        """Logs in through nginx (the snippet, sticky or not), then calls hello CALLS times with
-        the token; returns the statuses of the calls."""
-        nginx = Nginx(self.folder / f"nginx-{'sticky' if sticky else 'spread'}", self.hosts,
-                      sticky)
+    def answers_through(self, sticky, tls=False):
+        """Logs in through nginx (the snippet, sticky or not; with `tls`, over HTTPS with its TLS
+        lines on), then calls hello CALLS times with the token; returns the statuses of the calls
+        (and with `tls`, the login's Set-Cookie header too)."""
+        name = f"nginx-{'sticky' if sticky else 'spread'}{'-tls' if tls else ''}"
+        context = None
+        certificate = None
+        if tls:
+            certificate = make_certificate(self.folder / f"{name}-certificate")
+            context = ssl.create_default_context(cafile=str(certificate[0]))
+        nginx = Nginx(self.folder / name, self.hosts, sticky, certificate)
         self.addCleanup(stop_group, nginx.process)
         nginx.wait_until_ready()
+        base = nginx.tls_url if tls else nginx.url
         form = urllib.parse.urlencode({"username": "admin",
                                        "password": "fleet-admin-password"}).encode()
-        request = urllib.request.Request(nginx.url + "/auth/login", data=form, method="POST")
+        request = urllib.request.Request(base + "/auth/login", data=form, method="POST")
         request.add_header("Accept", "application/json")
-        with urllib.request.urlopen(request, timeout=10) as answer:
+        with urllib.request.urlopen(request, timeout=10, context=context) as answer:
             token = json.loads(answer.read())["token"]
+            cookie = answer.headers.get("Set-Cookie", "")
         statuses = []
         for _ in range(self.CALLS):
-            request = urllib.request.Request(nginx.url + f"/services/{SERVICE}/hello",
+            request = urllib.request.Request(base + f"/services/{SERVICE}/hello",
                                              data=b'{"name": "Bob"}', method="POST")
             request.add_header("Content-Type", "application/json")
             request.add_header("Authorization", f"Bearer {token}")
             try:
-                with urllib.request.urlopen(request, timeout=10) as answer:
+                with urllib.request.urlopen(request, timeout=10, context=context) as answer:
                     statuses.append(answer.status)
             except urllib.error.HTTPError as error:
                 statuses.append(error.code)
-        return statuses
+        return (statuses, cookie) if tls else statuses
 
     def test_a_token_is_refused_by_the_hosts_that_did_not_issue_it(self):
         statuses = self.answers_through(sticky=False)
@@ -448,6 +481,25 @@ class AuthFleet(unittest.TestCase):
     def test_with_the_hash_line_every_call_reaches_the_host_that_issued_the_token(self):
         statuses = self.answers_through(sticky=True)
         self.assertEqual(statuses, [200] * self.CALLS)
+
+    def test_with_tls_at_nginx_every_call_is_answered_and_the_cookie_is_secure(self):
+        statuses, cookie = self.answers_through(sticky=True, tls=True)
+        self.assertEqual(statuses, [200] * self.CALLS)
+        self.assertIn("mvi_token=", cookie)
+        self.assertIn("Secure", cookie)
+
+
+def make_certificate(folder):
+    """A throw-away self-signed certificate for 127.0.0.1 made with openssl: (cert, key)."""
+    folder.mkdir(parents=True)
+    certificate, key = folder / "nginx.pem", folder / "nginx.key"
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(certificate)], capture_output=True, text=True)
+    if made.returncode != 0:
+        raise AssertionError(f"openssl could not make a certificate:\n{made.stderr}")
+    return certificate, key
 
 
 # --- the fleet commands of the CLI --------------------------------------------------------------
