@@ -206,7 +206,7 @@ void FleetRollout::upload(const std::string& artifact,
     }
 }
 
-std::string FleetRollout::problemOf(Host& host, bool asMain) const {
+std::string FleetRollout::problemOf(const Host& host, bool asMain, nlohmann::json* entry) const {
     HostAnswer ready = ask(host.client, "GET", "/~ready");
     if (ready.status != 200) {
         return "not ready: " + detailOf(ready);
@@ -215,9 +215,12 @@ std::string FleetRollout::problemOf(Host& host, bool asMain) const {
         return {};
     }
     std::string main;
-    nlohmann::json entry = entryOf(host.client, main);
-    if (entry.is_null() || entry.value("status", "") != "ready") {
+    nlohmann::json found = entryOf(host.client, main);
+    if (found.is_null() || found.value("status", "") != "ready") {
         return name_ + " " + version_ + " no longer serves";
+    }
+    if (entry != nullptr) {
+        *entry = std::move(found);
     }
     if (main != version_) {
         return "the main version of " + name_ + " became " + main;
@@ -253,10 +256,9 @@ bool FleetRollout::observe(const std::vector<Host*>& hosts) {
         const bool last = Clock::now() >= deadline;
         for (Host* host : hosts) {
             try {
-                std::string problem = problemOf(*host, true);
+                nlohmann::json entry;
+                std::string problem = problemOf(*host, true, &entry);
                 if (problem.empty() && last) {
-                    std::string main;
-                    nlohmann::json entry = entryOf(host->client, main);
                     const long requests = count(entry, "requests") - host->requests;
                     const long errors = count(entry, "errors") - host->errors;
                     if (requests > 0 && static_cast<double>(errors) >

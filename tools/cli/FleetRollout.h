@@ -100,7 +100,9 @@ class FleetRollout {
     nlohmann::json entryOf(const HostClient& client, std::string& main) const;
 
     /// Why `host` is not fit to take or keep the version as main, or empty when it is.
-    std::string problemOf(Host& host, bool asMain) const;
+    /// With `asMain`, the version's entry in the host's list is also kept in `entry` (when
+    /// given), for the caller to read its counts without asking again.
+    std::string problemOf(const Host& host, bool asMain, nlohmann::json* entry = nullptr) const;
 
     /// Switches `host` to the version (its counts taken first). Returns false on failure.
     bool switchHost(Host& host);
